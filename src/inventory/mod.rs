@@ -1,0 +1,5 @@
+//! Inventory: the YAML model, loading with validation, and host patterns.
+
+mod model;
+
+pub use model::{Device, DeviceId, Group, Inventory, ProbeSpec};

@@ -1,0 +1,55 @@
+//! The resolved, validated inventory: what every other module reads.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Index of a device in `Inventory::devices`; stable for the life of the process.
+pub type DeviceId = usize;
+
+/// How a device's reachability is probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeSpec {
+    /// ICMP echo (falls back to a TCP connect to `port` when ICMP is not permitted).
+    Icmp,
+    /// TCP connect to this port: a completed connect or a refusal both mean "up".
+    Tcp(u16),
+}
+
+/// One device, with every value resolved (device → groups depth-first → defaults).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub name: String,
+    /// IPv4, IPv6 literal or hostname.
+    pub host: String,
+    /// SSH port (default 22).
+    pub port: u16,
+    /// netmiko-style platform name (`cisco_ios`, `arista_eos`, `linux`, …).
+    pub platform: String,
+    pub username: Option<String>,
+    /// Name of the environment variable that holds the password (never the password).
+    pub password_env: Option<String>,
+    pub key_file: Option<PathBuf>,
+    /// Whether to offer keys from ssh-agent.
+    pub agent: bool,
+    /// Groups as listed on the device.
+    pub groups: Vec<String>,
+    /// Listed groups plus all their ancestors, in resolution order, without repeats.
+    pub all_groups: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub probe: ProbeSpec,
+}
+
+/// A named group; `parents` as listed in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    pub parents: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Inventory {
+    /// Where it came from (a path, or "<demo>").
+    pub source: String,
+    pub devices: Vec<Device>,
+    pub groups: Vec<Group>,
+}

@@ -1,0 +1,12 @@
+//! fleetdash: a terminal dashboard for a live fleet of network devices.
+//!
+//! The engine (inventory, probe workers, the `fleet` reducer) knows nothing about the
+//! terminal; `ui` and `headless` are two front ends over the same `Event` stream.
+
+pub mod cli;
+pub mod demo;
+pub mod fleet;
+pub mod headless;
+pub mod inventory;
+pub mod probe;
+pub mod ui;

@@ -1,0 +1,1 @@
+//! Reachability probing: the sweeper task, ICMP (surge-ping) and TCP-connect probes.
