@@ -5,8 +5,15 @@
 
 pub mod cli;
 pub mod demo;
+pub mod engine;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;
 pub mod probe;
 pub mod ui;
+pub mod bench;
+mod run;
+
+pub use run::run;
+#[cfg(test)]
+mod testkit;

@@ -1,5 +1,17 @@
 //! Fleet state: the typed events workers send and the pure reducer that folds them.
+//!
+//! Workers (probe sweeper, later SSH and rollout) send [`Event`]s; [`State::apply`] is the
+//! only place state changes. It does no I/O and takes time from the event, so tests drive it
+//! with an injected clock.
 
+mod device;
 mod event;
+mod state;
 
+pub use device::fmt_rtt;
+pub use device::{DeviceState, Reach, Transition};
 pub use event::{Event, IcmpSocket, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
+pub use state::{Counts, FleetConfig, LogEntry, State};
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,4 @@
-//! TODO-owner: lead
+//! Front ends without a terminal UI: they run the same engine and reducer as the dashboard
+//! and print what the reducer produced.
+
+pub mod sweep;

@@ -1,1 +1,137 @@
-//! TODO-owner: lead
+//! The terminal dashboard: the app loop, and `view`, a pure function of state.
+//!
+//! The loop owns the terminal and selects over three sources: worker events (drained in
+//! batches and folded by the reducer), terminal input, and a one-second tick that keeps the
+//! "down for 2m13s" ages current. It draws only when something changed, at most
+//! [`MAX_FPS`] times a second; when nothing happens it sleeps.
+
+mod app;
+mod detail;
+mod filter;
+mod footer;
+mod help;
+mod layout;
+mod log;
+mod summary;
+mod terminal;
+pub mod theme;
+mod tiles;
+
+use std::time::{Duration, Instant};
+
+use color_eyre::Result;
+use futures::StreamExt;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::widgets::Paragraph;
+use tokio::sync::mpsc;
+
+pub use app::{Action, App, SortKey};
+pub use filter::Filter;
+pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
+
+use crate::fleet::{Event, State};
+
+pub const MAX_FPS: u32 = 30;
+/// Events folded per batch before the loop looks at input again.
+const BATCH: usize = 20_000;
+
+/// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
+pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
+    let areas = app.areas(fleet);
+    summary::render(frame, areas.summary, fleet, app);
+    if app.visible.is_empty() {
+        let text = if fleet.inventory.devices.is_empty() {
+            "the inventory has no devices"
+        } else {
+            "no device matches the filter (Esc clears it)"
+        };
+        frame.render_widget(Paragraph::new(text).style(theme::dim()), areas.tiles);
+    } else {
+        let grid = Grid::new(areas.tiles);
+        frame.render_widget(
+            tiles::Tiles {
+                fleet,
+                app,
+                grid,
+                now,
+            },
+            areas.tiles,
+        );
+    }
+    if let Some(area) = areas.detail {
+        detail::render(frame, area, fleet, app.focused, now);
+    }
+    log::render(frame, areas.log, fleet);
+    footer::render(frame, areas.footer, app, fleet.inventory.devices.len());
+    if app.help {
+        help::render(frame, frame.area());
+    }
+}
+
+/// Runs the dashboard until the user quits. The terminal is restored on every exit path.
+pub async fn run(
+    mut fleet: State,
+    mut events: mpsc::Receiver<Event>,
+    title: String,
+    interval: Duration,
+) -> Result<()> {
+    let mut term = terminal::Terminal::enter()?;
+    let size = term.size()?;
+    let mut app = App::new(title, Rect::new(0, 0, size.width, size.height));
+    app.interval = interval;
+    let mut input = crossterm::event::EventStream::new();
+    let frame_time = Duration::from_secs(1) / MAX_FPS;
+    let mut ages = tokio::time::interval(Duration::from_secs(1));
+    ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let (mut dirty, mut last_draw, mut workers_alive) = (true, Instant::now() - frame_time, true);
+    loop {
+        if dirty && last_draw.elapsed() >= frame_time {
+            app.refresh(&fleet);
+            let now = Instant::now();
+            term.draw(|frame| view(frame, &fleet, &app, now))?;
+            (dirty, last_draw) = (false, now);
+        }
+        let next_frame = tokio::time::Instant::from_std(last_draw + frame_time);
+        tokio::select! {
+            event = events.recv(), if workers_alive => match event {
+                Some(event) => {
+                    fleet.apply(event);
+                    for _ in 0..BATCH {
+                        match events.try_recv() {
+                            Ok(event) => fleet.apply(event),
+                            Err(_) => break,
+                        }
+                    }
+                    dirty = true;
+                }
+                None => workers_alive = false,
+            },
+            input_event = input.next() => match input_event {
+                Some(Ok(event)) => match app.handle(&event, &fleet) {
+                    Action::Quit => return Ok(()),
+                    Action::Redraw => dirty = true,
+                    Action::Nothing => {}
+                },
+                Some(Err(err)) => return Err(err.into()),
+                None => return Ok(()),
+            },
+            _ = ages.tick() => dirty = true,
+            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+        }
+    }
+}
+
+/// Age for people: `42s`, `3m05s`, `2h13m`, `3d04h`.
+pub fn fmt_age(now: Instant, since: Instant) -> String {
+    let s = now.saturating_duration_since(since).as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        _ => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
+    }
+}
+
+#[cfg(test)]
+mod tests;

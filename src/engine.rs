@@ -1,0 +1,71 @@
+//! Starting the engine: inventory → probe targets → sweeper → events. Both front ends (the
+//! dashboard and the headless commands) start it the same way.
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use tokio::sync::mpsc;
+
+use crate::cli::ProbeArgs;
+use crate::fleet::{Event, FleetConfig, State};
+use crate::inventory::{HostPattern, Inventory};
+use crate::probe::{self, Rate, SweepConfig, Sweeper};
+
+/// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
+/// sweeper instead of growing memory.
+const EVENT_QUEUE: usize = 16_384;
+
+/// A running engine: the reducer's initial state, its event stream, and the workers
+/// (dropping the engine stops them).
+pub struct Engine {
+    pub state: State,
+    pub events: mpsc::Receiver<Event>,
+    pub sweeper: Sweeper,
+}
+
+impl Engine {
+    /// Starts probing every device of `inventory`. Must run inside a tokio runtime.
+    pub fn start(inventory: Arc<Inventory>, sweep: SweepConfig, fleet: FleetConfig) -> Engine {
+        let (tx, events) = mpsc::channel(EVENT_QUEUE);
+        let targets = probe::targets_from_inventory(&inventory);
+        let sweeper = probe::spawn_sweeper(targets, sweep, probe::detect_mode(), tx);
+        let state = State::new(inventory, fleet, (Instant::now(), SystemTime::now()));
+        Engine {
+            state,
+            events,
+            sweeper,
+        }
+    }
+}
+
+impl ProbeArgs {
+    pub fn sweep_config(&self, count: Option<u64>) -> SweepConfig {
+        SweepConfig {
+            interval: self.interval,
+            timeout: self.timeout,
+            rate: match self.rate {
+                None => Rate::Spread,
+                Some(0) => Rate::Unlimited,
+                Some(pps) => Rate::PerSecond(pps),
+            },
+            count,
+        }
+    }
+}
+
+/// The inventory narrowed to the devices a `--limit` pattern selects (in inventory order).
+pub fn limit(inventory: Inventory, pattern: Option<&str>) -> Result<Inventory, String> {
+    let Some(text) = pattern else {
+        return Ok(inventory);
+    };
+    let pattern = HostPattern::parse(text).map_err(|e| format!("--limit {text}: {e}"))?;
+    let keep = inventory.select(&pattern);
+    if keep.is_empty() {
+        return Err(format!("--limit {text} matches no device in {}", inventory.source));
+    }
+    let devices = keep.into_iter().map(|id| inventory.devices[id].clone()).collect();
+    Ok(Inventory {
+        devices,
+        ..inventory
+    })
+}

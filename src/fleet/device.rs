@@ -1,0 +1,194 @@
+//! Per-device reachability: damping, bounded RTT history, loss window, jitter, flaps.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use super::state::FleetConfig;
+
+/// Reachability as the dashboard shows it, after damping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reach {
+    /// Down sorts first: it is what an engineer looks for.
+    Down,
+    Unknown,
+    Up,
+}
+
+impl Reach {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reach::Up => "up",
+            Reach::Down => "down",
+            Reach::Unknown => "unknown",
+        }
+    }
+}
+
+/// One damped state change of one device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub at: Instant,
+    pub from: Reach,
+    pub to: Reach,
+    /// Why: the last RTT, or the loss streak and its reason.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceState {
+    pub reach: Reach,
+    /// When `reach` last changed (None while it never has).
+    pub since: Option<Instant>,
+    /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss.
+    pub history: VecDeque<Option<Duration>>,
+    /// Up↔Down changes since start.
+    pub flaps: u32,
+    /// Recent transitions, newest last (bounded).
+    pub transitions: VecDeque<Transition>,
+    /// Why the last probe failed, when it did.
+    pub last_error: Option<String>,
+    pub probes: u64,
+    pub replies: u64,
+    ok_streak: u32,
+    fail_streak: u32,
+}
+
+impl Default for DeviceState {
+    fn default() -> Self {
+        DeviceState {
+            reach: Reach::Unknown,
+            since: None,
+            history: VecDeque::new(),
+            flaps: 0,
+            transitions: VecDeque::new(),
+            last_error: None,
+            probes: 0,
+            replies: 0,
+            ok_streak: 0,
+            fail_streak: 0,
+        }
+    }
+}
+
+/// How many transitions a device keeps for its detail pane.
+const TRANSITIONS_KEPT: usize = 32;
+
+impl DeviceState {
+    /// Folds one probe result in; returns the transition when the damped state changed.
+    pub(crate) fn observe(
+        &mut self,
+        at: Instant,
+        rtt: Option<Duration>,
+        error: Option<String>,
+        cfg: &FleetConfig,
+    ) -> Option<Transition> {
+        self.probes += 1;
+        push_capped(&mut self.history, rtt, cfg.history);
+        let next = match rtt {
+            Some(_) => {
+                self.replies += 1;
+                self.ok_streak += 1;
+                self.fail_streak = 0;
+                self.last_error = None;
+                (self.ok_streak >= cfg.up_after).then_some(Reach::Up)
+            }
+            None => {
+                self.fail_streak += 1;
+                self.ok_streak = 0;
+                self.last_error = error;
+                (self.fail_streak >= cfg.down_after).then_some(Reach::Down)
+            }
+        };
+        let to = next.filter(|&to| to != self.reach)?;
+        let why = match rtt {
+            Some(rtt) => format!("reply in {}", fmt_rtt(rtt)),
+            None => {
+                let reason = self.last_error.as_deref().unwrap_or("no reply");
+                format!("{} lost ({reason})", self.fail_streak)
+            }
+        };
+        let transition = Transition {
+            at,
+            from: self.reach,
+            to,
+            why,
+        };
+        if self.reach != Reach::Unknown {
+            self.flaps += 1;
+        }
+        self.reach = to;
+        self.since = Some(at);
+        push_capped(&mut self.transitions, transition.clone(), TRANSITIONS_KEPT);
+        Some(transition)
+    }
+
+    pub fn last_rtt(&self) -> Option<Duration> {
+        self.history.back().copied().flatten()
+    }
+
+    /// Loss over the kept window, in percent (None before the first probe).
+    pub fn loss_pct(&self) -> Option<f64> {
+        if self.history.is_empty() {
+            return None;
+        }
+        let lost = self.history.iter().filter(|r| r.is_none()).count();
+        Some(100.0 * lost as f64 / self.history.len() as f64)
+    }
+
+    fn replies_in_window(&self) -> impl Iterator<Item = Duration> + '_ {
+        self.history.iter().flatten().copied()
+    }
+
+    /// Mean, min and max RTT over the window.
+    pub fn rtt_stats(&self) -> Option<(Duration, Duration, Duration)> {
+        let (mut n, mut sum) = (0u32, Duration::ZERO);
+        let (mut min, mut max) = (Duration::MAX, Duration::ZERO);
+        for rtt in self.replies_in_window() {
+            n += 1;
+            sum += rtt;
+            min = min.min(rtt);
+            max = max.max(rtt);
+        }
+        (n > 0).then(|| (sum / n, min, max))
+    }
+
+    /// Jitter: mean absolute difference between consecutive replies in the window
+    /// (the RFC 3550 idea without the smoothing).
+    pub fn jitter(&self) -> Option<Duration> {
+        let rtts: Vec<Duration> = self.replies_in_window().collect();
+        if rtts.len() < 2 {
+            return None;
+        }
+        let total: Duration = rtts.windows(2).map(|w| w[0].abs_diff(w[1])).sum();
+        Some(total / (rtts.len() as u32 - 1))
+    }
+
+    /// Flapping: at least `min` changes within `window` before `now`.
+    pub fn is_flapping(&self, now: Instant, window: Duration, min: usize) -> bool {
+        self.transitions
+            .iter()
+            .filter(|t| t.from != Reach::Unknown && now.saturating_duration_since(t.at) <= window)
+            .count()
+            >= min
+    }
+}
+
+pub(crate) fn push_capped<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
+    if cap == 0 {
+        return;
+    }
+    while ring.len() >= cap {
+        ring.pop_front();
+    }
+    ring.push_back(item);
+}
+
+/// RTT for people: µs below 1 ms, two decimals below 10 ms, whole ms above.
+pub fn fmt_rtt(rtt: Duration) -> String {
+    let us = rtt.as_micros();
+    match us {
+        0..1_000 => format!("{us}µs"),
+        1_000..10_000 => format!("{:.2}ms", us as f64 / 1000.0),
+        _ => format!("{}ms", rtt.as_millis()),
+    }
+}

@@ -1,0 +1,172 @@
+//! The engine's whole state and its reducer, [`State::apply`].
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::device::{DeviceState, Reach, push_capped};
+use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
+use crate::inventory::{DeviceId, Inventory};
+
+/// Knobs of the reducer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FleetConfig {
+    /// Consecutive losses before a device is declared down.
+    pub down_after: u32,
+    /// Consecutive replies before a device is declared up.
+    pub up_after: u32,
+    /// Probes kept per device (RTT sparkline, loss and jitter window).
+    pub history: usize,
+    /// Log lines kept.
+    pub log_lines: usize,
+    /// A device with `flap_count` changes within `flap_window` is marked flapping.
+    pub flap_window: Duration,
+    pub flap_count: usize,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            down_after: 2,
+            up_after: 1,
+            history: 60,
+            log_lines: 1000,
+            flap_window: Duration::from_secs(300),
+            flap_count: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub up: usize,
+    pub down: usize,
+    pub unknown: usize,
+}
+
+impl Counts {
+    fn slot(&mut self, reach: Reach) -> &mut usize {
+        match reach {
+            Reach::Up => &mut self.up,
+            Reach::Down => &mut self.down,
+            Reach::Unknown => &mut self.unknown,
+        }
+    }
+}
+
+/// A line of the transitions log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub at: Instant,
+    pub device: Option<DeviceId>,
+    pub reach: Option<Reach>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub inventory: Arc<Inventory>,
+    pub config: FleetConfig,
+    /// Parallel to `inventory.devices`.
+    pub devices: Vec<DeviceState>,
+    pub counts: Counts,
+    pub log: VecDeque<LogEntry>,
+    pub mode: Option<ProbeMode>,
+    pub last_sweep: Option<SweepStats>,
+    /// A pair of clocks read together, to print `Instant`s as wall-clock times.
+    pub origin: (Instant, SystemTime),
+    /// Bumped by every change; front ends compare it to know whether to redraw.
+    pub version: u64,
+}
+
+impl State {
+    pub fn new(
+        inventory: Arc<Inventory>,
+        config: FleetConfig,
+        origin: (Instant, SystemTime),
+    ) -> Self {
+        let n = inventory.devices.len();
+        State {
+            inventory,
+            config,
+            devices: vec![DeviceState::default(); n],
+            counts: Counts {
+                unknown: n,
+                ..Counts::default()
+            },
+            log: VecDeque::new(),
+            mode: None,
+            last_sweep: None,
+            origin,
+            version: 0,
+        }
+    }
+
+    /// The reducer: folds one event into the state. Pure: no I/O, time comes from events.
+    pub fn apply(&mut self, event: Event) {
+        self.version += 1;
+        match event {
+            Event::Probe(result) => {
+                let Some(device) = self.devices.get_mut(result.device) else {
+                    return;
+                };
+                let (rtt, error) = match result.outcome {
+                    ProbeOutcome::Reply { rtt } => (Some(rtt), None),
+                    ProbeOutcome::Lost => (None, None),
+                    ProbeOutcome::Failed { reason } => (None, Some(reason)),
+                };
+                if let Some(t) = device.observe(result.at, rtt, error, &self.config) {
+                    *self.counts.slot(t.from) -= 1;
+                    *self.counts.slot(t.to) += 1;
+                    let name = &self.inventory.devices[result.device].name;
+                    let text = format!("{name} {} → {}: {}", t.from.as_str(), t.to.as_str(), t.why);
+                    self.log_line(t.at, Some(result.device), Some(t.to), text);
+                }
+            }
+            Event::SweepDone(stats) => self.last_sweep = Some(stats),
+            Event::Mode(mode) => {
+                let text = match &mode {
+                    ProbeMode::Icmp(kind) => format!("probing with ICMP ({kind:?} socket)"),
+                    ProbeMode::TcpFallback { reason, enable } => {
+                        format!(
+                            "ICMP unavailable ({reason}); probing by TCP connect. Enable ICMP: {enable}"
+                        )
+                    }
+                };
+                self.log_line(self.origin.0, None, None, text);
+                self.mode = Some(mode);
+            }
+            Event::Notice { at, text } => self.log_line(at, None, None, text),
+        }
+    }
+
+    fn log_line(
+        &mut self,
+        at: Instant,
+        device: Option<DeviceId>,
+        reach: Option<Reach>,
+        text: String,
+    ) {
+        let entry = LogEntry {
+            at,
+            device,
+            reach,
+            text,
+        };
+        push_capped(&mut self.log, entry, self.config.log_lines);
+    }
+
+    /// Wall-clock time of an `Instant`, as `HH:MM:SS` UTC.
+    pub fn clock(&self, at: Instant) -> String {
+        let wall = if at >= self.origin.0 {
+            self.origin.1 + (at - self.origin.0)
+        } else {
+            self.origin.1 - (self.origin.0 - at)
+        };
+        let secs = wall
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let day = secs % 86_400;
+        format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
+    }
+}

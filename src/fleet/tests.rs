@@ -1,0 +1,201 @@
+//! Reducer tests with an injected clock: damping, flaps, loss window, jitter, log.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::testkit;
+
+struct Clock(Instant);
+
+impl Clock {
+    fn at(&self, secs: u64) -> Instant {
+        self.0 + Duration::from_secs(secs)
+    }
+}
+
+fn setup(cfg: FleetConfig) -> (State, Clock) {
+    let state = testkit::state(2, cfg);
+    let t0 = state.origin.0;
+    (state, Clock(t0))
+}
+
+fn reply(device: usize, at: Instant, ms: u64) -> Event {
+    Event::Probe(ProbeResult {
+        device,
+        at,
+        outcome: ProbeOutcome::Reply {
+            rtt: Duration::from_millis(ms),
+        },
+    })
+}
+
+fn lost(device: usize, at: Instant) -> Event {
+    Event::Probe(ProbeResult {
+        device,
+        at,
+        outcome: ProbeOutcome::Lost,
+    })
+}
+
+#[test]
+fn starts_unknown_and_goes_up_on_first_reply() {
+    let (mut s, c) = setup(FleetConfig::default());
+    assert_eq!(s.counts.unknown, 2);
+    s.apply(reply(0, c.at(1), 3));
+    assert_eq!(s.devices[0].reach, Reach::Up);
+    assert_eq!(s.devices[0].since, Some(c.at(1)));
+    assert_eq!((s.counts.up, s.counts.unknown), (1, 1));
+    assert_eq!(s.devices[0].flaps, 0, "leaving Unknown is not a flap");
+    assert!(s.log.back().unwrap().text.contains("ams-sw00 unknown → up"));
+}
+
+#[test]
+fn down_needs_consecutive_losses() {
+    let (mut s, c) = setup(FleetConfig::default()); // down after 2
+    s.apply(reply(0, c.at(0), 1));
+    s.apply(lost(0, c.at(1)));
+    assert_eq!(s.devices[0].reach, Reach::Up, "one loss is damped");
+    s.apply(reply(0, c.at(2), 1));
+    s.apply(lost(0, c.at(3)));
+    assert_eq!(s.devices[0].reach, Reach::Up, "the streak restarted");
+    s.apply(lost(0, c.at(4)));
+    assert_eq!(s.devices[0].reach, Reach::Down);
+    assert_eq!(s.devices[0].since, Some(c.at(4)));
+    assert_eq!(s.devices[0].flaps, 1);
+    assert_eq!((s.counts.up, s.counts.down, s.counts.unknown), (0, 1, 1));
+    assert!(s.log.back().unwrap().text.contains("2 lost (no reply)"));
+}
+
+#[test]
+fn up_after_is_configurable() {
+    let cfg = FleetConfig {
+        down_after: 1,
+        up_after: 3,
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    s.apply(lost(0, c.at(0)));
+    assert_eq!(s.devices[0].reach, Reach::Down);
+    s.apply(reply(0, c.at(1), 1));
+    s.apply(reply(0, c.at(2), 1));
+    assert_eq!(s.devices[0].reach, Reach::Down);
+    s.apply(reply(0, c.at(3), 1));
+    assert_eq!(s.devices[0].reach, Reach::Up);
+    assert_eq!(s.devices[0].since, Some(c.at(3)));
+}
+
+#[test]
+fn failure_reason_is_kept_and_logged() {
+    let cfg = FleetConfig {
+        down_after: 1,
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    s.apply(Event::Probe(ProbeResult {
+        device: 1,
+        at: c.at(0),
+        outcome: ProbeOutcome::Failed {
+            reason: "connection refused".into(),
+        },
+    }));
+    assert_eq!(
+        s.devices[1].last_error.as_deref(),
+        Some("connection refused")
+    );
+    assert!(s.log.back().unwrap().text.contains("connection refused"));
+    s.apply(reply(1, c.at(1), 1));
+    assert_eq!(s.devices[1].last_error, None);
+}
+
+#[test]
+fn flapping_counts_changes_inside_the_window_only() {
+    let cfg = FleetConfig {
+        down_after: 1,
+        flap_window: Duration::from_secs(60),
+        flap_count: 3,
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg.clone());
+    for (i, t) in [0u64, 10, 20, 30].into_iter().enumerate() {
+        if i % 2 == 0 {
+            s.apply(reply(0, c.at(t), 1));
+        } else {
+            s.apply(lost(0, c.at(t)));
+        }
+    }
+    // unknown→up (not a flap), up→down, down→up, up→down
+    assert_eq!(s.devices[0].flaps, 3);
+    let d = &s.devices[0];
+    assert!(d.is_flapping(c.at(30), cfg.flap_window, cfg.flap_count));
+    assert!(
+        !d.is_flapping(c.at(75), cfg.flap_window, cfg.flap_count),
+        "the first change aged out"
+    );
+}
+
+#[test]
+fn loss_window_and_history_are_bounded() {
+    let cfg = FleetConfig {
+        history: 4,
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    s.apply(lost(0, c.at(0)));
+    s.apply(lost(0, c.at(1)));
+    assert_eq!(s.devices[0].loss_pct(), Some(100.0));
+    for t in 2..6 {
+        s.apply(reply(0, c.at(t), 2));
+    }
+    assert_eq!(s.devices[0].history.len(), 4);
+    assert_eq!(
+        s.devices[0].loss_pct(),
+        Some(0.0),
+        "the losses left the window"
+    );
+    s.apply(lost(0, c.at(6)));
+    assert_eq!(s.devices[0].loss_pct(), Some(25.0));
+    assert_eq!((s.devices[0].probes, s.devices[0].replies), (7, 4));
+}
+
+#[test]
+fn rtt_stats_and_jitter() {
+    let (mut s, c) = setup(FleetConfig::default());
+    assert_eq!(s.devices[0].jitter(), None);
+    for (t, ms) in [10u64, 14, 12].into_iter().enumerate() {
+        s.apply(reply(0, c.at(t as u64), ms));
+    }
+    s.apply(lost(0, c.at(4)));
+    let (mean, min, max) = s.devices[0].rtt_stats().unwrap();
+    assert_eq!(mean, Duration::from_millis(12));
+    assert_eq!(min, Duration::from_millis(10));
+    assert_eq!(max, Duration::from_millis(14));
+    // |10-14| + |14-12| = 6 over 2 gaps
+    assert_eq!(s.devices[0].jitter(), Some(Duration::from_millis(3)));
+    assert_eq!(s.devices[0].last_rtt(), None, "the last probe was lost");
+}
+
+#[test]
+fn log_is_bounded_and_clock_prints_utc() {
+    let cfg = FleetConfig {
+        down_after: 1,
+        log_lines: 3,
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    for t in 0..10 {
+        if t % 2 == 0 {
+            s.apply(reply(0, c.at(t), 1));
+        } else {
+            s.apply(lost(0, c.at(t)));
+        }
+    }
+    assert_eq!(s.log.len(), 3);
+    assert_eq!(s.clock(c.at(3661)), "13:01:01");
+}
+
+#[test]
+fn events_for_unknown_devices_are_ignored() {
+    let (mut s, c) = setup(FleetConfig::default());
+    s.apply(reply(99, c.at(0), 1));
+    assert_eq!(s.counts.unknown, 2);
+}

@@ -1,0 +1,305 @@
+//! The dashboard's own state (focus, scroll, filter, sort, help) and how input changes it.
+//! Pure: no I/O, so every key and click is unit-testable.
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::filter::Filter;
+use super::layout::{Areas, Grid, areas};
+use crate::fleet::{ProbeMode, State};
+use crate::inventory::DeviceId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    State,
+    Rtt,
+    LastChange,
+}
+
+impl SortKey {
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Name => SortKey::State,
+            SortKey::State => SortKey::Rtt,
+            SortKey::Rtt => SortKey::LastChange,
+            SortKey::LastChange => SortKey::Name,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::State => "state",
+            SortKey::Rtt => "rtt",
+            SortKey::LastChange => "last change",
+        }
+    }
+}
+
+/// What the loop should do after an input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Nothing,
+    Redraw,
+    Quit,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Shown in the summary bar (the inventory's source).
+    pub title: String,
+    /// Time between sweeps, for the summary bar.
+    pub interval: std::time::Duration,
+    pub focused: Option<DeviceId>,
+    /// First visible tile row.
+    pub scroll: usize,
+    pub filter: Filter,
+    /// `Some` while the `/` prompt is open, holding what was typed.
+    pub filter_input: Option<String>,
+    pub sort: SortKey,
+    pub help: bool,
+    /// Devices shown, filtered and sorted.
+    pub visible: Vec<DeviceId>,
+    pub screen: Rect,
+    seen_version: Option<u64>,
+    list_stale: bool,
+}
+
+impl App {
+    pub fn new(title: impl Into<String>, screen: Rect) -> App {
+        App {
+            title: title.into(),
+            interval: std::time::Duration::from_secs(1),
+            focused: None,
+            scroll: 0,
+            filter: Filter::None,
+            filter_input: None,
+            sort: SortKey::Name,
+            help: false,
+            visible: Vec::new(),
+            screen,
+            seen_version: None,
+            list_stale: true,
+        }
+    }
+
+    pub fn areas(&self, fleet: &State) -> Areas {
+        let summary_lines = match fleet.mode {
+            Some(ProbeMode::TcpFallback { .. }) => 2,
+            _ => 1,
+        };
+        areas(self.screen, summary_lines)
+    }
+
+    pub fn grid(&self, fleet: &State) -> Grid {
+        Grid::new(self.areas(fleet).tiles)
+    }
+
+    /// Brings the visible list up to date with the fleet; cheap when nothing changed.
+    pub fn refresh(&mut self, fleet: &State) {
+        let changed = self.seen_version != Some(fleet.version);
+        // Sorting by name does not depend on probe results: skip the work then.
+        if self.list_stale || (changed && self.sort != SortKey::Name) {
+            self.rebuild(fleet);
+        }
+        self.seen_version = Some(fleet.version);
+        self.keep_focus_visible(fleet);
+    }
+
+    fn rebuild(&mut self, fleet: &State) {
+        let inv = &fleet.inventory;
+        let mut ids: Vec<DeviceId> = (0..inv.devices.len())
+            .filter(|&id| self.filter.matches(inv, id))
+            .collect();
+        let name = |id: &DeviceId| inv.devices[*id].name.as_str();
+        match self.sort {
+            SortKey::Name => ids.sort_by(|a, b| name(a).cmp(name(b))),
+            SortKey::State => ids.sort_by(|a, b| {
+                (fleet.devices[*a].reach, name(a)).cmp(&(fleet.devices[*b].reach, name(b)))
+            }),
+            // Slowest first; never-answered last.
+            SortKey::Rtt => ids.sort_by(|a, b| {
+                let key =
+                    |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].rtt_stats().map(|s| s.0));
+                (key(a), name(a)).cmp(&(key(b), name(b)))
+            }),
+            // Most recent change first.
+            SortKey::LastChange => ids.sort_by(|a, b| {
+                let key = |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].since);
+                (key(a), name(a)).cmp(&(key(b), name(b)))
+            }),
+        }
+        self.visible = ids;
+        self.list_stale = false;
+    }
+
+    pub fn focus_index(&self) -> Option<usize> {
+        let focused = self.focused?;
+        self.visible.iter().position(|&id| id == focused)
+    }
+
+    fn keep_focus_visible(&mut self, fleet: &State) {
+        if self.visible.is_empty() {
+            self.scroll = 0;
+            return;
+        }
+        let index = match self.focus_index() {
+            Some(i) => i,
+            None => {
+                self.focused = Some(self.visible[0]);
+                0
+            }
+        };
+        let grid = self.grid(fleet);
+        let row = index / grid.cols;
+        if row < self.scroll {
+            self.scroll = row;
+        } else if row >= self.scroll + grid.rows {
+            self.scroll = row + 1 - grid.rows;
+        }
+        let last_row = (self.visible.len() - 1) / grid.cols;
+        self.scroll = self.scroll.min(last_row.saturating_sub(grid.rows - 1));
+    }
+
+    fn move_focus(&mut self, fleet: &State, delta: isize) {
+        if self.visible.is_empty() {
+            return;
+        }
+        let current = self.focus_index().unwrap_or(0) as isize;
+        let last = self.visible.len() as isize - 1;
+        let next = (current + delta).clamp(0, last);
+        self.focused = Some(self.visible[next as usize]);
+        self.keep_focus_visible(fleet);
+    }
+
+    pub fn handle(&mut self, input: &TermEvent, fleet: &State) -> Action {
+        match input {
+            TermEvent::Key(key) if key.kind == KeyEventKind::Press => self.on_key(*key, fleet),
+            TermEvent::Mouse(mouse) => self.on_mouse(*mouse, fleet),
+            TermEvent::Resize(w, h) => {
+                self.screen = Rect::new(0, 0, *w, *h);
+                self.keep_focus_visible(fleet);
+                Action::Redraw
+            }
+            _ => Action::Nothing,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return Action::Quit;
+        }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key, fleet);
+        }
+        if self.help {
+            // Any key closes help; q still quits.
+            self.help = false;
+            return if key.code == KeyCode::Char('q') {
+                Action::Quit
+            } else {
+                Action::Redraw
+            };
+        }
+        let grid = self.grid(fleet);
+        let (cols, page) = (grid.cols as isize, (grid.cols * grid.rows) as isize);
+        match key.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char('/') => self.filter_input = Some(self.filter_text()),
+            KeyCode::Esc if self.filter != Filter::None => self.set_filter("", fleet),
+            KeyCode::Char('s') => {
+                self.sort = self.sort.next();
+                self.list_stale = true;
+                self.refresh(fleet);
+            }
+            KeyCode::Left | KeyCode::Char('h') => self.move_focus(fleet, -1),
+            KeyCode::Right | KeyCode::Char('l') => self.move_focus(fleet, 1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_focus(fleet, -cols),
+            KeyCode::Down | KeyCode::Char('j') => self.move_focus(fleet, cols),
+            KeyCode::PageUp => self.move_focus(fleet, -page),
+            KeyCode::PageDown => self.move_focus(fleet, page),
+            KeyCode::Home | KeyCode::Char('g') => self.move_focus(fleet, isize::MIN / 2),
+            KeyCode::End | KeyCode::Char('G') => self.move_focus(fleet, isize::MAX / 2),
+            _ => return Action::Nothing,
+        }
+        Action::Redraw
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
+        let Some(input) = self.filter_input.as_mut() else {
+            return Action::Nothing;
+        };
+        match key.code {
+            KeyCode::Enter => self.filter_input = None,
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.set_filter("", fleet);
+                return Action::Redraw;
+            }
+            KeyCode::Backspace => {
+                input.pop();
+            }
+            KeyCode::Char(c) => input.push(c),
+            _ => return Action::Nothing,
+        }
+        // Filter as you type: the tiles follow every keystroke.
+        let text = self
+            .filter_input
+            .clone()
+            .unwrap_or_else(|| self.filter_text());
+        self.set_filter(&text, fleet);
+        Action::Redraw
+    }
+
+    fn filter_text(&self) -> String {
+        match &self.filter {
+            Filter::None => String::new(),
+            Filter::Pattern { text, .. } | Filter::Text(text) => text.clone(),
+        }
+    }
+
+    pub fn set_filter(&mut self, text: &str, fleet: &State) {
+        let filter = Filter::compile(text, &fleet.inventory);
+        if filter != self.filter {
+            self.filter = filter;
+            self.list_stale = true;
+            self.refresh(fleet);
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, fleet: &State) -> Action {
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let grid = self.grid(fleet);
+                let Some((row, col)) = grid.hit(mouse.column, mouse.row) else {
+                    return Action::Nothing;
+                };
+                let index = (self.scroll + row) * grid.cols + col;
+                match self.visible.get(index) {
+                    Some(&id) => {
+                        self.focused = Some(id);
+                        Action::Redraw
+                    }
+                    None => Action::Nothing,
+                }
+            }
+            MouseEventKind::ScrollDown => {
+                let cols = self.grid(fleet).cols as isize;
+                self.move_focus(fleet, cols);
+                Action::Redraw
+            }
+            MouseEventKind::ScrollUp => {
+                let cols = self.grid(fleet).cols as isize;
+                self.move_focus(fleet, -cols);
+                Action::Redraw
+            }
+            _ => Action::Nothing,
+        }
+    }
+}

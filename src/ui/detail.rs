@@ -1,0 +1,136 @@
+//! The detail pane for the focused device: state, RTT sparkline, loss, jitter, flaps,
+//! recent transitions and its inventory attributes.
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use super::{fmt_age, theme};
+use crate::fleet::{State, fmt_rtt};
+use crate::inventory::{DeviceId, ProbeSpec};
+
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    fleet: &State,
+    focused: Option<DeviceId>,
+    now: Instant,
+) {
+    let block = Block::new().borders(Borders::LEFT).title(" detail ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(id) = focused else {
+        frame.render_widget(
+            Paragraph::new("no device selected").style(theme::dim()),
+            inner,
+        );
+        return;
+    };
+    let dev = &fleet.inventory.devices[id];
+    let st = &fleet.devices[id];
+    let [head, spark, rest] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(3),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+
+    let since = match st.since {
+        Some(t) => format!(" for {} (since {})", fmt_age(now, t), fleet.clock(t)),
+        None => String::new(),
+    };
+    let stats = match st.rtt_stats() {
+        Some((mean, min, max)) => format!(
+            "{} avg  {} min  {} max",
+            fmt_rtt(mean),
+            fmt_rtt(min),
+            fmt_rtt(max)
+        ),
+        None => "no replies".into(),
+    };
+    let loss = st.loss_pct().map_or("–".into(), |p| format!("{p:.0}%"));
+    let jitter = st.jitter().map_or("–".into(), fmt_rtt);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(dev.name.clone(), theme::title()),
+            Span::raw("  "),
+            Span::styled(
+                format!("{} {}", theme::symbol(st.reach), st.reach.as_str()),
+                theme::text(st.reach),
+            ),
+            Span::raw(since),
+        ]),
+        Line::from(format!("rtt   {stats}")),
+        Line::from(format!(
+            "loss  {loss} of last {}   jitter {jitter}   flaps {}",
+            st.history.len(),
+            st.flaps
+        )),
+        Line::from(format!(
+            "probes {} sent, {} answered",
+            st.probes, st.replies
+        )),
+    ];
+    if let Some(err) = &st.last_error {
+        lines.push(Line::styled(
+            format!("last error: {err}"),
+            theme::text(crate::fleet::Reach::Down),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), head);
+
+    // Losses draw as gaps; the sparkline scales to the window's slowest reply.
+    let samples: Vec<u64> = st
+        .history
+        .iter()
+        .map(|r| r.map_or(0, |d| d.as_micros().max(1) as u64))
+        .collect();
+    let take = spark.width as usize;
+    let tail = &samples[samples.len().saturating_sub(take)..];
+    frame.render_widget(
+        Sparkline::default()
+            .block(Block::new().title(Span::styled("rtt history", theme::dim())))
+            .data(tail)
+            .style(theme::text(st.reach)),
+        spark,
+    );
+
+    let probe = match dev.probe {
+        ProbeSpec::Icmp => "icmp".to_string(),
+        ProbeSpec::Tcp(port) => format!("tcp:{port}"),
+    };
+    let mut info = vec![
+        Line::from(format!("host     {}:{}", dev.host, dev.port)),
+        Line::from(format!("platform {}", dev.platform)),
+        Line::from(format!("probe    {probe}")),
+    ];
+    if !dev.all_groups.is_empty() {
+        info.push(Line::from(format!(
+            "groups   {}",
+            dev.all_groups.join(", ")
+        )));
+    }
+    if !dev.tags.is_empty() {
+        let tags: Vec<String> = dev.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        info.push(Line::from(format!("tags     {}", tags.join(" "))));
+    }
+    if let Some(user) = &dev.username {
+        info.push(Line::from(format!("user     {user}")));
+    }
+    info.push(Line::styled("transitions", theme::dim()));
+    for t in st.transitions.iter().rev() {
+        info.push(Line::from(vec![
+            Span::styled(fleet.clock(t.at), theme::dim()),
+            Span::raw(" "),
+            Span::styled(
+                format!("{} {}", theme::symbol(t.to), t.to.as_str()),
+                theme::text(t.to),
+            ),
+            Span::raw(format!(" {}", t.why)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(info), rest);
+}

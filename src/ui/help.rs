@@ -1,0 +1,61 @@
+//! The `?` overlay.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::theme;
+
+const KEYS: &[(&str, &str)] = &[
+    ("←↓↑→ / hjkl", "move focus"),
+    ("PgUp PgDn", "page"),
+    ("g / G", "first / last device"),
+    ("click", "focus a tile"),
+    ("/", "filter: host pattern or text"),
+    ("Esc", "clear the filter"),
+    ("s", "sort: name, state, rtt, last change"),
+    ("?", "this help"),
+    ("q / Ctrl-C", "quit"),
+];
+
+const PATTERNS: &[&str] = &[
+    "core          group core",
+    "ams-*         device names by glob",
+    "tag:site=ams  by tag",
+    "core:edge     union (also core,edge)",
+    "core:&ams     intersection",
+    "all:!lab      exclusion",
+];
+
+pub fn render(frame: &mut Frame, screen: Rect) {
+    let height = (KEYS.len() + PATTERNS.len() + 6) as u16;
+    let [area] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(screen);
+    let [area] = Layout::horizontal([Constraint::Length(52)])
+        .flex(Flex::Center)
+        .areas(area);
+    let mut lines: Vec<Line> = KEYS
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(format!("{k:>12}  "), theme::key()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("host patterns", theme::title()));
+    lines.extend(PATTERNS.iter().map(|p| Line::raw(format!("  {p}"))));
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "times are UTC · ~ marks a flapping device",
+        theme::dim(),
+    ));
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::new().borders(Borders::ALL).title(" help ")),
+        area,
+    );
+}

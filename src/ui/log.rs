@@ -1,0 +1,30 @@
+//! The log pane: transitions and notices, newest at the bottom.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use super::theme;
+use crate::fleet::State;
+
+pub fn render(frame: &mut Frame, area: Rect, fleet: &State) {
+    let block = Block::new().borders(Borders::TOP).title(" log ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let shown = fleet.log.len().min(inner.height as usize);
+    let lines: Vec<Line> = fleet
+        .log
+        .iter()
+        .skip(fleet.log.len() - shown)
+        .map(|entry| {
+            let style = entry.reach.map_or_else(Default::default, theme::text);
+            Line::from(vec![
+                Span::styled(fleet.clock(entry.at), theme::dim()),
+                Span::raw(" "),
+                Span::styled(entry.text.clone(), style),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

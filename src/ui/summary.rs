@@ -1,0 +1,64 @@
+//! The summary bar: counts by state, the last sweep, and the probe mode.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::app::App;
+use super::theme;
+use crate::fleet::{IcmpSocket, ProbeMode, Reach, State};
+
+pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
+    let c = fleet.counts;
+    let count = |reach: Reach, n: usize| {
+        Span::styled(
+            format!("{} {n} {}  ", theme::symbol(reach), reach.as_str()),
+            theme::text(reach),
+        )
+    };
+    let sweep = match &fleet.last_sweep {
+        Some(s) => format!(
+            "sweep #{} ({}): {}/{} in {} ms  ",
+            s.sweep,
+            fmt_interval(app.interval),
+            s.replies,
+            s.sent,
+            s.elapsed.as_millis(),
+        ),
+        None => "first sweep running…  ".into(),
+    };
+    let mode = match &fleet.mode {
+        Some(ProbeMode::Icmp(IcmpSocket::Raw)) => "probe: ICMP (raw socket)".to_string(),
+        Some(ProbeMode::Icmp(IcmpSocket::Datagram)) => "probe: ICMP (datagram socket)".to_string(),
+        Some(ProbeMode::TcpFallback { .. }) => {
+            "probe: TCP connect (ICMP not permitted)".to_string()
+        }
+        None => "probe: starting".to_string(),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" fleetdash ", theme::title().patch(theme::bar())),
+        Span::raw(format!(" {}  ", app.title)),
+        count(Reach::Up, c.up),
+        count(Reach::Down, c.down),
+        count(Reach::Unknown, c.unknown),
+        Span::raw(sweep),
+        Span::styled(mode, theme::dim()),
+    ])];
+    if let Some(ProbeMode::TcpFallback { enable, .. }) = &fleet.mode {
+        lines.push(Line::styled(
+            format!(" to enable ICMP: {enable}"),
+            theme::warn(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn fmt_interval(interval: std::time::Duration) -> String {
+    let ms = interval.as_millis();
+    if ms % 1000 == 0 {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}

@@ -1,0 +1,55 @@
+//! Colours and symbols, in one place.
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::fleet::Reach;
+
+pub fn tile(reach: Reach) -> Style {
+    match reach {
+        Reach::Up => Style::new().fg(Color::Black).bg(Color::Green),
+        Reach::Down => Style::new()
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD),
+        Reach::Unknown => Style::new().fg(Color::White).bg(Color::DarkGray),
+    }
+}
+
+pub fn text(reach: Reach) -> Style {
+    match reach {
+        Reach::Up => Style::new().fg(Color::Green),
+        Reach::Down => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Reach::Unknown => Style::new().fg(Color::DarkGray),
+    }
+}
+
+pub fn symbol(reach: Reach) -> &'static str {
+    match reach {
+        Reach::Up => "▲",
+        Reach::Down => "▼",
+        Reach::Unknown => "?",
+    }
+}
+
+pub const FOCUS: Modifier = Modifier::REVERSED;
+pub const FLAPPING: &str = "~";
+
+pub fn bar() -> Style {
+    Style::new().fg(Color::White).bg(Color::Blue)
+}
+
+pub fn key() -> Style {
+    Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+pub fn warn() -> Style {
+    Style::new().fg(Color::Black).bg(Color::Yellow)
+}
+
+pub fn title() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}

@@ -1,0 +1,71 @@
+//! The device tiles: one custom widget that writes cells straight into the buffer, and only
+//! for the rows on screen (a Block + Paragraph per tile is 3× slower at 10,000 devices).
+
+use std::time::Instant;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::app::App;
+use super::fmt_age;
+use super::layout::Grid;
+use super::theme;
+use crate::fleet::{Reach, State, fmt_rtt};
+
+pub struct Tiles<'a> {
+    pub fleet: &'a State,
+    pub app: &'a App,
+    pub grid: Grid,
+    pub now: Instant,
+}
+
+impl Widget for Tiles<'_> {
+    fn render(self, _area: Rect, buf: &mut Buffer) {
+        let Tiles {
+            fleet,
+            app,
+            grid,
+            now,
+        } = self;
+        let first = app.scroll * grid.cols;
+        let shown = app.visible.iter().skip(first).take(grid.cols * grid.rows);
+        for (i, &id) in shown.enumerate() {
+            let rect = grid.tile_rect(i / grid.cols, i % grid.cols);
+            let device = &fleet.devices[id];
+            let mut style = theme::tile(device.reach);
+            if app.focused == Some(id) {
+                style = style.add_modifier(theme::FOCUS);
+            }
+            buf.set_style(rect, style);
+            let width = rect.width as usize;
+            let name = &fleet.inventory.devices[id].name;
+            buf.set_stringn(rect.x, rect.y, fit(name, width), width, style);
+            if rect.height < 2 {
+                continue;
+            }
+            let flapping =
+                device.is_flapping(now, fleet.config.flap_window, fleet.config.flap_count);
+            let detail = match (device.reach, device.last_rtt()) {
+                (Reach::Up, Some(rtt)) => fmt_rtt(rtt),
+                (Reach::Up, None) => "lost".to_string(),
+                (Reach::Down, _) => device.since.map_or(String::new(), |t| fmt_age(now, t)),
+                (Reach::Unknown, _) => String::new(),
+            };
+            let mark = if flapping { theme::FLAPPING } else { "" };
+            let line = format!("{} {detail} {mark}", theme::symbol(device.reach));
+            buf.set_stringn(rect.x, rect.y + 1, line, width, style);
+        }
+    }
+}
+
+/// Truncates with an ellipsis so a cut name never looks like a real one.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
+}
