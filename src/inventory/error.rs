@@ -1,0 +1,100 @@
+//! Inventory errors: every problem carries file, line, column, what is wrong and how to fix it,
+//! rendered like a compiler message.
+
+use std::fmt;
+
+/// What kind of mistake a [`Problem`] reports; callers and tests match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProblemKind {
+    /// The text is not valid YAML (or uses YAML features we cannot read).
+    Syntax,
+    /// A key that this level does not know (usually a typo).
+    UnknownField,
+    /// A required key (`name`, `host`) is absent.
+    MissingField,
+    /// A value of the wrong shape or form (e.g. a list where a string belongs).
+    InvalidValue,
+    /// Two devices with the same `name`.
+    DuplicateDevice,
+    /// A device's `groups` or a group's `parents` names a group that is not defined.
+    UnknownGroup,
+    /// Groups whose `parents` lead back to themselves.
+    GroupCycle,
+    /// `host` is neither an IP address nor an RFC 1123 hostname.
+    BadAddress,
+    /// `port` is not a number in 1..=65535.
+    BadPort,
+    /// `probe` is neither `icmp` nor `tcp:PORT`.
+    BadProbe,
+    /// The inventory defines no devices.
+    Empty,
+    /// A secret written inline (`password:`) instead of a reference to it.
+    InlineSecret,
+}
+
+/// One located mistake in an inventory file. `line` and `column` are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub line: usize,
+    pub column: usize,
+    /// What is wrong, one line, no trailing period.
+    pub message: String,
+    /// How to fix it, when we know.
+    pub help: Option<String>,
+}
+
+/// Why an inventory could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// The file could not be read at all.
+    #[error("{path}: cannot read the inventory: {source}\n  help: check the path and its permissions")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid inventory. `problems` is sorted by position and
+    /// never empty; `omitted` counts further problems that were not located (to stay fast).
+    #[error("{}", Rendered { origin, problems, omitted: *omitted })]
+    Invalid {
+        origin: String,
+        problems: Vec<Problem>,
+        omitted: usize,
+    },
+}
+
+impl InventoryError {
+    /// The located problems (empty for a read error).
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            InventoryError::Read { .. } => &[],
+            InventoryError::Invalid { problems, .. } => problems,
+        }
+    }
+}
+
+/// Renders problems as `origin:line:col: message` + `  help: …` blocks.
+struct Rendered<'a> {
+    origin: &'a str,
+    problems: &'a [Problem],
+    omitted: usize,
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: {}", self.origin, p.line, p.column, p.message)?;
+            if let Some(help) = &p.help {
+                write!(f, "\n  help: {help}")?;
+            }
+        }
+        if self.omitted > 0 {
+            write!(f, "\n… and {} more problem(s) not shown", self.omitted)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,167 @@
+//! Shell-style globs for host patterns: `*`, `?`, `[abc]`, `[a-z]`, `[!a-z]` (also `[^…]`).
+//! Case-sensitive, like Ansible on POSIX.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Char(char),
+    /// `?`: any one character.
+    One,
+    /// `*`: any run of characters, empty included.
+    Star,
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+/// A compiled glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Glob {
+    source: String,
+    toks: Vec<Tok>,
+}
+
+impl Glob {
+    /// Compiles `pattern`; the only error is an unclosed `[`.
+    pub(crate) fn parse(pattern: &str) -> Result<Glob, String> {
+        let chars: Vec<char> = pattern.chars().collect();
+        let mut toks = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let tok = match chars[i] {
+                '*' => Tok::Star,
+                '?' => Tok::One,
+                '[' => {
+                    let (tok, end) = class(&chars, i)
+                        .ok_or_else(|| format!("unclosed `[` in `{pattern}`"))?;
+                    i = end;
+                    tok
+                }
+                c => Tok::Char(c),
+            };
+            // `**` means the same as `*`; keeping one keeps matching linear.
+            if !(tok == Tok::Star && toks.last() == Some(&Tok::Star)) {
+                toks.push(tok);
+            }
+            i += 1;
+        }
+        Ok(Glob {
+            source: pattern.to_owned(),
+            toks,
+        })
+    }
+
+    /// The pattern as written.
+    pub(crate) fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Whether the whole of `text` matches.
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        let text: Vec<char> = text.chars().collect();
+        let (mut p, mut t) = (0, 0);
+        // Where the last `*` was, and how much text it has swallowed so far.
+        let mut star: Option<(usize, usize)> = None;
+        while t < text.len() {
+            match self.toks.get(p) {
+                Some(Tok::Star) => {
+                    star = Some((p, t));
+                    p += 1;
+                }
+                Some(tok) if tok_matches(tok, text[t]) => {
+                    p += 1;
+                    t += 1;
+                }
+                _ => match star {
+                    // Let the last `*` swallow one more character and retry.
+                    Some((sp, st)) => {
+                        star = Some((sp, st + 1));
+                        p = sp + 1;
+                        t = st + 1;
+                    }
+                    None => return false,
+                },
+            }
+        }
+        self.toks[p..].iter().all(|tok| *tok == Tok::Star)
+    }
+}
+
+/// Parses a class starting at `chars[open] == '['`; returns it and the index of its `]`.
+fn class(chars: &[char], open: usize) -> Option<(Tok, usize)> {
+    let mut i = open + 1;
+    let negated = matches!(chars.get(i), Some('!' | '^'));
+    if negated {
+        i += 1;
+    }
+    let mut ranges = Vec::new();
+    let first = i;
+    loop {
+        let c = *chars.get(i)?;
+        // A `]` right after the opening is a literal, as in fnmatch.
+        if c == ']' && i > first {
+            return Some((Tok::Class { negated, ranges }, i));
+        }
+        match (chars.get(i + 1), chars.get(i + 2)) {
+            (Some('-'), Some(&hi)) if hi != ']' => {
+                ranges.push((c, hi));
+                i += 3;
+            }
+            _ => {
+                ranges.push((c, c));
+                i += 1;
+            }
+        }
+    }
+}
+
+fn tok_matches(tok: &Tok, c: char) -> bool {
+    match tok {
+        Tok::Char(want) => *want == c,
+        Tok::One => true,
+        Tok::Star => unreachable!("stars are handled by the matcher"),
+        Tok::Class { negated, ranges } => {
+            ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pattern: &str, text: &str) -> bool {
+        Glob::parse(pattern).unwrap().matches(text)
+    }
+
+    #[test]
+    fn literals_and_wildcards() {
+        assert!(m("ams-core-1", "ams-core-1"));
+        assert!(!m("ams-core-1", "ams-core-10"));
+        assert!(m("ams-*", "ams-core-1"));
+        assert!(m("*", ""));
+        assert!(m("a*b*c", "a-x-b-y-c"));
+        assert!(!m("a*b*c", "a-x-b-y-d"));
+        assert!(m("*-1", "ams-core-1"));
+        assert!(!m("*-1", "ams-core-12"));
+        assert!(m("ams-core-?", "ams-core-7"));
+        assert!(!m("ams-core-?", "ams-core-17"));
+        assert!(m("a**b", "ab"));
+        assert!(m("x.lab", "x.lab"));
+        assert!(!m("x.lab", "xylab"));
+        assert!(!m("Core", "core"));
+    }
+
+    #[test]
+    fn classes() {
+        assert!(m("core-[12]", "core-2"));
+        assert!(!m("core-[12]", "core-3"));
+        assert!(m("core-[1-3]", "core-3"));
+        assert!(m("core-[!1-3]", "core-4"));
+        assert!(!m("core-[^1-3]", "core-2"));
+        assert!(m("x[]]", "x]"));
+        assert!(m("x[a-]", "x-"));
+        assert!(Glob::parse("core-[1-").is_err());
+        assert!(Glob::parse("core-[").is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! Collects problems while an inventory is checked, then locates and renders them.
+
+use super::error::{InventoryError, Problem, ProblemKind};
+use super::locate::{YamlPath, locate};
+
+/// Problems beyond this many are counted but not located: each location re-reads the file,
+/// and nobody reads the 10,000th error.
+const MAX_LOCATED: usize = 20;
+
+struct Pending {
+    kind: ProblemKind,
+    at: YamlPath,
+    message: String,
+    help: Option<String>,
+}
+
+/// Gathers problems found by the checks, with the node each one is about.
+pub(crate) struct Report<'t> {
+    text: &'t str,
+    pending: Vec<Pending>,
+}
+
+impl<'t> Report<'t> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Report {
+            text,
+            pending: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add(
+        &mut self,
+        kind: ProblemKind,
+        at: YamlPath,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.pending.push(Pending {
+            kind,
+            at,
+            message: message.into(),
+            help,
+        });
+    }
+
+    /// The 1-based line of a node, for messages that point at a second place.
+    pub(crate) fn line_of(&self, at: &YamlPath) -> usize {
+        locate(self.text, at).0
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// All problems as one error, sorted by position (first `MAX_LOCATED` found).
+    pub(crate) fn into_error(self, origin: &str) -> InventoryError {
+        let omitted = self.pending.len().saturating_sub(MAX_LOCATED);
+        let mut problems: Vec<Problem> = self
+            .pending
+            .into_iter()
+            .take(MAX_LOCATED)
+            .map(|p| {
+                let (line, column) = locate(self.text, &p.at);
+                Problem {
+                    kind: p.kind,
+                    line,
+                    column,
+                    message: p.message,
+                    help: p.help,
+                }
+            })
+            .collect();
+        problems.sort_by_key(|p| (p.line, p.column));
+        InventoryError::Invalid {
+            origin: origin.to_owned(),
+            problems,
+            omitted,
+        }
+    }
+}
+
+/// The error for text that is not valid YAML, positioned where the parser stopped.
+pub(crate) fn syntax_error(origin: &str, err: &serde_yaml::Error) -> InventoryError {
+    let (line, column) = err
+        .location()
+        .map_or((1, 1), |loc| (loc.line(), loc.column()));
+    let text = err.to_string();
+    // The position is reported in front; drop serde's own " at line N column M" suffix.
+    let message = match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    };
+    let help = syntax_help(&message);
+    InventoryError::Invalid {
+        origin: origin.to_owned(),
+        problems: vec![Problem {
+            kind: ProblemKind::Syntax,
+            line,
+            column,
+            message: format!("invalid YAML: {message}"),
+            help: Some(help.to_owned()),
+        }],
+        omitted: 0,
+    }
+}
+
+/// A hint for the YAML mistakes people actually make.
+fn syntax_help(message: &str) -> &'static str {
+    if message.contains("duplicate entry") {
+        "each key may appear only once in a mapping: remove or rename one of them"
+    } else if message.contains("tab") {
+        "YAML indentation must use spaces, not tabs"
+    } else if message.contains("mapping values are not allowed") {
+        "check the indentation, and quote values that contain `: `"
+    } else if message.contains("more than one document") {
+        "an inventory is one YAML document: remove the extra `---`"
+    } else {
+        "check the indentation and quoting at this position"
+    }
+}

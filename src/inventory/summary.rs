@@ -1,0 +1,65 @@
+//! The plain-text overview printed by `fleetdash check INVENTORY`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::model::{Inventory, ProbeSpec};
+
+/// Devices, groups with member counts (members of child groups included), platforms and
+/// probe kinds with counts. Stable order: groups as in the file, the rest sorted.
+pub fn summary(inv: &Inventory) -> String {
+    let mut out = String::new();
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let _ = writeln!(out, "{}: {}", inv.source, plural(inv.devices.len(), "device"));
+
+    let width = inv.groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "groups ({}):", inv.groups.len());
+    for g in &inv.groups {
+        let members = inv
+            .devices
+            .iter()
+            .filter(|d| d.all_groups.contains(&g.name))
+            .count();
+        let _ = write!(out, "  {:width$}  {}", g.name, plural(members, "device"));
+        if !g.parents.is_empty() {
+            let _ = write!(out, "  (in {})", g.parents.join(", "));
+        }
+        out.push('\n');
+    }
+    let ungrouped = inv.devices.iter().filter(|d| d.groups.is_empty()).count();
+    if ungrouped > 0 {
+        let _ = writeln!(out, "  {:width$}  {}", "(none)", plural(ungrouped, "device"));
+    }
+
+    let mut platforms: BTreeMap<&str, usize> = BTreeMap::new();
+    // Keyed so that icmp sorts first, then TCP ports in order.
+    let mut probes: BTreeMap<(u8, u16), usize> = BTreeMap::new();
+    for d in &inv.devices {
+        *platforms.entry(&d.platform).or_default() += 1;
+        let key = match d.probe {
+            ProbeSpec::Icmp => (0, 0),
+            ProbeSpec::Tcp(port) => (1, port),
+        };
+        *probes.entry(key).or_default() += 1;
+    }
+    counts(&mut out, "platforms", platforms.into_iter());
+    let probes = probes.into_iter().map(|((kind, port), n)| {
+        let name = if kind == 0 {
+            "icmp".to_owned()
+        } else {
+            format!("tcp:{port}")
+        };
+        (name, n)
+    });
+    counts(&mut out, "probes", probes);
+    out
+}
+
+fn counts<K: AsRef<str>>(out: &mut String, title: &str, rows: impl Iterator<Item = (K, usize)>) {
+    let rows: Vec<(K, usize)> = rows.collect();
+    let width = rows.iter().map(|(k, _)| k.as_ref().len()).max().unwrap_or(0);
+    let _ = writeln!(out, "{title}:");
+    for (name, n) in rows {
+        let _ = writeln!(out, "  {:width$}  {n}", name.as_ref());
+    }
+}
