@@ -97,7 +97,13 @@ fn announce(mode: &ProbeMode) {
 async fn loopback_addresses_reply_every_sweep() {
     let mode = detect_mode();
     announce(&mode);
-    let hosts = ["127.0.0.1", "127.20.99.1", "127.20.99.2", "::1", "localhost"];
+    let hosts = [
+        "127.0.0.1",
+        "127.20.99.1",
+        "127.20.99.2",
+        "::1",
+        "localhost",
+    ];
     let targets = hosts
         .iter()
         .enumerate()

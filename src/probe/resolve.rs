@@ -138,7 +138,7 @@ mod tests {
     // library before any DNS query is sent (checked with strace), so no traffic leaves.
     #[tokio::test]
     async fn localhost_resolves_to_loopback() {
-        let mut hosts = vec![HostAddr::parse("localhost")];
+        let mut hosts = [HostAddr::parse("localhost")];
         refresh_all(hosts.iter_mut().collect(), RESOLVE_TIMEOUT).await;
         let ip = hosts[0].addr().unwrap();
         assert!(ip.is_loopback(), "{ip}");
