@@ -1,1 +1,31 @@
 //! Reachability probing: the sweeper task, ICMP (surge-ping) and TCP-connect probes.
+//!
+//! The engine half of "which devices are up": it owns sockets, pacing, name resolution and
+//! the sweep loop, and reports only through [`crate::fleet::Event`]s. It knows nothing of
+//! the terminal, of damping, or of history; the reducer does that.
+//!
+//! ```no_run
+//! # async fn demo(targets: Vec<fleetdash::probe::Target>) {
+//! use fleetdash::probe::{detect_mode, spawn_sweeper, SweepConfig};
+//! let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+//! let _sweeper = spawn_sweeper(targets, SweepConfig::default(), detect_mode(), tx);
+//! while let Some(event) = rx.recv().await { /* fold into State */ }
+//! # }
+//! ```
+
+mod bench;
+mod icmp;
+mod mode;
+mod pacing;
+mod resolve;
+mod sockopt;
+mod sweeper;
+mod target;
+mod tcp;
+
+pub use bench::{FpingRun, SweepBench, bench_addresses, bench_sweep, sweep_once};
+pub use mode::{detect_mode, enable_command};
+pub use pacing::{Pacer, Rate};
+pub use sweeper::{Sweeper, spawn_sweeper};
+pub use target::{SweepConfig, Target, targets_from_inventory};
+pub use tcp::{TcpPolicy, tcp_probe};
