@@ -21,7 +21,7 @@ const FRAME_BUDGET: Duration = Duration::from_millis(2);
 
 pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     // The sweep first: its peak memory is this process's high-water mark at that point.
-    let sweep = crate::probe::bench_sweep(args.devices).await?;
+    let sweep = crate::probe::bench_sweep(args.devices).await;
     println!("{sweep}");
     let render = render_bench(args.devices, 250, 80, 200);
     println!("{render}");
@@ -48,7 +48,11 @@ impl std::fmt::Display for RenderBench {
             self.size.1,
             self.frames,
             ms / budget,
-            if self.per_frame <= FRAME_BUDGET { "OK" } else { "OVER BUDGET" }
+            if self.per_frame <= FRAME_BUDGET {
+                "OK"
+            } else {
+                "OVER BUDGET"
+            }
         )?;
         write!(
             f,
@@ -63,7 +67,11 @@ impl std::fmt::Display for RenderBench {
 /// history) and reports the mean time per frame, diffing included.
 pub fn render_bench(n: usize, width: u16, height: u16, frames: u32) -> RenderBench {
     let t0 = Instant::now();
-    let mut state = State::new(Arc::new(synthetic_inventory(n)), FleetConfig::default(), (t0, SystemTime::now()));
+    let mut state = State::new(
+        Arc::new(synthetic_inventory(n)),
+        FleetConfig::default(),
+        (t0, SystemTime::now()),
+    );
     for round in 0..20u64 {
         for device in 0..n {
             let outcome = if device % 3 == 0 && round > 10 {
@@ -74,7 +82,11 @@ pub fn render_bench(n: usize, width: u16, height: u16, frames: u32) -> RenderBen
                 }
             };
             let at = t0 + Duration::from_secs(round);
-            state.apply(Event::Probe(ProbeResult { device, at, outcome }));
+            state.apply(Event::Probe(ProbeResult {
+                device,
+                at,
+                outcome,
+            }));
         }
     }
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
@@ -85,7 +97,9 @@ pub fn render_bench(n: usize, width: u16, height: u16, frames: u32) -> RenderBen
     for i in 0..frames {
         // Move the focus so each frame differs, as it would while someone browses.
         app.focused = Some(app.visible[i as usize % app.visible.len().min(200)]);
-        terminal.draw(|frame| view(frame, &state, &app, now)).expect("draw");
+        terminal
+            .draw(|frame| view(frame, &state, &app, now))
+            .expect("draw");
     }
     let per_frame = start.elapsed() / frames;
 

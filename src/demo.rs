@@ -28,16 +28,28 @@ enum Behaviour {
     /// Never listens (a device that is simply gone).
     Dead,
     /// Listens for `up`, then is gone for `down`, forever.
-    Flapping { up: Duration, down: Duration },
+    Flapping {
+        up: Duration,
+        down: Duration,
+    },
 }
 
 fn behaviour(name: &str) -> Behaviour {
     let secs = Duration::from_secs;
     match name {
         "fra-access-07" => Behaviour::Dead,
-        "ams-access-03" => Behaviour::Flapping { up: secs(6), down: secs(4) },
-        "lon-dist-02" => Behaviour::Flapping { up: secs(25), down: secs(10) },
-        "fra-core-02" => Behaviour::Flapping { up: secs(45), down: secs(15) },
+        "ams-access-03" => Behaviour::Flapping {
+            up: secs(6),
+            down: secs(4),
+        },
+        "lon-dist-02" => Behaviour::Flapping {
+            up: secs(25),
+            down: secs(10),
+        },
+        "fra-core-02" => Behaviour::Flapping {
+            up: secs(45),
+            down: secs(15),
+        },
         _ => Behaviour::Steady,
     }
 }
@@ -51,7 +63,10 @@ pub struct Demo {
 impl Demo {
     pub async fn start() -> Result<Demo> {
         // One port for all devices, picked by the kernel so a second demo cannot collide.
-        let probe_port = TcpListener::bind("127.20.0.1:0").await?.local_addr()?.port();
+        let probe_port = TcpListener::bind("127.20.0.1:0")
+            .await?
+            .local_addr()?
+            .port();
         let inventory = inventory(probe_port);
         let mut listeners = JoinSet::new();
         for device in &inventory.devices {

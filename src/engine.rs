@@ -61,9 +61,15 @@ pub fn limit(inventory: Inventory, pattern: Option<&str>) -> Result<Inventory, S
     let pattern = HostPattern::parse(text).map_err(|e| format!("--limit {text}: {e}"))?;
     let keep = inventory.select(&pattern);
     if keep.is_empty() {
-        return Err(format!("--limit {text} matches no device in {}", inventory.source));
+        return Err(format!(
+            "--limit {text} matches no device in {}",
+            inventory.source
+        ));
     }
-    let devices = keep.into_iter().map(|id| inventory.devices[id].clone()).collect();
+    let devices = keep
+        .into_iter()
+        .map(|id| inventory.devices[id].clone())
+        .collect();
     Ok(Inventory {
         devices,
         ..inventory

@@ -3,6 +3,7 @@
 //! The engine (inventory, probe workers, the `fleet` reducer) knows nothing about the
 //! terminal; `ui` and `headless` are two front ends over the same `Event` stream.
 
+pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod engine;
@@ -10,9 +11,8 @@ pub mod fleet;
 pub mod headless;
 pub mod inventory;
 pub mod probe;
-pub mod ui;
-pub mod bench;
 mod run;
+pub mod ui;
 
 pub use run::run;
 #[cfg(test)]

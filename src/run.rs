@@ -57,7 +57,11 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         print!("{}", sweep::table(&rows));
     }
     let all_up = rows.iter().all(|row| row.state == "up");
-    Ok(if all_up { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_up {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
@@ -85,12 +89,13 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         up_after: args.up_after,
         ..FleetConfig::default()
     };
+    let interval = args.probe.interval;
     let engine = Engine::start(Arc::new(inventory), args.probe.sweep_config(None), fleet);
     let Engine {
         state,
         events,
         sweeper: _sweeper,
     } = engine;
-    crate::ui::run(state, events, title).await?;
+    crate::ui::run(state, events, title, interval).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,15 @@ pub enum IcmpSocket {
     Datagram,
 }
 
+impl IcmpSocket {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IcmpSocket::Raw => "raw",
+            IcmpSocket::Datagram => "datagram",
+        }
+    }
+}
+
 /// How devices declared `probe: icmp` are probed in this process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProbeMode {

@@ -118,6 +118,10 @@ impl State {
                 if let Some(t) = device.observe(result.at, rtt, error, &self.config) {
                     *self.counts.slot(t.from) -= 1;
                     *self.counts.slot(t.to) += 1;
+                    // A device found up at start is not news; the summary bar counts it.
+                    if (t.from, t.to) == (Reach::Unknown, Reach::Up) {
+                        return;
+                    }
                     let name = &self.inventory.devices[result.device].name;
                     let text = format!("{name} {} → {}: {}", t.from.as_str(), t.to.as_str(), t.why);
                     self.log_line(t.at, Some(result.device), Some(t.to), text);
@@ -126,7 +130,9 @@ impl State {
             Event::SweepDone(stats) => self.last_sweep = Some(stats),
             Event::Mode(mode) => {
                 let text = match &mode {
-                    ProbeMode::Icmp(kind) => format!("probing with ICMP ({kind:?} socket)"),
+                    ProbeMode::Icmp(kind) => {
+                        format!("probing with ICMP ({} socket)", kind.as_str())
+                    }
                     ProbeMode::TcpFallback { reason, enable } => {
                         format!(
                             "ICMP unavailable ({reason}); probing by TCP connect. Enable ICMP: {enable}"

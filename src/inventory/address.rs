@@ -128,7 +128,10 @@ mod tests {
             ("[::1]", "has brackets around an IPv6 address"),
             ("fd00::zz", "is not a valid IPv6 address"),
             ("127.0.0.1:2222", "includes a port (`:2222`)"),
-            ("core..ams", "has an empty label (two dots in a row, or a leading dot)"),
+            (
+                "core..ams",
+                "has an empty label (two dots in a row, or a leading dot)",
+            ),
             ("core_1", "contains '_'"),
             ("core 1", "contains ' '"),
             ("-core", "has a label `-core` that starts or ends with `-`"),
@@ -140,6 +143,9 @@ mod tests {
         }
         assert!(check_host(&"a".repeat(64)).is_err());
         let long = ["abcdefghij"; 26].join(".");
-        assert_eq!(check_host(&long).unwrap_err().reason, "is 285 characters long");
+        assert_eq!(
+            check_host(&long).unwrap_err().reason,
+            "is 285 characters long"
+        );
     }
 }

@@ -10,7 +10,12 @@ use super::model::{Inventory, ProbeSpec};
 pub fn summary(inv: &Inventory) -> String {
     let mut out = String::new();
     let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
-    let _ = writeln!(out, "{}: {}", inv.source, plural(inv.devices.len(), "device"));
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        inv.source,
+        plural(inv.devices.len(), "device")
+    );
 
     let width = inv.groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
     let _ = writeln!(out, "groups ({}):", inv.groups.len());
@@ -28,7 +33,12 @@ pub fn summary(inv: &Inventory) -> String {
     }
     let ungrouped = inv.devices.iter().filter(|d| d.groups.is_empty()).count();
     if ungrouped > 0 {
-        let _ = writeln!(out, "  {:width$}  {}", "(none)", plural(ungrouped, "device"));
+        let _ = writeln!(
+            out,
+            "  {:width$}  {}",
+            "(none)",
+            plural(ungrouped, "device")
+        );
     }
 
     let mut platforms: BTreeMap<&str, usize> = BTreeMap::new();
@@ -57,7 +67,11 @@ pub fn summary(inv: &Inventory) -> String {
 
 fn counts<K: AsRef<str>>(out: &mut String, title: &str, rows: impl Iterator<Item = (K, usize)>) {
     let rows: Vec<(K, usize)> = rows.collect();
-    let width = rows.iter().map(|(k, _)| k.as_ref().len()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.as_ref().len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(out, "{title}:");
     for (name, n) in rows {
         let _ = writeln!(out, "  {:width$}  {n}", name.as_ref());

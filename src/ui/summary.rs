@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::App;
 use super::theme;
-use crate::fleet::{IcmpSocket, ProbeMode, Reach, State};
+use crate::fleet::{ProbeMode, Reach, State};
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
     let c = fleet.counts;
@@ -29,12 +29,9 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         None => "first sweep running…  ".into(),
     };
     let mode = match &fleet.mode {
-        Some(ProbeMode::Icmp(IcmpSocket::Raw)) => "probe: ICMP (raw socket)".to_string(),
-        Some(ProbeMode::Icmp(IcmpSocket::Datagram)) => "probe: ICMP (datagram socket)".to_string(),
-        Some(ProbeMode::TcpFallback { .. }) => {
-            "probe: TCP connect (ICMP not permitted)".to_string()
-        }
-        None => "probe: starting".to_string(),
+        Some(ProbeMode::Icmp(kind)) => format!("probe: ICMP ({} socket)", kind.as_str()),
+        Some(ProbeMode::TcpFallback { .. }) => "probe: TCP connect (ICMP not permitted)".into(),
+        None => "probe: starting".into(),
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(" fleetdash ", theme::title().patch(theme::bar())),
