@@ -87,6 +87,10 @@ pub async fn run(
     let (mut dirty, mut last_draw, mut workers_alive) = (true, Instant::now() - frame_time, true);
     loop {
         if dirty && last_draw.elapsed() >= frame_time {
+            // Layout and clicks use `app.screen`: take it from the terminal itself, which
+            // is right even when a resize event was coalesced away.
+            let size = term.size()?;
+            app.screen = Rect::new(0, 0, size.width, size.height);
             app.refresh(&fleet);
             let now = Instant::now();
             term.draw(|frame| view(frame, &fleet, &app, now))?;

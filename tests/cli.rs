@@ -1,0 +1,132 @@
+//! The real binary, headless: `check` and `sweep` against loopback inventories, exit codes.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fleetdash(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        .args(args)
+        .output()
+        .expect("run fleetdash")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// `n` devices on 127.22.x.y (loopback only), half in group `even`.
+fn loopback_inventory(n: usize, extra: &str) -> String {
+    let mut yaml = String::from("groups:\n  even: {}\n  odd: {}\ndevices:\n");
+    for i in 0..n {
+        let group = if i % 2 == 0 { "even" } else { "odd" };
+        let _ = writeln!(
+            yaml,
+            "  - {{name: dev{i:04}, host: 127.22.{}.{}, groups: [{group}]}}",
+            i / 250,
+            i % 250 + 1
+        );
+    }
+    yaml + extra
+}
+
+#[test]
+fn sweep_json_on_a_thousand_loopback_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", &loopback_inventory(1000, ""));
+    let out = fleetdash(&["sweep", &inv, "--json", "--rate", "0"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1000);
+    for row in &rows {
+        assert_eq!(row["state"], "up", "{row}");
+        assert_eq!(row["loss_pct"], 0.0);
+        assert!(row["rtt_ms"].as_f64().unwrap() >= 0.0);
+        assert!(row["host"].as_str().unwrap().starts_with("127.22."));
+    }
+    assert_eq!(rows[0]["name"], "dev0000");
+}
+
+#[test]
+fn sweep_exits_1_when_a_device_is_down_and_limit_selects() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens, the connect is refused → the tcp:1 service is down.
+    let extra = "  - {name: closed, host: 127.22.9.1, probe: \"tcp:1\"}\n";
+    let inv = write(dir.path(), "inv.yaml", &loopback_inventory(4, extra));
+
+    let out = fleetdash(&["sweep", &inv, "--count", "2", "--interval", "100ms"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    let closed = table.lines().find(|l| l.starts_with("closed")).unwrap();
+    assert!(
+        closed.contains("down") && closed.contains("100%") && closed.contains("refused"),
+        "{closed}"
+    );
+    assert!(table.contains("4/5 up"));
+
+    let out = fleetdash(&["sweep", &inv, "--limit", "even:!dev0002", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["name"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(names, ["dev0000"]);
+}
+
+#[test]
+fn inventory_and_usage_errors_exit_2_with_a_located_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.yaml",
+        "devices:\n  - name: a\n    hots: 127.0.0.1\n",
+    );
+    let out = fleetdash(&["sweep", &bad]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bad.yaml:3:5"), "{err}");
+    assert!(err.contains("did you mean `host`"), "{err}");
+
+    let good = write(dir.path(), "good.yaml", &loopback_inventory(2, ""));
+    let out = fleetdash(&["sweep", &good, "--limit", "nosuch*"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("matches no device"));
+
+    let out = fleetdash(&["sweep", &good, "--count", "many"]);
+    assert_eq!(out.status.code(), Some(2), "clap usage error");
+}
+
+#[test]
+fn check_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", &loopback_inventory(6, ""));
+    let out = fleetdash(&["check", &inv]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("6 devices"), "{text}");
+    assert!(text.contains("even") && text.contains("odd"), "{text}");
+}
+
+#[test]
+fn the_dashboard_refuses_to_start_without_a_terminal() {
+    let out = fleetdash(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}

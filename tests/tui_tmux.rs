@@ -1,0 +1,146 @@
+//! End to end in a real terminal: the binary runs inside tmux; keys go in with `send-keys`,
+//! the screen comes out with `capture-pane`. Tiles appear, `/` filters, `q` quits, and the
+//! terminal is left as it was found (main screen, cursor shown, mouse released).
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server, killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must install tmux (.ci/run)"
+            );
+            eprintln!("SKIPPED: tmux is not installed");
+            return None;
+        }
+        let tmux = Tmux {
+            socket: format!("fleetdash-test-{}", std::process::id()),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux.run(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, command]);
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    /// Sends tmux key names (`Enter`, `Escape`, `q`).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Types text literally (so `right` is five letters, not the arrow key).
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the last screen after a generous
+    /// deadline (this checks behaviour, not speed).
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn flag(&self, name: &str) -> String {
+        self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
+            .trim()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn dashboard_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::from("groups:\n  left: {}\n  right: {}\ndevices:\n");
+    for i in 0..8 {
+        let group = if i < 4 { "left" } else { "right" };
+        let _ = writeln!(
+            yaml,
+            "  - {{name: node{i}, host: 127.23.0.{}, groups: [{group}]}}",
+            i + 1
+        );
+    }
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(&inventory, yaml).unwrap();
+    let command = format!(
+        "{} {} --interval 200ms; echo FLEETDASH-EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_fleetdash"),
+        inventory.display()
+    );
+    let Some(tmux) = Tmux::start(120, 36, &command) else {
+        return;
+    };
+
+    let screen = tmux.wait_for("all eight tiles up", |s| {
+        s.contains("▲ 8 up") && s.contains("node7")
+    });
+    assert!(
+        screen.contains("fleetdash") && screen.contains("node0"),
+        "{screen}"
+    );
+    assert_eq!(
+        tmux.flag("alternate_on"),
+        "1",
+        "the dashboard uses the alternate screen"
+    );
+
+    tmux.type_text("/right");
+    let screen = tmux.wait_for("the filter to apply as typed", |s| {
+        s.contains("/ right") && !s.contains("node0 ") && s.contains("node4")
+    });
+    assert!(
+        screen.contains("node7") && !screen.contains("node3 "),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the filter to be kept", |s| {
+        s.contains("1/4") && s.contains("filter: pattern right (4 devices) of 8")
+    });
+
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    assert!(
+        !screen.contains("node7"),
+        "the dashboard left the screen: {screen}"
+    );
+    assert_eq!(tmux.flag("alternate_on"), "0", "back on the main screen");
+    assert_eq!(tmux.flag("cursor_flag"), "1", "cursor visible again");
+    assert_eq!(tmux.flag("mouse_any_flag"), "0", "mouse released");
+}
