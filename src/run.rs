@@ -89,6 +89,12 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         up_after: args.up_after,
         ..FleetConfig::default()
     };
+    if let Some(after) = args.panic_in_task_after {
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            panic!("deliberate panic in a background task (--panic-in-task-after)");
+        });
+    }
     let interval = args.probe.interval;
     let engine = Engine::start(Arc::new(inventory), args.probe.sweep_config(None), fleet);
     let Engine {

@@ -6,13 +6,13 @@ use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A private tmux server, killed when the test ends however it ends.
+/// A private tmux server per test, killed when the test ends however it ends.
 struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Option<Tmux> {
+    fn start(test: &str, width: u16, height: u16, command: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -22,7 +22,7 @@ impl Tmux {
             return None;
         }
         let tmux = Tmux {
-            socket: format!("fleetdash-test-{}", std::process::id()),
+            socket: format!("fleetdash-{test}-{}", std::process::id()),
         };
         let (w, h) = (width.to_string(), height.to_string());
         tmux.run(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, command]);
@@ -103,7 +103,7 @@ fn dashboard_in_a_real_terminal() {
         env!("CARGO_BIN_EXE_fleetdash"),
         inventory.display()
     );
-    let Some(tmux) = Tmux::start(120, 36, &command) else {
+    let Some(tmux) = Tmux::start("dashboard", 120, 36, &command) else {
         return;
     };
 
@@ -143,4 +143,35 @@ fn dashboard_in_a_real_terminal() {
     assert_eq!(tmux.flag("alternate_on"), "0", "back on the main screen");
     assert_eq!(tmux.flag("cursor_flag"), "1", "cursor visible again");
     assert_eq!(tmux.flag("mouse_any_flag"), "0", "mouse released");
+}
+
+#[test]
+fn a_panic_in_a_background_task_restores_the_terminal_and_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let inventory = dir.path().join("inv.yaml");
+    std::fs::write(
+        &inventory,
+        "devices:\n  - {name: lonely, host: 127.23.1.1}\n",
+    )
+    .unwrap();
+    let command = format!(
+        "{} {} --panic-in-task-after 1s 2>{}; echo FLEETDASH-EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_fleetdash"),
+        inventory.display(),
+        dir.path().join("stderr").display(),
+    );
+    let Some(tmux) = Tmux::start("panic", 100, 30, &command) else {
+        return;
+    };
+    tmux.wait_for("the dashboard", |s| s.contains("lonely"));
+    let screen = tmux.wait_for("the process to end", |s| s.contains("FLEETDASH-EXIT="));
+    assert!(screen.contains("FLEETDASH-EXIT=101"), "{screen}");
+    assert_eq!(tmux.flag("alternate_on"), "0", "back on the main screen");
+    assert_eq!(tmux.flag("cursor_flag"), "1", "cursor visible again");
+    assert_eq!(tmux.flag("mouse_any_flag"), "0", "mouse released");
+    let stderr = std::fs::read_to_string(dir.path().join("stderr")).unwrap();
+    assert!(
+        stderr.contains("deliberate panic"),
+        "the panic is reported: {stderr}"
+    );
 }

@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
 
 fn fmt_interval(interval: std::time::Duration) -> String {
     let ms = interval.as_millis();
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")

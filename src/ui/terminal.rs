@@ -7,6 +7,7 @@ use std::ops::{Deref, DerefMut};
 
 use color_eyre::Result;
 use color_eyre::eyre::bail;
+use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use ratatui::DefaultTerminal;
@@ -23,7 +24,8 @@ impl Terminal {
         // so a panicking background task cannot leave the UI running on a restored terminal.
         let restore_and_report = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = execute!(stdout(), DisableMouseCapture);
+            // `process::exit` skips the terminal's destructor, which would show the cursor.
+            let _ = execute!(stdout(), DisableMouseCapture, Show);
             restore_and_report(info);
             std::process::exit(101);
         }));
