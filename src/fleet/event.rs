@@ -71,4 +71,6 @@ pub enum Event {
         at: Instant,
         text: String,
     },
+    /// From the SSH workers.
+    Exec(super::exec::ExecEvent),
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::device::{DeviceState, Reach, push_capped};
 use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
+use super::runs::Runs;
 use crate::inventory::{DeviceId, Inventory};
 
 /// Knobs of the reducer.
@@ -73,6 +74,8 @@ pub struct State {
     pub log: VecDeque<LogEntry>,
     pub mode: Option<ProbeMode>,
     pub last_sweep: Option<SweepStats>,
+    /// Commands run over SSH, and each device's link and facts.
+    pub exec: Runs,
     /// A pair of clocks read together, to print `Instant`s as wall-clock times.
     pub origin: (Instant, SystemTime),
     /// Bumped by every change; front ends compare it to know whether to redraw.
@@ -97,6 +100,7 @@ impl State {
             log: VecDeque::new(),
             mode: None,
             last_sweep: None,
+            exec: Runs::new(n),
             origin,
             version: 0,
         }
@@ -143,6 +147,7 @@ impl State {
                 self.mode = Some(mode);
             }
             Event::Notice { at, text } => self.log_line(at, None, None, text),
+            Event::Exec(event) => self.exec.apply(event),
         }
     }
 

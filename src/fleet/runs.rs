@@ -1,0 +1,147 @@
+//! Command runs as the front ends see them: per device queued → running → done, and each
+//! device's SSH link and polled facts.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::exec::{ExecError, ExecEvent, Link, Output, RunId};
+use crate::inventory::DeviceId;
+
+/// Runs kept for the run view (oldest dropped first).
+pub const RUNS_KEPT: usize = 32;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeviceRun {
+    Queued,
+    Running { since: Instant },
+    Done {
+        duration: Duration,
+        result: Result<Output, ExecError>,
+    },
+}
+
+impl DeviceRun {
+    pub fn failed(&self) -> bool {
+        matches!(self, DeviceRun::Done { result, .. } if result.as_ref().map_or(true, |o| !o.ok()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub id: RunId,
+    pub command: String,
+    pub started: Instant,
+    /// In the order they were asked for.
+    pub devices: Vec<DeviceId>,
+    pub per_device: HashMap<DeviceId, DeviceRun>,
+}
+
+/// How far a run is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub queued: usize,
+    pub running: usize,
+    pub ok: usize,
+    pub failed: usize,
+}
+
+impl Progress {
+    pub fn finished(&self) -> bool {
+        self.queued == 0 && self.running == 0
+    }
+}
+
+impl Run {
+    pub fn new(id: RunId, command: String, devices: Vec<DeviceId>, started: Instant) -> Run {
+        let per_device = devices.iter().map(|&d| (d, DeviceRun::Queued)).collect();
+        Run {
+            id,
+            command,
+            started,
+            devices,
+            per_device,
+        }
+    }
+
+    pub fn progress(&self) -> Progress {
+        let mut p = Progress::default();
+        for state in self.per_device.values() {
+            match state {
+                DeviceRun::Queued => p.queued += 1,
+                DeviceRun::Running { .. } => p.running += 1,
+                done if done.failed() => p.failed += 1,
+                DeviceRun::Done { .. } => p.ok += 1,
+            }
+        }
+        p
+    }
+}
+
+/// Everything SSH-related the reducer keeps.
+#[derive(Debug, Clone, Default)]
+pub struct Runs {
+    pub runs: VecDeque<Run>,
+    /// Per device, parallel to the inventory; `Link::Idle` until first used.
+    pub links: Vec<Link>,
+    pub facts: Vec<Vec<(String, String)>>,
+}
+
+impl Runs {
+    pub fn new(devices: usize) -> Runs {
+        Runs {
+            runs: VecDeque::new(),
+            links: vec![Link::Idle; devices],
+            facts: vec![Vec::new(); devices],
+        }
+    }
+
+    /// Records a run the front end just asked for.
+    pub fn start(&mut self, run: Run) {
+        if self.runs.len() >= RUNS_KEPT {
+            self.runs.pop_front();
+        }
+        self.runs.push_back(run);
+    }
+
+    pub fn get(&self, id: RunId) -> Option<&Run> {
+        self.runs.iter().rev().find(|r| r.id == id)
+    }
+
+    fn get_mut(&mut self, id: RunId) -> Option<&mut Run> {
+        self.runs.iter_mut().rev().find(|r| r.id == id)
+    }
+
+    pub fn apply(&mut self, event: ExecEvent) {
+        match event {
+            ExecEvent::Queued { run, device } => self.set(run, device, DeviceRun::Queued),
+            ExecEvent::Started { run, device, at } => {
+                self.set(run, device, DeviceRun::Running { since: at })
+            }
+            ExecEvent::Finished {
+                run,
+                device,
+                duration,
+                result,
+                ..
+            } => self.set(run, device, DeviceRun::Done { duration, result }),
+            ExecEvent::Link { device, link } => {
+                if let Some(slot) = self.links.get_mut(device) {
+                    *slot = link;
+                }
+            }
+            ExecEvent::Facts { device, facts, .. } => {
+                if let Some(slot) = self.facts.get_mut(device) {
+                    *slot = facts;
+                }
+            }
+        }
+    }
+
+    fn set(&mut self, run: RunId, device: DeviceId, state: DeviceRun) {
+        if let Some(run) = self.get_mut(run) {
+            if run.per_device.contains_key(&device) {
+                run.per_device.insert(device, state);
+            }
+        }
+    }
+}
