@@ -19,6 +19,7 @@ mod mode;
 mod pacing;
 mod resolve;
 mod sockopt;
+mod sweep;
 mod sweeper;
 mod target;
 mod tcp;
