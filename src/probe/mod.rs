@@ -17,6 +17,8 @@ mod bench;
 mod icmp;
 mod mode;
 mod pacing;
+mod packet;
+mod reply_table;
 mod resolve;
 mod sockopt;
 mod sweep;

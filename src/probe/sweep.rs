@@ -14,8 +14,9 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
-use super::icmp::{Answer, IcmpProber, Ticket};
+use super::icmp::IcmpProber;
 use super::pacing::Pacer;
+use super::reply_table::{Answer, Ticket};
 use super::resolve::{HostAddr, RESOLVE_TIMEOUT};
 use super::target::{SweepConfig, Target};
 use super::tcp::{TcpPolicy, tcp_probe};
