@@ -160,6 +160,12 @@ pub async fn run_sweep(
                 }
             }
             () = sleep_until(next_expiry), if next_expiry.is_some() => {
+                // Answers already received win over a deadline that passed meanwhile.
+                while let Ok(a) = answers.try_recv() {
+                    if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
+                        send(events, e).await?;
+                    }
+                }
                 let now = Instant::now();
                 while let Some(&(deadline, key, ticket)) = waiting.front() {
                     if deadline > now {
