@@ -348,3 +348,57 @@ async fn datagram_ping_sockets_work_when_permitted() {
         assert_eq!((stats.sent, stats.replies), (3, 3), "{results:?}");
     }
 }
+
+/// ICMP silence is `Lost`. Every 127.x address answers on the host's loopback, so this runs
+/// `silent_icmp_inside_namespace` in a fresh network namespace (its own loopback, nothing
+/// leaves it) where the kernel ignores echo requests. Needs root and `unshare`/`ip`.
+#[test]
+fn an_icmp_host_that_never_answers_is_lost() {
+    let exe = std::env::current_exe().unwrap();
+    let script = "ip link set lo up && sysctl -qw net.ipv4.icmp_echo_ignore_all=1 && \
+                  exec \"$0\" --exact silent_icmp_inside_namespace --ignored --nocapture";
+    let out = std::process::Command::new("unshare")
+        .args(["-n", "sh", "-c", script])
+        .arg(&exe)
+        .output();
+    match out {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("1 passed"), "{text}");
+        }
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("unshare failed") => {
+            eprintln!("skipped: cannot create a network namespace here (needs root)");
+        }
+        Ok(out) => panic!(
+            "inner test failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => eprintln!("skipped: cannot run unshare: {e}"),
+    }
+}
+
+#[tokio::test]
+#[ignore = "run by an_icmp_host_that_never_answers_is_lost inside a network namespace"]
+async fn silent_icmp_inside_namespace() {
+    let ignoring = std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all").unwrap();
+    assert_eq!(
+        ignoring.trim(),
+        "1",
+        "only meaningful inside the test's namespace"
+    );
+    let mode = detect_mode();
+    assert!(matches!(mode, ProbeMode::Icmp(_)), "{mode:?}");
+    let targets = vec![
+        target(0, "127.0.0.1", ProbeSpec::Icmp, 22),
+        target(1, "127.20.93.1", ProbeSpec::Icmp, 22),
+    ];
+    let (_s, rx) = start(targets, quick(Some(2), 200), mode);
+    for (results, stats) in sweeps(&drain(rx).await) {
+        assert_eq!((stats.sent, stats.replies), (2, 0));
+        assert!(
+            results.iter().all(|r| r.outcome == ProbeOutcome::Lost),
+            "{results:?}"
+        );
+    }
+}
