@@ -308,3 +308,97 @@ async fn dropping_the_sweeper_stops_it() {
     rest.await
         .expect("channel still open after the sweeper was dropped");
 }
+
+/// Paced sweeps still probe every target once (the schedule itself is unit-tested).
+#[tokio::test]
+async fn a_paced_sweep_reaches_every_target() {
+    let mode = detect_mode();
+    announce(&mode);
+    let targets = (0..20)
+        .map(|i| target(i, &format!("127.20.95.{}", i + 1), ProbeSpec::Icmp, 22))
+        .collect();
+    let cfg = SweepConfig {
+        rate: Rate::PerSecond(2_000),
+        ..quick(Some(1), 1_000)
+    };
+    let (_s, rx) = start(targets, cfg, mode);
+    let sweeps = sweeps(&drain(rx).await);
+    let (results, stats) = &sweeps[0];
+    assert_eq!((stats.sent, stats.replies), (20, 20), "{results:?}");
+}
+
+/// DGRAM "ping sockets" (no privilege, `ping_group_range`), when this machine allows them.
+/// As root with the default range the kernel refuses them; run the suite in a fresh network
+/// namespace with `sysctl -w net.ipv4.ping_group_range="0 2147483647"` to exercise this.
+#[tokio::test]
+async fn datagram_ping_sockets_work_when_permitted() {
+    use socket2::{Domain, Protocol, Socket, Type};
+    if Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::ICMPV4)).is_err() {
+        eprintln!("skipped: ICMP ping sockets not permitted here (net.ipv4.ping_group_range)");
+        return;
+    }
+    let targets = vec![
+        target(0, "127.0.0.1", ProbeSpec::Icmp, 22),
+        target(1, "127.20.94.1", ProbeSpec::Icmp, 22),
+        target(2, "::1", ProbeSpec::Icmp, 22),
+    ];
+    let mode = ProbeMode::Icmp(fleetdash::fleet::IcmpSocket::Datagram);
+    let (_s, rx) = start(targets, quick(Some(2), 1_000), mode);
+    for (results, stats) in sweeps(&drain(rx).await) {
+        assert_eq!((stats.sent, stats.replies), (3, 3), "{results:?}");
+    }
+}
+
+/// ICMP silence is `Lost`. Every 127.x address answers on the host's loopback, so this runs
+/// `silent_icmp_inside_namespace` in a fresh network namespace (its own loopback, nothing
+/// leaves it) where the kernel ignores echo requests. Needs root and `unshare`/`ip`.
+#[test]
+fn an_icmp_host_that_never_answers_is_lost() {
+    let exe = std::env::current_exe().unwrap();
+    let script = "ip link set lo up && sysctl -qw net.ipv4.icmp_echo_ignore_all=1 && \
+                  exec \"$0\" --exact silent_icmp_inside_namespace --ignored --nocapture";
+    let out = std::process::Command::new("unshare")
+        .args(["-n", "sh", "-c", script])
+        .arg(&exe)
+        .output();
+    match out {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("1 passed"), "{text}");
+        }
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("unshare failed") => {
+            eprintln!("skipped: cannot create a network namespace here (needs root)");
+        }
+        Ok(out) => panic!(
+            "inner test failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => eprintln!("skipped: cannot run unshare: {e}"),
+    }
+}
+
+#[tokio::test]
+#[ignore = "run by an_icmp_host_that_never_answers_is_lost inside a network namespace"]
+async fn silent_icmp_inside_namespace() {
+    let ignoring = std::fs::read_to_string("/proc/sys/net/ipv4/icmp_echo_ignore_all").unwrap();
+    assert_eq!(
+        ignoring.trim(),
+        "1",
+        "only meaningful inside the test's namespace"
+    );
+    let mode = detect_mode();
+    assert!(matches!(mode, ProbeMode::Icmp(_)), "{mode:?}");
+    let targets = vec![
+        target(0, "127.0.0.1", ProbeSpec::Icmp, 22),
+        target(1, "127.20.93.1", ProbeSpec::Icmp, 22),
+    ];
+    let (_s, rx) = start(targets, quick(Some(2), 200), mode);
+    for (results, stats) in sweeps(&drain(rx).await) {
+        assert_eq!((stats.sent, stats.replies), (2, 0));
+        assert!(
+            results.iter().all(|r| r.outcome == ProbeOutcome::Lost),
+            "{results:?}"
+        );
+    }
+}

@@ -71,13 +71,6 @@ impl Pacer {
             Some(gap) => self.start + gap * u32::try_from(i).unwrap_or(u32::MAX),
         }
     }
-
-    /// Wait for probe `i`'s slot (returns at once when unpaced or already late).
-    pub async fn wait(&self, i: usize) {
-        if self.gap.is_some() {
-            tokio::time::sleep_until(self.slot(i)).await;
-        }
-    }
 }
 
 #[cfg(test)]

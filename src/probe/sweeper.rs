@@ -6,21 +6,19 @@
 //! After `count` sweeps, or as soon as the receiver is gone, the task ends and drops its
 //! sender.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
-use futures::StreamExt;
-use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinError, JoinHandle};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::MissedTickBehavior;
 
 use super::icmp::IcmpProber;
-use super::pacing::Pacer;
 use super::resolve::{HostAddr, RESOLVE_CONCURRENCY, RESOLVE_TIMEOUT, refresh_all};
+use super::sweep::{Closed, Probers, Slot, run_sweep, send};
 use super::target::{SweepConfig, Target};
-use super::tcp::{TCP_CONCURRENCY, TcpPolicy, tcp_probe};
-use crate::fleet::{Event, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
+use super::tcp::TCP_CONCURRENCY;
+use crate::fleet::{Event, ProbeMode};
 use crate::inventory::ProbeSpec;
 
 /// Handle to a running sweeper task. Dropping it stops the task.
@@ -66,23 +64,6 @@ pub fn spawn_sweeper(
     let task = tokio::spawn(run(targets, cfg, mode, events));
     Sweeper { task: Some(task) }
 }
-
-/// One target and what we know about its address.
-struct Slot {
-    target: Target,
-    host: HostAddr,
-}
-
-/// What every probe of a sweep shares.
-struct Probers {
-    icmp: Option<IcmpProber>,
-    tcp_limit: Semaphore,
-    resolve_limit: Semaphore,
-    timeout: Duration,
-}
-
-/// The receiver is gone: nobody listens, so the task stops.
-struct Closed;
 
 async fn run(targets: Vec<Target>, cfg: SweepConfig, mode: ProbeMode, events: mpsc::Sender<Event>) {
     // `Err(Closed)` only means the receiver went away; there is nothing left to do then.
@@ -156,69 +137,4 @@ fn open_icmp(mode: &ProbeMode, slots: &[Slot]) -> (Option<IcmpProber>, Vec<Strin
     }
     let (prober, notices) = IcmpProber::new(*kind, v4, v6);
     (Some(prober), notices)
-}
-
-async fn run_sweep(
-    sweep: u64,
-    slots: &mut [Slot],
-    probers: &Probers,
-    cfg: &SweepConfig,
-    events: &mpsc::Sender<Event>,
-) -> Result<SweepStats, Closed> {
-    let start = Instant::now();
-    let sent = slots.len();
-    let pacer = Pacer::new(cfg.rate, sent, cfg.interval, start);
-    let mut pending: FuturesUnordered<_> = slots
-        .iter_mut()
-        .enumerate()
-        .map(|(i, slot)| probe_slot(i, slot, &pacer, probers))
-        .collect();
-    let mut replies = 0;
-    while let Some(result) = pending.next().await {
-        replies += usize::from(matches!(result.outcome, ProbeOutcome::Reply { .. }));
-        send(events, Event::Probe(result)).await?;
-    }
-    Ok(SweepStats {
-        sweep,
-        sent,
-        replies,
-        elapsed: start.elapsed(),
-    })
-}
-
-/// Wait for the slot's turn, (re)resolve if needed, probe, and doubt the name on failure.
-async fn probe_slot(i: usize, slot: &mut Slot, pacer: &Pacer, probers: &Probers) -> ProbeResult {
-    pacer.wait(i).await;
-    if slot.host.needs_lookup() {
-        slot.host
-            .refresh(&probers.resolve_limit, RESOLVE_TIMEOUT)
-            .await;
-    }
-    let outcome = match slot.host.addr() {
-        Err(reason) => ProbeOutcome::Failed { reason },
-        Ok(ip) => probe_ip(ip, &slot.target, probers).await,
-    };
-    if !matches!(outcome, ProbeOutcome::Reply { .. }) {
-        slot.host.doubt();
-    }
-    ProbeResult {
-        device: slot.target.device,
-        at: std::time::Instant::now(),
-        outcome,
-    }
-}
-
-async fn probe_ip(ip: IpAddr, target: &Target, probers: &Probers) -> ProbeOutcome {
-    let (port, policy) = match (target.spec, &probers.icmp) {
-        (ProbeSpec::Icmp, Some(icmp)) => return icmp.probe(ip, probers.timeout).await,
-        (ProbeSpec::Icmp, None) => (target.ssh_port, TcpPolicy::HostAlive),
-        (ProbeSpec::Tcp(port), _) => (port, TcpPolicy::ServiceOpen),
-    };
-    // Never closed, so acquire cannot fail; without a permit we would still probe.
-    let _permit = probers.tcp_limit.acquire().await.ok();
-    tcp_probe(SocketAddr::new(ip, port), probers.timeout, policy).await
-}
-
-async fn send(events: &mpsc::Sender<Event>, event: Event) -> Result<(), Closed> {
-    events.send(event).await.map_err(|_| Closed)
 }

@@ -1,0 +1,132 @@
+//! Echo probes in flight, keyed by sequence number, until answered or withdrawn.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::net::IpAddr;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use crate::fleet::ProbeOutcome;
+
+/// A settled ICMP probe, sent on the sweep's channel by the receive task.
+#[derive(Debug)]
+pub struct Answer {
+    /// The caller's key (the slot index in the sweep).
+    pub key: usize,
+    pub at: Instant,
+    pub outcome: ProbeOutcome,
+}
+
+/// Proof of one registration, to withdraw it when it times out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket {
+    pub v6: bool,
+    pub seq: u16,
+    pub id: u64,
+}
+
+/// Probes waiting for an answer, by sequence number.
+#[derive(Default)]
+pub struct Table {
+    inner: Mutex<TableInner>,
+}
+
+#[derive(Default)]
+struct TableInner {
+    next_seq: u16,
+    next_id: u64,
+    waiting: HashMap<u16, Waiting>,
+}
+
+pub struct Waiting {
+    pub ip: IpAddr,
+    /// Taken just before `send_to`, so the RTT includes the send syscall.
+    pub sent: Instant,
+    pub key: usize,
+    id: u64,
+    pub sink: mpsc::UnboundedSender<Answer>,
+}
+
+impl Table {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TableInner> {
+        // Nothing panics while holding the lock; if it ever did, the table is still valid.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Register a probe; skips sequence numbers still in use (65,536 in flight at most).
+    pub fn register(
+        &self,
+        ip: IpAddr,
+        key: usize,
+        sink: &mpsc::UnboundedSender<Answer>,
+    ) -> Option<(u16, u64)> {
+        let mut t = self.lock();
+        let id = t.next_id;
+        t.next_id += 1;
+        for _ in 0..=u16::MAX {
+            let seq = t.next_seq;
+            t.next_seq = seq.wrapping_add(1);
+            if let Entry::Vacant(v) = t.waiting.entry(seq) {
+                let sent = Instant::now();
+                let sink = sink.clone();
+                v.insert(Waiting {
+                    ip,
+                    sent,
+                    key,
+                    id,
+                    sink,
+                });
+                return Some((seq, id));
+            }
+        }
+        None
+    }
+
+    /// Take the probe this packet answers, if it is still waiting and came from its target.
+    pub fn take(&self, seq: u16, from: IpAddr) -> Option<Waiting> {
+        let mut t = self.lock();
+        match t.waiting.entry(seq) {
+            Entry::Occupied(e) if e.get().ip == from => Some(e.remove()),
+            _ => None,
+        }
+    }
+
+    pub fn withdraw(&self, ticket: Ticket) {
+        let mut t = self.lock();
+        if let Entry::Occupied(e) = t.waiting.entry(ticket.seq)
+            && e.get().id == ticket.id
+        {
+            e.remove();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_matches_by_sequence_and_address_and_honours_withdrawal() {
+        let table = Table::default();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let a: IpAddr = [127, 0, 0, 1].into();
+        let b: IpAddr = [127, 0, 0, 2].into();
+        let (s1, id1) = table.register(a, 10, &tx).unwrap();
+        let (s2, _) = table.register(a, 11, &tx).unwrap();
+        assert_ne!(s1, s2);
+        // A packet from another address does not settle the probe.
+        assert!(table.take(s1, b).is_none());
+        assert_eq!(table.take(s1, a).unwrap().key, 10);
+        // Settled once only.
+        assert!(table.take(s1, a).is_none());
+        // Withdrawing with a stale ticket leaves the live entry alone.
+        table.withdraw(Ticket {
+            v6: false,
+            seq: s2,
+            id: id1,
+        });
+        assert_eq!(table.take(s2, a).unwrap().key, 11);
+    }
+}

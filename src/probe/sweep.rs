@@ -1,0 +1,271 @@
+//! One sweep: send every target's probe on the pacing schedule, report each result as it
+//! settles, expire unanswered ICMP probes, and total it all up.
+//!
+//! ICMP probes to known addresses are sent straight from this loop (no future per probe:
+//! that is what keeps 10,000 targets cheap); TCP probes and name lookups run as futures,
+//! at most `TCP_CONCURRENCY` / `RESOLVE_CONCURRENCY` at a time.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::time::Instant;
+
+use super::icmp::IcmpProber;
+use super::pacing::Pacer;
+use super::reply_table::{Answer, Ticket};
+use super::resolve::{HostAddr, RESOLVE_TIMEOUT};
+use super::target::{SweepConfig, Target};
+use super::tcp::{TcpPolicy, tcp_probe};
+use crate::fleet::{Event, ProbeOutcome, ProbeResult, SweepStats};
+use crate::inventory::ProbeSpec;
+
+/// One target and what we know about its address.
+pub struct Slot {
+    pub target: Target,
+    pub host: HostAddr,
+}
+
+/// What every probe of every sweep shares.
+pub struct Probers {
+    pub icmp: Option<IcmpProber>,
+    pub tcp_limit: Semaphore,
+    pub resolve_limit: Semaphore,
+    pub timeout: Duration,
+}
+
+/// The receiver is gone: nobody listens, so the task stops.
+pub struct Closed;
+
+/// What a lookup-or-TCP future came back with.
+struct Settled {
+    key: usize,
+    /// The host after a lookup, to store back into the slot.
+    host: Option<HostAddr>,
+    next: Next,
+}
+
+enum Next {
+    Done(ProbeOutcome),
+    /// The name resolved and the device is probed by ICMP: send it now.
+    SendIcmp(IpAddr),
+}
+
+/// Bookkeeping of one sweep.
+struct Tally {
+    done: Vec<bool>,
+    remaining: usize,
+    replies: usize,
+}
+
+impl Tally {
+    /// Record a result (the first one per target wins) and say what to report.
+    fn settle(&mut self, slots: &mut [Slot], key: usize, outcome: ProbeOutcome) -> Option<Event> {
+        self.settle_at(slots, key, outcome, std::time::Instant::now())
+    }
+
+    /// As `settle`, with the time the result was known (a reply's receive time).
+    fn settle_at(
+        &mut self,
+        slots: &mut [Slot],
+        key: usize,
+        outcome: ProbeOutcome,
+        at: std::time::Instant,
+    ) -> Option<Event> {
+        if std::mem::replace(&mut self.done[key], true) {
+            return None;
+        }
+        self.remaining -= 1;
+        if matches!(outcome, ProbeOutcome::Reply { .. }) {
+            self.replies += 1;
+        } else {
+            // No answer: maybe the name points elsewhere now.
+            slots[key].host.doubt();
+        }
+        Some(Event::Probe(ProbeResult {
+            device: slots[key].target.device,
+            at,
+            outcome,
+        }))
+    }
+}
+
+pub async fn run_sweep(
+    sweep: u64,
+    slots: &mut [Slot],
+    probers: &Probers,
+    cfg: &SweepConfig,
+    events: &mpsc::Sender<Event>,
+) -> Result<SweepStats, Closed> {
+    let start = Instant::now();
+    let n = slots.len();
+    let pacer = Pacer::new(cfg.rate, n, cfg.interval, start);
+    // Unbounded is bounded in practice: at most one answer per target of this sweep.
+    let (sink, mut answers) = mpsc::unbounded_channel::<Answer>();
+    let mut others = FuturesUnordered::new();
+    // ICMP probes in send order; their deadlines only grow, so the front expires first.
+    let mut waiting: VecDeque<(Instant, usize, Ticket)> = VecDeque::new();
+    let mut tally = Tally {
+        done: vec![false; n],
+        remaining: n,
+        replies: 0,
+    };
+    let mut next = 0;
+
+    while tally.remaining > 0 {
+        // Send everything that is due.
+        while next < n && pacer.slot(next) <= Instant::now() {
+            let key = next;
+            next += 1;
+            let slot = &slots[key];
+            let icmp_ip = match (slot.host.needs_lookup(), slot.host.addr(), slot.target.spec) {
+                (false, Ok(ip), ProbeSpec::Icmp) if probers.icmp.is_some() => Some(ip),
+                _ => None,
+            };
+            match icmp_ip {
+                Some(ip) => {
+                    if let Some(e) =
+                        send_icmp(probers, ip, key, &sink, &mut waiting, &mut tally, slots).await
+                    {
+                        send(events, e).await?;
+                    }
+                }
+                None => others.push(probe_other(key, slot, probers)),
+            }
+        }
+
+        let next_slot = (next < n).then(|| pacer.slot(next));
+        let next_expiry = waiting.front().map(|w| w.0);
+        tokio::select! {
+            Some(a) = answers.recv() => {
+                if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
+                    send(events, e).await?;
+                }
+            }
+            Some(s) = others.next(), if !others.is_empty() => {
+                if let Some(host) = s.host {
+                    slots[s.key].host = host;
+                }
+                let event = match s.next {
+                    Next::Done(outcome) => tally.settle(slots, s.key, outcome),
+                    Next::SendIcmp(ip) => {
+                        send_icmp(probers, ip, s.key, &sink, &mut waiting, &mut tally, slots).await
+                    }
+                };
+                if let Some(e) = event {
+                    send(events, e).await?;
+                }
+            }
+            () = sleep_until(next_expiry), if next_expiry.is_some() => {
+                // Answers already received win over a deadline that passed meanwhile.
+                while let Ok(a) = answers.try_recv() {
+                    if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
+                        send(events, e).await?;
+                    }
+                }
+                let now = Instant::now();
+                while let Some(&(deadline, key, ticket)) = waiting.front() {
+                    if deadline > now {
+                        break;
+                    }
+                    waiting.pop_front();
+                    if let Some(icmp) = &probers.icmp {
+                        icmp.withdraw(ticket);
+                    }
+                    if let Some(e) = tally.settle(slots, key, ProbeOutcome::Lost) {
+                        send(events, e).await?;
+                    }
+                }
+            }
+            () = sleep_until(next_slot), if next_slot.is_some() => {}
+        }
+    }
+    Ok(SweepStats {
+        sweep,
+        sent: n,
+        replies: tally.replies,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Send one ICMP probe and queue its deadline; a probe that cannot be sent settles at once.
+async fn send_icmp(
+    probers: &Probers,
+    ip: IpAddr,
+    key: usize,
+    sink: &mpsc::UnboundedSender<Answer>,
+    waiting: &mut VecDeque<(Instant, usize, Ticket)>,
+    tally: &mut Tally,
+    slots: &mut [Slot],
+) -> Option<Event> {
+    let Some(icmp) = &probers.icmp else {
+        return tally.settle(
+            slots,
+            key,
+            ProbeOutcome::Failed {
+                reason: "ICMP unavailable".into(),
+            },
+        );
+    };
+    match icmp.send(ip, key, sink).await {
+        Ok(ticket) => {
+            waiting.push_back((Instant::now() + probers.timeout, key, ticket));
+            None
+        }
+        Err(reason) => tally.settle(slots, key, ProbeOutcome::Failed { reason }),
+    }
+}
+
+/// A target that needs a lookup first, or a TCP connect.
+fn probe_other<'a>(
+    key: usize,
+    slot: &Slot,
+    probers: &'a Probers,
+) -> impl Future<Output = Settled> + 'a {
+    let mut host = slot.host.clone();
+    let target = slot.target.clone();
+    async move {
+        let looked_up = host.needs_lookup();
+        if looked_up {
+            host.refresh(&probers.resolve_limit, RESOLVE_TIMEOUT).await;
+        }
+        let next = match host.addr() {
+            Err(reason) => Next::Done(ProbeOutcome::Failed { reason }),
+            Ok(ip) => match (target.spec, &probers.icmp) {
+                (ProbeSpec::Icmp, Some(_)) => Next::SendIcmp(ip),
+                (ProbeSpec::Icmp, None) => {
+                    Next::Done(tcp(probers, ip, target.ssh_port, TcpPolicy::HostAlive).await)
+                }
+                (ProbeSpec::Tcp(port), _) => {
+                    Next::Done(tcp(probers, ip, port, TcpPolicy::ServiceOpen).await)
+                }
+            },
+        };
+        Settled {
+            key,
+            host: looked_up.then_some(host),
+            next,
+        }
+    }
+}
+
+async fn tcp(probers: &Probers, ip: IpAddr, port: u16, policy: TcpPolicy) -> ProbeOutcome {
+    // Never closed, so acquire cannot fail; without a permit we would still probe.
+    let _permit = probers.tcp_limit.acquire().await.ok();
+    tcp_probe(SocketAddr::new(ip, port), probers.timeout, policy).await
+}
+
+/// Sleep until `at`; `None` never fires (its select branch is disabled anyway).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+pub async fn send(events: &mpsc::Sender<Event>, event: Event) -> Result<(), Closed> {
+    events.send(event).await.map_err(|_| Closed)
+}
