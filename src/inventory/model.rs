@@ -9,9 +9,10 @@ pub type DeviceId = usize;
 /// How a device's reachability is probed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeSpec {
-    /// ICMP echo (falls back to a TCP connect to `port` when ICMP is not permitted).
+    /// ICMP echo. Without ICMP privilege: a TCP connect to the SSH port, where a completed
+    /// connect or a refusal (RST) both prove the host is up.
     Icmp,
-    /// TCP connect to this port: a completed connect or a refusal both mean "up".
+    /// A service check: only a completed TCP connect to this port is "up"; a refusal is down.
     Tcp(u16),
 }
 
