@@ -249,3 +249,6 @@ impl Bound<'_> {
             && !self.exclude.iter().any(|t| t.matches(d))
     }
 }
+
+#[cfg(test)]
+mod tests;
