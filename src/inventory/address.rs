@@ -24,13 +24,15 @@ pub(crate) fn check_host(host: &str) -> Result<(), BadHost> {
     if host.is_empty() {
         return bad("is empty".into(), "give an IP address or a hostname");
     }
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        if inner.parse::<IpAddr>().is_ok() {
-            return bad(
-                "has brackets around an IPv6 address".into(),
-                &format!("write `host: \"{inner}\"` and the SSH port in `port:`"),
-            );
-        }
+    if let Some(inner) = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .filter(|inner| inner.parse::<IpAddr>().is_ok())
+    {
+        return bad(
+            "has brackets around an IPv6 address".into(),
+            &format!("write `host: \"{inner}\"` and the SSH port in `port:`"),
+        );
     }
     if let Some((_, port)) = host.split_once(':').filter(|(_, p)| is_digits(p)) {
         return bad(
@@ -128,7 +130,10 @@ mod tests {
             ("[::1]", "has brackets around an IPv6 address"),
             ("fd00::zz", "is not a valid IPv6 address"),
             ("127.0.0.1:2222", "includes a port (`:2222`)"),
-            ("core..ams", "has an empty label (two dots in a row, or a leading dot)"),
+            (
+                "core..ams",
+                "has an empty label (two dots in a row, or a leading dot)",
+            ),
             ("core_1", "contains '_'"),
             ("core 1", "contains ' '"),
             ("-core", "has a label `-core` that starts or ends with `-`"),
@@ -140,6 +145,9 @@ mod tests {
         }
         assert!(check_host(&"a".repeat(64)).is_err());
         let long = ["abcdefghij"; 26].join(".");
-        assert_eq!(check_host(&long).unwrap_err().reason, "is 285 characters long");
+        assert_eq!(
+            check_host(&long).unwrap_err().reason,
+            "is 285 characters long"
+        );
     }
 }

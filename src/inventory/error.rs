@@ -48,7 +48,9 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file could not be read at all.
-    #[error("{path}: cannot read the inventory: {source}\n  help: check the path and its permissions")]
+    #[error(
+        "{path}: cannot read the inventory: {source}\n  help: check the path and its permissions"
+    )]
     Read {
         path: String,
         #[source]

@@ -32,8 +32,8 @@ impl Glob {
                 '*' => Tok::Star,
                 '?' => Tok::One,
                 '[' => {
-                    let (tok, end) = class(&chars, i)
-                        .ok_or_else(|| format!("unclosed `[` in `{pattern}`"))?;
+                    let (tok, end) =
+                        class(&chars, i).ok_or_else(|| format!("unclosed `[` in `{pattern}`"))?;
                     i = end;
                     tok
                 }

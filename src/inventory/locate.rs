@@ -237,6 +237,9 @@ devices:
     fn missing_path_falls_back_to_deepest_existing_node() {
         let dev0 = YamlPath::root().key("devices").index(0);
         assert_eq!(locate(DOC, &dev0.key("port")), (3, 5));
-        assert_eq!(locate(DOC, &YamlPath::root().key("devices").index(9)), (3, 3));
+        assert_eq!(
+            locate(DOC, &YamlPath::root().key("devices").index(9)),
+            (3, 3)
+        );
     }
 }

@@ -37,8 +37,14 @@ pub enum PatternError {
 enum Term {
     All,
     /// A group name, or else a glob on device names (decided against the inventory).
-    Name { text: String, glob: Glob },
-    Tag { key: String, value: Glob },
+    Name {
+        text: String,
+        glob: Glob,
+    },
+    Tag {
+        key: String,
+        value: Glob,
+    },
 }
 
 /// A parsed host pattern; see the module documentation for the grammar.
@@ -162,7 +168,10 @@ fn split_terms(pattern: &str) -> Vec<&str> {
     let mut terms = Vec::new();
     let mut rest = pattern;
     loop {
-        let body = rest.trim_start().trim_start_matches(['!', '&']).trim_start();
+        let body = rest
+            .trim_start()
+            .trim_start_matches(['!', '&'])
+            .trim_start();
         let skip = if body.starts_with("tag:") {
             rest.len() - body.len() + "tag:".len()
         } else {

@@ -30,7 +30,11 @@ pub(crate) fn resolve(raw: RawInventory, source: &str) -> Inventory {
             let all_groups = ancestors(&d.groups, &parents_of);
             // Nearest first: the device, its groups in resolution order, then defaults.
             let chain: Vec<&Attrs> = std::iter::once(&d.attrs)
-                .chain(all_groups.iter().filter_map(|g| attrs_of.get(g.as_str()).copied()))
+                .chain(
+                    all_groups
+                        .iter()
+                        .filter_map(|g| attrs_of.get(g.as_str()).copied()),
+                )
                 .chain(std::iter::once(&raw.defaults))
                 .collect();
             device(d, all_groups, &chain)

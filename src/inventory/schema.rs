@@ -133,7 +133,11 @@ pub(crate) fn read(doc: &Value, report: &mut Report<'_>) -> RawInventory {
             _ => unknown_key(key, &root, Level::Top, report),
         }
     }
-    if !saw_devices {
+    let misspelt = map
+        .keys()
+        .filter_map(Value::as_str)
+        .any(|k| k != "devices" && closest(k, TOP_FIELDS.iter().copied()) == Some("devices"));
+    if !saw_devices && !misspelt {
         report.add(
             K::Empty,
             root,
@@ -233,7 +237,14 @@ fn read_device(
             }
         }),
         None => {
-            missing(at, "name", provisional, "a unique name, e.g. `name: ams-core-1`", report);
+            missing(
+                map,
+                at,
+                "name",
+                provisional,
+                "a unique name, e.g. `name: ams-core-1`",
+                report,
+            );
             None
         }
     };
@@ -241,22 +252,30 @@ fn read_device(
         Some(name) => Level::Device(name),
         None => provisional,
     };
-    let host = match map.get("host") {
-        Some(v) => text(v, &at.key("host"), "host", level, report).and_then(|host| {
-            match check_host(&host) {
-                Ok(()) => Some(host),
-                Err(bad) => {
-                    let msg = format!("bad address {level}: `{host}` {}", bad.reason);
-                    report.add(K::BadAddress, at.key("host"), msg, Some(bad.help));
-                    None
+    let host =
+        match map.get("host") {
+            Some(v) => text(v, &at.key("host"), "host", level, report).and_then(|host| {
+                match check_host(&host) {
+                    Ok(()) => Some(host),
+                    Err(bad) => {
+                        let msg = format!("bad address {level}: `{host}` {}", bad.reason);
+                        report.add(K::BadAddress, at.key("host"), msg, Some(bad.help));
+                        None
+                    }
                 }
+            }),
+            None => {
+                missing(
+                    map,
+                    at,
+                    "host",
+                    level,
+                    "an IP address or hostname, e.g. `host: 127.20.0.1`",
+                    report,
+                );
+                None
             }
-        }),
-        None => {
-            missing(at, "host", level, "an IP address or hostname, e.g. `host: 127.20.0.1`", report);
-            None
-        }
-    };
+        };
     let groups = match map.get("groups") {
         Some(list) => read_names(list, &at.key("groups"), "groups", level, report),
         None => Vec::new(),
@@ -287,13 +306,18 @@ fn read_attrs(map: &Mapping, at: &YamlPath, level: Level<'_>, report: &mut Repor
         match key {
             "port" => match values::port(value) {
                 Ok(port) => attrs.port = Some(port),
-                Err(bad) => report.add(K::BadPort, vat, format!("{} {level}", bad.reason), bad.help),
+                Err(bad) => {
+                    report.add(K::BadPort, vat, format!("{} {level}", bad.reason), bad.help)
+                }
             },
             "probe" => match values::probe(value) {
                 Ok(probe) => attrs.probe = Some(probe),
-                Err(bad) => {
-                    report.add(K::BadProbe, vat, format!("{} {level}", bad.reason), bad.help)
-                }
+                Err(bad) => report.add(
+                    K::BadProbe,
+                    vat,
+                    format!("{} {level}", bad.reason),
+                    bad.help,
+                ),
             },
             "platform" => {
                 attrs.platform = text(value, &vat, key, level, report)
@@ -301,9 +325,8 @@ fn read_attrs(map: &Mapping, at: &YamlPath, level: Level<'_>, report: &mut Repor
             }
             "username" => attrs.username = text(value, &vat, key, level, report),
             "password_env" => {
-                attrs.password_env = secret_free_text(value, &vat, level, report).and_then(|v| {
-                    checked(values::check_env_name(&v), v, &vat, level, report)
-                });
+                attrs.password_env = secret_free_text(value, &vat, level, report)
+                    .and_then(|v| checked(values::check_env_name(&v), v, &vat, level, report));
             }
             "key_file" => attrs.key_file = text(value, &vat, key, level, report).map(Into::into),
             "agent" => match value {
@@ -401,7 +424,9 @@ fn read_names(
     for (i, item) in list.iter().enumerate() {
         let item_at = at.index(i);
         match values::scalar_text(item) {
-            Some(name) if !matches!(item, Value::Bool(_)) => names.push(NameRef { name, at: item_at }),
+            Some(name) if !matches!(item, Value::Bool(_)) => {
+                names.push(NameRef { name, at: item_at })
+            }
             _ => report.add(
                 K::InvalidValue,
                 item_at,
@@ -487,7 +512,12 @@ fn checked(
     match result {
         Ok(()) => Some(value),
         Err(bad) => {
-            report.add(K::InvalidValue, at.clone(), format!("{} {level}", bad.reason), bad.help);
+            report.add(
+                K::InvalidValue,
+                at.clone(),
+                format!("{} {level}", bad.reason),
+                bad.help,
+            );
             None
         }
     }
@@ -530,7 +560,9 @@ fn key_str<'v>(
                 K::InvalidValue,
                 at.clone(),
                 format!("key `{shown}` {level} is not a name"),
-                Some("keys are names like `host` or `core`; quote it if it must be a number".into()),
+                Some(
+                    "keys are names like `host` or `core`; quote it if it must be a number".into(),
+                ),
             );
             None
         }
@@ -567,7 +599,24 @@ fn unknown_key(key: &str, at: &YamlPath, level: Level<'_>, report: &mut Report<'
     );
 }
 
-fn missing(at: &YamlPath, key: &str, level: Level<'_>, example: &str, report: &mut Report<'_>) {
+/// Reports a missing required key, unless a misspelling of it is present: that is
+/// reported as an unknown field with "did you mean", which is the real fix.
+fn missing(
+    map: &Mapping,
+    at: &YamlPath,
+    key: &str,
+    level: Level<'_>,
+    example: &str,
+    report: &mut Report<'_>,
+) {
+    let fields = level.fields();
+    let misspelt = map
+        .keys()
+        .filter_map(Value::as_str)
+        .any(|k| !fields.contains(&k) && closest(k, fields.iter().copied()) == Some(key));
+    if misspelt {
+        return;
+    }
     report.add(
         K::MissingField,
         at.clone(),

@@ -32,7 +32,8 @@ pub(crate) fn scalar_text(value: &Value) -> Option<String> {
 /// Device and group names: letters, digits, `-`, `_`, `.` — so host patterns (which use
 /// `: , ! & * ? [ ]`) can always select them. `all` is reserved for "every device".
 pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Bad> {
-    const HELP: &str = "names may use letters, digits, `-`, `_` and `.`, starting with a letter or digit";
+    const HELP: &str =
+        "names may use letters, digits, `-`, `_` and `.`, starting with a letter or digit";
     let Some(first) = name.chars().next() else {
         return bad(format!("{what} name is empty"), HELP);
     };
@@ -191,7 +192,10 @@ mod tests {
         assert_eq!(probe(&yaml("tcp:830")), Ok(ProbeSpec::Tcp(830)));
         let reason = |t: &str| probe(&yaml(t)).unwrap_err().reason;
         assert_eq!(reason("tcp:0"), "bad probe `tcp:0`: `0` is not a port");
-        assert_eq!(reason("tcp:99999"), "bad probe `tcp:99999`: `99999` is not a port");
+        assert_eq!(
+            reason("tcp:99999"),
+            "bad probe `tcp:99999`: `99999` is not a port"
+        );
         assert_eq!(reason("'tcp:'"), "bad probe `tcp:`: `` is not a port");
         assert_eq!(reason("tcp"), "bad probe `tcp`: no port");
         assert_eq!(reason("ICMP"), "bad probe `ICMP`");

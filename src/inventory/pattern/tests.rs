@@ -27,7 +27,11 @@ fn select(pattern: &str) -> Vec<DeviceId> {
     let selected = inv.select(&parsed);
     // `matches` must agree with `select` on every device.
     for id in 0..inv.devices.len() {
-        assert_eq!(parsed.matches(&inv, id), selected.contains(&id), "{pattern:?} #{id}");
+        assert_eq!(
+            parsed.matches(&inv, id),
+            selected.contains(&id),
+            "{pattern:?} #{id}"
+        );
     }
     selected
 }
@@ -114,12 +118,27 @@ fn malformed_patterns_are_refused() {
     assert_eq!(error("&"), PatternError::DanglingOperator('&'));
     assert_eq!(error("core:!"), PatternError::DanglingOperator('!'));
     assert_eq!(error("core,& "), PatternError::DanglingOperator('&'));
-    assert_eq!(error("!!core"), PatternError::DoubleOperator("!!core".into()));
-    assert_eq!(error("&!core"), PatternError::DoubleOperator("&!core".into()));
-    assert_eq!(error("tag:site"), PatternError::TagWithoutValue("tag:site".into()));
+    assert_eq!(
+        error("!!core"),
+        PatternError::DoubleOperator("!!core".into())
+    );
+    assert_eq!(
+        error("&!core"),
+        PatternError::DoubleOperator("&!core".into())
+    );
+    assert_eq!(
+        error("tag:site"),
+        PatternError::TagWithoutValue("tag:site".into())
+    );
     assert_eq!(error("tag:"), PatternError::TagWithoutValue("tag:".into()));
-    assert_eq!(error("!tag:site"), PatternError::TagWithoutValue("tag:site".into()));
-    assert_eq!(error("tag:=ams"), PatternError::EmptyTagKey("tag:=ams".into()));
+    assert_eq!(
+        error("!tag:site"),
+        PatternError::TagWithoutValue("tag:site".into())
+    );
+    assert_eq!(
+        error("tag:=ams"),
+        PatternError::EmptyTagKey("tag:=ams".into())
+    );
     assert!(matches!(error("core-[1"), PatternError::BadGlob(_)));
     assert!(matches!(error("tag:site=[a"), PatternError::BadGlob(_)));
     assert_eq!(error("~ams.*"), PatternError::Regex("~ams.*".into()));
