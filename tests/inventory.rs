@@ -461,6 +461,11 @@ fn lab_inventory_is_valid_and_loopback_only() {
     assert_eq!(select("site-fra:&core"), 2);
     assert_eq!(select("network:!tag:role=access"), 6);
     assert_eq!(select("tag:owner=sysops"), 2);
+    // The examples in docs/inventory.md.
+    assert_eq!(select("core:edge"), 6);
+    assert_eq!(select("core,edge"), 6);
+    assert_eq!(select("!servers"), 10);
+    assert_eq!(select("tag:rack=a0*,fra-srv-1"), 7);
 }
 
 #[test]
