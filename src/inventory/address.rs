@@ -24,13 +24,15 @@ pub(crate) fn check_host(host: &str) -> Result<(), BadHost> {
     if host.is_empty() {
         return bad("is empty".into(), "give an IP address or a hostname");
     }
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        if inner.parse::<IpAddr>().is_ok() {
-            return bad(
-                "has brackets around an IPv6 address".into(),
-                &format!("write `host: \"{inner}\"` and the SSH port in `port:`"),
-            );
-        }
+    if let Some(inner) = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .filter(|inner| inner.parse::<IpAddr>().is_ok())
+    {
+        return bad(
+            "has brackets around an IPv6 address".into(),
+            &format!("write `host: \"{inner}\"` and the SSH port in `port:`"),
+        );
     }
     if let Some((_, port)) = host.split_once(':').filter(|(_, p)| is_digits(p)) {
         return bad(

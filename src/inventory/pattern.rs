@@ -258,3 +258,6 @@ impl Bound<'_> {
             && !self.exclude.iter().any(|t| t.matches(d))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -133,7 +133,11 @@ pub(crate) fn read(doc: &Value, report: &mut Report<'_>) -> RawInventory {
             _ => unknown_key(key, &root, Level::Top, report),
         }
     }
-    if !saw_devices {
+    let misspelt = map
+        .keys()
+        .filter_map(Value::as_str)
+        .any(|k| k != "devices" && closest(k, TOP_FIELDS.iter().copied()) == Some("devices"));
+    if !saw_devices && !misspelt {
         report.add(
             K::Empty,
             root,
@@ -234,6 +238,7 @@ fn read_device(
         }),
         None => {
             missing(
+                map,
                 at,
                 "name",
                 provisional,
@@ -261,6 +266,7 @@ fn read_device(
             }),
             None => {
                 missing(
+                    map,
                     at,
                     "host",
                     level,
@@ -593,7 +599,24 @@ fn unknown_key(key: &str, at: &YamlPath, level: Level<'_>, report: &mut Report<'
     );
 }
 
-fn missing(at: &YamlPath, key: &str, level: Level<'_>, example: &str, report: &mut Report<'_>) {
+/// Reports a missing required key, unless a misspelling of it is present: that is
+/// reported as an unknown field with "did you mean", which is the real fix.
+fn missing(
+    map: &Mapping,
+    at: &YamlPath,
+    key: &str,
+    level: Level<'_>,
+    example: &str,
+    report: &mut Report<'_>,
+) {
+    let fields = level.fields();
+    let misspelt = map
+        .keys()
+        .filter_map(Value::as_str)
+        .any(|k| !fields.contains(&k) && closest(k, fields.iter().copied()) == Some(key));
+    if misspelt {
+        return;
+    }
     report.add(
         K::MissingField,
         at.clone(),

@@ -17,28 +17,32 @@ pub fn summary(inv: &Inventory) -> String {
         plural(inv.devices.len(), "device")
     );
 
-    let width = inv.groups.iter().map(|g| g.name.len()).max().unwrap_or(0);
-    let _ = writeln!(out, "groups ({}):", inv.groups.len());
-    for g in &inv.groups {
-        let members = inv
-            .devices
-            .iter()
-            .filter(|d| d.all_groups.contains(&g.name))
-            .count();
-        let _ = write!(out, "  {:width$}  {}", g.name, plural(members, "device"));
-        if !g.parents.is_empty() {
-            let _ = write!(out, "  (in {})", g.parents.join(", "));
-        }
-        out.push('\n');
-    }
+    let mut rows: Vec<(&str, String, String)> = inv
+        .groups
+        .iter()
+        .map(|g| {
+            let members = inv
+                .devices
+                .iter()
+                .filter(|d| d.all_groups.contains(&g.name))
+                .count();
+            let parents = match g.parents.is_empty() {
+                true => String::new(),
+                false => format!("  (in {})", g.parents.join(", ")),
+            };
+            (g.name.as_str(), plural(members, "device"), parents)
+        })
+        .collect();
     let ungrouped = inv.devices.iter().filter(|d| d.groups.is_empty()).count();
     if ungrouped > 0 {
-        let _ = writeln!(
-            out,
-            "  {:width$}  {}",
-            "(none)",
-            plural(ungrouped, "device")
-        );
+        rows.push(("(no group)", plural(ungrouped, "device"), String::new()));
+    }
+    let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let count_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    let _ = writeln!(out, "groups ({}):", inv.groups.len());
+    for (name, count, parents) in rows {
+        let line = format!("  {name:name_w$}  {count:count_w$}{parents}");
+        let _ = writeln!(out, "{}", line.trim_end());
     }
 
     let mut platforms: BTreeMap<&str, usize> = BTreeMap::new();
