@@ -8,5 +8,6 @@ pub mod demo;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;
+pub mod lab;
 pub mod probe;
 pub mod ui;
