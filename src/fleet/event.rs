@@ -37,7 +37,10 @@ pub enum ProbeMode {
     Icmp(IcmpSocket),
     /// ICMP sockets could not be opened; ICMP devices are probed by TCP connect to their
     /// SSH port instead. `enable` is the exact command that would enable ICMP.
-    TcpFallback { reason: String, enable: String },
+    TcpFallback {
+        reason: String,
+        enable: String,
+    },
 }
 
 /// Totals for one completed sweep over all targets.
@@ -55,5 +58,8 @@ pub enum Event {
     SweepDone(SweepStats),
     Mode(ProbeMode),
     /// Something worth a line in the log pane (a worker's warning, a demo schedule…).
-    Notice { at: Instant, text: String },
+    Notice {
+        at: Instant,
+        text: String,
+    },
 }

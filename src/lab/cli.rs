@@ -239,7 +239,11 @@ impl Cli {
             user: user.to_string(),
             enable_password: enable_password.to_string(),
             mode,
-            page: if pages { Some(rows.unwrap_or(24).max(2)) } else { None },
+            page: if pages {
+                Some(rows.unwrap_or(24).max(2))
+            } else {
+                None
+            },
             awaiting_password: false,
             bad_passwords: 0,
         }
@@ -400,7 +404,9 @@ impl Cli {
         };
         match entry.words {
             ["show", "version"] => Reply::text(outputs::show_version(&self.dev)),
-            ["show", "ip", "interface", "brief"] => Reply::text(outputs::interface_brief(&self.dev)),
+            ["show", "ip", "interface", "brief"] => {
+                Reply::text(outputs::interface_brief(&self.dev))
+            }
             ["show", "running-config"] => {
                 let body = match &*self.dev.config() {
                     DeviceConfig::Tree(t) => t.render(),
@@ -721,7 +727,9 @@ fn normalize_interface(line: &str) -> String {
         return line.to_string();
     };
     let rest = rest.trim();
-    let split = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+    let split = rest
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(rest.len());
     let (kind, num) = rest.split_at(split);
     let lower = kind.to_ascii_lowercase();
     match FULL

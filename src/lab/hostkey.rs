@@ -29,7 +29,9 @@ pub fn known_hosts_line(addr: SocketAddr, key: &PublicKey) -> String {
         format!("[{}]:{}", addr.ip(), addr.port())
     };
     let bare = PublicKey::new(key.key_data().clone(), "");
-    let text = bare.to_openssh().expect("an ed25519 public key always encodes");
+    let text = bare
+        .to_openssh()
+        .expect("an ed25519 public key always encodes");
     format!("{host} {}", text.trim_end())
 }
 
@@ -50,7 +52,10 @@ mod tests {
     fn known_hosts_uses_bracketed_form_for_other_ports() {
         let key = derive(1, "x", 0);
         let line = known_hosts_line("127.20.0.1:2222".parse().unwrap(), key.public_key());
-        assert!(line.starts_with("[127.20.0.1]:2222 ssh-ed25519 AAAA"), "{line}");
+        assert!(
+            line.starts_with("[127.20.0.1]:2222 ssh-ed25519 AAAA"),
+            "{line}"
+        );
         assert_eq!(line.split(' ').count(), 3);
         let line = known_hosts_line("127.20.0.1:22".parse().unwrap(), key.public_key());
         assert!(line.starts_with("127.20.0.1 ssh-ed25519 "), "{line}");

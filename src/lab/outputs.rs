@@ -31,10 +31,17 @@ pub fn initial_config(
             if ios {
                 t.apply(None, "ip domain-name lab.example");
             }
-            t.apply(None, "username admin privilege 15 secret 5 $1$lab$Qk3dWZ1rdmRxJ7j8Ip9uP.");
+            t.apply(
+                None,
+                "username admin privilege 15 secret 5 $1$lab$Qk3dWZ1rdmRxJ7j8Ip9uP.",
+            );
             let mgmt = format!("interface {}", platform.spec().mgmt_interface);
             let s = t.apply(None, &mgmt);
-            let mask = if ios { format!("{ip} 255.255.255.0") } else { format!("{ip}/24") };
+            let mask = if ios {
+                format!("{ip} 255.255.255.0")
+            } else {
+                format!("{ip}/24")
+            };
             t.apply(s.as_deref(), &format!("ip address {mask}"));
             for port in 1..=ports {
                 let s = t.apply(None, &format!("interface {}", platform.port_name(port)));
@@ -68,7 +75,9 @@ pub fn initial_config(
             c.set(&format!("system host-name {name}"));
             c.set("system services ssh");
             c.set("system services netconf ssh");
-            c.set(&format!("interfaces fxp0 unit 0 family inet address {ip}/24"));
+            c.set(&format!(
+                "interfaces fxp0 unit 0 family inet address {ip}/24"
+            ));
             for l in lldp {
                 c.set(&format!(
                     "interfaces {} description \"to {} {}\"",
@@ -197,7 +206,10 @@ pub fn interface_brief(dev: &DeviceShared) -> String {
         Family::Ios => {
             out.push_str("Interface              IP-Address      OK? Method Status                Protocol\n");
             let mgmt = p.spec().mgmt_interface;
-            let _ = writeln!(out, "{mgmt:<23}{ip:<16}YES NVRAM  up                    up      ");
+            let _ = writeln!(
+                out,
+                "{mgmt:<23}{ip:<16}YES NVRAM  up                    up      "
+            );
             for port in 1..=dev.ports {
                 let (status, proto) = if linked(port) {
                     ("up", "up")
@@ -242,7 +254,9 @@ pub fn interface_brief(dev: &DeviceShared) -> String {
             }
         }
         Family::Junos => {
-            out.push_str("Interface               Admin Link Proto    Local                 Remote\n");
+            out.push_str(
+                "Interface               Admin Link Proto    Local                 Remote\n",
+            );
             for port in 1..=dev.ports {
                 let link = if linked(port) { "up" } else { "down" };
                 let _ = writeln!(out, "{:<24}up    {link:<4}", p.port_name(port));
@@ -274,7 +288,11 @@ pub fn lldp_neighbors(dev: &DeviceShared) -> String {
                     truncate(&l.remote_name, 19),
                     p.port_short(l.local_port),
                     120,
-                    if l.remote_platform == Platform::Linux { "S" } else { "B,R" },
+                    if l.remote_platform == Platform::Linux {
+                        "S"
+                    } else {
+                        "B,R"
+                    },
                     l.remote_platform.port_short(l.remote_port)
                 );
             }

@@ -74,7 +74,10 @@ pub enum LabError {
         "cannot listen on {addr}: {source} (is another lab running there? \
          pick another --base or --port)"
     )]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// One device of a running lab.
@@ -188,7 +191,11 @@ impl Lab {
             let host_key = key.public_key().clone();
             let normal = Arc::new(server_config(&cfg, p.platform, key));
             let rotated = if p.faults.host_key_change_after.is_some() {
-                Arc::new(server_config(&cfg, p.platform, hostkey::derive(cfg.seed, &p.name, 1)))
+                Arc::new(server_config(
+                    &cfg,
+                    p.platform,
+                    hostkey::derive(cfg.seed, &p.name, 1),
+                ))
             } else {
                 normal.clone()
             };

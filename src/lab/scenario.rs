@@ -208,11 +208,15 @@ impl Scenario {
             return Err(invalid("`sites` must list at least one site".into()));
         }
         if self.roles.is_empty() || self.roles.iter().all(|r| r.count == 0) {
-            return Err(invalid("`roles` must have at least one role with count > 0".into()));
+            return Err(invalid(
+                "`roles` must have at least one role with count > 0".into(),
+            ));
         }
         for (i, site) in self.sites.iter().enumerate() {
             if site.is_empty() || !site.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return Err(invalid(format!("site {site:?}: use letters, digits and '-'")));
+                return Err(invalid(format!(
+                    "site {site:?}: use letters, digits and '-'"
+                )));
             }
             if self.sites[..i].contains(site) {
                 return Err(invalid(format!("site {site:?} is listed twice")));
@@ -221,7 +225,10 @@ impl Scenario {
         let known = |role: &str| self.roles.iter().any(|r| r.role == role);
         for (i, r) in self.roles.iter().enumerate() {
             if r.role.is_empty() || !r.role.chars().all(|c| c.is_ascii_alphanumeric()) {
-                return Err(invalid(format!("role {:?}: use letters and digits", r.role)));
+                return Err(invalid(format!(
+                    "role {:?}: use letters and digits",
+                    r.role
+                )));
             }
             if self.roles[..i].iter().any(|o| o.role == r.role) {
                 return Err(invalid(format!("role {:?} is listed twice", r.role)));
@@ -302,11 +309,15 @@ impl Faults {
         take(&mut self.slow_login, &other.slow_login);
         self.auth_failure |= other.auth_failure;
         self.tarpit |= other.tarpit;
-        self.drop_mid_command.extend(other.drop_mid_command.iter().cloned());
+        self.drop_mid_command
+            .extend(other.drop_mid_command.iter().cloned());
         take(&mut self.flap, &other.flap);
         take(&mut self.huge_output, &other.huge_output);
         self.control_bytes |= other.control_bytes;
-        take(&mut self.host_key_change_after, &other.host_key_change_after);
+        take(
+            &mut self.host_key_change_after,
+            &other.host_key_change_after,
+        );
         self.fail_after_config
             .extend(other.fail_after_config.iter().cloned());
         take(&mut self.max_sessions, &other.max_sessions);
@@ -342,8 +353,14 @@ faults:
         assert_eq!(
             names,
             [
-                "ams-core1", "ams-access1", "ams-access2", "fra-core1", "fra-access1",
-                "fra-access2", "ams-core2", "ams-access3"
+                "ams-core1",
+                "ams-access1",
+                "ams-access2",
+                "fra-core1",
+                "fra-access1",
+                "fra-access2",
+                "ams-core2",
+                "ams-access3"
             ]
         );
     }

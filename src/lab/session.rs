@@ -38,7 +38,10 @@ impl Conn {
     /// Decides an authentication attempt; `ok` says whether the credential itself matched.
     async fn decide(&mut self, user: &str, ok: bool) -> Auth {
         if self.dev.faults.auth_failure || !ok || user != self.lab.username {
-            self.lab.counters.auth_failures.fetch_add(1, Ordering::Relaxed);
+            self.lab
+                .counters
+                .auth_failures
+                .fetch_add(1, Ordering::Relaxed);
             return Auth::reject();
         }
         if let Some(delay) = self.dev.faults.slow_login {

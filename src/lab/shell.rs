@@ -108,7 +108,11 @@ impl Writer<'_> {
 
     /// Sends a prompt: newlines become CRLF, never laced.
     async fn prompt(&self, prompt: &str) -> Result<(), Gone> {
-        let p = if self.crlf { prompt.replace('\n', "\r\n") } else { prompt.to_string() };
+        let p = if self.crlf {
+            prompt.replace('\n', "\r\n")
+        } else {
+            prompt.to_string()
+        };
         self.raw(p.into_bytes()).await
     }
 }
@@ -244,11 +248,13 @@ async fn read_line(input: &mut Input, w: &Writer<'_>, echo: bool) -> Result<Opti
             0x1b => {
                 // CSI: ESC [ params final-byte; SS3: ESC O x.
                 match input.next_byte().await {
-                    Some(b'[') => while let Some(c) = input.next_byte().await {
-                        if (0x40..=0x7e).contains(&c) {
-                            break;
+                    Some(b'[') => {
+                        while let Some(c) = input.next_byte().await {
+                            if (0x40..=0x7e).contains(&c) {
+                                break;
+                            }
                         }
-                    },
+                    }
                     Some(b'O') => {
                         input.next_byte().await;
                     }
@@ -389,7 +395,10 @@ async fn send_reply(
             if let Some(inp) = input.as_deref_mut() {
                 w.text(&std::mem::take(&mut chunk)).await?;
                 w.prompt(pager).await?;
-                let key = inp.next_byte().await;
+                let mut key = inp.next_byte().await;
+                if std::mem::take(&mut inp.skip_lf) && key == Some(b'\n') {
+                    key = inp.next_byte().await;
+                }
                 let erase = format!("\r{}\r", " ".repeat(pager.len()));
                 w.prompt(&erase).await?;
                 match key {

@@ -45,8 +45,14 @@ pub fn neighbors(devices: &[PlannedDevice], spec: &TopologySpec) -> Vec<Vec<Neig
             }
         }
         for rule in &spec.uplinks {
-            let from = roles.get(rule.from.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let to = roles.get(rule.to.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            let from = roles
+                .get(rule.from.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let to = roles
+                .get(rule.to.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             if to.is_empty() {
                 continue;
             }
@@ -128,13 +134,17 @@ mod tests {
             }
         }
         let idx = |name: &str| plan.iter().position(|d| d.name == name).unwrap();
-        let names = |i: usize| -> Vec<&str> {
-            n[i].iter().map(|x| plan[x.remote].name.as_str()).collect()
-        };
+        let names =
+            |i: usize| -> Vec<&str> { n[i].iter().map(|x| plan[x.remote].name.as_str()).collect() };
         // Core mesh within a site, plus dist and edge uplinks.
         assert!(names(idx("ams-core1")).contains(&"ams-core2"));
-        assert_eq!(names(idx("ams-access1")), ["ams-dist1", "ams-dist2"]);
+        assert_eq!(names(idx("ams-access2")), ["ams-dist2", "ams-dist1"]);
+        assert!(names(idx("ams-server1")).contains(&"ams-access1"));
         assert!(names(idx("ams-edge1")).contains(&"fra-edge1"));
-        assert!(!names(idx("ams-access1")).iter().any(|n| n.starts_with("fra")));
+        assert!(
+            !names(idx("ams-access1"))
+                .iter()
+                .any(|n| n.starts_with("fra"))
+        );
     }
 }
