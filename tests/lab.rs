@@ -529,7 +529,7 @@ async fn fault_host_key_change_and_fail_after_config() {
     let (bad, st) = exec(&h, "show ip interface brief").await;
     assert!(bad.starts_with("% Error"), "{bad}");
     assert_eq!(st, Some(1));
-    let _ = login(a).await; // second login
+    let _second = login(a).await;
     let (_, key) = connect(a).await.unwrap();
     assert_ne!(
         key.key_data(),
@@ -584,9 +584,11 @@ async fn stop_closes_listeners_and_sessions() {
 #[test]
 fn rejects_addresses_outside_loopback() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut cfg = LabConfig::default();
-    cfg.base = Ipv4Addr::new(127, 255, 255, 250);
-    cfg.devices = 10;
+    let cfg = LabConfig {
+        base: Ipv4Addr::new(127, 255, 255, 250),
+        devices: 10,
+        ..LabConfig::default()
+    };
     let err = rt.block_on(Lab::start(cfg)).err().unwrap().to_string();
     assert!(err.contains("127.0.0.0/8"), "{err}");
 }

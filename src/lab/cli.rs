@@ -326,10 +326,10 @@ impl Cli {
     fn apply_faults(&self, text: &str, reply: &mut Reply) {
         let f = &self.dev.faults;
         let cmd = self.expanded(text);
-        if let Some(h) = &f.huge_output {
-            if h.command == cmd {
-                reply.output = Output::Huge(h.bytes);
-            }
+        if let Some(h) = &f.huge_output
+            && h.command == cmd
+        {
+            reply.output = Output::Huge(h.bytes);
         }
         if f.drop_mid_command.iter().any(|p| glob::matches(p, &cmd)) {
             reply.drop = true;

@@ -165,13 +165,13 @@ impl TreeConfig {
     /// at top level). Returns the section the device is in afterwards.
     pub fn apply(&mut self, section: Option<&str>, line: &str) -> Option<String> {
         let line = line.trim();
-        if let Some(header) = section {
-            if section_mode(line).is_none() {
-                if let Some(node) = self.nodes.iter_mut().find(|n| n.line == header) {
-                    apply_line(&mut node.children, line);
-                }
-                return Some(header.to_string());
+        if let Some(header) = section
+            && section_mode(line).is_none()
+        {
+            if let Some(node) = self.nodes.iter_mut().find(|n| n.line == header) {
+                apply_line(&mut node.children, line);
             }
+            return Some(header.to_string());
         }
         if section_mode(line).is_some() {
             if !self.nodes.iter().any(|n| n.line == line) {

@@ -24,5 +24,5 @@ pub fn raise_nofile() -> Option<u64> {
             }
         }
     }
-    Some(lim.rlim_cur as u64)
+    Some(lim.rlim_cur)
 }

@@ -245,10 +245,10 @@ impl Scenario {
             }
         }
         for rule in &self.faults {
-            if let Some(f) = rule.faults.flap {
-                if f.up.is_zero() || f.down.is_zero() {
-                    return Err(invalid("flap: `up` and `down` must be > 0".into()));
-                }
+            if let Some(f) = rule.faults.flap
+                && (f.up.is_zero() || f.down.is_zero())
+            {
+                return Err(invalid("flap: `up` and `down` must be > 0".into()));
             }
             if rule.faults.max_sessions == Some(0) {
                 return Err(invalid("max_sessions must be at least 1".into()));

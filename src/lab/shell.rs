@@ -225,10 +225,8 @@ async fn read_line(input: &mut Input, w: &Writer<'_>, echo: bool) -> Result<Opti
                 }
                 return Ok(Some(Line::Text(buf)));
             }
-            0x7f | 0x08 => {
-                if buf.pop().is_some() && echo {
-                    w.raw(b"\x08 \x08".to_vec()).await?;
-                }
+            0x7f | 0x08 if buf.pop().is_some() && echo => {
+                w.raw(b"\x08 \x08".to_vec()).await?;
             }
             0x15 => {
                 if echo {
@@ -391,29 +389,27 @@ async fn send_reply(
             return Err(Gone);
         }
         let page_full = page.is_some_and(|p| on_page >= p - 1);
-        if page_full {
-            if let Some(inp) = input.as_deref_mut() {
-                w.text(&std::mem::take(&mut chunk)).await?;
-                w.prompt(pager).await?;
-                let mut key = inp.next_byte().await;
-                if std::mem::take(&mut inp.skip_lf) && key == Some(b'\n') {
-                    key = inp.next_byte().await;
-                }
-                let erase = format!("\r{}\r", " ".repeat(pager.len()));
-                w.prompt(&erase).await?;
-                match key {
-                    Some(b' ') => on_page = 0,
-                    // Enter shows one more line.
-                    Some(b'\r') | Some(b'\n') => {
-                        inp.skip_lf = key == Some(b'\r');
-                        on_page = page.unwrap_or(2) - 2;
-                    }
-                    None => return Err(Gone),
-                    // Any other key ends the output, like IOS.
-                    Some(_) => return Ok(()),
-                }
-                continue;
+        if page_full && let Some(inp) = input.as_deref_mut() {
+            w.text(&std::mem::take(&mut chunk)).await?;
+            w.prompt(pager).await?;
+            let mut key = inp.next_byte().await;
+            if std::mem::take(&mut inp.skip_lf) && key == Some(b'\n') {
+                key = inp.next_byte().await;
             }
+            let erase = format!("\r{}\r", " ".repeat(pager.len()));
+            w.prompt(&erase).await?;
+            match key {
+                Some(b' ') => on_page = 0,
+                // Enter shows one more line.
+                Some(b'\r') | Some(b'\n') => {
+                    inp.skip_lf = key == Some(b'\r');
+                    on_page = page.unwrap_or(2) - 2;
+                }
+                None => return Err(Gone),
+                // Any other key ends the output, like IOS.
+                Some(_) => return Ok(()),
+            }
+            continue;
         }
         if chunk.len() >= 32 * 1024 {
             w.text(&std::mem::take(&mut chunk)).await?;

@@ -73,10 +73,10 @@ pub fn neighbors(devices: &[PlannedDevice], spec: &TopologySpec) -> Vec<Vec<Neig
         .map(|(i, d)| (d.name.as_str(), i))
         .collect();
     for [a, b] in &spec.links {
-        if let (Some(&a), Some(&b)) = (index.get(a.as_str()), index.get(b.as_str())) {
-            if a != b {
-                cabling.link(a, b);
-            }
+        if let (Some(&a), Some(&b)) = (index.get(a.as_str()), index.get(b.as_str()))
+            && a != b
+        {
+            cabling.link(a, b);
         }
     }
     cabling.out
