@@ -10,6 +10,7 @@ pub mod engine;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;
+pub mod lab;
 pub mod probe;
 mod run;
 pub mod ui;

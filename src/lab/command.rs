@@ -1,0 +1,146 @@
+//! `fleetdash lab`: start a lab from the command line, write its inventory and
+//! known_hosts, print a one-line summary per second until Ctrl-C.
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use color_eyre::eyre::{Context, eyre};
+use russh::keys::PublicKey;
+
+use super::inventory::PASSWORD_ENV;
+use super::runtime::{Lab, LabConfig, LabStats};
+use super::scenario::Scenario;
+
+/// Arguments of `fleetdash lab`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LabArgs {
+    /// Number of devices (default: the scenario's count).
+    #[arg(long, short = 'n')]
+    pub devices: Option<usize>,
+    /// Scenario file (YAML); default: the built-in demo.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Address of the first device; the others follow (must stay in 127.0.0.0/8).
+    #[arg(long, default_value = "127.20.0.1")]
+    pub base: Ipv4Addr,
+    /// SSH port of every device (0: a free port per device).
+    #[arg(long, default_value_t = 2222)]
+    pub port: u16,
+    /// Write a fleetdash inventory for the lab to this file.
+    #[arg(long)]
+    pub write_inventory: Option<PathBuf>,
+    /// Write known_hosts lines for every device to this file.
+    #[arg(long)]
+    pub write_known_hosts: Option<PathBuf>,
+    /// Login user name.
+    #[arg(long, default_value = "admin")]
+    pub username: String,
+    /// Login password (also the enable secret).
+    #[arg(long, default_value = "admin")]
+    pub password: String,
+    /// OpenSSH authorized_keys file whose keys may log in.
+    #[arg(long)]
+    pub authorized_keys: Option<PathBuf>,
+    /// Seed for host keys: the same seed gives every device the same key across restarts.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Runs a lab until Ctrl-C.
+pub async fn run(args: LabArgs) -> color_eyre::Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => Scenario::load(path)?,
+        None => Scenario::demo(),
+    };
+    let mut cfg = LabConfig::new(scenario);
+    if let Some(n) = args.devices {
+        cfg.devices = n;
+    }
+    cfg.base = args.base;
+    cfg.port = args.port;
+    cfg.username = args.username.clone();
+    cfg.password = args.password.clone();
+    cfg.seed = args.seed;
+    if let Some(path) = &args.authorized_keys {
+        cfg.authorized_keys = read_authorized_keys(path)?;
+    }
+    let started = std::time::Instant::now();
+    let lab = Lab::start(cfg).await?;
+    let devices = lab.devices();
+    println!(
+        "lab: {} devices on {}..{} started in {:.0?}; user {:?}; Ctrl-C stops",
+        devices.len(),
+        devices[0].addr,
+        devices[devices.len() - 1].addr,
+        started.elapsed(),
+        args.username
+    );
+    if let Some(path) = &args.write_inventory {
+        std::fs::write(path, lab.inventory_yaml())
+            .wrap_err_with(|| format!("cannot write the inventory to {}", path.display()))?;
+        println!(
+            "lab: inventory written to {} (export {PASSWORD_ENV}=<password>)",
+            path.display()
+        );
+    }
+    if let Some(path) = &args.write_known_hosts {
+        std::fs::write(path, lab.known_hosts())
+            .wrap_err_with(|| format!("cannot write known_hosts to {}", path.display()))?;
+        println!("lab: known_hosts written to {}", path.display());
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.tick().await;
+    let mut last = lab.stats();
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tick.tick() => {
+                let now = lab.stats();
+                println!("{}", summary(&now, &last));
+                last = now;
+            }
+        }
+    }
+    println!("lab: stopping");
+    lab.stop().await;
+    Ok(())
+}
+
+/// The one-line status printed every second.
+fn summary(now: &LabStats, last: &LabStats) -> String {
+    format!(
+        "lab: {}/{} up | sessions {} (+{}/s) active {} | commands {} (+{}/s) | auth failures {} | refused {}",
+        now.devices_up,
+        now.devices,
+        now.sessions,
+        now.sessions - last.sessions,
+        now.active_sessions,
+        now.commands,
+        now.commands - last.commands,
+        now.auth_failures,
+        now.refused
+    )
+}
+
+/// Reads an OpenSSH authorized_keys file (options before the key type are not supported).
+fn read_authorized_keys(path: &Path) -> color_eyre::Result<Vec<PublicKey>> {
+    let text = std::fs::read_to_string(path)
+        .wrap_err_with(|| format!("cannot read authorized keys {}", path.display()))?;
+    let mut keys = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key = PublicKey::from_openssh(line).map_err(|e| {
+            eyre!(
+                "{}:{}: not an OpenSSH public key ({e}); options before the key type are not supported",
+                path.display(),
+                n + 1
+            )
+        })?;
+        keys.push(key);
+    }
+    Ok(keys)
+}

@@ -1,0 +1,204 @@
+//! Platform definitions as data: prompts, banners, paging, interface names, auth methods.
+//!
+//! Kept declarative so the SSH client side can share the same facts (prompt patterns,
+//! the command that disables paging, the pager marker) instead of re-learning them.
+
+use serde::{Deserialize, Serialize};
+
+/// A device platform, named like netmiko's `device_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    CiscoIos,
+    CiscoXe,
+    AristaEos,
+    JuniperJunos,
+    Linux,
+}
+
+/// How a platform's CLI behaves; one family shares the interpreter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Cisco IOS / IOS-XE style (`>`, `enable`, `#`, `(config)#`).
+    Ios,
+    /// Arista EOS: IOS-like, different outputs and messages.
+    Eos,
+    /// Junos: `user@host>`, `configure`, `set …`, `commit`.
+    Junos,
+    /// A Linux host: a plain shell, exec of a few commands.
+    Linux,
+}
+
+/// The static facts about one platform.
+#[derive(Debug, Clone, Copy)]
+pub struct PlatformSpec {
+    /// netmiko-style name used in the inventory.
+    pub name: &'static str,
+    pub family: Family,
+    /// SSH identification string the device sends.
+    pub server_id: &'static str,
+    /// Pre-authentication banner (SSH userauth banner), if the platform sends one.
+    pub login_banner: Option<&'static str>,
+    /// Text printed when an interactive shell starts.
+    pub motd: &'static str,
+    /// Whether keyboard-interactive auth is offered (Junos and Linux do, like real ones).
+    pub keyboard_interactive: bool,
+    /// Marker shown at a page break while paging is on (`None`: never pages).
+    pub pager: Option<&'static str>,
+    /// The command that disables paging.
+    pub disable_paging: &'static str,
+    /// A regular expression that matches the prompt at the end of output, in any mode.
+    pub prompt_pattern: &'static str,
+    /// Management interface (holds the lab address).
+    pub mgmt_interface: &'static str,
+    /// Data port name for 1-based port number `n` is `port_prefix` + n + `port_offset`.
+    pub port_prefix: &'static str,
+    /// Abbreviated port prefix as shown in LLDP tables.
+    pub port_short: &'static str,
+    /// Subtracted from the 1-based port number (Junos and Linux count from 0).
+    pub port_base: usize,
+}
+
+const IOS_BANNER: &str = "\r\n\
+*************************************************************\r\n\
+* UNAUTHORIZED ACCESS TO THIS DEVICE IS PROHIBITED          *\r\n\
+* You must have explicit, authorized permission to access   *\r\n\
+* or configure this device. All activity is logged.         *\r\n\
+*************************************************************\r\n";
+
+impl Platform {
+    pub const ALL: [Platform; 5] = [
+        Platform::CiscoIos,
+        Platform::CiscoXe,
+        Platform::AristaEos,
+        Platform::JuniperJunos,
+        Platform::Linux,
+    ];
+
+    pub fn spec(self) -> &'static PlatformSpec {
+        match self {
+            Platform::CiscoIos => &CISCO_IOS,
+            Platform::CiscoXe => &CISCO_XE,
+            Platform::AristaEos => &ARISTA_EOS,
+            Platform::JuniperJunos => &JUNIPER_JUNOS,
+            Platform::Linux => &LINUX,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn family(self) -> Family {
+        self.spec().family
+    }
+
+    /// Full name of data port `n` (1-based).
+    pub fn port_name(self, n: usize) -> String {
+        let s = self.spec();
+        format!("{}{}", s.port_prefix, n - s.port_base)
+    }
+
+    /// Abbreviated name of data port `n` (1-based), as LLDP tables print it.
+    pub fn port_short(self, n: usize) -> String {
+        let s = self.spec();
+        format!("{}{}", s.port_short, n - s.port_base)
+    }
+}
+
+static CISCO_IOS: PlatformSpec = PlatformSpec {
+    name: "cisco_ios",
+    family: Family::Ios,
+    server_id: "SSH-2.0-Cisco-1.25",
+    login_banner: Some(IOS_BANNER),
+    motd: "\r\n",
+    keyboard_interactive: false,
+    pager: Some(" --More-- "),
+    disable_paging: "terminal length 0",
+    prompt_pattern: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
+    mgmt_interface: "Vlan1",
+    port_prefix: "GigabitEthernet0/",
+    port_short: "Gi0/",
+    port_base: 0,
+};
+
+static CISCO_XE: PlatformSpec = PlatformSpec {
+    name: "cisco_xe",
+    server_id: "SSH-2.0-Cisco-1.25",
+    mgmt_interface: "GigabitEthernet0/0",
+    port_prefix: "GigabitEthernet1/0/",
+    port_short: "Gi1/0/",
+    ..CISCO_IOS
+};
+
+static ARISTA_EOS: PlatformSpec = PlatformSpec {
+    name: "arista_eos",
+    family: Family::Eos,
+    server_id: "SSH-2.0-OpenSSH_7.8",
+    login_banner: None,
+    motd: "Last login: from 127.0.0.1\r\n",
+    keyboard_interactive: false,
+    pager: Some(" --More-- "),
+    disable_paging: "terminal length 0",
+    prompt_pattern: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
+    mgmt_interface: "Management1",
+    port_prefix: "Ethernet",
+    port_short: "Et",
+    port_base: 0,
+};
+
+static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
+    name: "juniper_junos",
+    family: Family::Junos,
+    server_id: "SSH-2.0-OpenSSH_7.5",
+    login_banner: None,
+    motd: "--- JUNOS 21.4R3-S4.9 Kernel 64-bit  JNPR-12.1-20230321.be2f0d1_buil\r\n",
+    keyboard_interactive: true,
+    pager: Some("---(more)---"),
+    disable_paging: "set cli screen-length 0",
+    prompt_pattern: r"[\w.\-]+@[\w.\-]+[>#] $",
+    mgmt_interface: "fxp0",
+    port_prefix: "ge-0/0/",
+    port_short: "ge-0/0/",
+    port_base: 1,
+};
+
+static LINUX: PlatformSpec = PlatformSpec {
+    name: "linux",
+    family: Family::Linux,
+    server_id: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+    login_banner: None,
+    motd: "Linux lab 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 x86_64\r\n\r\n\
+The programs included with the Debian GNU/Linux system are free software.\r\n",
+    keyboard_interactive: true,
+    pager: None,
+    disable_paging: "",
+    prompt_pattern: r"[\w.\-]+@[\w.\-]+:[^$#]*[$#] $",
+    mgmt_interface: "eth0",
+    port_prefix: "eth",
+    port_short: "eth",
+    port_base: 0,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_names_follow_platform_conventions() {
+        assert_eq!(Platform::CiscoIos.port_name(1), "GigabitEthernet0/1");
+        assert_eq!(Platform::CiscoXe.port_short(3), "Gi1/0/3");
+        assert_eq!(Platform::AristaEos.port_name(2), "Ethernet2");
+        assert_eq!(Platform::JuniperJunos.port_name(1), "ge-0/0/0");
+        assert_eq!(Platform::Linux.port_name(1), "eth1");
+    }
+
+    #[test]
+    fn names_round_trip_through_yaml() {
+        for p in Platform::ALL {
+            let text = serde_yaml::to_string(&p).unwrap();
+            assert_eq!(text.trim(), p.name());
+            assert_eq!(serde_yaml::from_str::<Platform>(&text).unwrap(), p);
+        }
+    }
+}
