@@ -39,6 +39,8 @@ const SECRET_KEYS: &[&str] = &[
 #[derive(Clone, Copy)]
 enum Level<'a> {
     Top,
+    /// The `groups:` mapping itself (its keys are group names).
+    Groups,
     Defaults,
     Group(&'a str),
     /// A device by name, or by 1-based position when it has no usable name.
@@ -50,6 +52,7 @@ impl Level<'_> {
     fn fields(self) -> Vec<&'static str> {
         let own: &[&str] = match self {
             Level::Top => return TOP_FIELDS.to_vec(),
+            Level::Groups => return Vec::new(),
             Level::Defaults => &[],
             Level::Group(_) => &["parents"],
             Level::Device(_) | Level::UnnamedDevice(_) => &["name", "host", "groups"],
@@ -80,6 +83,7 @@ impl fmt::Display for Level<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Level::Top => f.write_str("at the top level"),
+            Level::Groups => f.write_str("in `groups`"),
             Level::Defaults => f.write_str("in `defaults`"),
             Level::Group(name) => write!(f, "in group `{name}`"),
             Level::Device(name) => write!(f, "in device `{name}`"),
@@ -154,8 +158,17 @@ fn read_groups(value: &Value, at: &YamlPath, report: &mut Report<'_>) -> Vec<Raw
     };
     let mut groups = Vec::new();
     for (key, body) in map {
-        let Some(name) = key_str(key, at, Level::Top, report) else {
-            continue;
+        // Group names may look like numbers (`2024:`); devices can list them either way.
+        let number;
+        let name = match key {
+            Value::Number(n) => {
+                number = n.to_string();
+                number.as_str()
+            }
+            _ => match key_str(key, at, Level::Groups, report) {
+                Some(name) => name,
+                None => continue,
+            },
         };
         if let Err(bad) = values::check_name(name, "group") {
             report.add(K::InvalidValue, at.key_node(name), bad.reason, bad.help);
