@@ -13,7 +13,7 @@ use super::suggest::closest;
 use super::values;
 
 pub(crate) const TOP_FIELDS: &[&str] = &["defaults", "groups", "devices"];
-pub(crate) const ATTR_FIELDS: &[&str] = &[
+const ATTR_FIELDS: &[&str] = &[
     "port",
     "platform",
     "username",
@@ -24,7 +24,7 @@ pub(crate) const ATTR_FIELDS: &[&str] = &[
     "tags",
 ];
 /// Keys that would hold a secret in clear text: refused everywhere, value never echoed.
-pub(crate) const SECRET_KEYS: &[&str] = &[
+const SECRET_KEYS: &[&str] = &[
     "password",
     "passwd",
     "secret",
