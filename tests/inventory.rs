@@ -509,3 +509,16 @@ fn summary_counts_ungrouped_devices() {
         "{text}"
     );
 }
+
+#[test]
+fn numeric_group_names_work_both_ways() {
+    let text = "groups:\n  2024: {tags: {batch: y2024}}\ndevices:\n  - {name: a, host: 127.0.0.1, groups: [2024]}\n";
+    let inv = Inventory::from_yaml(text, "t").unwrap();
+    assert_eq!(inv.devices[0].all_groups, ["2024"]);
+    assert_eq!(inv.devices[0].tags["batch"], "y2024");
+    let err = Inventory::from_yaml(&text.replace("[2024]", "[2025]"), "t").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t:4:41: unknown group `2025` in device `a`\n  help: did you mean `2024`?"
+    );
+}

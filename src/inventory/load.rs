@@ -23,9 +23,11 @@ impl Inventory {
     /// Validates and resolves inventory YAML. `origin` names the text in messages and becomes
     /// `Inventory::source`.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Inventory, InventoryError> {
-        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(origin, &e))?;
+        let mut doc: Value =
+            serde_yaml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
         // `<<: *anchor` merges are plain YAML convenience; apply them before checking.
-        doc.apply_merge().map_err(|e| syntax_error(origin, &e))?;
+        doc.apply_merge()
+            .map_err(|e| syntax_error(origin, text, &e))?;
         let mut report = Report::new(text);
         let raw = schema::read(&doc, &mut report);
         graph::check(&raw, &mut report);

@@ -185,7 +185,16 @@ impl<'de> Visitor<'de> for KeyIs<'_> {
         f.write_str("a mapping key")
     }
 
-    not_it!(visit_bool: bool, visit_i64: i64, visit_u64: u64, visit_f64: f64);
+    not_it!(visit_bool: bool, visit_f64: f64);
+
+    // Integer keys (a group called `2024`) match their decimal text.
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<bool, E> {
+        self.visit_str(&value.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
+        self.visit_str(&value.to_string())
+    }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
         match (value == self.key, self.fail_on_key) {
@@ -231,6 +240,17 @@ devices:
         assert_eq!(locate(DOC, &dev1.key("tags").key("role")), (7, 18));
         // A block mapping starts at its first key.
         assert_eq!(locate(DOC, &dev1), (5, 5));
+    }
+
+    #[test]
+    fn integer_keys_match_their_text() {
+        let doc = "groups:\n  2024: {parents: [x]}\n";
+        let at = YamlPath::root().key("groups");
+        assert_eq!(locate(doc, &at.key_node("2024")), (2, 3));
+        assert_eq!(
+            locate(doc, &at.key("2024").key("parents").index(0)),
+            (2, 20)
+        );
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Inventory: the YAML model, loading with validation, and host patterns.
 //!
-//! `load` → `schema` (per-node checks into `raw`) → `graph` (cross-node checks) →
-//! `resolve` (defaults and group inheritance) → [`Inventory`]. Problems are gathered by
-//! `report` and positioned by `locate`.
+//! Pipeline: `load` parses the YAML → `schema`, `fields`, `level` check each node and build
+//! the `raw` inventory → `graph` checks across nodes → `resolve` applies groups and defaults
+//! → [`Inventory`]. Problems are gathered by `report` and positioned by `locate`.
 
 mod address;
 mod error;
+mod fields;
 mod glob;
 mod graph;
+mod level;
 mod load;
 mod locate;
 mod model;

@@ -80,7 +80,7 @@ impl<'t> Report<'t> {
 }
 
 /// The error for text that is not valid YAML, positioned where the parser stopped.
-pub(crate) fn syntax_error(origin: &str, err: &serde_yaml::Error) -> InventoryError {
+pub(crate) fn syntax_error(origin: &str, text: &str, err: &serde_yaml::Error) -> InventoryError {
     let (line, column) = err
         .location()
         .map_or((1, 1), |loc| (loc.line(), loc.column()));
@@ -89,7 +89,15 @@ pub(crate) fn syntax_error(origin: &str, err: &serde_yaml::Error) -> InventoryEr
     let message = err
         .to_string()
         .replacen(&format!(" at line {line} column {column}"), "", 1);
-    let help = syntax_help(&message);
+    // libyaml reports a tab as "a character that cannot start any token": look at the line.
+    let tab_indent = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .is_some_and(|l| l[..l.len() - l.trim_start().len()].contains('\t'));
+    let help = match tab_indent {
+        true => "YAML indentation must use spaces, not tabs",
+        false => syntax_help(&message),
+    };
     InventoryError::Invalid {
         origin: origin.to_owned(),
         problems: vec![Problem {
@@ -107,8 +115,6 @@ pub(crate) fn syntax_error(origin: &str, err: &serde_yaml::Error) -> InventoryEr
 fn syntax_help(message: &str) -> &'static str {
     if message.contains("duplicate entry") {
         "each key may appear only once in a mapping: remove or rename one of them"
-    } else if message.contains("tab") {
-        "YAML indentation must use spaces, not tabs"
     } else if message.contains("mapping values are not allowed") {
         "check the indentation, and quote values that contain `: `"
     } else if message.contains("flow mapping") {
@@ -119,5 +125,45 @@ fn syntax_help(message: &str) -> &'static str {
         "an inventory is one YAML document: remove the extra `---`"
     } else {
         "check the indentation and quoting at this position"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn syntax(text: &str) -> Problem {
+        let err = serde_yaml::from_str::<serde_yaml::Value>(text).unwrap_err();
+        syntax_error("f.yaml", text, &err).problems()[0].clone()
+    }
+
+    #[test]
+    fn syntax_errors_get_a_position_and_a_hint() {
+        let p = syntax("devices:\n\t- name: a\n");
+        assert_eq!((p.kind, p.line, p.column), (ProblemKind::Syntax, 2, 1));
+        assert_eq!(
+            p.help.as_deref(),
+            Some("YAML indentation must use spaces, not tabs")
+        );
+        assert!(!p.message.contains("at line 2 column 1"), "{}", p.message);
+
+        let p = syntax("a: 1\n---\nb: 2\n");
+        assert_eq!(
+            p.help.as_deref(),
+            Some("an inventory is one YAML document: remove the extra `---`")
+        );
+
+        let p = syntax("devices: [a, b\n");
+        assert_eq!(
+            p.help.as_deref(),
+            Some("a `[` is not closed: check its `]` and the commas between items")
+        );
+
+        let p = syntax("a: b: c\n");
+        assert_eq!((p.line, p.column), (1, 5));
+        assert_eq!(
+            p.help.as_deref(),
+            Some("check the indentation, and quote values that contain `: `")
+        );
     }
 }
