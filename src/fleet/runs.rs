@@ -13,7 +13,9 @@ pub const RUNS_KEPT: usize = 32;
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceRun {
     Queued,
-    Running { since: Instant },
+    Running {
+        since: Instant,
+    },
     Done {
         duration: Duration,
         result: Result<Output, ExecError>,
@@ -138,10 +140,12 @@ impl Runs {
     }
 
     fn set(&mut self, run: RunId, device: DeviceId, state: DeviceRun) {
-        if let Some(run) = self.get_mut(run) {
-            if run.per_device.contains_key(&device) {
-                run.per_device.insert(device, state);
-            }
+        // Only devices the run was asked for: a stray event cannot grow a run.
+        if let Some(slot) = self
+            .get_mut(run)
+            .and_then(|r| r.per_device.get_mut(&device))
+        {
+            *slot = state;
         }
     }
 }
