@@ -35,6 +35,8 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
+    /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.
+    Lab(crate::lab::LabArgs),
 }
 
 /// Opens the dashboard.

@@ -29,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Bench(args)) => crate::bench::run(args).await,
+        Some(Command::Lab(args)) => crate::lab::run(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
 

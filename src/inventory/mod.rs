@@ -13,6 +13,7 @@ mod level;
 mod load;
 mod locate;
 mod model;
+mod order;
 pub mod pattern;
 mod raw;
 mod report;
@@ -24,5 +25,6 @@ mod values;
 
 pub use error::{InventoryError, Problem, ProblemKind};
 pub use model::{Device, DeviceId, Group, Inventory, ProbeSpec};
+pub use order::natural_cmp;
 pub use pattern::{HostPattern, PatternError};
 pub use summary::summary;

@@ -10,7 +10,7 @@ use ratatui::layout::Rect;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
 use crate::fleet::{ProbeMode, State};
-use crate::inventory::DeviceId;
+use crate::inventory::{DeviceId, natural_cmp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -116,21 +116,23 @@ impl App {
             .filter(|&id| self.filter.matches(inv, id))
             .collect();
         let name = |id: &DeviceId| inv.devices[*id].name.as_str();
+        let by_name = |a: &DeviceId, b: &DeviceId| natural_cmp(name(a), name(b));
         match self.sort {
-            SortKey::Name => ids.sort_by(|a, b| name(a).cmp(name(b))),
+            SortKey::Name => ids.sort_by(by_name),
             SortKey::State => ids.sort_by(|a, b| {
-                (fleet.devices[*a].reach, name(a)).cmp(&(fleet.devices[*b].reach, name(b)))
+                let reach = |id: &DeviceId| fleet.devices[*id].reach;
+                reach(a).cmp(&reach(b)).then_with(|| by_name(a, b))
             }),
             // Slowest first; never-answered last.
             SortKey::Rtt => ids.sort_by(|a, b| {
                 let key =
                     |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].rtt_stats().map(|s| s.0));
-                (key(a), name(a)).cmp(&(key(b), name(b)))
+                key(a).cmp(&key(b)).then_with(|| by_name(a, b))
             }),
             // Most recent change first.
             SortKey::LastChange => ids.sort_by(|a, b| {
                 let key = |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].since);
-                (key(a), name(a)).cmp(&(key(b), name(b)))
+                key(a).cmp(&key(b)).then_with(|| by_name(a, b))
             }),
         }
         self.visible = ids;
