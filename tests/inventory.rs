@@ -461,7 +461,7 @@ fn lab_inventory_is_valid_and_loopback_only() {
     assert_eq!(select("site-fra:&core"), 2);
     assert_eq!(select("network:!tag:role=access"), 6);
     assert_eq!(select("tag:owner=sysops"), 2);
-    // The examples in docs/inventory.md.
+    // The examples in the README's Inventory section.
     assert_eq!(select("core:edge"), 6);
     assert_eq!(select("core,edge"), 6);
     assert_eq!(select("!servers"), 10);

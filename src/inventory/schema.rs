@@ -35,7 +35,7 @@ pub(crate) fn read(doc: &Value, report: &mut Report<'_>) -> RawInventory {
                 K::InvalidValue,
                 root,
                 "the inventory must be a mapping with a `devices:` list",
-                Some("see docs/inventory.md for a complete example".into()),
+                Some("see the Inventory section of the README for a complete example".into()),
             );
             return inv;
         }
