@@ -2,17 +2,35 @@
 //! (the guard's `Drop`), and panic — in any thread or tokio task, because the panic hook
 //! restores the terminal and then ends the process instead of leaving a half-dead app drawing.
 
-use std::io::{IsTerminal, stdout};
-use std::ops::{Deref, DerefMut};
+use std::io::{self, IsTerminal, stdout};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
 
 use color_eyre::Result;
 use color_eyre::eyre::bail;
 use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
-use ratatui::DefaultTerminal;
+use ratatui::layout::Size;
+use ratatui::{DefaultTerminal, Frame};
 
 pub struct Terminal(DefaultTerminal);
+
+/// Held while a frame is written, and by the panic hook while it restores the terminal: a
+/// frame the UI thread finished after the restore would hide the cursor again.
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// The writing lock, waiting a little: the panicking thread may itself hold it mid-frame.
+fn lock_for_restore() -> Option<MutexGuard<'static, ()>> {
+    for _ in 0..20 {
+        match WRITING.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    None
+}
 
 impl Terminal {
     pub fn enter() -> Result<Terminal> {
@@ -24,6 +42,8 @@ impl Terminal {
         // so a panicking background task cannot leave the UI running on a restored terminal.
         let restore_and_report = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // Kept until the process exits: no frame may follow the restore.
+            let _writing = lock_for_restore();
             // `process::exit` skips the terminal's destructor, which would show the cursor.
             let _ = execute!(stdout(), DisableMouseCapture, Show);
             restore_and_report(info);
@@ -41,15 +61,13 @@ impl Drop for Terminal {
     }
 }
 
-impl Deref for Terminal {
-    type Target = DefaultTerminal;
-    fn deref(&self) -> &DefaultTerminal {
-        &self.0
+impl Terminal {
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+        let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        self.0.draw(render).map(|_| ())
     }
-}
 
-impl DerefMut for Terminal {
-    fn deref_mut(&mut self) -> &mut DefaultTerminal {
-        &mut self.0
+    pub fn size(&self) -> io::Result<Size> {
+        self.0.size()
     }
 }
