@@ -59,6 +59,12 @@ pub fn limit(inventory: Inventory, pattern: Option<&str>) -> Result<Inventory, S
         return Ok(inventory);
     };
     let pattern = HostPattern::parse(text).map_err(|e| format!("--limit {text}: {e}"))?;
+    for term in pattern.unmatched_terms(&inventory) {
+        eprintln!(
+            "warning: --limit term `{term}` matches nothing in {}",
+            inventory.source
+        );
+    }
     let keep = inventory.select(&pattern);
     if keep.is_empty() {
         return Err(format!(

@@ -175,3 +175,24 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_ends_the_process() {
         "the panic is reported: {stderr}"
     );
 }
+
+#[test]
+fn the_demo_opens_with_no_arguments() {
+    let command = format!(
+        "{}; echo FLEETDASH-EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_fleetdash")
+    );
+    let Some(tmux) = Tmux::start("demo", 150, 40, &command) else {
+        return;
+    };
+    let screen = tmux.wait_for("the demo lab's 60 devices, all probed", |s| {
+        s.contains("demo lab") && s.contains("? 0 unknown")
+    });
+    assert!(
+        screen.contains("ams-core1") && screen.contains("1/60"),
+        "{screen}"
+    );
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+}
