@@ -51,7 +51,10 @@ mod tests {
         assert!(kex.contains(&"diffie-hellman-group14-sha1".to_string()));
         assert_eq!(kex[0], names(&Preferred::default().kex)[0]);
         let first_marker = kex.iter().position(|n| n.starts_with("ext-info-")).unwrap();
-        let sha1 = kex.iter().position(|n| n == "diffie-hellman-group1-sha1").unwrap();
+        let sha1 = kex
+            .iter()
+            .position(|n| n == "diffie-hellman-group1-sha1")
+            .unwrap();
         assert!(sha1 < first_marker);
         assert!(kex.iter().any(|n| n.starts_with("kex-strict-c")));
         assert!(names(&p.cipher).contains(&"aes128-cbc".to_string()));

@@ -53,7 +53,9 @@ pub async fn authenticate(handle: &mut Handle<Client>, creds: &Credentials) -> R
     }
     if let Some(path) = &creds.key_file
         && chain.allows(MethodKind::PublicKey)
-        && chain.key_file(path, creds.key_passphrase_env.as_deref()).await
+        && chain
+            .key_file(path, creds.key_passphrase_env.as_deref())
+            .await
     {
         return Ok(());
     }
@@ -115,7 +117,12 @@ impl Chain<'_> {
         if !key_is_rsa {
             return None;
         }
-        self.handle.best_supported_rsa_hash().await.ok().flatten().flatten()
+        self.handle
+            .best_supported_rsa_hash()
+            .await
+            .ok()
+            .flatten()
+            .flatten()
     }
 
     async fn agent(&mut self) -> bool {

@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use russh::keys::PublicKeyOrCertificate;
 use russh::client::Handler;
+use russh::keys::PublicKeyOrCertificate;
 
 use super::hostkeys::{self, Accepted};
 use super::options::HostKeyPolicy;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use russh::keys::known_hosts::{check_known_hosts_path, learn_known_hosts_path};
+use russh::keys::known_hosts::check_known_hosts_path;
 use russh::keys::{HashAlg, PublicKey};
 
 use super::options::HostKeyPolicy;
@@ -52,7 +52,7 @@ pub fn check(
     if lookup(host, port, key, learn_into, &target)? {
         return Ok(Accepted::Known);
     }
-    learn_known_hosts_path(host, port, key, learn_into).map_err(|e| {
+    learn(&target, key, learn_into).map_err(|e| {
         format!(
             "cannot record the host key of {target} in {}: {e}",
             learn_into.display()
@@ -92,6 +92,35 @@ fn lookup(
     }
 }
 
+/// Appends `target key` to `file` (creating it and its directory). russh's own helper starts
+/// a new file with an empty line; this one does not.
+fn learn(target: &str, key: &PublicKey, file: &Path) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(file)?;
+    let mut needs_newline = false;
+    if f.seek(SeekFrom::End(-1)).is_ok() {
+        let mut last = [0u8; 1];
+        f.read_exact(&mut last)?;
+        needs_newline = last[0] != b'\n';
+    }
+    // Without the key's comment: known_hosts lines carry none.
+    let bare = PublicKey::new(key.key_data().clone(), "");
+    let text = bare.to_openssh().map_err(std::io::Error::other)?;
+    let line = format!(
+        "{}{target} {}\n",
+        if needs_newline { "\n" } else { "" },
+        text.trim_end()
+    );
+    f.write_all(line.as_bytes())
+}
+
 /// How OpenSSH and russh name a host in known_hosts.
 pub fn host_port(host: &str, port: u16) -> String {
     if port == 22 {
@@ -121,8 +150,8 @@ fn real_line(file: &Path, counted: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
     use russh::keys::PrivateKey;
+    use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
 
     fn key(seed: u8) -> PublicKey {
         let pair = Ed25519Keypair::from_seed(&[seed; 32]);
@@ -137,11 +166,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("kh");
         let files = vec![file.clone()];
-        let strict = check("127.0.0.9", 2222, &key(1), HostKeyPolicy::Strict, &files, &file);
+        let strict = check(
+            "127.0.0.9",
+            2222,
+            &key(1),
+            HostKeyPolicy::Strict,
+            &files,
+            &file,
+        );
         assert!(strict.unwrap_err().contains("not in known_hosts"));
-        let first = check("127.0.0.9", 2222, &key(1), HostKeyPolicy::AcceptNew, &files, &file);
+        let first = check(
+            "127.0.0.9",
+            2222,
+            &key(1),
+            HostKeyPolicy::AcceptNew,
+            &files,
+            &file,
+        );
         assert!(matches!(first, Ok(Accepted::Learned(ref t)) if t.contains("[127.0.0.9]:2222")));
-        let again = check("127.0.0.9", 2222, &key(1), HostKeyPolicy::Strict, &files, &file);
+        let again = check(
+            "127.0.0.9",
+            2222,
+            &key(1),
+            HostKeyPolicy::Strict,
+            &files,
+            &file,
+        );
         assert_eq!(again, Ok(Accepted::Known));
         for policy in [HostKeyPolicy::Strict, HostKeyPolicy::AcceptNew] {
             let err = check("127.0.0.9", 2222, &key(2), policy, &files, &file).unwrap_err();

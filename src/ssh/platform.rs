@@ -190,6 +190,10 @@ mod tests {
         );
         assert_eq!(ios.find_error("Cisco IOS Software\n"), None);
         let junos = profile("juniper_junos");
-        assert!(junos.find_error("  ^\nsyntax error, expecting <command>.\n").is_some());
+        assert!(
+            junos
+                .find_error("  ^\nsyntax error, expecting <command>.\n")
+                .is_some()
+        );
     }
 }

@@ -189,7 +189,13 @@ mod tests {
 
     #[test]
     fn every_network_platform_polls_something() {
-        for p in ["cisco_ios", "cisco_xe", "arista_eos", "juniper_junos", "linux"] {
+        for p in [
+            "cisco_ios",
+            "cisco_xe",
+            "arista_eos",
+            "juniper_junos",
+            "linux",
+        ] {
             assert!(!poll_specs(p).is_empty(), "{p}");
         }
         assert!(poll_specs("vendor_x").is_empty());

@@ -101,7 +101,11 @@ fn config(legacy: bool) -> Arc<client::Config> {
             ..Default::default()
         })
     }
-    if legacy { LEGACY.clone() } else { MODERN.clone() }
+    if legacy {
+        LEGACY.clone()
+    } else {
+        MODERN.clone()
+    }
 }
 
 /// A logged-in session to one device.
@@ -155,7 +159,9 @@ impl Session {
                 ));
             }
             Ok(Err(HandlerError::HostKey(reason))) => return Err(err(Stage::HostKey, reason)),
-            Ok(Err(HandlerError::Ssh(e))) => return Err(err(Stage::Handshake, handshake_error(&e))),
+            Ok(Err(HandlerError::Ssh(e))) => {
+                return Err(err(Stage::Handshake, handshake_error(&e)));
+            }
             Ok(Ok(h)) => h,
         };
         let learned = learned.lock().unwrap_or_else(|e| e.into_inner()).take();
@@ -258,7 +264,8 @@ impl Session {
         let read = async {
             loop {
                 match channel.wait().await {
-                    Some(ChannelMsg::Data { data }) | Some(ChannelMsg::ExtendedData { data, .. }) => {
+                    Some(ChannelMsg::Data { data })
+                    | Some(ChannelMsg::ExtendedData { data, .. }) => {
                         if !out.push(&data) {
                             return true;
                         }
@@ -333,7 +340,10 @@ impl Session {
                 ShellError::Send(e) => e,
                 _ => "send failed".into(),
             };
-            return Err(err(Stage::Channel, format!("cannot send the command: {reason}")));
+            return Err(err(
+                Stage::Channel,
+                format!("cannot send the command: {reason}"),
+            ));
         }
         match timeout(limit, shell.read(cap, None)).await {
             Err(_) => {
@@ -382,7 +392,10 @@ async fn resolve(host: &str, port: u16, limit: Duration) -> Result<Vec<SocketAdd
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
     match timeout(limit, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(err(Stage::Resolve, timed_out(&format!("resolving {host}"), limit))),
+        Err(_) => Err(err(
+            Stage::Resolve,
+            timed_out(&format!("resolving {host}"), limit),
+        )),
         Ok(Err(e)) => Err(err(Stage::Resolve, format!("cannot resolve {host}: {e}"))),
         Ok(Ok(addrs)) => {
             let addrs: Vec<SocketAddr> = addrs.collect();

@@ -79,7 +79,10 @@ impl Shell {
         if prompt.trim_end().ends_with('>')
             && let Some(enable) = profile.enable
         {
-            shell.enable(enable, password, cap).await.map_err(|e| fail("entering privileged mode", e))?;
+            shell
+                .enable(enable, password, cap)
+                .await
+                .map_err(|e| fail("entering privileged mode", e))?;
         }
         if !profile.disable_paging.is_empty() {
             shell
@@ -195,18 +198,12 @@ impl Shell {
 
 /// The sanitized text after the last newline (the prompt, when there is one).
 fn last_line(bytes: &[u8]) -> String {
-    let start = bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     sanitize(&bytes[start..])
 }
 
 fn cut_last_line(bytes: &mut Vec<u8>) {
-    let start = bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     bytes.truncate(start);
 }
 
@@ -221,7 +218,9 @@ fn strip_erase(chunk: &[u8]) -> &[u8] {
 /// The prompt up to its mode markers: `lab-access1>` → `lab-access1`.
 fn prompt_base(prompt: &str) -> String {
     let p = prompt.trim();
-    let end = p.find(['(', '>', '#', '$', '%', ':', ' ']).unwrap_or(p.len());
+    let end = p
+        .find(['(', '>', '#', '$', '%', ':', ' '])
+        .unwrap_or(p.len());
     p[..end].to_string()
 }
 
