@@ -19,18 +19,13 @@ pub fn sanitize(bytes: &[u8]) -> String {
                 out.push('\n');
                 col = 0;
             }
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    col = 0;
+            // `\r\n` is a plain newline; only a lone `\r` moves to the line start.
+            '\r' if chars.peek() != Some(&'\n') => col = 0,
+            '\u{8}' if col > 0 => {
+                if col == line.len() {
+                    line.pop();
                 }
-            }
-            '\u{8}' => {
-                if col > 0 {
-                    if col == line.len() {
-                        line.pop();
-                    }
-                    col -= 1;
-                }
+                col -= 1;
             }
             '\u{1b}' => skip_escape(&mut chars),
             // C1 introducers that start a string or a control sequence.

@@ -80,7 +80,7 @@ fn timed_out(what: &str, after: Duration) -> String {
 }
 
 fn fmt_duration(d: Duration) -> String {
-    if d.as_millis() % 1000 == 0 {
+    if d.as_millis().is_multiple_of(1000) {
         format!("{} s", d.as_secs())
     } else {
         format!("{} ms", d.as_millis())
