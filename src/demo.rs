@@ -133,6 +133,8 @@ fn inventory(probe_port: u16) -> Inventory {
                     password_env: None,
                     key_file: None,
                     agent: false,
+                    key_passphrase_env: None,
+                    legacy_ssh: false,
                     groups: vec![site.to_string(), role.to_string()],
                     all_groups: vec![site.to_string(), role.to_string()],
                     tags,

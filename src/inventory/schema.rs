@@ -21,7 +21,9 @@ const ATTR_FIELDS: &[&str] = &[
     "username",
     "password_env",
     "key_file",
+    "key_passphrase_env",
     "agent",
+    "legacy_ssh",
     "probe",
     "tags",
 ];
@@ -325,8 +327,12 @@ fn read_attrs(map: &Mapping, at: &YamlPath, level: Level<'_>, report: &mut Repor
             }
             "username" => attrs.username = text(value, &vat, key, level, report),
             "password_env" => {
-                attrs.password_env = secret_free_text(value, &vat, level, report)
-                    .and_then(|v| checked(values::check_env_name(&v), v, &vat, level, report));
+                attrs.password_env = secret_free_text(value, &vat, key, level, report)
+                    .and_then(|v| checked(values::check_env_name(key, &v), v, &vat, level, report));
+            }
+            "key_passphrase_env" => {
+                attrs.key_passphrase_env = secret_free_text(value, &vat, key, level, report)
+                    .and_then(|v| checked(values::check_env_name(key, &v), v, &vat, level, report));
             }
             "key_file" => attrs.key_file = text(value, &vat, key, level, report).map(Into::into),
             "agent" => match value {
@@ -336,6 +342,15 @@ fn read_attrs(map: &Mapping, at: &YamlPath, level: Level<'_>, report: &mut Repor
                     vat,
                     format!("`agent` {level} must be true or false"),
                     Some("write `agent: true` to offer keys from ssh-agent".into()),
+                ),
+            },
+            "legacy_ssh" => match value {
+                Value::Bool(b) => attrs.legacy_ssh = Some(*b),
+                _ => report.add(
+                    K::InvalidValue,
+                    vat,
+                    format!("`legacy_ssh` {level} must be true or false"),
+                    Some("write `legacy_ssh: true` for old gear that needs SHA-1 or CBC".into()),
                 ),
             },
             "tags" => attrs.tags = read_tags(value, &vat, level, report),
@@ -484,6 +499,7 @@ fn text(
 fn secret_free_text(
     value: &Value,
     at: &YamlPath,
+    key: &str,
     level: Level<'_>,
     report: &mut Report<'_>,
 ) -> Option<String> {
@@ -493,8 +509,8 @@ fn secret_free_text(
             report.add(
                 K::InvalidValue,
                 at.clone(),
-                format!("`password_env` {level} must name an environment variable"),
-                Some("e.g. `password_env: FLEETDASH_PASSWORD`".into()),
+                format!("`{key}` {level} must name an environment variable"),
+                Some(format!("e.g. `{key}: FLEETDASH_SECRET`")),
             );
             None
         }
