@@ -50,11 +50,11 @@ impl Target {
                 user,
                 agent: d.agent,
                 key_file: d.key_file.clone(),
-                key_passphrase_env: None,
+                key_passphrase_env: d.key_passphrase_env.clone(),
                 password_env: d.password_env.clone(),
                 password: None,
             },
-            legacy: false,
+            legacy: d.legacy_ssh,
         }
     }
 }
@@ -445,5 +445,35 @@ fn handshake_error(e: &russh::Error) -> String {
             theirs.join(", ")
         ),
         other => format!("SSH handshake failed: {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Inventory;
+
+    #[test]
+    fn target_takes_credentials_and_legacy_from_the_inventory() {
+        let inv = Inventory::from_yaml(
+            "defaults:\n  username: netops\n  password_env: FLEET_PW\n\
+             groups:\n  old:\n    legacy_ssh: true\n    key_file: /k/id\n    key_passphrase_env: FLEET_KEY_PP\n\
+             devices:\n  - {name: a, host: 127.0.0.1, platform: cisco_ios, groups: [old]}\n\
+             \x20 - {name: b, host: 127.0.0.2, port: 2222}\n",
+            "test",
+        )
+        .unwrap();
+        let a = Target::from_device(&inv.devices[0]);
+        assert!(a.legacy);
+        assert_eq!(a.credentials.user, "netops");
+        assert_eq!(
+            a.credentials.key_passphrase_env.as_deref(),
+            Some("FLEET_KEY_PP")
+        );
+        assert_eq!(a.credentials.password_env.as_deref(), Some("FLEET_PW"));
+        let b = Target::from_device(&inv.devices[1]);
+        assert!(!b.legacy);
+        assert_eq!((b.port, b.platform.as_str()), (2222, "linux"));
+        assert_eq!(b.credentials.key_file, None);
     }
 }
