@@ -413,3 +413,18 @@ async fn configure_applies_lines_and_saves() {
     assert!(lab.config_text("s-junos1").unwrap().contains("building-7"));
     assert!(j.run("show version").await.unwrap().ok());
 }
+
+#[tokio::test]
+async fn pager_prompts_are_answered_when_paging_is_back_on() {
+    let lab = start(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-eos1").await;
+    let unpaged = s.run("show running-config").await.unwrap();
+    // Someone turns paging back on: pages of 5 lines, each ending in a pager marker.
+    s.run("terminal length 5").await.unwrap();
+    let paged = s.run("show running-config").await.unwrap();
+    assert!(!paged.text.contains("More"), "{}", paged.text);
+    assert_eq!(paged.text, unpaged.text);
+    assert!(unpaged.text.lines().count() > 20);
+}

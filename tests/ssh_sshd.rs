@@ -90,17 +90,18 @@ fn set_env(vars: &[(&str, &str)]) {
     }
 }
 
-fn start_sshd(dir: &Path, port: u16) -> Guard {
+/// Starts sshd on `port`; `extra` is appended to the config (algorithm restrictions).
+fn start_sshd(dir: &Path, port: u16, host_key: &str, extra: &str) -> Guard {
     std::fs::create_dir_all("/run/sshd").ok();
-    let config = dir.join("sshd_config");
+    let config = dir.join(format!("sshd_config_{port}"));
     let d = dir.display();
     std::fs::write(
         &config,
         format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_key\nPidFile {d}/sshd.pid\n\
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\nPidFile {d}/sshd{port}.pid\n\
              AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
              PasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
-             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\nLogLevel ERROR\n"
+             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\nLogLevel ERROR\n{extra}"
         ),
     )
     .unwrap();
@@ -211,7 +212,19 @@ fn openssh_key_agent_password_and_known_hosts() {
         .arg(d.join("agent_key"))
         .env("SSH_AUTH_SOCK", &agent_sock));
     let port = free_port();
-    let _sshd = start_sshd(d, port);
+    let _sshd = start_sshd(d, port, "host_key", "");
+    // Old gear: only SHA-1 key exchange, a CBC cipher, hmac-sha1 and an ssh-rsa host key.
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(d.join("host_key_rsa")));
+    let legacy_port = free_port();
+    let _legacy_sshd = start_sshd(
+        d,
+        legacy_port,
+        "host_key_rsa",
+        "KexAlgorithms diffie-hellman-group14-sha1\nCiphers aes128-cbc\nMACs hmac-sha1\n\
+         HostKeyAlgorithms ssh-rsa\n",
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -289,6 +302,24 @@ fn openssh_key_agent_password_and_known_hosts() {
             .unwrap();
         assert_eq!(e.stage, Stage::Auth, "{e}");
         assert!(!e.reason.contains(PASSPHRASE), "{e}");
+
+        // Legacy algorithms: refused by default, accepted when the device asks for them.
+        let legacy_kh = opts(d.join("legacy_known_hosts"), HostKeyPolicy::AcceptNew);
+        let mut old = target(
+            legacy_port,
+            Credentials {
+                key_file: Some(d.join("user_key")),
+                ..creds()
+            },
+        );
+        let e = Session::connect_target(&old, &legacy_kh)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.stage, Stage::Handshake, "{e}");
+        assert!(e.reason.contains("legacy"), "{e}");
+        old.legacy = true;
+        echo(&old, &legacy_kh, "legacy").await.close().await;
 
         // A different key on file for this host: refused, naming file and line.
         let other = std::fs::read_to_string(d.join("agent_key.pub")).unwrap();

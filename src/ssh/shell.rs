@@ -2,6 +2,9 @@
 //! paging off, then type commands and read until the prompt comes back (answering pager
 //! markers if paging is still on). Callers bound every call with a timeout.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 
@@ -105,12 +108,13 @@ impl Shell {
         password: Option<&Secret>,
         cap: usize,
     ) -> Result<(), ShellError> {
-        let asks = regex::Regex::new(r"(?i)password:\s*$").expect("valid regex");
+        static ASKS: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new(r"(?i)password:\s*$").expect("valid regex"));
         self.send_line(enable).await?;
-        let r = self.read(cap, Some(&asks)).await?;
+        let r = self.read(cap, Some(&ASKS)).await?;
         if r.end == End::Other {
             self.send_line(password.map_or("", Secret::expose)).await?;
-            let r = self.read(cap, Some(&asks)).await?;
+            let r = self.read(cap, Some(&ASKS)).await?;
             if r.end == End::Other {
                 // Wrong password: cancel the prompt rather than guess.
                 self.send_raw(b"\x03").await?;
@@ -137,11 +141,7 @@ impl Shell {
 
     /// Reads until the prompt (or `other`) ends the output, the cap is hit or the channel
     /// closes. Pager markers are answered with a space and removed.
-    pub async fn read(
-        &mut self,
-        cap: usize,
-        other: Option<&regex::Regex>,
-    ) -> Result<Reading, ShellError> {
+    pub async fn read(&mut self, cap: usize, other: Option<&Regex>) -> Result<Reading, ShellError> {
         let mut raw = Capped::new(cap);
         let mut erase_pending = false;
         loop {
