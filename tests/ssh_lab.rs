@@ -428,3 +428,101 @@ async fn pager_prompts_are_answered_when_paging_is_back_on() {
     assert_eq!(paged.text, unpaged.text);
     assert!(unpaged.text.lines().count() > 20);
 }
+
+/// Not a test: a measurement for the report. One command on 1,000 healthy lab devices
+/// (every platform), 200 sessions at a time, each session connect + auth (+ shell setup) +
+/// command + close. The client runs on this thread alone (a current-thread runtime), the
+/// lab on its own runtime's threads, so this thread's CPU time is the client's.
+/// Run: `cargo test --release --test ssh_lab -- --ignored --nocapture measure`.
+#[test]
+#[ignore]
+fn measure_one_command_on_1000_devices() {
+    const N: usize = 1000;
+    const CONCURRENCY: usize = 200;
+    let scenario = Scenario::from_yaml(
+        "name: bench\nsites: [b]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n  \
+         - {role: eos, platform: arista_eos, count: 1}\n  - {role: junos, platform: juniper_junos, count: 1}\n  \
+         - {role: linux, platform: linux, count: 1}\n",
+        "bench",
+    )
+    .unwrap();
+    let lab_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let lab = lab_rt.block_on(async {
+        let mut cfg = LabConfig::new(scenario);
+        cfg.devices = N;
+        cfg.base = Ipv4Addr::new(127, 23, 0, 1);
+        cfg.port = 0;
+        Lab::start(cfg).await.unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path(), &lab);
+    o.timeouts.handshake = Duration::from_secs(10);
+    o.timeouts.command = Duration::from_secs(20);
+    let targets: Vec<(Target, &str)> = lab
+        .devices()
+        .iter()
+        .map(|d| {
+            let cmd = if d.platform.name() == "linux" {
+                "uname -a"
+            } else {
+                "show version"
+            };
+            (target(&lab, &d.name), cmd)
+        })
+        .collect();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cpu0 = thread_cpu();
+    let t0 = std::time::Instant::now();
+    let ok = client.block_on(async {
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let mut set = tokio::task::JoinSet::new();
+        for (t, cmd) in targets {
+            let sem = sem.clone();
+            let o = o.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await.unwrap();
+                let mut s = Session::connect_target(&t, &o).await.ok()?;
+                let out = s.run(cmd).await.ok()?;
+                s.close().await;
+                out.ok().then_some(())
+            });
+        }
+        let mut ok = 0;
+        while let Some(r) = set.join_next().await {
+            ok += usize::from(matches!(r, Ok(Some(()))));
+        }
+        ok
+    });
+    let wall = t0.elapsed();
+    let cpu = thread_cpu() - cpu0;
+    println!(
+        "{ok}/{N} devices ok in {:.2} s ({:.0} sessions/s), client CPU {:.2} s = {:.2} ms/session",
+        wall.as_secs_f64(),
+        N as f64 / wall.as_secs_f64(),
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1000.0 / N as f64
+    );
+    assert_eq!(ok, N);
+    lab_rt.block_on(lab.stop());
+}
+
+/// CPU time (user + system) of the calling thread, from /proc (10 ms resolution).
+fn thread_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<u64> = rest
+        .split(' ')
+        .skip(11)
+        .take(2)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    Duration::from_millis((f[0] + f[1]) * 10)
+}
