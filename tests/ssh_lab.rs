@@ -371,6 +371,7 @@ async fn sessions_beyond_the_device_limit_are_refused_at_the_handshake() {
         .err()
         .unwrap();
     assert_eq!(e.stage, Stage::Handshake, "{e}");
+    assert!(e.reason.contains("closed the connection"), "{e}");
     assert!(!e.maybe_ran);
     a.close().await;
     b.close().await;

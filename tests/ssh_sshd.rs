@@ -112,8 +112,10 @@ fn start_sshd(dir: &Path, port: u16, host_key: &str, extra: &str) -> Guard {
         .spawn()
         .expect("start sshd");
     let guard = Guard(child);
+    // sshd writes its pid file once it listens (a probe connection would log noise).
+    let pid_file = dir.join(format!("sshd{port}.pid"));
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !pid_file.exists() {
         assert!(Instant::now() < deadline, "sshd did not start listening");
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -108,6 +108,15 @@ fn config(legacy: bool) -> Arc<client::Config> {
     }
 }
 
+/// How reading an exec channel ended.
+enum Read {
+    Done,
+    /// The server answered the exec request with a failure: nothing ran.
+    Refused,
+    /// The connection went away without closing the channel.
+    Lost,
+}
+
 /// A logged-in session to one device.
 pub struct Session {
     handle: Handle<Client>,
@@ -165,9 +174,20 @@ impl Session {
             Ok(Ok(h)) => h,
         };
         let learned = learned.lock().unwrap_or_else(|e| e.into_inner()).take();
+        // A key learned before a later stage failed must still reach the log.
+        let note = learned.clone();
+        let with_learned = |mut e: ExecError| {
+            if let Some(l) = &note {
+                e.reason = format!("{} ({l})", e.reason);
+            }
+            e
+        };
         match timeout(to.auth, auth::authenticate(&mut handle, &t.credentials)).await {
-            Err(_) => return Err(err(Stage::Auth, timed_out("authentication", to.auth))),
-            Ok(Err(reason)) => return Err(err(Stage::Auth, reason)),
+            Err(_) => {
+                let e = err(Stage::Auth, timed_out("authentication", to.auth));
+                return Err(with_learned(e));
+            }
+            Ok(Err(reason)) => return Err(with_learned(err(Stage::Auth, reason))),
             Ok(Ok(())) => {}
         }
         let password = t.credentials.password().and_then(Result::ok);
@@ -182,8 +202,10 @@ impl Session {
             learned,
             lost: false,
         };
-        if session.profile.via == Via::Shell {
-            session.open_shell().await?;
+        if session.profile.via == Via::Shell
+            && let Err(e) = session.open_shell().await
+        {
+            return Err(with_learned(e));
         }
         Ok(session)
     }
@@ -261,19 +283,21 @@ impl Session {
         }
         let mut out = Capped::new(self.cap);
         let mut status = None;
+        // Stderr is merged into the output, as a person at a terminal would see it.
         let read = async {
             loop {
                 match channel.wait().await {
                     Some(ChannelMsg::Data { data })
                     | Some(ChannelMsg::ExtendedData { data, .. }) => {
                         if !out.push(&data) {
-                            return true;
+                            return Read::Done;
                         }
                     }
                     Some(ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
-                    Some(ChannelMsg::Close) => return true,
+                    Some(ChannelMsg::Failure) => return Read::Refused,
+                    Some(ChannelMsg::Close) => return Read::Done,
                     // No Close: the connection itself went away.
-                    None => return false,
+                    None => return Read::Lost,
                     Some(_) => {}
                 }
             }
@@ -286,14 +310,15 @@ impl Session {
                 timed_out("command", limit),
                 out.bytes.len()
             ))),
-            Ok(false) => {
+            Ok(Read::Refused) => Err(err(Stage::Channel, "the device refused the exec request")),
+            Ok(Read::Lost) => {
                 self.lost = true;
                 Err(ran(format!(
                     "connection lost during the command ({} bytes of output received)",
                     out.bytes.len()
                 )))
             }
-            Ok(true) => {
+            Ok(Read::Done) => {
                 let text = sanitize(&out.bytes);
                 Ok(Output {
                     error_marker: self.profile.find_error(&text),
@@ -436,8 +461,18 @@ fn handshake_error(e: &russh::Error) -> String {
         russh::Error::Disconnect | russh::Error::HUP => {
             "the device closed the connection during the handshake (all sessions busy?)".into()
         }
-        russh::Error::IO(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the device closed the connection before the SSH banner (all sessions busy?)".into()
+        russh::Error::IO(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            format!(
+                "the device closed the connection during the handshake ({io}; all sessions busy?)"
+            )
         }
         russh::Error::NoCommonAlgo { kind, theirs, .. } => format!(
             "no common {kind:?} algorithm (the device offers {}); if it is old gear, enable \
