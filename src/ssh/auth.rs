@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use russh::client::{AuthResult, Handle, KeyboardInteractiveAuthResponse};
 use russh::keys::agent::client::AgentClient;
-use russh::keys::{PrivateKey, PrivateKeyWithHashAlg};
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg};
 use russh::{MethodKind, MethodSet};
 
 use super::handler::Client;
@@ -40,10 +40,19 @@ impl Credentials {
 /// Decrypted keys by path: decrypting costs milliseconds of CPU, paid once per process.
 static KEYS: Mutex<Option<HashMap<PathBuf, Arc<PrivateKey>>>> = Mutex::new(None);
 
+/// The RSA signature hash each device accepts, by `host:port`.
+static RSA_HASH: Mutex<Option<HashMap<String, Option<HashAlg>>>> = Mutex::new(None);
+
 /// Tries each method the server still allows until one succeeds.
-pub async fn authenticate(handle: &mut Handle<Client>, creds: &Credentials) -> Result<(), String> {
+/// `device` (`host:port`) keys the per-device cache of the RSA signature hash.
+pub async fn authenticate(
+    handle: &mut Handle<Client>,
+    creds: &Credentials,
+    device: &str,
+) -> Result<(), String> {
     let mut chain = Chain {
         handle,
+        device,
         user: &creds.user,
         allowed: None,
         notes: Vec::new(),
@@ -88,6 +97,7 @@ pub async fn authenticate(handle: &mut Handle<Client>, creds: &Credentials) -> R
 
 struct Chain<'a> {
     handle: &'a mut Handle<Client>,
+    device: &'a str,
     user: &'a str,
     /// What the server said it still accepts (`None` before the first failure).
     allowed: Option<MethodSet>,
@@ -113,16 +123,27 @@ impl Chain<'_> {
         }
     }
 
-    async fn rsa_hash(&self, key_is_rsa: bool) -> Option<russh::keys::HashAlg> {
+    /// The hash for RSA signatures the server accepts. Asking costs ~1 s on old devices
+    /// that never send ext-info, so the answer is kept per device.
+    async fn rsa_hash(&self, key_is_rsa: bool) -> Option<HashAlg> {
         if !key_is_rsa {
             return None;
         }
-        self.handle
-            .best_supported_rsa_hash()
-            .await
-            .ok()
-            .flatten()
-            .flatten()
+        if let Some(known) = RSA_HASH
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .get(self.device)
+        {
+            return *known;
+        }
+        let hash = self.handle.best_supported_rsa_hash().await.ok()?.flatten();
+        RSA_HASH
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(HashMap::new)
+            .insert(self.device.to_string(), hash);
+        hash
     }
 
     async fn agent(&mut self) -> bool {

@@ -155,6 +155,7 @@ impl Session {
             learned: learned.clone(),
         };
         let legacy = t.legacy || opts.legacy_algorithms;
+        let device_key = format!("{}:{}", t.host, t.port);
         let mut handle = match timeout(
             to.handshake,
             client::connect_stream(config(legacy), stream, handler),
@@ -182,7 +183,12 @@ impl Session {
             }
             e
         };
-        match timeout(to.auth, auth::authenticate(&mut handle, &t.credentials)).await {
+        match timeout(
+            to.auth,
+            auth::authenticate(&mut handle, &t.credentials, &device_key),
+        )
+        .await
+        {
             Err(_) => {
                 let e = err(Stage::Auth, timed_out("authentication", to.auth));
                 return Err(with_learned(e));
