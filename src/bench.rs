@@ -128,6 +128,8 @@ fn synthetic_inventory(n: usize) -> Inventory {
             password_env: None,
             key_file: None,
             agent: false,
+            key_passphrase_env: None,
+            legacy_ssh: false,
             groups: vec![],
             all_groups: vec![],
             tags: Default::default(),

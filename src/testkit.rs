@@ -19,6 +19,8 @@ pub fn device(name: &str, host: &str, groups: &[&str]) -> Device {
         password_env: None,
         key_file: None,
         agent: false,
+        key_passphrase_env: None,
+        legacy_ssh: false,
         groups: groups.iter().map(|g| g.to_string()).collect(),
         all_groups: groups.iter().map(|g| g.to_string()).collect(),
         tags: BTreeMap::from([("site".to_string(), site.to_string())]),

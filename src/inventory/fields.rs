@@ -51,9 +51,9 @@ pub(crate) fn read_attrs(
                     .and_then(|p| checked(values::check_platform(&p), p, &vat, level, report));
             }
             "username" => attrs.username = text(value, &vat, key, level, report),
-            "password_env" => {
-                attrs.password_env = secret_free_text(value, &vat, level, report)
-                    .and_then(|v| checked(values::check_env_name(&v), v, &vat, level, report));
+            "password_env" => attrs.password_env = env_name(value, &vat, key, level, report),
+            "key_passphrase_env" => {
+                attrs.key_passphrase_env = env_name(value, &vat, key, level, report)
             }
             "key_file" => attrs.key_file = text(value, &vat, key, level, report).map(Into::into),
             "agent" => match value {
@@ -63,6 +63,15 @@ pub(crate) fn read_attrs(
                     vat,
                     format!("`agent` {level} must be true or false"),
                     Some("write `agent: true` to offer keys from ssh-agent".into()),
+                ),
+            },
+            "legacy_ssh" => match value {
+                Value::Bool(b) => attrs.legacy_ssh = Some(*b),
+                _ => report.add(
+                    K::InvalidValue,
+                    vat,
+                    format!("`legacy_ssh` {level} must be true or false"),
+                    Some("write `legacy_ssh: true` for old gear that needs SHA-1 or CBC".into()),
                 ),
             },
             "tags" => attrs.tags = read_tags(value, &vat, level, report),
@@ -206,22 +215,26 @@ pub(crate) fn text(
     }
 }
 
-/// Like [`text`], for `password_env`, whose messages never quote the value: a user who
-/// mistakes it for the password field must not see the password echoed.
-fn secret_free_text(
+/// The name of an environment variable (`password_env`, `key_passphrase_env`). Messages
+/// never quote the value: a user who mistakes the field for the secret itself must not see
+/// the secret echoed.
+fn env_name(
     value: &Value,
     at: &YamlPath,
+    key: &str,
     level: Level<'_>,
     report: &mut Report<'_>,
 ) -> Option<String> {
     match values::scalar_text(value) {
-        Some(v) if !matches!(value, Value::Bool(_)) => Some(v),
+        Some(v) if !matches!(value, Value::Bool(_)) => {
+            checked(values::check_env_name(key, &v), v, at, level, report)
+        }
         _ => {
             report.add(
                 K::InvalidValue,
                 at.clone(),
-                format!("`password_env` {level} must name an environment variable"),
-                Some("e.g. `password_env: FLEETDASH_PASSWORD`".into()),
+                format!("`{key}` {level} must name an environment variable"),
+                Some(format!("e.g. `{key}: FLEETDASH_SECRET`")),
             );
             None
         }

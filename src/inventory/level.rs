@@ -19,7 +19,9 @@ const ATTR_FIELDS: &[&str] = &[
     "username",
     "password_env",
     "key_file",
+    "key_passphrase_env",
     "agent",
+    "legacy_ssh",
     "probe",
     "tags",
 ];

@@ -30,8 +30,12 @@ pub struct Device {
     /// Name of the environment variable that holds the password (never the password).
     pub password_env: Option<String>,
     pub key_file: Option<PathBuf>,
+    /// Name of the environment variable that holds `key_file`'s passphrase.
+    pub key_passphrase_env: Option<String>,
     /// Whether to offer keys from ssh-agent.
     pub agent: bool,
+    /// Also offer legacy SSH algorithms (ssh-rsa, SHA-1 key exchange, CBC, hmac-sha1).
+    pub legacy_ssh: bool,
     /// Groups as listed on the device.
     pub groups: Vec<String>,
     /// Listed groups plus all their ancestors, in resolution order, without repeats.

@@ -15,7 +15,9 @@ pub(crate) struct Attrs {
     pub(crate) username: Option<String>,
     pub(crate) password_env: Option<String>,
     pub(crate) key_file: Option<PathBuf>,
+    pub(crate) key_passphrase_env: Option<String>,
     pub(crate) agent: Option<bool>,
+    pub(crate) legacy_ssh: Option<bool>,
     pub(crate) probe: Option<ProbeSpec>,
     pub(crate) tags: BTreeMap<String, String>,
 }

@@ -136,17 +136,19 @@ pub(crate) fn check_platform(platform: &str) -> Result<(), Bad> {
 }
 
 /// An environment variable name. The value is never quoted back: it might be a password.
-pub(crate) fn check_env_name(name: &str) -> Result<(), Bad> {
+pub(crate) fn check_env_name(key: &str, name: &str) -> Result<(), Bad> {
     let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if valid {
         return Ok(());
     }
-    bad(
-        "`password_env` must be the name of an environment variable",
-        "write the name (letters, digits, `_`), e.g. `password_env: FLEETDASH_PASSWORD`, export the \
-         password in that variable; never put the password itself in the inventory",
-    )
+    Err(Bad {
+        reason: format!("`{key}` must be the name of an environment variable"),
+        help: Some(format!(
+            "write the name (letters, digits, `_`), e.g. `{key}: FLEETDASH_SECRET`, export the \
+             secret in that variable; never put the secret itself in the inventory"
+        )),
+    })
 }
 
 /// Tag names must survive the `tag:key=value` host pattern.
@@ -218,9 +220,9 @@ mod tests {
         assert!(help.ends_with("did you mean `cisco_ios`?"), "{help}");
         assert!(check_platform("cisco__ios").is_err());
         assert!(check_platform("_ios").is_err());
-        assert!(check_env_name("FLEETDASH_PASSWORD").is_ok());
-        assert!(check_env_name("_X1").is_ok());
-        let err = check_env_name("hunter2!").unwrap_err();
+        assert!(check_env_name("password_env", "FLEETDASH_PASSWORD").is_ok());
+        assert!(check_env_name("password_env", "_X1").is_ok());
+        let err = check_env_name("password_env", "hunter2!").unwrap_err();
         assert!(!format!("{err:?}").contains("hunter2"));
         assert!(check_tag_key("site").is_ok());
         assert!(check_tag_key("a=b").is_err());

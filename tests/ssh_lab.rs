@@ -1,0 +1,529 @@
+//! The SSH session layer against an in-process device lab: every platform (exec for Linux,
+//! PTY shell for network gear), paging, error markers, config mode, and each fault
+//! (tarpit, dropped session, huge output, escape sequences, host key change, auth failure,
+//! max sessions). Timeouts are short so the suite stays fast.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::time::Duration;
+
+use fleetdash::fleet::Stage;
+use fleetdash::lab::{Lab, LabConfig, Scenario, Via};
+use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
+
+const SCENARIO: &str = r#"
+name: ssh-test
+sites: [s]
+roles:
+  - {role: ios, platform: cisco_ios, count: 1}
+  - {role: xe, platform: cisco_xe, count: 1}
+  - {role: eos, platform: arista_eos, count: 1}
+  - {role: junos, platform: juniper_junos, count: 1}
+  - {role: linux, platform: linux, count: 1}
+  - {role: tarpit, platform: cisco_ios, count: 1}
+  - {role: drop, platform: cisco_ios, count: 1}
+  - {role: huge, platform: cisco_ios, count: 1}
+  - {role: ctrl, platform: cisco_ios, count: 1}
+  - {role: authfail, platform: juniper_junos, count: 1}
+  - {role: rotate, platform: cisco_ios, count: 1}
+  - {role: busy, platform: arista_eos, count: 1}
+faults:
+  - devices: [s-tarpit1]
+    tarpit: true
+  - devices: [s-drop1]
+    drop_mid_command: ["show running-config"]
+  - devices: [s-huge1]
+    huge_output: {command: "show tech-support", bytes: 3000000}
+  - devices: [s-ctrl1]
+    control_bytes: true
+  - devices: [s-authfail1]
+    auth_failure: true
+  - devices: [s-rotate1]
+    host_key_change_after: 1
+  - devices: [s-busy1]
+    max_sessions: 2
+"#;
+
+/// A lab on its own address block (`block` keeps parallel tests apart), free ports.
+async fn start(block: u8) -> Lab {
+    let scenario = Scenario::from_yaml(SCENARIO, "ssh-test").unwrap();
+    let mut cfg = LabConfig::new(scenario);
+    cfg.devices = 12;
+    cfg.base = Ipv4Addr::new(127, 22, block, 1);
+    cfg.port = 0;
+    cfg.seed = 11;
+    cfg.auth_rejection_time = Duration::from_millis(10);
+    Lab::start(cfg).await.unwrap()
+}
+
+fn target(lab: &Lab, name: &str) -> Target {
+    let d = lab.device(name).unwrap();
+    Target {
+        name: name.into(),
+        host: d.addr.ip().to_string(),
+        port: d.addr.port(),
+        platform: d.platform.name().into(),
+        credentials: Credentials {
+            user: "admin".into(),
+            agent: false,
+            key_file: None,
+            key_passphrase_env: None,
+            password_env: None,
+            password: Some(Secret::new("admin".into())),
+        },
+        legacy: false,
+    }
+}
+
+/// Options with a known_hosts file holding the lab's keys, and short timeouts.
+fn opts(dir: &Path, lab: &Lab) -> SshOptions {
+    let file = dir.join("known_hosts");
+    std::fs::write(&file, lab.known_hosts()).unwrap();
+    let mut o = SshOptions::with_known_hosts(file);
+    o.host_keys = HostKeyPolicy::Strict;
+    o.timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        handshake: Duration::from_millis(500),
+        auth: Duration::from_secs(3),
+        command: Duration::from_secs(5),
+    };
+    o
+}
+
+async fn connect(lab: &Lab, o: &SshOptions, name: &str) -> Session {
+    Session::connect_target(&target(lab, name), o)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn no_controls(text: &str) -> bool {
+    text.chars()
+        .all(|c| c == '\n' || c == '\t' || !c.is_control())
+}
+
+#[tokio::test]
+async fn every_platform_answers_over_exec_or_pty_with_paging_off() {
+    let lab = start(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let cases = [
+        (
+            "s-ios1",
+            "show version",
+            "Cisco IOS Software, C2960X",
+            "terminal length 0",
+        ),
+        (
+            "s-xe1",
+            "show version",
+            "Cisco IOS XE Software",
+            "terminal length 0",
+        ),
+        (
+            "s-eos1",
+            "show version",
+            "Arista DCS-7050SX3",
+            "terminal length 0",
+        ),
+        (
+            "s-junos1",
+            "show version",
+            "Hostname: s-junos1\nModel: mx204",
+            "set cli screen-length 0",
+        ),
+        ("s-linux1", "uname -a", "Linux s-linux1 ", ""),
+    ];
+    for (name, cmd, expect, paging_off) in cases {
+        let mut s = connect(&lab, &o, name).await;
+        let out = s.run(cmd).await.unwrap();
+        assert!(out.text.starts_with(expect), "{name}: {:?}", out.text);
+        assert!(out.ok(), "{name}: {out:?}");
+        assert!(!out.truncated);
+        assert!(no_controls(&out.text), "{name}: {:?}", out.text);
+        // Neither the echoed command nor the prompt is part of the output.
+        assert!(!out.text.contains(cmd), "{name}: {:?}", out.text);
+        assert!(
+            !out.text.trim_end().ends_with('#'),
+            "{name}: {:?}",
+            out.text
+        );
+        // The session is reused for a second command.
+        let again = s.run(cmd).await.unwrap();
+        assert!(again.text.starts_with(expect), "{name}: {:?}", again.text);
+        let records = lab.commands(name);
+        let via = if paging_off.is_empty() {
+            Via::Exec
+        } else {
+            Via::Shell
+        };
+        assert!(
+            records
+                .iter()
+                .filter(|r| r.text == cmd)
+                .all(|r| r.via == via)
+        );
+        if !paging_off.is_empty() {
+            // IOS and EOS shells start in user mode: the session enables first.
+            let first = if name == "s-junos1" {
+                paging_off
+            } else {
+                "enable"
+            };
+            assert_eq!(records[0].text, first, "{name}: {records:?}");
+            assert!(
+                records.iter().any(|r| r.text == paging_off),
+                "{name}: {records:?}"
+            );
+        }
+        assert_eq!(out.exit_status.is_some(), paging_off.is_empty(), "{name}");
+        s.close().await;
+    }
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn long_output_is_not_paged_and_privileged_commands_work() {
+    let lab = start(2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-ios1").await;
+    // Needs privileged mode (the session entered it) and is longer than a 24-line page.
+    let out = s.run("show running-config").await.unwrap();
+    assert!(out.text.lines().count() > 30, "{}", out.text);
+    assert!(out.text.trim_end().ends_with("end"), "{:?}", out.text);
+    assert!(!out.text.contains("More"), "{}", out.text);
+    assert!(out.ok());
+}
+
+#[tokio::test]
+async fn invalid_input_is_detected_on_every_platform() {
+    let lab = start(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    for (name, marker) in [
+        ("s-ios1", "% Invalid input detected"),
+        ("s-eos1", "% Invalid input"),
+        ("s-junos1", "syntax error"),
+    ] {
+        let mut s = connect(&lab, &o, name).await;
+        let out = s.run("show bogus-thing").await.unwrap();
+        let found = out.error_marker.clone().unwrap_or_default();
+        assert!(found.contains(marker), "{name}: {out:?}");
+        assert!(!out.ok());
+        // The shell is still in sync: the next command gets its own answer.
+        let next = s.run("show version").await.unwrap();
+        assert!(next.ok(), "{name}: {next:?}");
+    }
+    let mut s = connect(&lab, &o, "s-linux1").await;
+    let out = s.run("bogus-thing").await.unwrap();
+    assert_eq!(out.exit_status, Some(127));
+    assert!(!out.ok());
+}
+
+#[tokio::test]
+async fn tarpit_times_out_at_the_handshake() {
+    let lab = start(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let e = Session::connect_target(&target(&lab, "s-tarpit1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Handshake, "{e}");
+    assert!(e.reason.contains("timed out"), "{e}");
+    assert!(!e.maybe_ran);
+}
+
+#[tokio::test]
+async fn dropped_session_is_a_command_error_that_may_have_run() {
+    let lab = start(5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-drop1").await;
+    let e = s.run("show running-config").await.unwrap_err();
+    assert_eq!(e.stage, Stage::Command, "{e}");
+    assert!(e.maybe_ran);
+    assert!(s.is_closed());
+    assert_eq!(lab.command_count("s-drop1", "show running-config"), 1);
+    // A closed session refuses further commands without sending them.
+    let e = s.run("show version").await.unwrap_err();
+    assert!(!e.maybe_ran);
+}
+
+#[tokio::test]
+async fn huge_output_is_truncated_at_the_cap_and_the_session_recovers() {
+    let lab = start(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path(), &lab);
+    o.output_cap = 64 * 1024;
+    let mut s = connect(&lab, &o, "s-huge1").await;
+    let out = s.run("show tech-support").await.unwrap();
+    assert!(out.truncated);
+    assert!(
+        out.text.len() <= 64 * 1024 && out.text.len() > 60 * 1024,
+        "{}",
+        out.text.len()
+    );
+    assert!(out.text.contains("tech-support: interface counters"));
+    let next = s.run("show version").await.unwrap();
+    assert!(
+        next.text.starts_with("Cisco IOS Software"),
+        "{:?}",
+        next.text
+    );
+    assert!(!next.truncated);
+}
+
+#[tokio::test]
+async fn escape_sequences_and_control_bytes_are_neutralised() {
+    let lab = start(7).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut clean = connect(&lab, &o, "s-ios1").await;
+    let mut dirty = connect(&lab, &o, "s-ctrl1").await;
+    let a = clean.run("show ip interface brief").await.unwrap();
+    let b = dirty.run("show ip interface brief").await.unwrap();
+    assert!(no_controls(&b.text), "{:?}", b.text);
+    assert!(!b.text.contains('\u{1b}'));
+    // Same shape as a clean device's answer: the same header, the same number of lines.
+    assert_eq!(a.text.lines().next(), b.text.lines().next(), "{:?}", b.text);
+    assert_eq!(
+        a.text.lines().count(),
+        b.text.lines().count(),
+        "{:?}",
+        b.text
+    );
+}
+
+#[tokio::test]
+async fn changed_host_key_is_refused_under_both_policies() {
+    let lab = start(8).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("known_hosts");
+    let mut o = opts(dir.path(), &lab);
+    std::fs::write(&file, "# fleetdash test\n").unwrap();
+    // accept-new learns the unknown key and says so.
+    o.host_keys = HostKeyPolicy::AcceptNew;
+    let s = connect(&lab, &o, "s-rotate1").await;
+    let learned = s.learned_host_key().unwrap().to_string();
+    assert!(learned.contains("learned new host key"), "{learned}");
+    s.close().await;
+    // The device now presents another key: refused, with file and line named.
+    for policy in [HostKeyPolicy::AcceptNew, HostKeyPolicy::Strict] {
+        o.host_keys = policy;
+        let e = Session::connect_target(&target(&lab, "s-rotate1"), &o)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.stage, Stage::HostKey, "{e}");
+        assert!(e.reason.contains("CHANGED"), "{e}");
+        assert!(
+            e.reason.contains(&format!("{} line 2", file.display())),
+            "{e}"
+        );
+        assert!(e.reason.contains("ssh-keygen -R"), "{e}");
+    }
+    // Strict refuses a host it has never seen.
+    std::fs::write(&file, "").unwrap();
+    o.host_keys = HostKeyPolicy::Strict;
+    let e = Session::connect_target(&target(&lab, "s-ios1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::HostKey, "{e}");
+    assert!(e.reason.contains("not in known_hosts"), "{e}");
+}
+
+#[tokio::test]
+async fn auth_failure_is_an_auth_error_without_secrets() {
+    let lab = start(9).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut t = target(&lab, "s-authfail1");
+    t.credentials.password = Some(Secret::new("s3cr3t-value".into()));
+    let e = Session::connect_target(&t, &o).await.err().unwrap();
+    assert_eq!(e.stage, Stage::Auth, "{e}");
+    assert!(e.reason.contains("password: rejected"), "{e}");
+    assert!(e.reason.contains("keyboard-interactive: rejected"), "{e}");
+    assert!(!e.reason.contains("s3cr3t"), "{e}");
+    assert!(!format!("{t:?}").contains("s3cr3t"));
+    // A named but unset variable is named in the error.
+    let mut t = target(&lab, "s-ios1");
+    t.credentials.password = None;
+    t.credentials.password_env = Some("FLEETDASH_SSH_TEST_UNSET".into());
+    let e = Session::connect_target(&t, &o).await.err().unwrap();
+    assert_eq!(e.stage, Stage::Auth, "{e}");
+    assert!(
+        e.reason.contains("FLEETDASH_SSH_TEST_UNSET is not set"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_beyond_the_device_limit_are_refused_at_the_handshake() {
+    let lab = start(10).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let a = connect(&lab, &o, "s-busy1").await;
+    let b = connect(&lab, &o, "s-busy1").await;
+    let e = Session::connect_target(&target(&lab, "s-busy1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Handshake, "{e}");
+    assert!(e.reason.contains("closed the connection"), "{e}");
+    assert!(!e.maybe_ran);
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn configure_applies_lines_and_saves() {
+    let lab = start(11).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-ios1").await;
+    let lines = vec![
+        "interface GigabitEthernet0/2".to_string(),
+        "description set-by-fleetdash".to_string(),
+    ];
+    let out = s.configure(&lines, true).await.unwrap();
+    assert!(out.ok(), "{out:?}");
+    assert!(
+        lab.config_text("s-ios1")
+            .unwrap()
+            .contains("description set-by-fleetdash")
+    );
+    assert_eq!(lab.command_count("s-ios1", "write memory"), 1);
+    // Back in privileged mode: an exec command works.
+    assert!(s.run("show version").await.unwrap().ok());
+    // A rejected line stops the rest and nothing is saved.
+    let bad = vec![
+        "frobnicate everything".to_string(),
+        "hostname nope".to_string(),
+    ];
+    let out = s.configure(&bad, true).await.unwrap();
+    assert!(out.error_marker.is_some(), "{out:?}");
+    assert_eq!(lab.command_count("s-ios1", "hostname nope"), 0);
+    assert_eq!(lab.command_count("s-ios1", "write memory"), 1);
+
+    let mut j = connect(&lab, &o, "s-junos1").await;
+    let set = vec!["set system location building-7".to_string()];
+    let out = j.configure(&set, true).await.unwrap();
+    assert!(out.ok(), "{out:?}");
+    assert!(lab.config_text("s-junos1").unwrap().contains("building-7"));
+    assert!(j.run("show version").await.unwrap().ok());
+}
+
+#[tokio::test]
+async fn pager_prompts_are_answered_when_paging_is_back_on() {
+    let lab = start(12).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-eos1").await;
+    let unpaged = s.run("show running-config").await.unwrap();
+    // Someone turns paging back on: pages of 5 lines, each ending in a pager marker.
+    s.run("terminal length 5").await.unwrap();
+    let paged = s.run("show running-config").await.unwrap();
+    assert!(!paged.text.contains("More"), "{}", paged.text);
+    assert_eq!(paged.text, unpaged.text);
+    assert!(unpaged.text.lines().count() > 20);
+}
+
+/// Not a test: a measurement for the report. One command on 1,000 healthy lab devices
+/// (every platform), 200 sessions at a time, each session connect + auth (+ shell setup) +
+/// command + close. The client runs on this thread alone (a current-thread runtime), the
+/// lab on its own runtime's threads, so this thread's CPU time is the client's.
+/// Run: `cargo test --release --test ssh_lab -- --ignored --nocapture measure`.
+#[test]
+#[ignore]
+fn measure_one_command_on_1000_devices() {
+    const N: usize = 1000;
+    const CONCURRENCY: usize = 200;
+    let scenario = Scenario::from_yaml(
+        "name: bench\nsites: [b]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n  \
+         - {role: eos, platform: arista_eos, count: 1}\n  - {role: junos, platform: juniper_junos, count: 1}\n  \
+         - {role: linux, platform: linux, count: 1}\n",
+        "bench",
+    )
+    .unwrap();
+    let lab_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let lab = lab_rt.block_on(async {
+        let mut cfg = LabConfig::new(scenario);
+        cfg.devices = N;
+        cfg.base = Ipv4Addr::new(127, 23, 0, 1);
+        cfg.port = 0;
+        Lab::start(cfg).await.unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path(), &lab);
+    o.timeouts.handshake = Duration::from_secs(10);
+    o.timeouts.command = Duration::from_secs(20);
+    let targets: Vec<(Target, &str)> = lab
+        .devices()
+        .iter()
+        .map(|d| {
+            let cmd = if d.platform.name() == "linux" {
+                "uname -a"
+            } else {
+                "show version"
+            };
+            (target(&lab, &d.name), cmd)
+        })
+        .collect();
+    let client = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let cpu0 = thread_cpu();
+    let t0 = std::time::Instant::now();
+    let ok = client.block_on(async {
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let mut set = tokio::task::JoinSet::new();
+        for (t, cmd) in targets {
+            let sem = sem.clone();
+            let o = o.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await.unwrap();
+                let mut s = Session::connect_target(&t, &o).await.ok()?;
+                let out = s.run(cmd).await.ok()?;
+                s.close().await;
+                out.ok().then_some(())
+            });
+        }
+        let mut ok = 0;
+        while let Some(r) = set.join_next().await {
+            ok += usize::from(matches!(r, Ok(Some(()))));
+        }
+        ok
+    });
+    let wall = t0.elapsed();
+    let cpu = thread_cpu() - cpu0;
+    println!(
+        "{ok}/{N} devices ok in {:.2} s ({:.0} sessions/s), client CPU {:.2} s = {:.2} ms/session",
+        wall.as_secs_f64(),
+        N as f64 / wall.as_secs_f64(),
+        cpu.as_secs_f64(),
+        cpu.as_secs_f64() * 1000.0 / N as f64
+    );
+    assert_eq!(ok, N);
+    lab_rt.block_on(lab.stop());
+}
+
+/// CPU time (user + system) of the calling thread, from /proc (10 ms resolution).
+fn thread_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<u64> = rest
+        .split(' ')
+        .skip(11)
+        .take(2)
+        .map(|x| x.parse().unwrap())
+        .collect();
+    Duration::from_millis((f[0] + f[1]) * 10)
+}

@@ -1,0 +1,344 @@
+//! The SSH session layer against a real OpenSSH `sshd` that the test starts on a free
+//! loopback port with its own config, host key and authorized_keys: key auth (plain and
+//! with a passphrase from an env var), agent auth, password from an env var, and
+//! known_hosts accept-new then strict (and a changed key refused).
+//!
+//! One test function on purpose: it sets process environment variables (the password and
+//! passphrase variables the session reads, `SSH_AUTH_SOCK`) before any other thread exists.
+//! Needs root (to prepare the test account via `.ci/sshd-setup.sh`) or a prepared account;
+//! otherwise prints SKIPPED, except under CI (env `CI`), where it must run.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fleetdash::fleet::Stage;
+use fleetdash::ssh::{Credentials, HostKeyPolicy, Session, SshOptions, Target, Timeouts};
+
+const USER: &str = "fleetdash-test";
+const SSHD: &str = "/usr/sbin/sshd";
+const PASSWORD_FILE: &str = "/run/fleetdash-test/password";
+const PASSWORD_ENV: &str = "FLEETDASH_SSHD_TEST_PASSWORD";
+const PASSPHRASE_ENV: &str = "FLEETDASH_SSHD_TEST_PASSPHRASE";
+const PASSPHRASE: &str = "correct horse battery";
+
+/// Kills a child we started when the test ends, however it ends.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn skip_or_fail(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("sshd test cannot run in CI: {why}");
+    }
+    println!("SKIPPED: {why}");
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn keygen(path: &Path, passphrase: &str) {
+    run(Command::new("ssh-keygen")
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            passphrase,
+            "-C",
+            "fleetdash-test",
+            "-f",
+        ])
+        .arg(path));
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sets the variables the sessions read.
+#[allow(unsafe_code)]
+fn set_env(vars: &[(&str, &str)]) {
+    for (k, v) in vars {
+        // SAFETY: called at the start of the only test in this binary, before the tokio
+        // runtime or any other thread of ours exists; nothing reads the environment
+        // concurrently.
+        unsafe { std::env::set_var(k, v) };
+    }
+}
+
+/// Starts sshd on `port`; `extra` is appended to the config (algorithm restrictions).
+fn start_sshd(dir: &Path, port: u16, host_key: &str, extra: &str) -> Guard {
+    std::fs::create_dir_all("/run/sshd").ok();
+    let config = dir.join(format!("sshd_config_{port}"));
+    let d = dir.display();
+    std::fs::write(
+        &config,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\nPidFile {d}/sshd{port}.pid\n\
+             AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
+             PasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
+             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\nLogLevel ERROR\n{extra}"
+        ),
+    )
+    .unwrap();
+    let child = Command::new(SSHD)
+        .args(["-D", "-e", "-f"])
+        .arg(&config)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("start sshd");
+    let guard = Guard(child);
+    // sshd writes its pid file once it listens (a probe connection would log noise).
+    let pid_file = dir.join(format!("sshd{port}.pid"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pid_file.exists() {
+        assert!(Instant::now() < deadline, "sshd did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    guard
+}
+
+fn target(port: u16, creds: Credentials) -> Target {
+    Target {
+        name: "sshd".into(),
+        host: "127.0.0.1".into(),
+        port,
+        platform: "linux".into(),
+        credentials: creds,
+        legacy: false,
+    }
+}
+
+fn creds() -> Credentials {
+    Credentials {
+        user: USER.into(),
+        agent: false,
+        key_file: None,
+        key_passphrase_env: None,
+        password_env: None,
+        password: None,
+    }
+}
+
+fn opts(known_hosts: PathBuf, policy: HostKeyPolicy) -> SshOptions {
+    let mut o = SshOptions::with_known_hosts(known_hosts);
+    o.host_keys = policy;
+    o.timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        handshake: Duration::from_secs(5),
+        auth: Duration::from_secs(10),
+        command: Duration::from_secs(10),
+    };
+    o
+}
+
+/// Logs in, runs `echo`, checks the answer.
+async fn echo(t: &Target, o: &SshOptions, word: &str) -> Session {
+    let mut s = Session::connect_target(t, o)
+        .await
+        .unwrap_or_else(|e| panic!("{word}: {e}"));
+    let out = s.run(&format!("echo {word}")).await.unwrap();
+    assert_eq!(out.text, format!("{word}\n"));
+    assert_eq!(out.exit_status, Some(0));
+    s
+}
+
+#[test]
+fn openssh_key_agent_password_and_known_hosts() {
+    if !Path::new(SSHD).exists() {
+        return skip_or_fail("openssh-server is not installed (apt-get install openssh-server)");
+    }
+    if is_root() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/sshd-setup.sh");
+        run(&mut Command::new(script));
+    }
+    let Ok(password) = std::fs::read_to_string(PASSWORD_FILE) else {
+        return skip_or_fail("no test account: run .ci/sshd-setup.sh as root first");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let agent_sock = d.join("agent.sock");
+    set_env(&[
+        (PASSWORD_ENV, password.as_str()),
+        (PASSPHRASE_ENV, PASSPHRASE),
+        ("SSH_AUTH_SOCK", agent_sock.to_str().unwrap()),
+    ]);
+    keygen(&d.join("host_key"), "");
+    keygen(&d.join("user_key"), "");
+    keygen(&d.join("user_key_enc"), PASSPHRASE);
+    keygen(&d.join("agent_key"), "");
+    let mut authorized = String::new();
+    for k in ["user_key", "user_key_enc", "agent_key"] {
+        authorized += &std::fs::read_to_string(d.join(format!("{k}.pub"))).unwrap();
+    }
+    std::fs::write(d.join("authorized_keys"), authorized).unwrap();
+    let agent = Guard(
+        Command::new("ssh-agent")
+            .args(["-D", "-a"])
+            .arg(&agent_sock)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start ssh-agent"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !agent_sock.exists() {
+        assert!(Instant::now() < deadline, "ssh-agent did not start");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    run(Command::new("ssh-add")
+        .arg("-q")
+        .arg(d.join("agent_key"))
+        .env("SSH_AUTH_SOCK", &agent_sock));
+    let port = free_port();
+    let _sshd = start_sshd(d, port, "host_key", "");
+    // Old gear: only SHA-1 key exchange, a CBC cipher, hmac-sha1 and an ssh-rsa host key.
+    run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
+        .arg(d.join("host_key_rsa")));
+    let legacy_port = free_port();
+    let _legacy_sshd = start_sshd(
+        d,
+        legacy_port,
+        "host_key_rsa",
+        "KexAlgorithms diffie-hellman-group14-sha1\nCiphers aes128-cbc\nMACs hmac-sha1\n\
+         HostKeyAlgorithms ssh-rsa\n",
+    );
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kh = d.join("known_hosts");
+        let strict = opts(kh.clone(), HostKeyPolicy::Strict);
+        let accept = opts(kh.clone(), HostKeyPolicy::AcceptNew);
+        let with_key = Credentials {
+            key_file: Some(d.join("user_key")),
+            ..creds()
+        };
+        let t = target(port, with_key);
+
+        // known_hosts: strict refuses the unknown host; accept-new learns it; strict then
+        // accepts it.
+        let e = Session::connect_target(&t, &strict).await.err().unwrap();
+        assert_eq!(e.stage, Stage::HostKey, "{e}");
+        let s = echo(&t, &accept, "key").await;
+        let learned = s
+            .learned_host_key()
+            .expect("accept-new reports what it learned");
+        assert!(
+            learned.contains(&format!("[127.0.0.1]:{port}")),
+            "{learned}"
+        );
+        let line = std::fs::read_to_string(&kh).unwrap();
+        assert!(
+            line.starts_with(&format!("[127.0.0.1]:{port} ssh-ed25519 ")),
+            "{line}"
+        );
+        s.close().await;
+        let s = echo(&t, &strict, "strict").await;
+        assert!(s.learned_host_key().is_none());
+        s.close().await;
+
+        // Key with a passphrase from an env var.
+        let enc = target(
+            port,
+            Credentials {
+                key_file: Some(d.join("user_key_enc")),
+                key_passphrase_env: Some(PASSPHRASE_ENV.into()),
+                ..creds()
+            },
+        );
+        echo(&enc, &strict, "passphrase").await.close().await;
+
+        // Agent.
+        let via_agent = target(
+            port,
+            Credentials {
+                agent: true,
+                ..creds()
+            },
+        );
+        echo(&via_agent, &strict, "agent").await.close().await;
+
+        // Password from the variable the inventory names; a wrong one is an auth error.
+        let pw = target(
+            port,
+            Credentials {
+                password_env: Some(PASSWORD_ENV.into()),
+                ..creds()
+            },
+        );
+        echo(&pw, &strict, "password").await.close().await;
+        let wrong = target(
+            port,
+            Credentials {
+                password_env: Some(PASSPHRASE_ENV.into()),
+                ..creds()
+            },
+        );
+        let e = Session::connect_target(&wrong, &strict)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.stage, Stage::Auth, "{e}");
+        assert!(!e.reason.contains(PASSPHRASE), "{e}");
+
+        // Legacy algorithms: refused by default, accepted when the device asks for them.
+        let legacy_kh = opts(d.join("legacy_known_hosts"), HostKeyPolicy::AcceptNew);
+        let mut old = target(
+            legacy_port,
+            Credentials {
+                key_file: Some(d.join("user_key")),
+                ..creds()
+            },
+        );
+        let e = Session::connect_target(&old, &legacy_kh)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.stage, Stage::Handshake, "{e}");
+        assert!(e.reason.contains("legacy"), "{e}");
+        old.legacy = true;
+        echo(&old, &legacy_kh, "legacy").await.close().await;
+
+        // A different key on file for this host: refused, naming file and line.
+        let other = std::fs::read_to_string(d.join("agent_key.pub")).unwrap();
+        let key_part: Vec<&str> = other.split_whitespace().take(2).collect();
+        std::fs::write(
+            &kh,
+            format!("# pinned\n[127.0.0.1]:{port} {}\n", key_part.join(" ")),
+        )
+        .unwrap();
+        for o in [&strict, &accept] {
+            let e = Session::connect_target(&t, o).await.err().unwrap();
+            assert_eq!(e.stage, Stage::HostKey, "{e}");
+            assert!(
+                e.reason.contains(&format!("{} line 2", kh.display())),
+                "{e}"
+            );
+        }
+    });
+    drop(agent);
+}
