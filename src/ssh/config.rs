@@ -1,0 +1,77 @@
+//! Config mode on network platforms: enter, apply lines, leave, save — the entry, exit and
+//! save commands are platform data. A line the device rejects stops the rest, and nothing
+//! is saved (on Junos the candidate is rolled back, never committed).
+
+use super::platform::Via;
+use super::session::{Session, err};
+use super::shell::output_text;
+use crate::fleet::{ExecError, Output, Stage};
+
+impl Session {
+    /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
+    /// the configuration (Junos: `commit and-quit` applies and persists in one step).
+    pub async fn configure(&mut self, lines: &[String], save: bool) -> Result<Output, ExecError> {
+        let p = self.profile();
+        if p.via == Via::Exec || p.config_enter.is_empty() {
+            return Err(err(
+                Stage::Command,
+                format!("config mode is not supported on platform {}", p.name),
+            ));
+        }
+        let mut transcript = String::new();
+        let mut marker = None;
+        let mut truncated = false;
+        let enter = [p.config_enter.to_string()];
+        for (i, line) in enter.iter().chain(lines).enumerate() {
+            let (raw, cut) = self.type_line(line, i > 0).await?;
+            let text = output_text(&raw, line, !cut);
+            transcript.push_str(line);
+            transcript.push('\n');
+            transcript.push_str(&text);
+            truncated |= cut;
+            marker = p.find_error(&text);
+            if marker.is_some() || cut {
+                break;
+            }
+        }
+        let mut tail: Vec<&str> = Vec::new();
+        if marker.is_some() || truncated {
+            if p.config_save.is_none() {
+                // Junos: throw the candidate away instead of committing half of it.
+                tail.extend(["rollback", "exit configuration-mode"]);
+            } else {
+                tail.push(p.config_exit);
+            }
+        } else {
+            tail.push(p.config_exit);
+            if save && let Some(s) = p.config_save {
+                tail.push(s);
+            }
+        }
+        for line in tail {
+            let (raw, cut) = self.type_line(line, true).await?;
+            let text = output_text(&raw, line, !cut);
+            transcript.push_str(line);
+            transcript.push('\n');
+            transcript.push_str(&text);
+            if marker.is_none() {
+                marker = p.find_error(&text);
+            }
+        }
+        Ok(Output {
+            text: transcript,
+            exit_status: None,
+            truncated,
+            error_marker: marker,
+        })
+    }
+
+    /// One line; once config mode was entered every failure may have changed something.
+    async fn type_line(&mut self, line: &str, entered: bool) -> Result<(Vec<u8>, bool), ExecError> {
+        self.ensure_shell().await?;
+        self.type_command(line).await.map_err(|mut e| {
+            e.maybe_ran |= entered;
+            e
+        })
+    }
+}

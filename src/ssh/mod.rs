@@ -1,0 +1,30 @@
+//! The SSH session layer (russh client): everything from "a device" to "its output".
+//!
+//! [`Session::connect`] runs resolve → TCP → handshake and host key check → auth chain →
+//! (network platforms) PTY shell with paging off, each stage under its own timeout, and
+//! reports failures as [`ExecError`](crate::fleet::exec::ExecError) with the stage.
+//! [`Session::run`] runs one command (exec channel on Linux, the shell on network gear),
+//! caps and sanitizes the output and spots error markers. Queues, concurrency, retries and
+//! circuit breakers are the exec engine's (`crate::exec`), not this module's.
+
+mod algorithms;
+mod auth;
+mod config;
+mod handler;
+mod hostkeys;
+mod options;
+mod platform;
+mod poll;
+mod sanitize;
+mod secret;
+mod session;
+mod shell;
+
+pub use auth::Credentials;
+pub use hostkeys::host_port;
+pub use options::{HostKeyPolicy, SshOptions, Timeouts, fleetdash_known_hosts};
+pub use platform::{Profile, Via, profile};
+pub use poll::{PollSpec, poll_specs};
+pub use sanitize::sanitize;
+pub use secret::Secret;
+pub use session::{Session, Target};

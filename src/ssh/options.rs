@@ -1,0 +1,102 @@
+//! What a caller tunes about SSH sessions: per-stage timeouts, the output cap, the host key
+//! policy and files, agent use and legacy algorithms. Plain data with sensible defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One timeout per stage: russh has none of its own, so every await is bounded by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Name resolution and TCP connect.
+    pub connect: Duration,
+    /// SSH banner, key exchange and host key check.
+    pub handshake: Duration,
+    /// The whole authentication chain.
+    pub auth: Duration,
+    /// One command (and opening the shell it runs in).
+    pub command: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(5),
+            handshake: Duration::from_secs(10),
+            auth: Duration::from_secs(15),
+            command: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What to do with a host key that no known_hosts file lists yet. A *changed* key is
+/// refused under every policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostKeyPolicy {
+    /// Only keys already in a known_hosts file are accepted.
+    Strict,
+    /// Unknown hosts are learned into fleetdash's own known_hosts file (and reported).
+    #[default]
+    AcceptNew,
+}
+
+/// Options shared by every session of a run.
+#[derive(Debug, Clone)]
+pub struct SshOptions {
+    pub timeouts: Timeouts,
+    /// Output beyond this many bytes is dropped and the result marked truncated.
+    pub output_cap: usize,
+    pub host_keys: HostKeyPolicy,
+    /// known_hosts files to check, in order (the user's, then fleetdash's own).
+    pub known_hosts: Vec<PathBuf>,
+    /// Where accept-new records keys it learns (fleetdash's own file).
+    pub learn_into: PathBuf,
+    /// Offer ssh-agent keys (`SSH_AUTH_SOCK`) to devices with `agent: true`.
+    pub use_agent: bool,
+    /// Enable legacy algorithms for every device (devices can also ask one by one).
+    pub legacy_algorithms: bool,
+    /// Terminal size requested for PTY shells.
+    pub pty_size: (u32, u32),
+}
+
+impl Default for SshOptions {
+    fn default() -> SshOptions {
+        let own = fleetdash_known_hosts();
+        let mut known_hosts = Vec::new();
+        if let Some(home) = std::env::var_os("HOME") {
+            known_hosts.push(PathBuf::from(home).join(".ssh/known_hosts"));
+        }
+        known_hosts.push(own.clone());
+        SshOptions {
+            timeouts: Timeouts::default(),
+            output_cap: 1 << 20,
+            host_keys: HostKeyPolicy::default(),
+            known_hosts,
+            learn_into: own,
+            use_agent: true,
+            legacy_algorithms: false,
+            pty_size: (200, 24),
+        }
+    }
+}
+
+impl SshOptions {
+    /// Options that check and learn host keys only in `file` (tests, sandboxes).
+    pub fn with_known_hosts(file: PathBuf) -> SshOptions {
+        SshOptions {
+            known_hosts: vec![file.clone()],
+            learn_into: file,
+            ..SshOptions::default()
+        }
+    }
+}
+
+/// fleetdash's own known_hosts: `$XDG_STATE_HOME/fleetdash/known_hosts`, else
+/// `~/.local/state/fleetdash/known_hosts`.
+pub fn fleetdash_known_hosts() -> PathBuf {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("fleetdash").join("known_hosts")
+}
