@@ -43,4 +43,10 @@ pub trait Session: Send + 'static {
 
     /// Whether the transport is gone (the next `run` would fail before sending).
     fn is_closed(&self) -> bool;
+
+    /// Something the operator should know about this connect (a host key learned under
+    /// accept-new); read once, right after connecting, and logged.
+    fn connect_notice(&self) -> Option<String> {
+        None
+    }
 }

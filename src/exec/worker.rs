@@ -13,7 +13,7 @@ use super::breaker::{Admit, Breaker};
 use super::connector::{Connector, Session};
 use super::engine::{RunCancel, Shared};
 use super::journal::Entry;
-use crate::fleet::{ExecError, ExecEvent, Link, Output, RunId, Stage};
+use crate::fleet::{Event, ExecError, ExecEvent, Link, Output, RunId, Stage};
 use crate::inventory::DeviceId;
 
 /// Poll backoff: the interval doubles per consecutive failure up to this factor.
@@ -265,6 +265,10 @@ impl<C: Connector> Worker<C> {
             };
         match result {
             Ok(session) => {
+                if let Some(text) = session.connect_notice() {
+                    let at = now_std();
+                    let _ = self.shared.events.send(Event::Notice { at, text }).await;
+                }
                 self.session = Some(session);
                 report_link(&self.shared, self.device, Link::Connected).await;
                 Ok(())
