@@ -526,3 +526,6 @@ fn set_env(name: &str, value: &str) {
     // the same lock as set_var).
     unsafe { std::env::set_var(name, value) };
 }
+
+#[path = "exec/lab.rs"]
+mod lab;
