@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fleetdash `exec` of one command on 1,000 lab devices (concurrency 200) versus Python
-# asyncssh doing the same against the same lab. Loopback only (127.20.x.y).
+# asyncssh doing the same against the same lab. Loopback only (127.24.x.y by default).
 #
 #   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run
 #
@@ -10,7 +10,7 @@ set -euo pipefail
 
 N=${N:-1000}
 CONC=${CONC:-200}
-BASE=${BASE:-127.20.0.1}
+BASE=${BASE:-127.24.0.1}
 PORT=${PORT:-2222}
 MIXED=${MIXED:-1}
 PASSWORD=bench-pw-4471
@@ -63,7 +63,7 @@ fleetdash_exec() { # label command...
         --limit all --json --concurrency "$CONC" --known-hosts "$WORK/known_hosts" \
         --host-keys strict --journal "$WORK/audit.jsonl" -- "$@" >"$WORK/out.jsonl" \
         2>"$WORK/err" || true
-    read -r wall user sys <"$WORK/time"
+    read -r wall user sys < <(tail -n 1 "$WORK/time")
     local ok
     ok=$(grep -c '"ok":true' "$WORK/out.jsonl" || true)
     python3 - "$label" "$wall" "$user" "$sys" "$ok" "$N" <<'PY'
@@ -75,13 +75,7 @@ print(json.dumps({"client": label, "devices": int(n), "ok": int(ok), "wall_s": f
 PY
 }
 
-summarise() { # json line
-    python3 -c 'import json, sys
-r = json.loads(sys.argv[1])
-print(f"{r[\"client\"]:>18}: {r[\"ok\"]}/{r[\"devices\"]} ok in {r[\"wall_s\"]:.2f} s "
-      f"({r[\"ok\"] / r[\"wall_s\"]:.0f} sessions/s), client CPU {r[\"cpu_s\"]:.2f} s "
-      f"= {1000 * r[\"cpu_s\"] / max(r[\"ok\"], 1):.2f} ms/session")' "$1"
-}
+summarise() { python3 benches/exec/report.py line "$1"; }
 
 echo "== lab: $N Linux devices on $BASE:$PORT"
 start_lab benches/exec/linux.yaml
@@ -104,14 +98,7 @@ PY=$("$VENV/bin/python" benches/exec/asyncssh_bench.py --base "$BASE" --count "$
 summarise "$PY"
 stop_lab
 
-python3 -c 'import json, sys
-fd, py = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-tput = lambda r: r["ok"] / r["wall_s"]
-ratio = tput(fd) / max(tput(py), 1e-9)
-cpu = 1000 * fd["cpu_s"] / max(fd["ok"], 1)
-print(f"throughput ratio fleetdash/asyncssh: {ratio:.1f}x (target >= 10x)")
-print(f"fleetdash wall for {fd[\"devices\"]} devices: {fd[\"wall_s\"]:.2f} s (target < 2 s)")
-print(f"fleetdash client CPU: {cpu:.2f} ms/session (target <= 2 ms)")' "$FD" "$PY"
+python3 benches/exec/report.py compare "$FD" "$PY"
 
 if [ "$MIXED" = 1 ]; then
     echo "== lab: $N mixed devices (IOS, XE, EOS, Junos over PTY shells; Linux over exec)"
