@@ -29,10 +29,14 @@ fn main() -> color_eyre::Result<ExitCode> {
     let cli = Cli::parse();
     let runtime = tokio::runtime::Runtime::new()?;
     match cli.command {
-        Some(Sub::Lab(args)) => runtime.block_on(fleetdash::lab::run(args)).map(|()| ExitCode::SUCCESS),
+        Some(Sub::Lab(args)) => runtime
+            .block_on(fleetdash::lab::run(args))
+            .map(|()| ExitCode::SUCCESS),
         Some(Sub::Exec(args)) => runtime.block_on(fleetdash::headless::exec::run(args)),
         None => {
-            println!("exec benchmark: run benches/exec/run.sh (starts a lab, runs fleetdash and asyncssh)");
+            println!(
+                "exec benchmark: run benches/exec/run.sh (starts a lab, runs fleetdash and asyncssh)"
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
