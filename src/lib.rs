@@ -7,6 +7,7 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod exec;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;

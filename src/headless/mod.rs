@@ -1,4 +1,5 @@
 //! Front ends without a terminal UI: they run the same engine and reducer as the dashboard
 //! and print what the reducer produced.
 
+pub mod exec;
 pub mod sweep;

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# fleetdash `exec` of one command on 1,000 lab devices (concurrency 200) versus Python
+# asyncssh doing the same against the same lab. Loopback only (127.24.x.y by default).
+#
+#   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run
+#
+# Targets: 1,000 devices in under 2 s, >= 10x asyncssh's throughput, <= 2 ms client CPU per
+# session. Client CPU is the client process's user+sys time (/usr/bin/time), lab excluded.
+set -euo pipefail
+
+N=${N:-1000}
+CONC=${CONC:-200}
+BASE=${BASE:-127.24.0.1}
+PORT=${PORT:-2222}
+MIXED=${MIXED:-1}
+PASSWORD=bench-pw-4471
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+echo "== building (release)"
+BIN=$(cargo bench --bench exec --no-run --message-format=json 2>/dev/null |
+    python3 -c 'import sys, json
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "exec":
+        print(m["executable"])' | tail -n 1)
+[ -x "$BIN" ] || { echo "could not build the bench binary" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+LAB=
+cleanup() {
+    [ -n "$LAB" ] && kill "$LAB" 2>/dev/null && wait "$LAB" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_lab() { # scenario
+    "$BIN" lab --devices "$N" --scenario "$1" --base "$BASE" --port "$PORT" \
+        --password "$PASSWORD" --write-inventory "$WORK/inventory.yaml" \
+        --write-known-hosts "$WORK/known_hosts" >"$WORK/lab.log" 2>&1 &
+    LAB=$!
+    for _ in $(seq 1 300); do
+        grep -q "known_hosts written" "$WORK/lab.log" && return 0
+        kill -0 "$LAB" 2>/dev/null || { cat "$WORK/lab.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "lab did not start" >&2
+    exit 1
+}
+
+stop_lab() {
+    kill "$LAB" 2>/dev/null && wait "$LAB" 2>/dev/null || true
+    LAB=
+}
+
+export FLEETDASH_LAB_PASSWORD=$PASSWORD
+
+fleetdash_exec() { # label command...
+    local label=$1
+    shift
+    /usr/bin/time -f '%e %U %S' -o "$WORK/time" "$BIN" exec "$WORK/inventory.yaml" \
+        --limit all --json --concurrency "$CONC" --known-hosts "$WORK/known_hosts" \
+        --host-keys strict --journal "$WORK/audit.jsonl" -- "$@" >"$WORK/out.jsonl" \
+        2>"$WORK/err" || true
+    read -r wall user sys < <(tail -n 1 "$WORK/time")
+    local ok
+    ok=$(grep -c '"ok":true' "$WORK/out.jsonl" || true)
+    python3 - "$label" "$wall" "$user" "$sys" "$ok" "$N" <<'PY'
+import json, sys
+label, wall, user, sys_, ok, n = sys.argv[1:]
+cpu = float(user) + float(sys_)
+print(json.dumps({"client": label, "devices": int(n), "ok": int(ok), "wall_s": float(wall),
+                  "cpu_s": round(cpu, 3)}))
+PY
+}
+
+summarise() { python3 benches/exec/report.py line "$1"; }
+
+echo "== lab: $N Linux devices on $BASE:$PORT"
+start_lab benches/exec/linux.yaml
+FD=$(fleetdash_exec fleetdash uname -a)
+summarise "$FD"
+grep -v '"ok":true' "$WORK/out.jsonl" | head -n 3 || true
+# A warm second run: the known_hosts file and page cache are hot for both clients alike.
+FD2=$(fleetdash_exec "fleetdash (again)" uname -a)
+summarise "$FD2"
+
+echo "== asyncssh (virtualenv in $CARGO_TARGET_DIR/asyncssh-venv)"
+VENV=$CARGO_TARGET_DIR/asyncssh-venv
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet asyncssh
+fi
+PY=$("$VENV/bin/python" benches/exec/asyncssh_bench.py --base "$BASE" --count "$N" \
+    --port "$PORT" --concurrency "$CONC" --password "$PASSWORD" \
+    --known-hosts "$WORK/known_hosts" --command "uname -a")
+summarise "$PY"
+stop_lab
+
+python3 benches/exec/report.py compare "$FD" "$PY"
+
+if [ "$MIXED" = 1 ]; then
+    echo "== lab: $N mixed devices (IOS, XE, EOS, Junos over PTY shells; Linux over exec)"
+    start_lab benches/exec/mixed.yaml
+    MX=$(fleetdash_exec "fleetdash mixed" show version)
+    echo "   (the 100 Linux hosts answer \"show: command not found\", exit 127: expected failures)"
+    summarise "$MX"
+    grep -v '"ok":true' "$WORK/out.jsonl" | head -n 3 || true
+    stop_lab
+fi

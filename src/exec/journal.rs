@@ -1,0 +1,228 @@
+//! The audit journal: one JSON object per line, appended and written through before a
+//! command is sent (`"phase":"start"`) and after it ends (`"phase":"end"`), so a crash
+//! mid-run still leaves a record of what may have reached a device. Never holds a secret.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::redact::Secrets;
+use crate::fleet::{ExecError, Output, RunId};
+
+/// Output kept per journal line; the rest is cut (and `output_capped` set).
+pub const OUTPUT_CAP: usize = 64 * 1024;
+
+/// `$XDG_STATE_HOME/fleetdash/audit.jsonl`, else `~/.local/state/fleetdash/audit.jsonl`.
+pub fn default_path() -> Option<PathBuf> {
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/state"))
+        })?;
+    Some(state.join("fleetdash/audit.jsonl"))
+}
+
+/// Who and what a journal line is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    pub run: RunId,
+    pub device: &'a str,
+    pub host: &'a str,
+    pub command: &'a str,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    ts: String,
+    phase: &'static str,
+    run: RunId,
+    device: &'a str,
+    host: &'a str,
+    command: &'a str,
+    #[serde(flatten)]
+    end: Option<End>,
+}
+
+#[derive(Serialize)]
+struct End {
+    /// `ok`, `failed` (the device answered with an error) or `error` (no answer).
+    outcome: &'static str,
+    duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit_status: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_marker: Option<String>,
+    truncated: bool,
+    output: String,
+    output_capped: bool,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("path", &self.path).finish()
+    }
+}
+
+pub struct Journal {
+    path: PathBuf,
+    file: Mutex<File>,
+    secrets: Secrets,
+}
+
+impl Journal {
+    /// Opens `path` for appending, creating it and its directory (mode 0600: outputs can be
+    /// sensitive even without passwords).
+    pub fn open(path: &Path, secrets: Secrets) -> io::Result<Journal> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut opts = OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        let file = opts.open(path)?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+            secrets,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Written just before the command is sent.
+    pub fn start(&self, entry: Entry<'_>) -> io::Result<()> {
+        self.write(entry, None)
+    }
+
+    /// Written once the command ended, whatever the outcome.
+    pub fn end(
+        &self,
+        entry: Entry<'_>,
+        duration: Duration,
+        result: &Result<Output, ExecError>,
+    ) -> io::Result<()> {
+        let duration_ms = duration.as_millis().min(u64::MAX as u128) as u64;
+        let end = match result {
+            Ok(out) => {
+                let (output, output_capped) = cap(&self.secrets.mask(&out.text), OUTPUT_CAP);
+                End {
+                    outcome: if out.ok() { "ok" } else { "failed" },
+                    duration_ms,
+                    stage: None,
+                    error: None,
+                    exit_status: out.exit_status,
+                    error_marker: out.error_marker.as_deref().map(|m| self.secrets.mask(m)),
+                    truncated: out.truncated,
+                    output,
+                    output_capped,
+                }
+            }
+            Err(err) => End {
+                outcome: "error",
+                duration_ms,
+                stage: Some(err.stage.as_str()),
+                error: Some(self.secrets.mask(&err.reason)),
+                exit_status: None,
+                error_marker: None,
+                truncated: false,
+                output: String::new(),
+                output_capped: false,
+            },
+        };
+        self.write(entry, Some(end))
+    }
+
+    fn write(&self, entry: Entry<'_>, end: Option<End>) -> io::Result<()> {
+        let command = self.secrets.mask(entry.command);
+        let line = Line {
+            ts: rfc3339(SystemTime::now()),
+            phase: if end.is_some() { "end" } else { "start" },
+            run: entry.run,
+            device: entry.device,
+            host: entry.host,
+            command: &command,
+            end,
+        };
+        let mut text = serde_json::to_string(&line).map_err(io::Error::other)?;
+        text.push('\n');
+        // One write of the whole line on an unbuffered append-mode file: the line is in the
+        // kernel when this returns, and concurrent writers never interleave within a line.
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.write_all(text.as_bytes())
+    }
+}
+
+/// The first `max` bytes of `text` (cut on a character boundary) and whether it was cut.
+fn cap(text: &str, max: usize) -> (String, bool) {
+    if text.len() <= max {
+        return (text.to_string(), false);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (text[..end].to_string(), true)
+}
+
+/// `2024-05-01T12:34:56.789Z` (UTC), without a date crate.
+pub fn rfc3339(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + Duration::from_millis(951_827_696_123); // leap day 2000
+        assert_eq!(rfc3339(t), "2000-02-29T12:34:56.123Z");
+        let t = UNIX_EPOCH + Duration::from_secs(1_735_689_599); // last second of 2024
+        assert_eq!(rfc3339(t), "2024-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn cap_respects_char_boundaries() {
+        assert_eq!(cap("héllo", 2), ("h".to_string(), true));
+        assert_eq!(cap("abc", 3), ("abc".to_string(), false));
+    }
+}

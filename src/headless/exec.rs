@@ -1,0 +1,420 @@
+//! `fleetdash exec INVENTORY --limit P -- COMMAND`: run one command on the selected devices
+//! and print the answers folded (identical outputs once, under a compact device list, like
+//! `dshbak -c`), or one JSON object per device per line with `--json`.
+//!
+//! Exit status: 0 when every device answered without error, 1 when any failed (unreachable,
+//! refused, error marker or non-zero exit), 2 on usage or inventory errors.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::cli::parse_duration;
+use crate::engine::limit;
+use crate::exec::fold::{compact_names, fold};
+use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal, spawn_exec};
+use crate::fleet::{Command, DeviceRun, Event, ExecError, Output, Run, Runs};
+use crate::inventory::Inventory;
+use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts};
+
+/// Exit code for usage and inventory errors (clap uses 2 too).
+const USAGE: u8 = 2;
+
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Devices to run on (host pattern: group, name glob, tag:key=value, `all`).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: String,
+    /// One JSON object per device per line instead of folded text.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth, command), e.g. 10s, 500ms.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// The command, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeys {
+    /// Only keys already in a known_hosts file.
+    Strict,
+    /// Learn unknown keys (reported on stderr); a changed key is always refused.
+    AcceptNew,
+}
+
+/// One device's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceResult {
+    pub name: String,
+    pub host: String,
+    pub duration: Duration,
+    pub result: Result<Output, ExecError>,
+}
+
+impl DeviceResult {
+    pub fn ok(&self) -> bool {
+        self.result.as_ref().is_ok_and(Output::ok)
+    }
+}
+
+pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
+    let inventory = match Inventory::load(&args.inventory)
+        .map_err(|e| e.to_string())
+        .and_then(|inv| limit(inv, Some(&args.limit)))
+    {
+        Ok(inventory) => Arc::new(inventory),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let Some(path) = args.journal.clone().or_else(journal::default_path) else {
+        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
+        return Ok(ExitCode::from(USAGE));
+    };
+    let journal = match Journal::open(&path, Secrets::from_inventory(&inventory)) {
+        Ok(journal) => journal,
+        Err(err) => {
+            eprintln!(
+                "error: cannot open the audit journal {}: {err}",
+                path.display()
+            );
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let t = args.timeout;
+    let cfg = ExecConfig {
+        concurrency: args.concurrency.max(1),
+        // The session layer times each stage with `t`; these only catch what slips through.
+        connect_timeout: t * 4 + Duration::from_secs(1),
+        command_timeout: t + Duration::from_secs(1),
+        journal: Some(Arc::new(journal)),
+        ..ExecConfig::default()
+    };
+    let mut opts = match &args.known_hosts {
+        Some(file) => SshOptions::with_known_hosts(file.clone()),
+        None => SshOptions::default(),
+    };
+    opts.timeouts = Timeouts {
+        connect: t,
+        handshake: t,
+        auth: t,
+        command: t,
+    };
+    opts.host_keys = match args.host_keys {
+        HostKeys::Strict => HostKeyPolicy::Strict,
+        HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
+    };
+    let command = args.command.join(" ");
+    let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
+    if args.json {
+        print!("{}", json_lines(&results));
+    } else {
+        print!("{}", folded(&results));
+    }
+    eprintln!("{}", summary(&results));
+    Ok(if results.iter().all(DeviceResult::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs `command` on every device of `inventory` and waits for all of them. Notices (host
+/// keys learned) go to stderr.
+pub async fn execute<C: Connector>(
+    inventory: Arc<Inventory>,
+    cfg: ExecConfig,
+    connector: C,
+    command: &str,
+) -> Vec<DeviceResult> {
+    const RUN: u64 = 1;
+    let devices: Vec<usize> = (0..inventory.devices.len()).collect();
+    let (commands, rx) = mpsc::channel(1);
+    let (tx, mut events) = mpsc::channel(4096);
+    let engine = spawn_exec(inventory.clone(), cfg, connector, rx, tx);
+    let mut runs = Runs::new(devices.len());
+    runs.start(Run::new(
+        RUN,
+        command.to_string(),
+        devices.clone(),
+        Instant::now(),
+    ));
+    let run = Command::Run {
+        run: RUN,
+        devices,
+        command: command.to_string(),
+    };
+    if commands.send(run).await.is_ok() {
+        // Closing the channel lets the engine finish the run and then end the event stream.
+        drop(commands);
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::Exec(e) => runs.apply(e),
+                Event::Notice { text, .. } => eprintln!("{text}"),
+                _ => {}
+            }
+        }
+    }
+    engine.finished().await;
+    let run = runs.get(RUN).expect("run recorded above");
+    run.devices
+        .iter()
+        .map(|&id| {
+            let device = &inventory.devices[id];
+            let (duration, result) = match run.per_device.get(&id) {
+                Some(DeviceRun::Done { duration, result }) => (*duration, result.clone()),
+                // The engine ended without an answer for it (it never does unless a worker
+                // panicked); report it rather than hide it.
+                _ => (Duration::ZERO, Err(lost())),
+            };
+            DeviceResult {
+                name: device.name.clone(),
+                host: device.host.clone(),
+                duration,
+                result,
+            }
+        })
+        .collect()
+}
+
+fn lost() -> ExecError {
+    ExecError {
+        stage: crate::fleet::Stage::Command,
+        maybe_ran: true,
+        reason: "no result (the worker stopped)".into(),
+    }
+}
+
+/// What a device's answer is folded by: its text and anything that makes it not plain ok.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Output { text: String, note: String },
+    Error(String),
+}
+
+fn key(r: &DeviceResult) -> Key {
+    match &r.result {
+        Ok(out) => {
+            let mut notes = Vec::new();
+            if let Some(marker) = &out.error_marker {
+                notes.push(format!("error: {marker}"));
+            }
+            if let Some(status) = out.exit_status.filter(|s| *s != 0) {
+                notes.push(format!("exit status {status}"));
+            }
+            if out.truncated {
+                notes.push("output truncated".into());
+            }
+            Key::Output {
+                text: out.text.clone(),
+                note: notes.join(", "),
+            }
+        }
+        Err(e) => Key::Error(e.to_string()),
+    }
+}
+
+/// Identical answers once under a header naming the devices; failures last, grouped by
+/// reason.
+pub fn folded(results: &[DeviceResult]) -> String {
+    let groups = fold(results.iter().map(|r| (r.name.clone(), key(r))));
+    let (answers, errors): (Vec<_>, Vec<_>) = groups
+        .into_iter()
+        .partition(|g| matches!(g.key, Key::Output { .. }));
+    let mut out = String::new();
+    for group in answers {
+        let Key::Output { text, note } = &group.key else {
+            continue;
+        };
+        let mut header = format!(
+            "{} ({})",
+            compact_names(&group.devices),
+            group.devices.len()
+        );
+        if !note.is_empty() {
+            let _ = write!(header, " — {note}");
+        }
+        let rule = "-".repeat(header.chars().count().clamp(15, 78));
+        let _ = writeln!(out, "{rule}\n{header}\n{rule}");
+        out.push_str(text);
+        if !text.is_empty() && !text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(out, "FAILED");
+        for group in errors {
+            if let Key::Error(reason) = &group.key {
+                let names = compact_names(&group.devices);
+                let _ = writeln!(out, "  {names} ({}): {reason}", group.devices.len());
+            }
+        }
+    }
+    out
+}
+
+/// One device, as printed with `--json`.
+#[derive(Debug, Serialize)]
+struct Row<'a> {
+    name: &'a str,
+    host: &'a str,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    maybe_ran: Option<bool>,
+    exit_status: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_marker: Option<&'a str>,
+    truncated: bool,
+    duration_ms: u64,
+    output: &'a str,
+}
+
+pub fn json_lines(results: &[DeviceResult]) -> String {
+    let mut out = String::new();
+    for r in results {
+        let (output, error) = (r.result.as_ref().ok(), r.result.as_ref().err());
+        let row = Row {
+            name: &r.name,
+            host: &r.host,
+            ok: r.ok(),
+            stage: error.map(|e| e.stage.as_str()),
+            error: error.map(|e| e.reason.as_str()),
+            maybe_ran: error.map(|e| e.maybe_ran),
+            exit_status: output.and_then(|o| o.exit_status),
+            error_marker: output.and_then(|o| o.error_marker.as_deref()),
+            truncated: output.is_some_and(|o| o.truncated),
+            duration_ms: r.duration.as_millis().min(u64::MAX as u128) as u64,
+            output: output.map_or("", |o| o.text.as_str()),
+        };
+        out.push_str(&serde_json::to_string(&row).expect("rows serialize"));
+        out.push('\n');
+    }
+    out
+}
+
+/// `998 ok, 2 failed of 1000 devices`.
+pub fn summary(results: &[DeviceResult]) -> String {
+    let ok = results.iter().filter(|r| r.ok()).count();
+    format!(
+        "{ok} ok, {} failed of {} devices",
+        results.len() - ok,
+        results.len()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Stage;
+
+    fn answer(name: &str, text: &str) -> DeviceResult {
+        DeviceResult {
+            name: name.into(),
+            host: "127.20.0.1".into(),
+            duration: Duration::from_millis(12),
+            result: Ok(Output {
+                text: text.into(),
+                exit_status: Some(0),
+                ..Output::default()
+            }),
+        }
+    }
+
+    fn failure(name: &str, stage: Stage, reason: &str) -> DeviceResult {
+        DeviceResult {
+            result: Err(ExecError {
+                stage,
+                maybe_ran: false,
+                reason: reason.into(),
+            }),
+            ..answer(name, "")
+        }
+    }
+
+    #[test]
+    fn folds_identical_answers_and_groups_failures() {
+        let mut marked = answer("sw1", "% Invalid input detected at '^' marker.\n");
+        if let Ok(out) = &mut marked.result {
+            out.error_marker = Some("% Invalid input".into());
+        }
+        let results = vec![
+            answer("rtr1", "15.2(4)\n"),
+            answer("rtr2", "15.2(4)\n"),
+            failure("rtr3", Stage::Connect, "connection refused"),
+            answer("rtr4", "15.1(1)"),
+            answer("rtr5", "15.2(4)\n"),
+            marked,
+            failure("rtr6", Stage::Connect, "connection refused"),
+            failure("rtr7", Stage::Auth, "password rejected"),
+        ];
+        let text = folded(&results);
+        let expected = "\
+---------------
+rtr[1-2,5] (3)
+---------------
+15.2(4)
+---------------
+rtr4 (1)
+---------------
+15.1(1)
+--------------------------------
+sw1 (1) — error: % Invalid input
+--------------------------------
+% Invalid input detected at '^' marker.
+FAILED
+  rtr[3,6] (2): connect: connection refused
+  rtr7 (1): auth: password rejected
+";
+        assert_eq!(text, expected);
+        assert_eq!(summary(&results), "4 ok, 4 failed of 8 devices");
+    }
+
+    #[test]
+    fn json_line_per_device() {
+        let results = vec![
+            answer("rtr1", "up\n"),
+            failure("rtr2", Stage::HostKey, "changed"),
+        ];
+        let lines: Vec<serde_json::Value> = json_lines(&results)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["ok"], true);
+        assert_eq!(lines[0]["output"], "up\n");
+        assert_eq!(lines[0]["duration_ms"], 12);
+        assert_eq!(lines[0]["exit_status"], 0);
+        assert!(lines[0].get("stage").is_none());
+        assert_eq!(lines[1]["ok"], false);
+        assert_eq!(lines[1]["stage"], "host key");
+        assert_eq!(lines[1]["error"], "changed");
+        assert_eq!(lines[1]["maybe_ran"], false);
+    }
+}
