@@ -33,6 +33,11 @@ pub enum Command {
     /// Exit status: 0 when every selected device is up, 1 when any is down, 2 on usage or
     /// inventory errors.
     Sweep(SweepArgs),
+    /// Run a command over SSH on the selected devices and print the answers folded.
+    ///
+    /// Exit status: 0 when every device answered without error, 1 when any failed, 2 on
+    /// usage or inventory errors.
+    Exec(crate::headless::exec::ExecArgs),
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.

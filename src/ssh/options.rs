@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::secret::Secret;
+
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
@@ -56,6 +58,9 @@ pub struct SshOptions {
     pub legacy_algorithms: bool,
     /// Terminal size requested for PTY shells.
     pub pty_size: (u32, u32),
+    /// A password for every device, used instead of the variable `password_env` names
+    /// (the built-in demo lab, whose password is public).
+    pub password: Option<Secret>,
 }
 
 impl Default for SshOptions {
@@ -75,6 +80,7 @@ impl Default for SshOptions {
             use_agent: true,
             legacy_algorithms: false,
             pty_size: (200, 24),
+            password: None,
         }
     }
 }

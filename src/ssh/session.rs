@@ -136,7 +136,11 @@ pub struct Session {
 impl Session {
     /// Connects to an inventory device. See [`Session::connect_target`].
     pub async fn connect(device: &Device, opts: &SshOptions) -> Result<Session, ExecError> {
-        Session::connect_target(&Target::from_device(device), opts).await
+        let mut target = Target::from_device(device);
+        if let Some(password) = &opts.password {
+            target.credentials.password = Some(password.clone());
+        }
+        Session::connect_target(&target, opts).await
     }
 
     /// TCP connect, handshake, host key check, auth chain, and (network platforms) PTY
