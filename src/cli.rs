@@ -53,6 +53,9 @@ pub struct DashboardArgs {
     /// Consecutive replies before a device shows as up.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub up_after: u32,
+    /// Refuse dangerous commands (reload, erase, configuration changes…).
+    #[arg(long)]
+    pub read_only: bool,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]

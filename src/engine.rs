@@ -7,19 +7,23 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
 use crate::cli::ProbeArgs;
-use crate::fleet::{Event, FleetConfig, State};
+use crate::fleet::{Command, Event, FleetConfig, State};
 use crate::inventory::{HostPattern, Inventory};
 use crate::probe::{self, Rate, SweepConfig, Sweeper};
 
 /// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
 /// sweeper instead of growing memory.
 const EVENT_QUEUE: usize = 16_384;
+/// Operator commands waiting for the workers; an operator does not type 64 runs ahead.
+const COMMAND_QUEUE: usize = 64;
 
 /// A running engine: the reducer's initial state, its event stream, and the workers
 /// (dropping the engine stops them).
 pub struct Engine {
     pub state: State,
     pub events: mpsc::Receiver<Event>,
+    /// Commands for the SSH workers.
+    pub commands: mpsc::Sender<Command>,
     pub sweeper: Sweeper,
 }
 
@@ -30,9 +34,11 @@ impl Engine {
         let targets = probe::targets_from_inventory(&inventory);
         let sweeper = probe::spawn_sweeper(targets, sweep, probe::detect_mode(), tx);
         let state = State::new(inventory, fleet, (Instant::now(), SystemTime::now()));
+        let (commands, _exec_inbox) = mpsc::channel(COMMAND_QUEUE);
         Engine {
             state,
             events,
+            commands,
             sweeper,
         }
     }

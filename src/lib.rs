@@ -7,12 +7,14 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod engine;
+pub mod exec;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;
 pub mod lab;
 pub mod probe;
 mod run;
+pub mod safety;
 pub mod ui;
 
 pub use run::run;

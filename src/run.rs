@@ -95,13 +95,18 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
             panic!("deliberate panic in a background task (--panic-in-task-after)");
         });
     }
-    let interval = args.probe.interval;
+    let options = crate::ui::Options {
+        title,
+        interval: args.probe.interval,
+        read_only: args.read_only,
+    };
     let engine = Engine::start(Arc::new(inventory), args.probe.sweep_config(None), fleet);
     let Engine {
         state,
         events,
+        commands,
         sweeper: _sweeper,
     } = engine;
-    crate::ui::run(state, events, title, interval).await?;
+    crate::ui::run(state, events, commands, options).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -96,9 +96,13 @@ pub enum Link {
     Idle,
     Connecting,
     Connected,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// Too many consecutive failures: not tried again before `until`.
-    CircuitOpen { until: Instant },
+    CircuitOpen {
+        until: Instant,
+    },
     /// Cool-down over: the next command is the one trial.
     HalfOpen,
 }

@@ -12,8 +12,8 @@ mod state;
 
 pub use device::fmt_rtt;
 pub use device::{DeviceState, Reach, Transition};
-pub use exec::{Command, ExecError, ExecEvent, Link, Output, RunId, Stage};
 pub use event::{Event, IcmpSocket, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
+pub use exec::{Command, ExecError, ExecEvent, Link, Output, RunId, Stage};
 pub use runs::{DeviceRun, Progress, Run, Runs};
 pub use state::{Counts, FleetConfig, LogEntry, State};
 

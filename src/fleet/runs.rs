@@ -13,7 +13,9 @@ pub const RUNS_KEPT: usize = 32;
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceRun {
     Queued,
-    Running { since: Instant },
+    Running {
+        since: Instant,
+    },
     Done {
         duration: Duration,
         result: Result<Output, ExecError>,

@@ -1,0 +1,2 @@
+//! TEMPORARY (lead): replaced by the exec branch.
+pub mod fold;
