@@ -60,6 +60,22 @@ pub struct DashboardArgs {
     /// Consecutive replies before a device shows as up.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub up_after: u32,
+    /// Refuse dangerous commands (reload, erase, configuration changes…).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Devices worked on at once over SSH.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Poll each device's version and uptime over SSH this often (off by default).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub poll: Option<Duration>,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Only accept host keys already in a known_hosts file (default: learn new ones; a
+    /// changed key is always refused).
+    #[arg(long)]
+    pub strict_host_keys: bool,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]

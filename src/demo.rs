@@ -7,6 +7,10 @@ use color_eyre::eyre::WrapErr;
 
 use crate::inventory::Inventory;
 use crate::lab::{Lab, LabConfig};
+use crate::ssh::{HostKeyPolicy, Secret, SshOptions, fleetdash_known_hosts};
+
+/// The lab's default password, public by design.
+const DEMO_PASSWORD: &str = "admin";
 
 /// A running demo: the lab lives as long as this does.
 pub struct Demo {
@@ -25,5 +29,21 @@ impl Demo {
         let inventory = Inventory::from_yaml(&lab.inventory_yaml(), "demo lab")
             .wrap_err("the demo lab wrote an inventory fleetdash cannot read")?;
         Ok(Demo { inventory, lab })
+    }
+
+    /// SSH options for the demo lab: its host keys (written to fleetdash's state dir, where a
+    /// new demo overwrites them) checked strictly, and its public password.
+    pub fn ssh_options(&self) -> Result<SshOptions> {
+        let file = fleetdash_known_hosts().with_file_name("demo_known_hosts");
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
+        }
+        std::fs::write(&file, self.lab.known_hosts())
+            .wrap_err_with(|| format!("writing {}", file.display()))?;
+        Ok(SshOptions {
+            host_keys: HostKeyPolicy::Strict,
+            password: Some(Secret::new(DEMO_PASSWORD.into())),
+            ..SshOptions::with_known_hosts(file)
+        })
     }
 }

@@ -7,33 +7,69 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
 use crate::cli::ProbeArgs;
-use crate::fleet::{Event, FleetConfig, State};
+use crate::exec::{self, ExecConfig, ExecHandle, SshConnector};
+use crate::fleet::{Command, Event, FleetConfig, State};
 use crate::inventory::{HostPattern, Inventory};
 use crate::probe::{self, Rate, SweepConfig, Sweeper};
+use crate::ssh::SshOptions;
 
 /// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
 /// sweeper instead of growing memory.
 const EVENT_QUEUE: usize = 16_384;
+/// Operator commands waiting for the workers; an operator does not type 64 runs ahead.
+const COMMAND_QUEUE: usize = 64;
 
 /// A running engine: the reducer's initial state, its event stream, and the workers
 /// (dropping the engine stops them).
 pub struct Engine {
     pub state: State,
     pub events: mpsc::Receiver<Event>,
+    /// Commands for the SSH workers (closed when none were started).
+    pub commands: mpsc::Sender<Command>,
+    pub workers: Workers,
+}
+
+/// The worker tasks; dropping this stops them.
+pub struct Workers {
     pub sweeper: Sweeper,
+    pub exec: Option<ExecHandle>,
+}
+
+/// How to run commands over SSH, for front ends that do.
+pub struct ExecSetup {
+    pub config: ExecConfig,
+    pub ssh: SshOptions,
 }
 
 impl Engine {
-    /// Starts probing every device of `inventory`. Must run inside a tokio runtime.
-    pub fn start(inventory: Arc<Inventory>, sweep: SweepConfig, fleet: FleetConfig) -> Engine {
+    /// Starts probing every device of `inventory`, and the SSH workers when `exec` is
+    /// given. Must run inside a tokio runtime.
+    pub fn start(
+        inventory: Arc<Inventory>,
+        sweep: SweepConfig,
+        fleet: FleetConfig,
+        exec: Option<ExecSetup>,
+    ) -> Engine {
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
+        let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
+        let exec = exec.map(|setup| {
+            let connector = SshConnector::new(setup.ssh);
+            exec::spawn_exec(
+                inventory.clone(),
+                setup.config,
+                connector,
+                inbox,
+                tx.clone(),
+            )
+        });
         let targets = probe::targets_from_inventory(&inventory);
         let sweeper = probe::spawn_sweeper(targets, sweep, probe::detect_mode(), tx);
         let state = State::new(inventory, fleet, (Instant::now(), SystemTime::now()));
         Engine {
             state,
             events,
-            sweeper,
+            commands,
+            workers: Workers { sweeper, exec },
         }
     }
 }

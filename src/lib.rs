@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod lab;
 pub mod probe;
 mod run;
+pub mod safety;
 pub mod ssh;
 pub mod ui;
 

@@ -9,10 +9,13 @@ use color_eyre::Result;
 
 use crate::cli::{Cli, Command, DashboardArgs, SweepArgs};
 use crate::demo::Demo;
-use crate::engine::{Engine, limit};
+use crate::engine::{Engine, ExecSetup, limit};
+use crate::exec::journal::{self, Journal};
+use crate::exec::{ExecConfig, Secrets};
 use crate::fleet::FleetConfig;
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
+use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
 const USAGE: u8 = 2;
@@ -67,7 +70,8 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
 }
 
 async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
-    // The demo's listeners live as long as `_demo`.
+    let mut ssh = SshOptions::default();
+    // The demo lab lives as long as `_demo`.
     let (inventory, _demo) = match &args.inventory {
         Some(path) => match load(path, args.limit.as_deref()) {
             Ok(inventory) => (inventory, None),
@@ -75,8 +79,8 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         },
         None => {
             let demo = Demo::start().await?;
-            let inventory = limit(demo.inventory.clone(), args.limit.as_deref());
-            match inventory {
+            ssh = demo.ssh_options()?;
+            match limit(demo.inventory.clone(), args.limit.as_deref()) {
                 Ok(inventory) => (inventory, Some(demo)),
                 Err(err) => {
                     eprintln!("error: {err}");
@@ -85,7 +89,22 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
             }
         }
     };
-    let title = inventory.source.clone();
+    if args.strict_host_keys {
+        ssh.host_keys = HostKeyPolicy::Strict;
+    }
+    let journal = match open_journal(args.journal.as_deref(), &inventory) {
+        Ok(journal) => journal,
+        Err(code) => return Ok(code),
+    };
+    let exec = ExecSetup {
+        config: ExecConfig {
+            concurrency: args.concurrency.max(1),
+            poll_interval: args.poll,
+            journal: Some(Arc::new(journal)),
+            ..ExecConfig::default()
+        },
+        ssh,
+    };
     let fleet = FleetConfig {
         down_after: args.down_after,
         up_after: args.up_after,
@@ -97,13 +116,35 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
             panic!("deliberate panic in a background task (--panic-in-task-after)");
         });
     }
-    let interval = args.probe.interval;
-    let engine = Engine::start(Arc::new(inventory), args.probe.sweep_config(None), fleet);
+    let options = crate::ui::Options {
+        title: inventory.source.clone(),
+        interval: args.probe.interval,
+        read_only: args.read_only,
+    };
+    let sweep = args.probe.sweep_config(None);
+    let engine = Engine::start(Arc::new(inventory), sweep, fleet, Some(exec));
     let Engine {
         state,
         events,
-        sweeper: _sweeper,
+        commands,
+        workers: _workers,
     } = engine;
-    crate::ui::run(state, events, title, interval).await?;
+    crate::ui::run(state, events, commands, options).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The audit journal at `path` or the default place; on error prints it and returns the
+/// exit code (no journal, no commands: an unrecorded command is worse than none).
+fn open_journal(path: Option<&Path>, inventory: &Inventory) -> Result<Journal, ExitCode> {
+    let Some(path) = path.map(Path::to_path_buf).or_else(journal::default_path) else {
+        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
+        return Err(ExitCode::from(USAGE));
+    };
+    Journal::open(&path, Secrets::from_inventory(inventory)).map_err(|err| {
+        eprintln!(
+            "error: cannot open the audit journal {}: {err}",
+            path.display()
+        );
+        ExitCode::from(USAGE)
+    })
 }

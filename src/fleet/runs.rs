@@ -36,6 +36,8 @@ pub struct Run {
     /// In the order they were asked for.
     pub devices: Vec<DeviceId>,
     pub per_device: HashMap<DeviceId, DeviceRun>,
+    /// When the last device finished.
+    pub ended: Option<Instant>,
 }
 
 /// How far a run is.
@@ -62,6 +64,7 @@ impl Run {
             started,
             devices,
             per_device,
+            ended: None,
         }
     }
 
@@ -122,10 +125,15 @@ impl Runs {
             ExecEvent::Finished {
                 run,
                 device,
+                at,
                 duration,
                 result,
-                ..
-            } => self.set(run, device, DeviceRun::Done { duration, result }),
+            } => {
+                self.set(run, device, DeviceRun::Done { duration, result });
+                if let Some(run) = self.get_mut(run).filter(|r| r.progress().finished()) {
+                    run.ended = Some(at);
+                }
+            }
             ExecEvent::Link { device, link } => {
                 if let Some(slot) = self.links.get_mut(device) {
                     *slot = link;

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::device::{DeviceState, Reach, push_capped};
 use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
-use super::runs::Runs;
+use super::exec::Command;
+use super::runs::{Run, Runs};
 use crate::inventory::{DeviceId, Inventory};
 
 /// Knobs of the reducer.
@@ -148,6 +149,22 @@ impl State {
             }
             Event::Notice { at, text } => self.log_line(at, None, None, text),
             Event::Exec(event) => self.exec.apply(event),
+        }
+    }
+
+    /// Records a command a front end sends to the workers (a run is tracked from here on).
+    pub fn record(&mut self, command: &Command, at: Instant) {
+        self.version += 1;
+        if let Command::Run {
+            run,
+            devices,
+            command,
+        } = command
+        {
+            let text = format!("run #{run}: `{command}` on {} devices", devices.len());
+            self.exec
+                .start(Run::new(*run, command.clone(), devices.clone(), at));
+            self.log_line(at, None, None, text);
         }
     }
 

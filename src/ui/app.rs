@@ -1,6 +1,8 @@
 //! The dashboard's own state (focus, scroll, filter, sort, help) and how input changes it.
 //! Pure: no I/O, so every key and click is unit-testable.
 
+use std::collections::BTreeSet;
+
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
     MouseEventKind,
@@ -9,8 +11,11 @@ use ratatui::layout::Rect;
 
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
-use crate::fleet::{ProbeMode, State};
+use super::prompt::{CommandLine, Edit};
+use super::run_view::RunView;
+use crate::fleet::{Command, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
+use crate::safety::danger;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -41,11 +46,21 @@ impl SortKey {
 }
 
 /// What the loop should do after an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Nothing,
     Redraw,
     Quit,
+    /// Hand this to the workers (and redraw).
+    Send(Command),
+}
+
+/// A dangerous command waiting for `y`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingRun {
+    pub command: String,
+    pub devices: Vec<DeviceId>,
+    pub why: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +80,21 @@ pub struct App {
     /// Devices shown, filtered and sorted.
     pub visible: Vec<DeviceId>,
     pub screen: Rect,
+    /// Devices marked for the next command.
+    pub marks: BTreeSet<DeviceId>,
+    /// Where a `v` range starts: the last device toggled with space.
+    mark_anchor: Option<DeviceId>,
+    pub command_line: CommandLine,
+    pub confirm: Option<PendingRun>,
+    /// `--read-only`: dangerous commands are refused.
+    pub read_only: bool,
+    /// The run view, when it is open.
+    pub run_view: Option<RunView>,
+    /// The last run started from here (`r` reopens it).
+    pub last_run: Option<RunId>,
+    next_run: RunId,
+    /// A one-line message for the footer (a refusal, a cancellation…).
+    pub status: Option<String>,
     seen_version: Option<u64>,
     list_stale: bool,
 }
@@ -82,6 +112,15 @@ impl App {
             help: false,
             visible: Vec::new(),
             screen,
+            marks: BTreeSet::new(),
+            mark_anchor: None,
+            command_line: CommandLine::default(),
+            confirm: None,
+            read_only: false,
+            run_view: None,
+            last_run: None,
+            next_run: 1,
+            status: None,
             seen_version: None,
             list_stale: true,
         }
@@ -193,12 +232,35 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if let Some(view) = self.run_view.as_mut() {
+            return match view.key(key, fleet, self.screen) {
+                Some(action) => action,
+                None => {
+                    self.run_view = None;
+                    Action::Redraw
+                }
+            };
+        }
         if ctrl && key.code == KeyCode::Char('c') {
             return Action::Quit;
+        }
+        if let Some(pending) = self.confirm.take() {
+            if key.code == KeyCode::Char('y') {
+                return self.start_run(pending.command, pending.devices);
+            }
+            self.status = Some(format!("not run: {}", pending.command));
+            return Action::Redraw;
+        }
+        if self.command_line.is_open() {
+            return match self.command_line.key(key.code) {
+                Edit::Editing | Edit::Cancelled => Action::Redraw,
+                Edit::Submitted(command) => self.submit(command),
+            };
         }
         if self.filter_input.is_some() {
             return self.on_filter_key(key, fleet);
         }
+        self.status = None;
         if self.help {
             // Any key closes help; q still quits.
             self.help = false;
@@ -213,6 +275,15 @@ impl App {
         match key.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.help = true,
+            KeyCode::Char(':') => self.command_line.open(),
+            KeyCode::Char(' ') => self.toggle_mark(),
+            KeyCode::Char('v') => self.mark_range(),
+            KeyCode::Char('a') => self.marks.extend(self.visible.iter().copied()),
+            KeyCode::Char('A') => self.marks.clear(),
+            KeyCode::Char('r') => match self.last_run {
+                Some(run) => self.run_view = Some(RunView::new(run)),
+                None => self.status = Some("no command has run yet (: runs one)".into()),
+            },
             KeyCode::Char('/') => self.filter_input = Some(self.filter_text()),
             KeyCode::Esc if self.filter != Filter::None => self.set_filter("", fleet),
             KeyCode::Char('s') => {
@@ -231,6 +302,69 @@ impl App {
             _ => return Action::Nothing,
         }
         Action::Redraw
+    }
+
+    fn toggle_mark(&mut self) {
+        let Some(id) = self.focused else { return };
+        if !self.marks.remove(&id) {
+            self.marks.insert(id);
+        }
+        self.mark_anchor = Some(id);
+    }
+
+    /// Marks every visible device between the anchor and the focus, both included.
+    fn mark_range(&mut self) {
+        let Some(to) = self.focus_index() else { return };
+        let from = self
+            .mark_anchor
+            .and_then(|a| self.visible.iter().position(|&id| id == a))
+            .unwrap_or(to);
+        let (lo, hi) = (from.min(to), from.max(to));
+        self.marks.extend(self.visible[lo..=hi].iter().copied());
+    }
+
+    /// The devices a command runs on: the marked ones, else the focused one.
+    pub fn targets(&self) -> Vec<DeviceId> {
+        if self.marks.is_empty() {
+            self.focused.into_iter().collect()
+        } else {
+            self.marks.iter().copied().collect()
+        }
+    }
+
+    fn submit(&mut self, command: String) -> Action {
+        let devices = self.targets();
+        if devices.is_empty() {
+            self.status = Some("no device to run on: focus or mark some".into());
+            return Action::Redraw;
+        }
+        match danger(&command) {
+            Some(why) if self.read_only => {
+                self.status = Some(format!("read-only: `{command}` refused ({why})"));
+                Action::Redraw
+            }
+            Some(why) => {
+                self.confirm = Some(PendingRun {
+                    command,
+                    devices,
+                    why,
+                });
+                Action::Redraw
+            }
+            None => self.start_run(command, devices),
+        }
+    }
+
+    fn start_run(&mut self, command: String, devices: Vec<DeviceId>) -> Action {
+        let run = self.next_run;
+        self.next_run += 1;
+        self.last_run = Some(run);
+        self.run_view = Some(RunView::new(run));
+        Action::Send(Command::Run {
+            run,
+            devices,
+            command,
+        })
     }
 
     fn on_filter_key(&mut self, key: KeyEvent, fleet: &State) -> Action {

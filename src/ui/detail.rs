@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{fmt_age, theme};
-use crate::fleet::{State, fmt_rtt};
+use crate::fleet::{Link, State, fmt_rtt};
 use crate::inventory::{DeviceId, ProbeSpec};
 
 pub fn render(
@@ -119,6 +119,23 @@ pub fn render(
     }
     if let Some(user) = &dev.username {
         info.push(Line::from(format!("user     {user}")));
+    }
+    let link = match &fleet.exec.links[id] {
+        Link::Idle => None,
+        Link::Connecting => Some("connecting".to_string()),
+        Link::Connected => Some("connected".to_string()),
+        Link::Failed { reason } => Some(format!("failed: {reason}")),
+        Link::CircuitOpen { until } => Some(format!(
+            "circuit open, next try in {}",
+            fmt_age(*until, now)
+        )),
+        Link::HalfOpen => Some("circuit half-open: next command is a trial".to_string()),
+    };
+    if let Some(link) = link {
+        info.push(Line::from(format!("ssh      {link}")));
+    }
+    for (label, value) in &fleet.exec.facts[id] {
+        info.push(Line::from(format!("{label:<8} {value}")));
     }
     info.push(Line::styled("transitions", theme::dim()));
     for t in st.transitions.iter().rev() {

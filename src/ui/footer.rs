@@ -1,4 +1,5 @@
-//! The footer: the filter prompt while typing, otherwise key hints and what is shown.
+//! The footer: whatever is being typed (filter, command), a question waiting for an answer,
+//! a status message, or else key hints, the marks and the filter.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,21 +10,59 @@ use super::app::App;
 use super::theme;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
-    let shown = format!(
-        "{}/{}",
-        app.focus_index().map_or(0, |i| i + 1),
-        app.visible.len()
-    );
     let mut spans = Vec::new();
+    let mut typing = |prefix: &str, input: &str, hint: &str, spans: &mut Vec<Span>| {
+        spans.push(Span::styled(format!(" {prefix} "), theme::key()));
+        spans.push(Span::raw(input.to_string()));
+        spans.push(Span::styled(format!("  {hint}"), theme::dim()));
+        let x = area.x + 3 + input.chars().count() as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    };
     if let Some(input) = &app.filter_input {
-        spans.push(Span::styled(" / ", theme::key()));
-        spans.push(Span::raw(input.clone()));
-        spans.push(Span::styled("█", theme::dim()));
-        spans.push(Span::styled("  Enter keep · Esc clear", theme::dim()));
-        frame.set_cursor_position((area.x + 3 + input.chars().count() as u16, area.y));
+        typing("/", input, "Enter keep · Esc clear", &mut spans);
+    } else if let Some(input) = &app.command_line.input {
+        let n = app.targets().len();
+        let hint = format!(
+            "Enter run on {n} device{} · ↑↓ history · Esc cancel",
+            plural(n)
+        );
+        typing(":", input, &hint, &mut spans);
+    } else if let Some(pending) = &app.confirm {
+        let n = pending.devices.len();
+        spans.push(Span::styled(
+            format!(
+                " `{}` {}. Run it on {n} device{}? y/N ",
+                pending.command,
+                pending.why,
+                plural(n)
+            ),
+            theme::warn(),
+        ));
     } else {
-        spans.push(Span::raw(format!(" {shown}")));
-        for (key, what) in [("/", "filter"), ("s", "sort"), ("?", "help"), ("q", "quit")] {
+        if let Some(status) = &app.status {
+            spans.push(Span::styled(format!(" {status} "), theme::warn()));
+        }
+        let shown = format!(
+            " {}/{}",
+            app.focus_index().map_or(0, |i| i + 1),
+            app.visible.len()
+        );
+        spans.push(Span::raw(shown));
+        if !app.marks.is_empty() {
+            spans.push(Span::styled(
+                format!(" ● {} marked", app.marks.len()),
+                theme::key(),
+            ));
+        }
+        let hints = [
+            ("/", "filter"),
+            ("s", "sort"),
+            ("space", "mark"),
+            (":", "run"),
+            ("?", "help"),
+            ("q", "quit"),
+        ];
+        for (key, what) in hints {
             spans.push(Span::styled(format!(" {key} "), theme::key()));
             spans.push(Span::raw(what));
             if key == "s" {
@@ -42,4 +81,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

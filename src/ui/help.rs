@@ -15,6 +15,10 @@ const KEYS: &[(&str, &str)] = &[
     ("/", "filter: host pattern or text"),
     ("Esc", "clear the filter"),
     ("s", "sort: name, state, rtt, last change"),
+    ("space / v", "mark the focus / a range from the last mark"),
+    ("a / A", "mark all shown / no device"),
+    (":", "run a command on the marked (or focused)"),
+    ("r", "show the last run"),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];

@@ -12,6 +12,8 @@ mod footer;
 mod help;
 mod layout;
 mod log;
+mod prompt;
+mod run_view;
 mod summary;
 mod terminal;
 pub mod theme;
@@ -30,7 +32,7 @@ pub use app::{Action, App, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 
-use crate::fleet::{Event, State};
+use crate::fleet::{Command, Event, State};
 
 pub const MAX_FPS: u32 = 30;
 /// Events folded per batch before the loop looks at input again.
@@ -40,6 +42,15 @@ const BATCH: usize = 20_000;
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     let areas = app.areas(fleet);
     summary::render(frame, areas.summary, fleet, app);
+    if let Some(run) = &app.run_view {
+        let body = Rect {
+            y: areas.tiles.y,
+            height: areas.footer.bottom() - areas.tiles.y,
+            ..areas.footer
+        };
+        run_view::render(frame, body, fleet, run, now);
+        return;
+    }
     if app.visible.is_empty() {
         let text = if fleet.inventory.devices.is_empty() {
             "the inventory has no devices"
@@ -73,13 +84,14 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
 pub async fn run(
     mut fleet: State,
     mut events: mpsc::Receiver<Event>,
-    title: String,
-    interval: Duration,
+    commands: mpsc::Sender<Command>,
+    options: Options,
 ) -> Result<()> {
     let mut term = terminal::Terminal::enter()?;
     let size = term.size()?;
-    let mut app = App::new(title, Rect::new(0, 0, size.width, size.height));
-    app.interval = interval;
+    let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
+    app.interval = options.interval;
+    app.read_only = options.read_only;
     let mut input = crossterm::event::EventStream::new();
     let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
@@ -116,6 +128,10 @@ pub async fn run(
                     Action::Quit => return Ok(()),
                     Action::Redraw => dirty = true,
                     Action::Nothing => {}
+                    Action::Send(command) => {
+                        send(&mut fleet, &commands, command);
+                        dirty = true;
+                    }
                 },
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(()),
@@ -123,6 +139,31 @@ pub async fn run(
             _ = ages.tick() => dirty = true,
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
         }
+    }
+}
+
+/// What the dashboard shows besides the fleet.
+pub struct Options {
+    /// The inventory's source, for the summary bar.
+    pub title: String,
+    pub interval: Duration,
+    pub read_only: bool,
+}
+
+/// Records a command in the fleet state and hands it to the workers without waiting: the
+/// queue is bounded, and a full or closed queue is reported, never awaited.
+fn send(fleet: &mut State, commands: &mpsc::Sender<Command>, command: Command) {
+    let now = Instant::now();
+    fleet.record(&command, now);
+    if let Err(err) = commands.try_send(command) {
+        let why = match err {
+            mpsc::error::TrySendError::Full(_) => "the SSH workers are busy; try again",
+            mpsc::error::TrySendError::Closed(_) => "the SSH workers are not running",
+        };
+        fleet.apply(Event::Notice {
+            at: now,
+            text: format!("command not sent: {why}"),
+        });
     }
 }
 

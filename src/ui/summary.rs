@@ -42,6 +42,11 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         Span::raw(sweep),
         Span::styled(mode, theme::dim()),
     ])];
+    if app.read_only {
+        lines[0]
+            .spans
+            .insert(2, Span::styled(" read-only ", theme::warn()));
+    }
     if let Some(ProbeMode::TcpFallback { enable, .. }) = &fleet.mode {
         lines.push(Line::styled(
             format!(" to enable ICMP: {enable}"),

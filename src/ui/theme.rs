@@ -33,6 +33,7 @@ pub fn symbol(reach: Reach) -> &'static str {
 
 pub const FOCUS: Modifier = Modifier::REVERSED;
 pub const FLAPPING: &str = "~";
+pub const MARK: &str = "●";
 
 pub fn bar() -> Style {
     Style::new().fg(Color::White).bg(Color::Blue)

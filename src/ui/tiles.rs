@@ -11,7 +11,7 @@ use super::app::App;
 use super::fmt_age;
 use super::layout::Grid;
 use super::theme;
-use crate::fleet::{Reach, State, fmt_rtt};
+use crate::fleet::{Link, Reach, State, fmt_rtt};
 
 pub struct Tiles<'a> {
     pub fleet: &'a State,
@@ -40,7 +40,14 @@ impl Widget for Tiles<'_> {
             buf.set_style(rect, style);
             let width = rect.width as usize;
             let name = &fleet.inventory.devices[id].name;
-            buf.set_stringn(rect.x, rect.y, fit(name, width), width, style);
+            // A marked tile gives its first column to the mark.
+            let (x, room) = if app.marks.contains(&id) {
+                buf.set_stringn(rect.x, rect.y, theme::MARK, 1, style);
+                (rect.x + 1, width - 1)
+            } else {
+                (rect.x, width)
+            };
+            buf.set_stringn(x, rect.y, fit(name, room), room, style);
             if rect.height < 2 {
                 continue;
             }
@@ -52,8 +59,15 @@ impl Widget for Tiles<'_> {
                 (Reach::Down, _) => device.since.map_or(String::new(), |t| fmt_age(now, t)),
                 (Reach::Unknown, _) => String::new(),
             };
-            let mark = if flapping { theme::FLAPPING } else { "" };
-            let line = format!("{} {detail} {mark}", theme::symbol(device.reach));
+            let flap = if flapping { theme::FLAPPING } else { "" };
+            // An SSH problem outranks the RTT: it is what the operator acts on.
+            let line = match &fleet.exec.links[id] {
+                Link::CircuitOpen { .. } => {
+                    format!("{} ssh: circuit open", theme::symbol(device.reach))
+                }
+                Link::Failed { .. } => format!("{} ssh failed {flap}", theme::symbol(device.reach)),
+                _ => format!("{} {detail} {flap}", theme::symbol(device.reach)),
+            };
             buf.set_stringn(rect.x, rect.y + 1, line, width, style);
         }
     }

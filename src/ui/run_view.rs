@@ -1,0 +1,382 @@
+//! The run view: one command on many devices. Progress, the devices (or, folded, the groups
+//! of identical answers, like `dshbak -c`), the selected answer, and its diff against the
+//! majority.
+//!
+//! ```text
+//! run #3 `show version` on 12 devices   ✓ 9 ok  ✗ 1 failed  ⟳ 1 running  · 1 queued
+//! [██████████████████████████████░░░░░░░░░░]
+//! ┌ devices ────────────┐┌ ams-sw01: ok in 0.21 s ──────────────────────────────────┐
+//! │✓ ams-sw00     0.20s ││Cisco IOS Software, …                                     │
+//! │✗ fra-sw03  auth     ││                                                          │
+//! └─────────────────────┘└──────────────────────────────────────────────────────────┘
+//!  ↑↓ select  f fold  d diff vs majority  PgUp/PgDn scroll  Esc cancel queued / back
+//! ```
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::app::Action;
+use super::theme;
+use crate::exec::fold::{self, DiffLine};
+use crate::fleet::{Command, DeviceRun, Run, RunId, State};
+use crate::inventory::{DeviceId, natural_cmp};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunView {
+    pub run: RunId,
+    pub selected: usize,
+    pub folded: bool,
+    pub diff: bool,
+    pub scroll: u16,
+}
+
+/// One line of the left list: a device, or (folded) a group of devices with one answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub devices: Vec<DeviceId>,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Body {
+    Pending {
+        running: bool,
+    },
+    Output {
+        text: String,
+        ok: bool,
+        truncated: bool,
+    },
+    Error(String),
+}
+
+impl RunView {
+    pub fn new(run: RunId) -> RunView {
+        RunView {
+            run,
+            selected: 0,
+            folded: false,
+            diff: false,
+            scroll: 0,
+        }
+    }
+
+    /// Handles a key; `None` closes the view.
+    pub fn key(&mut self, key: KeyEvent, fleet: &State, screen: Rect) -> Option<Action> {
+        let run = fleet.exec.get(self.run)?;
+        let unfinished = !run.progress().finished();
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        let rows = rows(fleet, run, self.folded).len();
+        let page = screen.height.saturating_sub(8).max(1);
+        match key.code {
+            // Esc and Ctrl-C cancel what has not started; once nothing is left, they go back.
+            KeyCode::Esc if unfinished => {
+                return Some(Action::Send(Command::Cancel { run: self.run }));
+            }
+            _ if ctrl_c && unfinished => {
+                return Some(Action::Send(Command::Cancel { run: self.run }));
+            }
+            KeyCode::Esc | KeyCode::Char('q') => return None,
+            _ if ctrl_c => return None,
+            KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.select((self.selected + 1).min(rows.saturating_sub(1)))
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.select(0),
+            KeyCode::End | KeyCode::Char('G') => self.select(rows.saturating_sub(1)),
+            KeyCode::PageDown => self.scroll = self.scroll.saturating_add(page),
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(page),
+            KeyCode::Char('f') => {
+                self.folded = !self.folded;
+                self.select(0);
+            }
+            KeyCode::Char('d') => self.diff = !self.diff,
+            _ => return Some(Action::Nothing),
+        }
+        Some(Action::Redraw)
+    }
+
+    fn select(&mut self, index: usize) {
+        self.selected = index;
+        self.scroll = 0;
+    }
+}
+
+fn body(state: &DeviceRun) -> Body {
+    match state {
+        DeviceRun::Queued => Body::Pending { running: false },
+        DeviceRun::Running { .. } => Body::Pending { running: true },
+        DeviceRun::Done {
+            result: Ok(out), ..
+        } => Body::Output {
+            text: out.text.clone(),
+            ok: out.ok(),
+            truncated: out.truncated,
+        },
+        DeviceRun::Done {
+            result: Err(err), ..
+        } => Body::Error(err.to_string()),
+    }
+}
+
+/// The left list. Folded: identical answers (and identical errors) become one row, biggest
+/// first, pending devices last.
+pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
+    let bodies = run.devices.iter().map(|&d| (d, body(&run.per_device[&d])));
+    if !folded {
+        return bodies
+            .map(|(d, body)| Row {
+                devices: vec![d],
+                body,
+            })
+            .collect();
+    }
+    let inv = &fleet.inventory;
+    let by_name: HashMap<&str, DeviceId> = run
+        .devices
+        .iter()
+        .map(|&d| (inv.devices[d].name.as_str(), d))
+        .collect();
+    let named = bodies.map(|(d, body)| (inv.devices[d].name.clone(), body));
+    let mut groups: Vec<Row> = fold::fold(named)
+        .into_iter()
+        .map(|group| {
+            let mut devices: Vec<DeviceId> =
+                group.devices.iter().map(|n| by_name[n.as_str()]).collect();
+            devices.sort_by(|a, b| natural_cmp(&inv.devices[*a].name, &inv.devices[*b].name));
+            Row {
+                devices,
+                body: group.key,
+            }
+        })
+        .collect();
+    // Stable: answers stay biggest first, what is still pending goes last.
+    groups.sort_by_key(|row| matches!(row.body, Body::Pending { .. }));
+    groups
+}
+
+/// The answer most devices gave, if any device answered.
+fn majority(rows_folded: &[Row]) -> Option<&str> {
+    rows_folded
+        .iter()
+        .filter_map(|row| match &row.body {
+            Body::Output { text, .. } => Some((row.devices.len(), text.as_str())),
+            _ => None,
+        })
+        .max_by_key(|(n, _)| *n)
+        .map(|(_, text)| text)
+}
+
+fn names(fleet: &State, devices: &[DeviceId]) -> String {
+    let names: Vec<&str> = devices
+        .iter()
+        .map(|&d| fleet.inventory.devices[d].name.as_str())
+        .collect();
+    fold::compact_names(&names)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now: Instant) {
+    let Some(run) = fleet.exec.get(view.run) else {
+        frame.render_widget(Paragraph::new("this run is no longer kept"), area);
+        return;
+    };
+    let [head, gauge, body, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let p = run.progress();
+    let total = run.devices.len();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!(" run #{} ", run.id),
+                theme::title().patch(theme::bar()),
+            ),
+            Span::styled(format!(" {} ", run.command), theme::title()),
+            Span::raw(format!("on {total} devices   ")),
+            Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
+            Span::styled(
+                format!("✗ {} failed  ", p.failed),
+                Style::new().fg(Color::Red),
+            ),
+            Span::styled(
+                format!("⟳ {} running  ", p.running),
+                Style::new().fg(Color::Yellow),
+            ),
+            Span::raw(format!("· {} queued  ", p.queued)),
+            Span::styled(
+                format!(
+                    "{:.1}s",
+                    run.ended
+                        .unwrap_or(now)
+                        .saturating_duration_since(run.started)
+                        .as_secs_f64()
+                ),
+                theme::dim(),
+            ),
+        ])),
+        head,
+    );
+    let done = p.ok + p.failed;
+    frame.render_widget(
+        Gauge::default()
+            .ratio(if total == 0 {
+                1.0
+            } else {
+                done as f64 / total as f64
+            })
+            .label(format!("{done}/{total}"))
+            .gauge_style(Style::new().fg(if p.failed > 0 {
+                Color::Red
+            } else {
+                Color::Green
+            })),
+        gauge,
+    );
+
+    let rows = rows(fleet, run, view.folded);
+    let [list_area, out_area] =
+        Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
+    let items: Vec<ListItem> = rows
+        .iter()
+        .map(|row| {
+            let (mark, style, note) = match &row.body {
+                Body::Pending { running: false } => ("·", theme::dim(), String::new()),
+                Body::Pending { running: true } => {
+                    ("⟳", Style::new().fg(Color::Yellow), String::new())
+                }
+                Body::Output { ok: true, .. } => {
+                    ("✓", Style::new().fg(Color::Green), String::new())
+                }
+                Body::Output { ok: false, .. } => {
+                    ("✗", Style::new().fg(Color::Red), " rejected".into())
+                }
+                Body::Error(e) => (
+                    "✗",
+                    Style::new().fg(Color::Red),
+                    format!(" {}", e.split(':').next().unwrap_or("")),
+                ),
+            };
+            let label = if view.folded {
+                format!("{} ({})", names(fleet, &row.devices), row.devices.len())
+            } else {
+                names(fleet, &row.devices)
+            };
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("{mark} "), style),
+                Span::raw(label),
+                Span::styled(note, style),
+            ]))
+        })
+        .collect();
+    let title = if view.folded {
+        " identical answers "
+    } else {
+        " devices "
+    };
+    let mut state =
+        ListState::default().with_selected(Some(view.selected.min(rows.len().saturating_sub(1))));
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(Block::new().borders(Borders::ALL).title(title))
+            .highlight_style(Style::new().add_modifier(theme::FOCUS)),
+        list_area,
+        &mut state,
+    );
+
+    let selected = rows.get(view.selected);
+    let (title, lines) = match selected {
+        None => (" output ".to_string(), vec![]),
+        Some(row) => output_lines(fleet, run, row, view, &rows),
+    };
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(Block::new().borders(Borders::ALL).title(title))
+            .wrap(Wrap { trim: false })
+            .scroll((view.scroll, 0)),
+        out_area,
+    );
+    let hint = if p.finished() {
+        "Esc back"
+    } else {
+        "Esc/Ctrl-C cancel queued"
+    };
+    frame.render_widget(
+        Paragraph::new(format!(
+            " ↑↓ select  f fold  d diff vs majority  PgUp/PgDn scroll  q back  {hint}"
+        ))
+        .style(theme::dim()),
+        keys,
+    );
+}
+
+fn output_lines<'a>(
+    fleet: &State,
+    run: &Run,
+    row: &Row,
+    view: &RunView,
+    rows: &[Row],
+) -> (String, Vec<Line<'a>>) {
+    let who = names(fleet, &row.devices);
+    let duration = match row.devices.first().and_then(|d| run.per_device.get(d)) {
+        Some(DeviceRun::Done { duration, .. }) => format!(" in {:.2}s", duration.as_secs_f64()),
+        _ => String::new(),
+    };
+    match &row.body {
+        Body::Pending { running } => (
+            format!(" {who}: {} ", if *running { "running" } else { "queued" }),
+            vec![],
+        ),
+        Body::Error(e) => (
+            format!(" {who}: failed{duration} "),
+            vec![Line::styled(e.clone(), Style::new().fg(Color::Red))],
+        ),
+        Body::Output {
+            text,
+            ok,
+            truncated,
+        } => {
+            let folded_rows;
+            let all = if view.folded {
+                rows
+            } else {
+                folded_rows = self::rows(fleet, run, true);
+                &folded_rows
+            };
+            let state = if *ok { "ok" } else { "rejected by the device" };
+            let cut = if *truncated { " (truncated)" } else { "" };
+            match majority(all).filter(|m| view.diff && *m != text.as_str()) {
+                Some(majority) => (
+                    format!(" {who}: diff against the majority{duration} "),
+                    fold::diff_lines(majority, text)
+                        .into_iter()
+                        .map(|line| match line {
+                            DiffLine::Same(l) => Line::raw(format!("  {l}")),
+                            DiffLine::Removed(l) => {
+                                Line::styled(format!("- {l}"), Style::new().fg(Color::Red))
+                            }
+                            DiffLine::Added(l) => {
+                                Line::styled(format!("+ {l}"), Style::new().fg(Color::Green))
+                            }
+                        })
+                        .collect(),
+                ),
+                None => (
+                    format!(" {who}: {state}{duration}{cut} "),
+                    text.lines().map(|l| Line::raw(l.to_string())).collect(),
+                ),
+            }
+        }
+    }
+}
