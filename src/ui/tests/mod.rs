@@ -255,3 +255,5 @@ fn help_overlay_and_tcp_fallback_hint() {
     press(&mut app, &fleet, "x");
     assert!(!app.help, "any key closes help");
 }
+
+mod commands;

@@ -1,0 +1,250 @@
+//! Running commands from the dashboard: marks, the `:` prompt, the dangerous-command
+//! question, read-only mode, and the run view (progress, folded answers, diff, cancel).
+
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+use super::{draw, fleet, key, press};
+use crate::fleet::{Command, Event, ExecError, ExecEvent, Output, Stage, State};
+use crate::ui::{Action, App};
+
+fn submit(app: &mut App, fleet: &State, command: &str) -> Action {
+    press(app, fleet, ":");
+    press(app, fleet, command);
+    app.handle(&key(KeyCode::Enter), fleet)
+}
+
+fn name(fleet: &State, id: usize) -> &str {
+    &fleet.inventory.devices[id].name
+}
+
+#[test]
+fn marks_toggle_range_all_and_none() {
+    let (fleet, now) = fleet();
+    let mut app = App::new("lab.yaml", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    press(&mut app, &fleet, " ");
+    assert_eq!(app.targets(), [0], "space marks the focus (ams-sw00)");
+    press(&mut app, &fleet, "lll");
+    press(&mut app, &fleet, "v");
+    // Visible order is by name: ams-sw00, ams-sw02, ams-sw04, ams-sw06 …
+    let marked: Vec<&str> = app.marks.iter().map(|&d| name(&fleet, d)).collect();
+    assert_eq!(marked.len(), 4);
+    assert!(marked.contains(&"ams-sw06"));
+    press(&mut app, &fleet, " ");
+    assert_eq!(app.marks.len(), 3, "space unmarks");
+
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("● 3 marked"), "{screen}");
+    assert!(
+        screen.contains("●ams-sw00"),
+        "a marked tile shows the mark: {screen}"
+    );
+
+    press(&mut app, &fleet, "/fra");
+    app.handle(&key(KeyCode::Enter), &fleet);
+    press(&mut app, &fleet, "a");
+    assert_eq!(app.marks.len(), 3 + 6, "a marks every device shown");
+    press(&mut app, &fleet, "A");
+    assert!(app.marks.is_empty());
+    assert_eq!(app.targets().len(), 1, "without marks, the focused device");
+}
+
+#[test]
+fn a_command_runs_on_the_marked_devices_and_opens_the_run_view() {
+    let (fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    press(&mut app, &fleet, " l ");
+    let action = submit(&mut app, &fleet, "show version");
+    let Action::Send(Command::Run {
+        run,
+        devices,
+        command,
+    }) = action
+    else {
+        panic!("expected a run, got {action:?}");
+    };
+    assert_eq!(command, "show version");
+    assert_eq!(devices.len(), 2);
+    assert_eq!(app.run_view.as_ref().map(|v| v.run), Some(run));
+    assert_eq!(app.last_run, Some(run));
+
+    // History: the next prompt recalls it.
+    app.run_view = None;
+    press(&mut app, &fleet, ":");
+    app.handle(&key(KeyCode::Up), &fleet);
+    assert_eq!(app.command_line.input.as_deref(), Some("show version"));
+}
+
+#[test]
+fn dangerous_commands_ask_first_and_read_only_refuses_them() {
+    let (fleet, now) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    assert_eq!(submit(&mut app, &fleet, "reload"), Action::Redraw);
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("`reload` reboots the device. Run it on 1 device? y/N"),
+        "{screen}"
+    );
+    assert_eq!(app.handle(&key(KeyCode::Char('n')), &fleet), Action::Redraw);
+    assert!(
+        app.confirm.is_none() && app.run_view.is_none(),
+        "anything but y declines"
+    );
+    assert_eq!(app.status.as_deref(), Some("not run: reload"));
+
+    submit(&mut app, &fleet, "conf t");
+    let action = app.handle(&key(KeyCode::Char('y')), &fleet);
+    assert!(
+        matches!(action, Action::Send(Command::Run { .. })),
+        "{action:?}"
+    );
+
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.read_only = true;
+    app.refresh(&fleet);
+    assert_eq!(submit(&mut app, &fleet, "write erase"), Action::Redraw);
+    assert!(app.confirm.is_none() && app.run_view.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.starts_with("read-only: `write erase` refused"),
+        "{status}"
+    );
+    assert!(
+        matches!(submit(&mut app, &fleet, "show clock"), Action::Send(_)),
+        "reads still run"
+    );
+}
+
+/// A run of `show version` on 5 devices: 3 agree, 1 differs, 1 failed auth, 1 still running.
+fn run_with_answers(fleet: &mut State, app: &mut App) -> (u64, Instant) {
+    app.refresh(fleet);
+    app.marks.extend([0, 1, 2, 3, 4, 6]);
+    let Action::Send(command) = submit(app, fleet, "show version") else {
+        panic!("not sent");
+    };
+    let Command::Run { run, .. } = command else {
+        unreachable!()
+    };
+    let t0 = fleet.origin.0 + Duration::from_secs(70);
+    fleet.record(&command, t0);
+    let same = "Cisco IOS Software, Version 15.2(4)M7\nuptime is 3 weeks\n";
+    let other = "Cisco IOS Software, Version 15.1(2)T\nuptime is 3 weeks\n";
+    let finished = |device, result| {
+        Event::Exec(ExecEvent::Finished {
+            run,
+            device,
+            at: t0 + Duration::from_millis(300),
+            duration: Duration::from_millis(250),
+            result,
+        })
+    };
+    let ok = |text: &str| {
+        Ok(Output {
+            text: text.into(),
+            exit_status: None,
+            truncated: false,
+            error_marker: None,
+        })
+    };
+    for d in [0, 1, 2] {
+        fleet.apply(finished(d, ok(same)));
+    }
+    fleet.apply(finished(3, ok(other)));
+    fleet.apply(finished(
+        4,
+        Err(ExecError {
+            stage: Stage::Auth,
+            maybe_ran: false,
+            reason: "password rejected for admin".into(),
+        }),
+    ));
+    fleet.apply(Event::Exec(ExecEvent::Started {
+        run,
+        device: 6,
+        at: t0,
+    }));
+    (run, t0 + Duration::from_secs(1))
+}
+
+#[test]
+fn the_run_view_shows_progress_answers_folds_and_diffs() {
+    let (mut fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 24));
+    let (_, now) = run_with_answers(&mut fleet, &mut app);
+    let terminal = draw(&fleet, &mut app, now);
+    insta::assert_snapshot!("run_view_devices", terminal.backend());
+
+    press(&mut app, &fleet, "f");
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    insta::assert_snapshot!("run_view_folded", terminal.backend());
+    assert!(
+        screen.contains("(3)"),
+        "the three identical answers fold into one row: {screen}"
+    );
+
+    // The outlier (second row when folded), diffed against the majority.
+    press(&mut app, &fleet, "jd");
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("diff against the majority"), "{screen}");
+    assert!(
+        screen.contains("- Cisco IOS Software, Version 15.2(4)M7"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("+ Cisco IOS Software, Version 15.1(2)T"),
+        "{screen}"
+    );
+    assert!(screen.contains("  uptime is 3 weeks"), "{screen}");
+}
+
+#[test]
+fn esc_cancels_what_has_not_started_then_goes_back() {
+    let (mut fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 24));
+    let (run, t) = run_with_answers(&mut fleet, &mut app);
+    assert_eq!(
+        app.handle(&key(KeyCode::Esc), &fleet),
+        Action::Send(Command::Cancel { run })
+    );
+    let ctrl_c =
+        crossterm::event::Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert_eq!(
+        app.handle(&ctrl_c, &fleet),
+        Action::Send(Command::Cancel { run }),
+        "Ctrl-C in a run cancels, never quits"
+    );
+    assert!(app.run_view.is_some());
+
+    fleet.apply(Event::Exec(ExecEvent::Finished {
+        run,
+        device: 6,
+        at: t,
+        duration: Duration::from_millis(900),
+        result: Err(ExecError {
+            stage: Stage::Cancelled,
+            maybe_ran: false,
+            reason: "cancelled".into(),
+        }),
+    }));
+    assert!(fleet.exec.get(run).unwrap().progress().finished());
+    assert_eq!(app.handle(&key(KeyCode::Esc), &fleet), Action::Redraw);
+    assert!(
+        app.run_view.is_none(),
+        "a finished run: Esc goes back to the tiles"
+    );
+    press(&mut app, &fleet, "r");
+    assert_eq!(
+        app.run_view.as_ref().map(|v| v.run),
+        Some(run),
+        "r reopens the last run"
+    );
+}
