@@ -27,6 +27,7 @@ roles:
   - {role: authfail, platform: juniper_junos, count: 1}
   - {role: rotate, platform: cisco_ios, count: 1}
   - {role: busy, platform: arista_eos, count: 1}
+  - {role: slow, platform: cisco_ios, count: 1}
 faults:
   - devices: [s-tarpit1]
     tarpit: true
@@ -42,13 +43,15 @@ faults:
     host_key_change_after: 1
   - devices: [s-busy1]
     max_sessions: 2
+  - devices: [s-slow1]
+    latency: 300ms
 "#;
 
 /// A lab on its own address block (`block` keeps parallel tests apart), free ports.
 async fn start(block: u8) -> Lab {
     let scenario = Scenario::from_yaml(SCENARIO, "ssh-test").unwrap();
     let mut cfg = LabConfig::new(scenario);
-    cfg.devices = 12;
+    cfg.devices = 13;
     cfg.base = Ipv4Addr::new(127, 22, block, 1);
     cfg.port = 0;
     cfg.seed = 11;
@@ -526,4 +529,22 @@ fn thread_cpu() -> Duration {
         .map(|x| x.parse().unwrap())
         .collect();
     Duration::from_millis((f[0] + f[1]) * 10)
+}
+
+#[tokio::test]
+async fn a_cancelled_command_does_not_leak_into_the_next_one() {
+    let lab = start(13).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-slow1").await;
+    // The caller gives up (drops the future) while the device is still answering.
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), s.run("show running-config"));
+    assert!(gave_up.await.is_err());
+    let out = s.run("show clock").await.unwrap();
+    assert!(
+        out.text.starts_with('*') && out.text.ends_with("UTC\n"),
+        "{:?}",
+        out.text
+    );
+    assert_eq!(out.text.lines().count(), 1, "{:?}", out.text);
 }

@@ -131,6 +131,8 @@ pub struct Session {
     learned: Option<String>,
     /// The connection died under a command.
     lost: bool,
+    /// A shell command was started and not finished (its future was dropped).
+    in_flight: bool,
 }
 
 impl Session {
@@ -207,6 +209,7 @@ impl Session {
             pty_size: opts.pty_size,
             learned,
             lost: false,
+            in_flight: false,
         };
         if session.profile.via == Via::Shell
             && let Err(e) = session.open_shell().await
@@ -338,6 +341,13 @@ impl Session {
 
     /// Opens the shell again if an earlier command abandoned it.
     pub(super) async fn ensure_shell(&mut self) -> Result<(), ExecError> {
+        if std::mem::take(&mut self.in_flight) {
+            // A caller dropped a command half way (cancel): its output may still arrive on
+            // that shell, so it is not reused.
+            if let Some(s) = self.shell.take() {
+                s.close().await;
+            }
+        }
         if self.shell.is_none() {
             self.open_shell().await?;
         }
@@ -356,57 +366,29 @@ impl Session {
         })
     }
 
-    /// Types one line into the shell and reads up to the prompt. On a cap, returns the
-    /// truncated output (`Ok` with the raw bytes and `true`) and abandons the shell.
+    /// Types one line into the shell and reads up to the prompt. Returns the raw output
+    /// and whether it hit the cap. The shell is abandoned (a fresh one opens next time)
+    /// after a cap or any failure, since its state is then unknown.
     pub(super) async fn type_command(&mut self, line: &str) -> Result<(Vec<u8>, bool), ExecError> {
-        let limit = self.timeouts.command;
-        let cap = self.cap;
+        let (limit, cap) = (self.timeouts.command, self.cap);
         let Some(shell) = self.shell.as_mut() else {
             return Err(err(Stage::Channel, "no shell"));
         };
-        if let Err(e) = shell.send_line(line).await {
-            self.shell = None;
-            self.lost |= self.handle.is_closed();
-            let reason = match e {
-                ShellError::Send(e) => e,
-                _ => "send failed".into(),
-            };
-            return Err(err(
-                Stage::Channel,
-                format!("cannot send the command: {reason}"),
-            ));
+        self.in_flight = true;
+        let typed = type_on(shell, line, limit, cap).await;
+        self.in_flight = false;
+        if let Ok((raw, false)) = typed {
+            return Ok((raw, false));
         }
-        match timeout(limit, shell.read(cap, None)).await {
-            Err(_) => {
-                // The shell may still be busy with it: start a fresh one next time.
-                if let Some(s) = self.shell.take() {
-                    s.close().await;
-                }
-                Err(ran(format!(
-                    "{} (the prompt did not come back)",
-                    timed_out("command", limit)
-                )))
-            }
-            Ok(Ok(r)) => Ok((r.raw.bytes, false)),
-            Ok(Err(ShellError::Capped(raw))) => {
-                if let Some(s) = self.shell.take() {
-                    s.close().await;
-                }
-                Ok((raw.bytes, true))
-            }
-            Ok(Err(ShellError::Closed(raw))) => {
-                self.shell = None;
-                self.lost = true;
-                Err(ran(format!(
-                    "connection lost during the command ({} bytes of output received)",
-                    raw.bytes.len()
-                )))
-            }
-            Ok(Err(ShellError::Send(e))) => {
-                self.shell = None;
-                Err(ran(format!("shell write failed: {e}")))
-            }
+        if let Some(s) = self.shell.take() {
+            s.close().await;
         }
+        typed.map_err(|(e, gone)| {
+            // The channel closed under the command: treat the connection as gone (russh
+            // may notice a moment later than we do); the caller reconnects.
+            self.lost |= gone || self.handle.is_closed();
+            e
+        })
     }
 
     /// Closes the connection politely.
@@ -415,6 +397,42 @@ impl Session {
             .handle
             .disconnect(Disconnect::ByApplication, "", "en")
             .await;
+    }
+}
+
+/// Sends `line` and reads the answer. An error says whether the connection went away.
+async fn type_on(
+    shell: &mut Shell,
+    line: &str,
+    limit: Duration,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), (ExecError, bool)> {
+    if let Err(e) = shell.send_line(line).await {
+        let reason = match e {
+            ShellError::Send(e) => e,
+            _ => "send failed".into(),
+        };
+        let e = err(Stage::Channel, format!("cannot send the command: {reason}"));
+        return Err((e, false));
+    }
+    match timeout(limit, shell.read(cap, None)).await {
+        Err(_) => Err((
+            ran(format!(
+                "{} (the prompt did not come back)",
+                timed_out("command", limit)
+            )),
+            false,
+        )),
+        Ok(Ok(r)) => Ok((r.raw.bytes, false)),
+        Ok(Err(ShellError::Capped(raw))) => Ok((raw.bytes, true)),
+        Ok(Err(ShellError::Closed(raw))) => Err((
+            ran(format!(
+                "connection lost during the command ({} bytes of output received)",
+                raw.bytes.len()
+            )),
+            true,
+        )),
+        Ok(Err(ShellError::Send(e))) => Err((ran(format!("shell write failed: {e}")), false)),
     }
 }
 
