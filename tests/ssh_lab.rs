@@ -28,6 +28,7 @@ roles:
   - {role: rotate, platform: cisco_ios, count: 1}
   - {role: busy, platform: arista_eos, count: 1}
   - {role: slow, platform: cisco_ios, count: 1}
+  - {role: slowlogin, platform: linux, count: 1}
 faults:
   - devices: [s-tarpit1]
     tarpit: true
@@ -45,13 +46,15 @@ faults:
     max_sessions: 2
   - devices: [s-slow1]
     latency: 300ms
+  - devices: [s-slowlogin1]
+    slow_login: 1s
 "#;
 
 /// A lab on its own address block (`block` keeps parallel tests apart), free ports.
 async fn start(block: u8) -> Lab {
     let scenario = Scenario::from_yaml(SCENARIO, "ssh-test").unwrap();
     let mut cfg = LabConfig::new(scenario);
-    cfg.devices = 13;
+    cfg.devices = 14;
     cfg.base = Ipv4Addr::new(127, 22, block, 1);
     cfg.port = 0;
     cfg.seed = 11;
@@ -547,4 +550,44 @@ async fn a_cancelled_command_does_not_leak_into_the_next_one() {
         out.text
     );
     assert_eq!(out.text.lines().count(), 1, "{:?}", out.text);
+}
+
+#[tokio::test]
+async fn each_stage_times_out_on_its_own_and_refusal_is_a_connect_error() {
+    let lab = start(14).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path(), &lab);
+    o.timeouts.auth = Duration::from_millis(300);
+    let e = Session::connect_target(&target(&lab, "s-slowlogin1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Auth, "{e}");
+    assert!(e.reason.contains("timed out after 300 ms"), "{e}");
+
+    // A command that outlives its timeout may have run; the session stays usable.
+    let mut s = connect(&lab, &o, "s-slow1").await;
+    s.set_command_timeout(Duration::from_millis(100));
+    let e = s.run("show clock").await.unwrap_err();
+    assert_eq!(e.stage, Stage::Command, "{e}");
+    assert!(e.reason.contains("timed out after 100 ms"), "{e}");
+    assert!(e.maybe_ran);
+    assert!(!s.is_closed());
+    s.set_command_timeout(Duration::from_secs(5));
+    let out = s.run("show clock").await.unwrap();
+    assert!(
+        out.text.ends_with("UTC\n") && out.text.lines().count() == 1,
+        "{out:?}"
+    );
+
+    // Nobody listens: refused at once, at the connect stage.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let mut t = target(&lab, "s-ios1");
+    t.host = "127.0.0.1".into();
+    t.port = port;
+    let e = Session::connect_target(&t, &o).await.err().unwrap();
+    assert_eq!(e.stage, Stage::Connect, "{e}");
+    assert!(e.reason.contains("refused"), "{e}");
 }

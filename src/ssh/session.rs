@@ -224,6 +224,12 @@ impl Session {
         self.learned.as_deref()
     }
 
+    /// Changes the command timeout for later commands (a run may allow a slow command
+    /// more time than the session's default).
+    pub fn set_command_timeout(&mut self, limit: Duration) {
+        self.timeouts.command = limit;
+    }
+
     /// The platform profile in use.
     pub fn profile(&self) -> &'static Profile {
         self.profile
