@@ -1,6 +1,7 @@
 //! The SSH session layer against a real OpenSSH `sshd` that the test starts on a free
 //! loopback port with its own config, host key and authorized_keys: key auth (plain and
-//! with a passphrase from an env var), agent auth, password from an env var, and
+//! with a passphrase from an env var), agent auth, password from an env var (and
+//! keyboard-interactive via PAM), legacy-only algorithms, and
 //! known_hosts accept-new then strict (and a changed key refused).
 //!
 //! One test function on purpose: it sets process environment variables (the password and
@@ -97,10 +98,11 @@ fn start_sshd(dir: &Path, port: u16, user: &str, host_key: &str, extra: &str) ->
     std::fs::write(
         &config,
         format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\nPidFile {d}/sshd{port}.pid\n\
-             AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
-             PasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
-             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {user}\nLogLevel ERROR\n{extra}"
+            // sshd keeps the first value of a keyword: `extra` goes first to override.
+            "{extra}Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\n\
+             PidFile {d}/sshd{port}.pid\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\n\
+             UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
+             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {user}\nLogLevel ERROR\n"
         ),
     )
     .unwrap();
@@ -296,6 +298,19 @@ fn openssh_key_agent_password_and_known_hosts() {
         );
         if password.is_some() {
             echo(&pw, &strict, "password").await.close().await;
+            // Keyboard-interactive only (PAM asks "Password:"): the chain answers it.
+            let kbd_port = free_port();
+            let _kbd = start_sshd(
+                d,
+                kbd_port,
+                user,
+                "host_key",
+                "UsePAM yes\nPasswordAuthentication no\nKbdInteractiveAuthentication yes\n",
+            );
+            let kbd = opts(d.join("kbd_known_hosts"), HostKeyPolicy::AcceptNew);
+            let mut t = pw.clone();
+            t.port = kbd_port;
+            echo(&t, &kbd, "keyboard-interactive").await.close().await;
         } else {
             skip_or_fail("password auth: needs root (to run sshd for the test account)");
         }
