@@ -10,6 +10,7 @@
 mod algorithms;
 mod auth;
 mod config;
+mod exec;
 mod handler;
 mod hostkeys;
 mod options;
@@ -19,6 +20,9 @@ mod sanitize;
 mod secret;
 mod session;
 mod shell;
+mod stage;
+mod target;
+mod transport;
 
 pub use auth::Credentials;
 pub use hostkeys::host_port;
@@ -27,4 +31,5 @@ pub use platform::{Profile, Via, profile};
 pub use poll::{PollSpec, poll_specs};
 pub use sanitize::sanitize;
 pub use secret::Secret;
-pub use session::{Session, Target};
+pub use session::Session;
+pub use target::Target;

@@ -1,136 +1,40 @@
 //! One SSH session to one device: connect (resolve, TCP, handshake + host key, auth, PTY
 //! shell for network platforms), each stage under its own timeout, then commands over the
-//! exec channel (Linux) or the shell (network gear), and config mode.
+//! exec channel (`exec`) or the PTY shell (here), and config mode (`config`).
 
-use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use russh::Disconnect;
 use russh::client::{self, Handle};
-use russh::{ChannelMsg, Disconnect};
-use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::algorithms;
-use super::auth::{self, Credentials};
+use super::auth;
 use super::handler::{Client, HandlerError};
 use super::options::{SshOptions, Timeouts};
 use super::platform::{Profile, Via, profile};
-use super::sanitize::{Capped, sanitize};
 use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
+use super::stage::{err, ran, timed_out};
+use super::target::Target;
+use super::transport::{config, handshake_error, resolve, tcp_connect};
 use crate::fleet::{ExecError, Output, Stage};
 use crate::inventory::Device;
 
-/// Where and how to log in: what a session needs from an inventory device.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub name: String,
-    pub host: String,
-    pub port: u16,
-    pub platform: String,
-    pub credentials: Credentials,
-    /// Offer legacy algorithms (ssh-rsa, SHA-1 kex, CBC, hmac-sha1).
-    pub legacy: bool,
-}
-
-impl Target {
-    pub fn from_device(d: &Device) -> Target {
-        let user = d
-            .username
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .unwrap_or_else(|| "root".into());
-        Target {
-            name: d.name.clone(),
-            host: d.host.clone(),
-            port: d.port,
-            platform: d.platform.clone(),
-            credentials: Credentials {
-                user,
-                agent: d.agent,
-                key_file: d.key_file.clone(),
-                key_passphrase_env: d.key_passphrase_env.clone(),
-                password_env: d.password_env.clone(),
-                password: None,
-            },
-            legacy: d.legacy_ssh,
-        }
-    }
-}
-
-pub(super) fn err(stage: Stage, reason: impl Into<String>) -> ExecError {
-    ExecError {
-        stage,
-        maybe_ran: false,
-        reason: reason.into(),
-    }
-}
-
-fn ran(reason: impl Into<String>) -> ExecError {
-    ExecError {
-        stage: Stage::Command,
-        maybe_ran: true,
-        reason: reason.into(),
-    }
-}
-
-fn timed_out(what: &str, after: Duration) -> String {
-    format!("{what} timed out after {}", fmt_duration(after))
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
-    }
-}
-
-/// One russh client config per algorithm set, shared by every session.
-fn config(legacy: bool) -> Arc<client::Config> {
-    static MODERN: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(false));
-    static LEGACY: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(true));
-    fn build(legacy: bool) -> Arc<client::Config> {
-        Arc::new(client::Config {
-            preferred: algorithms::preferred(legacy),
-            // A reused session idles between commands: notice a dead peer.
-            keepalive_interval: Some(Duration::from_secs(30)),
-            keepalive_max: 3,
-            nodelay: true,
-            ..Default::default()
-        })
-    }
-    if legacy {
-        LEGACY.clone()
-    } else {
-        MODERN.clone()
-    }
-}
-
-/// How reading an exec channel ended.
-enum Read {
-    Done,
-    /// The server answered the exec request with a failure: nothing ran.
-    Refused,
-    /// The connection went away without closing the channel.
-    Lost,
-}
-
 /// A logged-in session to one device.
 pub struct Session {
-    handle: Handle<Client>,
+    pub(super) handle: Handle<Client>,
     profile: &'static Profile,
     /// The PTY shell of network platforms; reopened lazily after it was abandoned.
     shell: Option<Shell>,
     /// For `enable` prompts: the login password, if the inventory names one.
     password: Option<Secret>,
-    timeouts: Timeouts,
-    cap: usize,
+    pub(super) timeouts: Timeouts,
+    pub(super) cap: usize,
     pty_size: (u32, u32),
     learned: Option<String>,
     /// The connection died under a command.
-    lost: bool,
+    pub(super) lost: bool,
     /// A shell command was started and not finished (its future was dropped).
     in_flight: bool,
 }
@@ -283,68 +187,6 @@ impl Session {
         }
     }
 
-    async fn run_exec(&mut self, command: &str) -> Result<Output, ExecError> {
-        let limit = self.timeouts.command;
-        let mut channel = match timeout(limit, self.handle.channel_open_session()).await {
-            Err(_) => return Err(err(Stage::Channel, timed_out("opening a channel", limit))),
-            Ok(Err(e)) => {
-                self.lost |= self.handle.is_closed();
-                return Err(err(Stage::Channel, format!("cannot open a channel: {e}")));
-            }
-            Ok(Ok(c)) => c,
-        };
-        if let Err(e) = channel.exec(true, command).await {
-            return Err(err(Stage::Channel, format!("exec request failed: {e}")));
-        }
-        let mut out = Capped::new(self.cap);
-        let mut status = None;
-        // Stderr is merged into the output, as a person at a terminal would see it.
-        let read = async {
-            loop {
-                match channel.wait().await {
-                    Some(ChannelMsg::Data { data })
-                    | Some(ChannelMsg::ExtendedData { data, .. }) => {
-                        if !out.push(&data) {
-                            return Read::Done;
-                        }
-                    }
-                    Some(ChannelMsg::ExitStatus { exit_status }) => status = Some(exit_status),
-                    Some(ChannelMsg::Failure) => return Read::Refused,
-                    Some(ChannelMsg::Close) => return Read::Done,
-                    // No Close: the connection itself went away.
-                    None => return Read::Lost,
-                    Some(_) => {}
-                }
-            }
-        };
-        let finished = timeout(limit, read).await;
-        let _ = channel.close().await;
-        match finished {
-            Err(_) => Err(ran(format!(
-                "{} ({} bytes of output so far)",
-                timed_out("command", limit),
-                out.bytes.len()
-            ))),
-            Ok(Read::Refused) => Err(err(Stage::Channel, "the device refused the exec request")),
-            Ok(Read::Lost) => {
-                self.lost = true;
-                Err(ran(format!(
-                    "connection lost during the command ({} bytes of output received)",
-                    out.bytes.len()
-                )))
-            }
-            Ok(Read::Done) => {
-                let text = sanitize(&out.bytes);
-                Ok(Output {
-                    error_marker: self.profile.find_error(&text),
-                    text,
-                    exit_status: status,
-                    truncated: out.truncated(),
-                })
-            }
-        }
-    }
-
     /// Opens the shell again if an earlier command abandoned it.
     pub(super) async fn ensure_shell(&mut self) -> Result<(), ExecError> {
         if std::mem::take(&mut self.in_flight) {
@@ -439,106 +281,5 @@ async fn type_on(
             true,
         )),
         Ok(Err(ShellError::Send(e))) => Err((ran(format!("shell write failed: {e}")), false)),
-    }
-}
-
-async fn resolve(host: &str, port: u16, limit: Duration) -> Result<Vec<SocketAddr>, ExecError> {
-    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
-        return Ok(vec![SocketAddr::new(ip, port)]);
-    }
-    match timeout(limit, tokio::net::lookup_host((host, port))).await {
-        Err(_) => Err(err(
-            Stage::Resolve,
-            timed_out(&format!("resolving {host}"), limit),
-        )),
-        Ok(Err(e)) => Err(err(Stage::Resolve, format!("cannot resolve {host}: {e}"))),
-        Ok(Ok(addrs)) => {
-            let addrs: Vec<SocketAddr> = addrs.collect();
-            if addrs.is_empty() {
-                Err(err(Stage::Resolve, format!("{host} has no address")))
-            } else {
-                Ok(addrs)
-            }
-        }
-    }
-}
-
-async fn tcp_connect(addrs: &[SocketAddr], limit: Duration) -> Result<TcpStream, ExecError> {
-    let attempt = async {
-        let mut last = None;
-        for a in addrs {
-            match TcpStream::connect(a).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some((a, e)),
-            }
-        }
-        let (a, e) = last.expect("resolve returns at least one address");
-        Err(match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => format!("{a} refused the connection"),
-            _ => format!("cannot connect to {a}: {e}"),
-        })
-    };
-    match timeout(limit, attempt).await {
-        Err(_) => Err(err(Stage::Connect, timed_out("TCP connect", limit))),
-        Ok(Err(reason)) => Err(err(Stage::Connect, reason)),
-        Ok(Ok(s)) => Ok(s),
-    }
-}
-
-/// A handshake failure in words an operator can act on.
-fn handshake_error(e: &russh::Error) -> String {
-    match e {
-        russh::Error::Disconnect | russh::Error::HUP => {
-            "the device closed the connection during the handshake (all sessions busy?)".into()
-        }
-        russh::Error::IO(io)
-            if matches!(
-                io.kind(),
-                std::io::ErrorKind::UnexpectedEof
-                    | std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-            ) =>
-        {
-            format!(
-                "the device closed the connection during the handshake ({io}; all sessions busy?)"
-            )
-        }
-        russh::Error::NoCommonAlgo { kind, theirs, .. } => format!(
-            "no common {kind:?} algorithm (the device offers {}); if it is old gear, enable \
-             legacy algorithms for it",
-            theirs.join(", ")
-        ),
-        other => format!("SSH handshake failed: {other}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::inventory::Inventory;
-
-    #[test]
-    fn target_takes_credentials_and_legacy_from_the_inventory() {
-        let inv = Inventory::from_yaml(
-            "defaults:\n  username: netops\n  password_env: FLEET_PW\n\
-             groups:\n  old:\n    legacy_ssh: true\n    key_file: /k/id\n    key_passphrase_env: FLEET_KEY_PP\n\
-             devices:\n  - {name: a, host: 127.0.0.1, platform: cisco_ios, groups: [old]}\n\
-             \x20 - {name: b, host: 127.0.0.2, port: 2222}\n",
-            "test",
-        )
-        .unwrap();
-        let a = Target::from_device(&inv.devices[0]);
-        assert!(a.legacy);
-        assert_eq!(a.credentials.user, "netops");
-        assert_eq!(
-            a.credentials.key_passphrase_env.as_deref(),
-            Some("FLEET_KEY_PP")
-        );
-        assert_eq!(a.credentials.password_env.as_deref(), Some("FLEET_PW"));
-        let b = Target::from_device(&inv.devices[1]);
-        assert!(!b.legacy);
-        assert_eq!((b.port, b.platform.as_str()), (2222, "linux"));
-        assert_eq!(b.credentials.key_file, None);
     }
 }
