@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use fleetdash::fleet::Stage;
 use fleetdash::lab::{Lab, LabConfig, Scenario, Via};
-use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
+use fleetdash::ssh::{
+    Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts, poll_specs,
+};
 
 const SCENARIO: &str = r#"
 name: ssh-test
@@ -590,4 +592,34 @@ async fn each_stage_times_out_on_its_own_and_refusal_is_a_connect_error() {
     let e = Session::connect_target(&t, &o).await.err().unwrap();
     assert_eq!(e.stage, Stage::Connect, "{e}");
     assert!(e.reason.contains("refused"), "{e}");
+}
+
+#[tokio::test]
+async fn poll_commands_parse_into_facts_on_every_platform() {
+    let lab = start(15).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    for name in ["s-ios1", "s-xe1", "s-eos1", "s-junos1", "s-linux1"] {
+        let platform = lab.device(name).unwrap().platform.name();
+        let mut s = connect(&lab, &o, name).await;
+        let mut facts = Vec::new();
+        for spec in poll_specs(platform) {
+            let out = s.run(spec.command).await.unwrap();
+            assert!(out.ok(), "{name} {}: {out:?}", spec.command);
+            facts.extend((spec.parse)(&out.text));
+        }
+        let labels: Vec<&str> = facts.iter().map(|(l, _)| l.as_str()).collect();
+        let want: &[&str] = match platform {
+            "juniper_junos" => &["version", "model", "serial", "booted"],
+            "linux" => &["os", "kernel", "uptime", "load"],
+            _ => &["version", "model", "serial", "uptime"],
+        };
+        for w in want {
+            assert!(labels.contains(w), "{name}: {facts:?}");
+        }
+        assert!(
+            facts.iter().all(|(_, v)| !v.is_empty()),
+            "{name}: {facts:?}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //!
 //! [`Session::connect`] runs resolve → TCP → handshake and host key check → auth chain →
 //! (network platforms) PTY shell with paging off, each stage under its own timeout, and
-//! reports failures as [`ExecError`](crate::fleet::exec::ExecError) with the stage.
+//! reports failures as [`ExecError`](crate::fleet::ExecError) with the stage.
 //! [`Session::run`] runs one command (exec channel on Linux, the shell on network gear),
 //! caps and sanitizes the output and spots error markers. Queues, concurrency, retries and
 //! circuit breakers are the exec engine's (`crate::exec`), not this module's.

@@ -62,6 +62,8 @@ impl Session {
         };
         let legacy = t.legacy || opts.legacy_algorithms;
         let device_key = format!("{}:{}", t.host, t.port);
+        let mut creds = t.credentials.clone();
+        creds.agent &= opts.use_agent;
         let mut handle = match timeout(
             to.handshake,
             client::connect_stream(config(legacy), stream, handler),
@@ -91,7 +93,7 @@ impl Session {
         };
         match timeout(
             to.auth,
-            auth::authenticate(&mut handle, &t.credentials, &device_key),
+            auth::authenticate(&mut handle, &creds, &device_key),
         )
         .await
         {
