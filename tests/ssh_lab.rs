@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use fleetdash::fleet::Stage;
 use fleetdash::lab::{Lab, LabConfig, Scenario, Via};
-use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
+use fleetdash::ssh::{
+    Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts, poll_specs,
+};
 
 const SCENARIO: &str = r#"
 name: ssh-test
@@ -27,6 +29,8 @@ roles:
   - {role: authfail, platform: juniper_junos, count: 1}
   - {role: rotate, platform: cisco_ios, count: 1}
   - {role: busy, platform: arista_eos, count: 1}
+  - {role: slow, platform: cisco_ios, count: 1}
+  - {role: slowlogin, platform: linux, count: 1}
 faults:
   - devices: [s-tarpit1]
     tarpit: true
@@ -42,13 +46,17 @@ faults:
     host_key_change_after: 1
   - devices: [s-busy1]
     max_sessions: 2
+  - devices: [s-slow1]
+    latency: 300ms
+  - devices: [s-slowlogin1]
+    slow_login: 1s
 "#;
 
 /// A lab on its own address block (`block` keeps parallel tests apart), free ports.
 async fn start(block: u8) -> Lab {
     let scenario = Scenario::from_yaml(SCENARIO, "ssh-test").unwrap();
     let mut cfg = LabConfig::new(scenario);
-    cfg.devices = 12;
+    cfg.devices = 14;
     cfg.base = Ipv4Addr::new(127, 22, block, 1);
     cfg.port = 0;
     cfg.seed = 11;
@@ -526,4 +534,92 @@ fn thread_cpu() -> Duration {
         .map(|x| x.parse().unwrap())
         .collect();
     Duration::from_millis((f[0] + f[1]) * 10)
+}
+
+#[tokio::test]
+async fn a_cancelled_command_does_not_leak_into_the_next_one() {
+    let lab = start(13).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let mut s = connect(&lab, &o, "s-slow1").await;
+    // The caller gives up (drops the future) while the device is still answering.
+    let gave_up = tokio::time::timeout(Duration::from_millis(50), s.run("show running-config"));
+    assert!(gave_up.await.is_err());
+    let out = s.run("show clock").await.unwrap();
+    assert!(
+        out.text.starts_with('*') && out.text.ends_with("UTC\n"),
+        "{:?}",
+        out.text
+    );
+    assert_eq!(out.text.lines().count(), 1, "{:?}", out.text);
+}
+
+#[tokio::test]
+async fn each_stage_times_out_on_its_own_and_refusal_is_a_connect_error() {
+    let lab = start(14).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(dir.path(), &lab);
+    o.timeouts.auth = Duration::from_millis(300);
+    let e = Session::connect_target(&target(&lab, "s-slowlogin1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Auth, "{e}");
+    assert!(e.reason.contains("timed out after 300 ms"), "{e}");
+
+    // A command that outlives its timeout may have run; the session stays usable.
+    let mut s = connect(&lab, &o, "s-slow1").await;
+    s.set_command_timeout(Duration::from_millis(100));
+    let e = s.run("show clock").await.unwrap_err();
+    assert_eq!(e.stage, Stage::Command, "{e}");
+    assert!(e.reason.contains("timed out after 100 ms"), "{e}");
+    assert!(e.maybe_ran);
+    assert!(!s.is_closed());
+    s.set_command_timeout(Duration::from_secs(5));
+    let out = s.run("show clock").await.unwrap();
+    assert!(
+        out.text.ends_with("UTC\n") && out.text.lines().count() == 1,
+        "{out:?}"
+    );
+
+    // Nobody listens: refused at once, at the connect stage.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let mut t = target(&lab, "s-ios1");
+    t.host = "127.0.0.1".into();
+    t.port = port;
+    let e = Session::connect_target(&t, &o).await.err().unwrap();
+    assert_eq!(e.stage, Stage::Connect, "{e}");
+    assert!(e.reason.contains("refused"), "{e}");
+}
+
+#[tokio::test]
+async fn poll_commands_parse_into_facts_on_every_platform() {
+    let lab = start(15).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    for name in ["s-ios1", "s-xe1", "s-eos1", "s-junos1", "s-linux1"] {
+        let platform = lab.device(name).unwrap().platform.name();
+        let mut s = connect(&lab, &o, name).await;
+        let mut facts = Vec::new();
+        for spec in poll_specs(platform) {
+            let out = s.run(spec.command).await.unwrap();
+            assert!(out.ok(), "{name} {}: {out:?}", spec.command);
+            facts.extend((spec.parse)(&out.text));
+        }
+        let labels: Vec<&str> = facts.iter().map(|(l, _)| l.as_str()).collect();
+        let want: &[&str] = match platform {
+            "juniper_junos" => &["version", "model", "serial", "booted"],
+            "linux" => &["os", "kernel", "uptime", "load"],
+            _ => &["version", "model", "serial", "uptime"],
+        };
+        for w in want {
+            assert!(labels.contains(w), "{name}: {facts:?}");
+        }
+        assert!(
+            facts.iter().all(|(_, v)| !v.is_empty()),
+            "{name}: {facts:?}"
+        );
+    }
 }

@@ -1,12 +1,14 @@
 //! The SSH session layer against a real OpenSSH `sshd` that the test starts on a free
 //! loopback port with its own config, host key and authorized_keys: key auth (plain and
-//! with a passphrase from an env var), agent auth, password from an env var, and
+//! with a passphrase from an env var), agent auth, password from an env var (and
+//! keyboard-interactive via PAM), legacy-only algorithms, and
 //! known_hosts accept-new then strict (and a changed key refused).
 //!
 //! One test function on purpose: it sets process environment variables (the password and
 //! passphrase variables the session reads, `SSH_AUTH_SOCK`) before any other thread exists.
-//! Needs root (to prepare the test account via `.ci/sshd-setup.sh`) or a prepared account;
-//! otherwise prints SKIPPED, except under CI (env `CI`), where it must run.
+//! As root it logs in as a test account that `.ci/sshd-setup.sh` prepares (with a password);
+//! otherwise sshd runs as the current user, who can log in with keys only: the password part
+//! then prints SKIPPED, except under CI (env `CI`), where it must run (run it as root).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,7 @@ use std::time::{Duration, Instant};
 use fleetdash::fleet::Stage;
 use fleetdash::ssh::{Credentials, HostKeyPolicy, Session, SshOptions, Target, Timeouts};
 
-const USER: &str = "fleetdash-test";
+const TEST_USER: &str = "fleetdash-test";
 const SSHD: &str = "/usr/sbin/sshd";
 const PASSWORD_FILE: &str = "/run/fleetdash-test/password";
 const PASSWORD_ENV: &str = "FLEETDASH_SSHD_TEST_PASSWORD";
@@ -40,11 +42,9 @@ fn skip_or_fail(why: &str) {
     println!("SKIPPED: {why}");
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+fn id(flag: &str) -> String {
+    let out = Command::new("id").arg(flag).output().expect("run id");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn run(cmd: &mut Command) {
@@ -91,17 +91,18 @@ fn set_env(vars: &[(&str, &str)]) {
 }
 
 /// Starts sshd on `port`; `extra` is appended to the config (algorithm restrictions).
-fn start_sshd(dir: &Path, port: u16, host_key: &str, extra: &str) -> Guard {
+fn start_sshd(dir: &Path, port: u16, user: &str, host_key: &str, extra: &str) -> Guard {
     std::fs::create_dir_all("/run/sshd").ok();
     let config = dir.join(format!("sshd_config_{port}"));
     let d = dir.display();
     std::fs::write(
         &config,
         format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\nPidFile {d}/sshd{port}.pid\n\
-             AuthorizedKeysFile {d}/authorized_keys\nStrictModes no\nUsePAM no\n\
-             PasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
-             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {USER}\nLogLevel ERROR\n{extra}"
+            // sshd keeps the first value of a keyword: `extra` goes first to override.
+            "{extra}Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/{host_key}\n\
+             PidFile {d}/sshd{port}.pid\nAuthorizedKeysFile {d}/authorized_keys\nStrictModes no\n\
+             UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
+             PubkeyAuthentication yes\nPermitRootLogin no\nAllowUsers {user}\nLogLevel ERROR\n"
         ),
     )
     .unwrap();
@@ -133,9 +134,9 @@ fn target(port: u16, creds: Credentials) -> Target {
     }
 }
 
-fn creds() -> Credentials {
+fn creds(user: &str) -> Credentials {
     Credentials {
-        user: USER.into(),
+        user: user.into(),
         agent: false,
         key_file: None,
         key_passphrase_env: None,
@@ -172,18 +173,22 @@ fn openssh_key_agent_password_and_known_hosts() {
     if !Path::new(SSHD).exists() {
         return skip_or_fail("openssh-server is not installed (apt-get install openssh-server)");
     }
-    if is_root() {
+    // Root: a test account with a fresh password. Otherwise: ourselves, keys only (an
+    // unprivileged sshd can only log in the user it runs as, and cannot check passwords).
+    let (user, password) = if id("-u") == "0" {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/sshd-setup.sh");
         run(&mut Command::new(script));
-    }
-    let Ok(password) = std::fs::read_to_string(PASSWORD_FILE) else {
-        return skip_or_fail("no test account: run .ci/sshd-setup.sh as root first");
+        let pw = std::fs::read_to_string(PASSWORD_FILE).expect("sshd-setup.sh wrote it");
+        (TEST_USER.to_string(), Some(pw))
+    } else {
+        (id("-un"), None)
     };
+    let user = user.as_str();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let agent_sock = d.join("agent.sock");
     set_env(&[
-        (PASSWORD_ENV, password.as_str()),
+        (PASSWORD_ENV, password.as_deref().unwrap_or("")),
         (PASSPHRASE_ENV, PASSPHRASE),
         ("SSH_AUTH_SOCK", agent_sock.to_str().unwrap()),
     ]);
@@ -214,7 +219,7 @@ fn openssh_key_agent_password_and_known_hosts() {
         .arg(d.join("agent_key"))
         .env("SSH_AUTH_SOCK", &agent_sock));
     let port = free_port();
-    let _sshd = start_sshd(d, port, "host_key", "");
+    let _sshd = start_sshd(d, port, user, "host_key", "");
     // Old gear: only SHA-1 key exchange, a CBC cipher, hmac-sha1 and an ssh-rsa host key.
     run(Command::new("ssh-keygen")
         .args(["-q", "-t", "rsa", "-b", "2048", "-N", "", "-f"])
@@ -223,6 +228,7 @@ fn openssh_key_agent_password_and_known_hosts() {
     let _legacy_sshd = start_sshd(
         d,
         legacy_port,
+        user,
         "host_key_rsa",
         "KexAlgorithms diffie-hellman-group14-sha1\nCiphers aes128-cbc\nMACs hmac-sha1\n\
          HostKeyAlgorithms ssh-rsa\n",
@@ -235,7 +241,7 @@ fn openssh_key_agent_password_and_known_hosts() {
         let accept = opts(kh.clone(), HostKeyPolicy::AcceptNew);
         let with_key = Credentials {
             key_file: Some(d.join("user_key")),
-            ..creds()
+            ..creds(user)
         };
         let t = target(port, with_key);
 
@@ -267,7 +273,7 @@ fn openssh_key_agent_password_and_known_hosts() {
             Credentials {
                 key_file: Some(d.join("user_key_enc")),
                 key_passphrase_env: Some(PASSPHRASE_ENV.into()),
-                ..creds()
+                ..creds(user)
             },
         );
         echo(&enc, &strict, "passphrase").await.close().await;
@@ -277,7 +283,7 @@ fn openssh_key_agent_password_and_known_hosts() {
             port,
             Credentials {
                 agent: true,
-                ..creds()
+                ..creds(user)
             },
         );
         echo(&via_agent, &strict, "agent").await.close().await;
@@ -287,15 +293,32 @@ fn openssh_key_agent_password_and_known_hosts() {
             port,
             Credentials {
                 password_env: Some(PASSWORD_ENV.into()),
-                ..creds()
+                ..creds(user)
             },
         );
-        echo(&pw, &strict, "password").await.close().await;
+        if password.is_some() {
+            echo(&pw, &strict, "password").await.close().await;
+            // Keyboard-interactive only (PAM asks "Password:"): the chain answers it.
+            let kbd_port = free_port();
+            let _kbd = start_sshd(
+                d,
+                kbd_port,
+                user,
+                "host_key",
+                "UsePAM yes\nPasswordAuthentication no\nKbdInteractiveAuthentication yes\n",
+            );
+            let kbd = opts(d.join("kbd_known_hosts"), HostKeyPolicy::AcceptNew);
+            let mut t = pw.clone();
+            t.port = kbd_port;
+            echo(&t, &kbd, "keyboard-interactive").await.close().await;
+        } else {
+            skip_or_fail("password auth: needs root (to run sshd for the test account)");
+        }
         let wrong = target(
             port,
             Credentials {
                 password_env: Some(PASSPHRASE_ENV.into()),
-                ..creds()
+                ..creds(user)
             },
         );
         let e = Session::connect_target(&wrong, &strict)
@@ -311,7 +334,7 @@ fn openssh_key_agent_password_and_known_hosts() {
             legacy_port,
             Credentials {
                 key_file: Some(d.join("user_key")),
-                ..creds()
+                ..creds(user)
             },
         );
         let e = Session::connect_target(&old, &legacy_kh)

@@ -3,8 +3,9 @@
 //! is saved (on Junos the candidate is rolled back, never committed).
 
 use super::platform::Via;
-use super::session::{Session, err};
+use super::session::Session;
 use super::shell::output_text;
+use super::stage::err;
 use crate::fleet::{ExecError, Output, Stage};
 
 impl Session {

@@ -2,7 +2,7 @@
 //!
 //! [`Session::connect`] runs resolve → TCP → handshake and host key check → auth chain →
 //! (network platforms) PTY shell with paging off, each stage under its own timeout, and
-//! reports failures as [`ExecError`](crate::fleet::exec::ExecError) with the stage.
+//! reports failures as [`ExecError`](crate::fleet::ExecError) with the stage.
 //! [`Session::run`] runs one command (exec channel on Linux, the shell on network gear),
 //! caps and sanitizes the output and spots error markers. Queues, concurrency, retries and
 //! circuit breakers are the exec engine's (`crate::exec`), not this module's.
@@ -10,6 +10,7 @@
 mod algorithms;
 mod auth;
 mod config;
+mod exec;
 mod handler;
 mod hostkeys;
 mod options;
@@ -19,6 +20,9 @@ mod sanitize;
 mod secret;
 mod session;
 mod shell;
+mod stage;
+mod target;
+mod transport;
 
 pub use auth::Credentials;
 pub use hostkeys::host_port;
@@ -27,4 +31,5 @@ pub use platform::{Profile, Via, profile};
 pub use poll::{PollSpec, poll_specs};
 pub use sanitize::sanitize;
 pub use secret::Secret;
-pub use session::{Session, Target};
+pub use session::Session;
+pub use target::Target;

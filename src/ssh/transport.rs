@@ -1,0 +1,113 @@
+//! Getting to the device: russh client configs (modern or with legacy algorithms), name
+//! resolution and TCP connect under the connect timeout, and handshake errors in words.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use russh::client;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::algorithms;
+use super::stage::{err, timed_out};
+use crate::fleet::{ExecError, Stage};
+
+/// One russh client config per algorithm set, shared by every session.
+pub(super) fn config(legacy: bool) -> Arc<client::Config> {
+    static MODERN: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(false));
+    static LEGACY: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(true));
+    fn build(legacy: bool) -> Arc<client::Config> {
+        Arc::new(client::Config {
+            preferred: algorithms::preferred(legacy),
+            // A reused session idles between commands: notice a dead peer.
+            keepalive_interval: Some(Duration::from_secs(30)),
+            keepalive_max: 3,
+            nodelay: true,
+            ..Default::default()
+        })
+    }
+    if legacy {
+        LEGACY.clone()
+    } else {
+        MODERN.clone()
+    }
+}
+
+pub(super) async fn resolve(
+    host: &str,
+    port: u16,
+    limit: Duration,
+) -> Result<Vec<SocketAddr>, ExecError> {
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match timeout(limit, tokio::net::lookup_host((host, port))).await {
+        Err(_) => Err(err(
+            Stage::Resolve,
+            timed_out(&format!("resolving {host}"), limit),
+        )),
+        Ok(Err(e)) => Err(err(Stage::Resolve, format!("cannot resolve {host}: {e}"))),
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(err(Stage::Resolve, format!("{host} has no address")))
+            } else {
+                Ok(addrs)
+            }
+        }
+    }
+}
+
+pub(super) async fn tcp_connect(
+    addrs: &[SocketAddr],
+    limit: Duration,
+) -> Result<TcpStream, ExecError> {
+    let attempt = async {
+        let mut last = None;
+        for a in addrs {
+            match TcpStream::connect(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some((a, e)),
+            }
+        }
+        let (a, e) = last.expect("resolve returns at least one address");
+        Err(match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => format!("{a} refused the connection"),
+            _ => format!("cannot connect to {a}: {e}"),
+        })
+    };
+    match timeout(limit, attempt).await {
+        Err(_) => Err(err(Stage::Connect, timed_out("TCP connect", limit))),
+        Ok(Err(reason)) => Err(err(Stage::Connect, reason)),
+        Ok(Ok(s)) => Ok(s),
+    }
+}
+
+/// A handshake failure in words an operator can act on.
+pub(super) fn handshake_error(e: &russh::Error) -> String {
+    match e {
+        russh::Error::Disconnect | russh::Error::HUP => {
+            "the device closed the connection during the handshake (all sessions busy?)".into()
+        }
+        russh::Error::IO(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            ) =>
+        {
+            format!(
+                "the device closed the connection during the handshake ({io}; all sessions busy?)"
+            )
+        }
+        russh::Error::NoCommonAlgo { kind, theirs, .. } => format!(
+            "no common {kind:?} algorithm (the device offers {}); if it is old gear, enable \
+             legacy algorithms for it",
+            theirs.join(", ")
+        ),
+        other => format!("SSH handshake failed: {other}"),
+    }
+}
