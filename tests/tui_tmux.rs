@@ -196,3 +196,46 @@ fn the_demo_opens_with_no_arguments() {
     let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
     assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
 }
+
+#[test]
+fn commands_on_marked_devices_of_the_demo_lab() {
+    let state = tempfile::tempdir().unwrap();
+    let command = format!(
+        "XDG_STATE_HOME={} {} --journal {}; echo FLEETDASH-EXIT=$?; sleep 60",
+        state.path().display(),
+        env!("CARGO_BIN_EXE_fleetdash"),
+        state.path().join("audit.jsonl").display(),
+    );
+    let Some(tmux) = Tmux::start("commands", 150, 40, &command) else {
+        return;
+    };
+    tmux.wait_for("the demo lab", |s| {
+        s.contains("demo lab") && s.contains("ams-core1")
+    });
+    tmux.type_text("/ams-core");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the filter", |s| s.contains("1/2"));
+    tmux.type_text("a");
+    tmux.wait_for("two marks", |s| s.contains("● 2 marked"));
+    tmux.type_text(":show version");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("both answers", |s| s.contains("✓ 2 ok"));
+    assert!(screen.contains("Arista"), "the answer is shown: {screen}");
+    tmux.type_text("f");
+    tmux.wait_for("the folded view", |s| s.contains("identical answers"));
+    tmux.type_text("q");
+    tmux.wait_for("the tiles again", |s| s.contains("● 2 marked"));
+    tmux.type_text("q");
+    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    let journal = std::fs::read_to_string(state.path().join("audit.jsonl")).unwrap();
+    assert_eq!(
+        journal.lines().count(),
+        4,
+        "a start and an end line per device: {journal}"
+    );
+    assert!(
+        journal.contains("\"command\":\"show version\""),
+        "{journal}"
+    );
+}
