@@ -19,13 +19,8 @@ cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
 echo "== building (release)"
-BIN=$(cargo bench --bench exec --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import sys, json
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "exec":
-        print(m["executable"])' | tail -n 1)
-[ -x "$BIN" ] || { echo "could not build the bench binary" >&2; exit 1; }
+cargo build --release --quiet
+BIN=$CARGO_TARGET_DIR/release/fleetdash
 
 WORK=$(mktemp -d)
 LAB=
