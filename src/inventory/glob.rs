@@ -14,6 +14,12 @@ enum Tok {
     },
 }
 
+/// Whether `text` matches `pattern`, compiled on the spot; a pattern that is not a valid glob
+/// (an unclosed `[`) matches only itself.
+pub(crate) fn matches(pattern: &str, text: &str) -> bool {
+    Glob::parse(pattern).map_or(pattern == text, |glob| glob.matches(text))
+}
+
 /// A compiled glob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Glob {
@@ -163,5 +169,14 @@ mod tests {
         assert!(m("x[a-]", "x-"));
         assert!(Glob::parse("core-[1-").is_err());
         assert!(Glob::parse("core-[").is_err());
+    }
+
+    #[test]
+    fn matches_compiles_on_the_spot_and_an_invalid_glob_is_literal() {
+        assert!(matches("*-core?", "fra-core2"));
+        assert!(!matches("*-core?", "fra-core12"));
+        assert!(matches("show ip int*", "show ip interface brief"));
+        assert!(matches("show [x", "show [x"), "unclosed `[`: compared as text");
+        assert!(!matches("show [x", "show x"));
     }
 }

@@ -7,7 +7,7 @@
 mod address;
 mod error;
 mod fields;
-mod glob;
+pub(crate) mod glob;
 mod graph;
 mod level;
 mod load;

@@ -7,9 +7,9 @@ use std::time::SystemTime;
 
 use super::config::{CONFIG_KEYWORDS, section_mode};
 use super::device::{CommandRecord, DeviceConfig, DeviceShared, Via};
-use super::glob;
 use super::outputs;
 use super::platform::Family;
+use crate::inventory::glob;
 
 /// Where the session is in the device's CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,6 @@ mod command;
 mod config;
 mod device;
 mod duration;
-mod glob;
 mod hostkey;
 mod inventory;
 mod listener;

@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::duration;
-use super::glob;
 use super::platform::Platform;
+use crate::inventory::glob;
 
 /// The demo scenario, compiled in so `fleetdash` with no arguments needs no files.
 const DEMO_YAML: &str = include_str!("../../assets/lab/demo.yaml");
