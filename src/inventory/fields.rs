@@ -56,24 +56,26 @@ pub(crate) fn read_attrs(
                 attrs.key_passphrase_env = env_name(value, &vat, key, level, report)
             }
             "key_file" => attrs.key_file = text(value, &vat, key, level, report).map(Into::into),
-            "agent" => match value {
-                Value::Bool(b) => attrs.agent = Some(*b),
-                _ => report.add(
-                    K::InvalidValue,
+            "agent" => {
+                attrs.agent = flag(
+                    value,
                     vat,
-                    format!("`agent` {level} must be true or false"),
-                    Some("write `agent: true` to offer keys from ssh-agent".into()),
-                ),
-            },
-            "legacy_ssh" => match value {
-                Value::Bool(b) => attrs.legacy_ssh = Some(*b),
-                _ => report.add(
-                    K::InvalidValue,
+                    key,
+                    level,
+                    "to offer keys from ssh-agent",
+                    report,
+                )
+            }
+            "legacy_ssh" => {
+                attrs.legacy_ssh = flag(
+                    value,
                     vat,
-                    format!("`legacy_ssh` {level} must be true or false"),
-                    Some("write `legacy_ssh: true` for old gear that needs SHA-1 or CBC".into()),
-                ),
-            },
+                    key,
+                    level,
+                    "for old gear that needs SHA-1 or CBC",
+                    report,
+                )
+            }
             "tags" => attrs.tags = read_tags(value, &vat, level, report),
             // Level-specific keys (name, host, groups, parents) are read by the caller.
             _ => {}
@@ -124,6 +126,29 @@ fn read_tags(
         }
     }
     tags
+}
+
+/// A `true`/`false` attribute; `purpose` says what `true` is for, in the help.
+fn flag(
+    value: &Value,
+    at: YamlPath,
+    key: &str,
+    level: Level<'_>,
+    purpose: &str,
+    report: &mut Report<'_>,
+) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => {
+            report.add(
+                K::InvalidValue,
+                at,
+                format!("`{key}` {level} must be true or false"),
+                Some(format!("write `{key}: true` {purpose}")),
+            );
+            None
+        }
+    }
 }
 
 /// A `groups:`/`parents:` list of names.

@@ -176,7 +176,10 @@ mod tests {
         assert!(matches("*-core?", "fra-core2"));
         assert!(!matches("*-core?", "fra-core12"));
         assert!(matches("show ip int*", "show ip interface brief"));
-        assert!(matches("show [x", "show [x"), "unclosed `[`: compared as text");
+        assert!(
+            matches("show [x", "show [x"),
+            "unclosed `[`: compared as text"
+        );
         assert!(!matches("show [x", "show x"));
     }
 }
