@@ -223,14 +223,7 @@ impl<C: Connector> Worker<C> {
         if let Err(e) = &result {
             // The session's state is unknown after a failure: never reuse it.
             self.session = None;
-            report_link(
-                &self.shared,
-                self.device,
-                Link::Failed {
-                    reason: self.shared.secrets.mask(&e.to_string()),
-                },
-            )
-            .await;
+            report_failure(&self.shared, self.device, e).await;
         }
         if let (Some(journal), Some(entry)) = (&self.shared.cfg.journal, entry) {
             let masked = self.shared.secrets.mask_result(result.clone());
@@ -278,14 +271,7 @@ impl<C: Connector> Worker<C> {
                     maybe_ran: false,
                     ..e
                 };
-                report_link(
-                    &self.shared,
-                    self.device,
-                    Link::Failed {
-                        reason: self.shared.secrets.mask(&e.to_string()),
-                    },
-                )
-                .await;
+                report_failure(&self.shared, self.device, &e).await;
                 Err(e)
             }
         }
@@ -352,6 +338,12 @@ impl<C: Connector> Worker<C> {
 /// Reports a change of the device's link (a free function: `&Worker` is not `Sync`).
 async fn report_link<C>(shared: &Shared<C>, device: DeviceId, link: Link) {
     shared.emit(ExecEvent::Link { device, link }).await;
+}
+
+/// The link failed: its tile shows why, with any secret masked.
+async fn report_failure<C>(shared: &Shared<C>, device: DeviceId, e: &ExecError) {
+    let reason = shared.secrets.mask(&e.to_string());
+    report_link(shared, device, Link::Failed { reason }).await;
 }
 
 /// Only failures that certainly happened before the command was sent, at a stage where
