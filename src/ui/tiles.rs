@@ -63,9 +63,13 @@ impl Widget for Tiles<'_> {
             // An SSH problem outranks the RTT: it is what the operator acts on.
             let line = match &fleet.exec.links[id] {
                 Link::CircuitOpen { .. } => {
-                    format!("{} ssh: circuit open", theme::symbol(device.reach))
+                    format!("{} circuit open", theme::symbol(device.reach))
                 }
-                Link::Failed { .. } => format!("{} ssh failed {flap}", theme::symbol(device.reach)),
+                // The reason starts with the stage it failed at: `auth: …`, `host key: …`.
+                Link::Failed { reason } => {
+                    let stage = reason.split(':').next().unwrap_or("failed");
+                    format!("{} ssh: {stage} {flap}", theme::symbol(device.reach))
+                }
                 _ => format!("{} {detail} {flap}", theme::symbol(device.reach)),
             };
             buf.set_stringn(rect.x, rect.y + 1, line, width, style);

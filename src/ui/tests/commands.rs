@@ -248,3 +248,29 @@ fn esc_cancels_what_has_not_started_then_goes_back() {
         "r reopens the last run"
     );
 }
+
+#[test]
+fn ssh_trouble_shows_on_the_tile_and_in_the_detail_pane() {
+    let (mut fleet, now) = fleet();
+    fleet.apply(Event::Exec(ExecEvent::Link {
+        device: 0,
+        link: crate::fleet::Link::Failed {
+            reason: "auth: password rejected for netops".into(),
+        },
+    }));
+    fleet.apply(Event::Exec(ExecEvent::Link {
+        device: 2,
+        link: crate::fleet::Link::CircuitOpen {
+            until: now + Duration::from_secs(20),
+        },
+    }));
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("▲ ssh: auth"), "{screen}");
+    assert!(screen.contains("▲ circuit open"), "{screen}");
+    assert!(
+        screen.contains("ssh      failed: auth: password rejected"),
+        "detail pane: {screen}"
+    );
+}
