@@ -129,7 +129,12 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         commands,
         workers: _workers,
     } = engine;
-    crate::ui::run(state, events, commands, options).await?;
+    let wires = crate::ui::Wires {
+        commands,
+        rollout: None,
+        reachability: None,
+    };
+    crate::ui::run(state, events, wires, options).await?;
     Ok(ExitCode::SUCCESS)
 }
 

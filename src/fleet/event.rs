@@ -73,4 +73,12 @@ pub enum Event {
     },
     /// From the SSH workers.
     Exec(super::exec::ExecEvent),
+    /// From the rollout executor.
+    Rollout(crate::rollout::event::RolloutEvent),
+}
+
+impl From<crate::rollout::event::RolloutEvent> for Event {
+    fn from(event: crate::rollout::event::RolloutEvent) -> Event {
+        Event::Rollout(event)
+    }
 }

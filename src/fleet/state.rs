@@ -8,6 +8,7 @@ use super::device::{DeviceState, Reach, push_capped};
 use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
 use super::exec::Command;
 use super::runs::{Run, Runs};
+use crate::rollout::event::RolloutState;
 use crate::inventory::{DeviceId, Inventory};
 
 /// Knobs of the reducer.
@@ -77,6 +78,8 @@ pub struct State {
     pub last_sweep: Option<SweepStats>,
     /// Commands run over SSH, and each device's link and facts.
     pub exec: Runs,
+    /// The rollout, once one has started.
+    pub rollout: Option<RolloutState>,
     /// A pair of clocks read together, to print `Instant`s as wall-clock times.
     pub origin: (Instant, SystemTime),
     /// Bumped by every change; front ends compare it to know whether to redraw.
@@ -102,6 +105,7 @@ impl State {
             mode: None,
             last_sweep: None,
             exec: Runs::new(n),
+            rollout: None,
             origin,
             version: 0,
         }
@@ -149,6 +153,12 @@ impl State {
             }
             Event::Notice { at, text } => self.log_line(at, None, None, text),
             Event::Exec(event) => self.exec.apply(event),
+            Event::Rollout(event) => {
+                let devices = self.devices.len();
+                self.rollout
+                    .get_or_insert_with(|| RolloutState::new(devices))
+                    .apply(&event);
+            }
         }
     }
 
@@ -182,6 +192,19 @@ impl State {
             text,
         };
         push_capped(&mut self.log, entry, self.config.log_lines);
+    }
+
+    /// Per device: `Some(true)` up, `Some(false)` down, `None` not known yet (what the
+    /// rollout executor watches).
+    pub fn reachability(&self) -> Vec<Option<bool>> {
+        self.devices
+            .iter()
+            .map(|d| match d.reach {
+                Reach::Up => Some(true),
+                Reach::Down => Some(false),
+                Reach::Unknown => None,
+            })
+            .collect()
     }
 
     /// Wall-clock time of an `Instant`, as `HH:MM:SS` UTC.

@@ -12,7 +12,9 @@ use ratatui::layout::Rect;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
 use super::prompt::{CommandLine, Edit};
+use super::rollout_view;
 use super::run_view::RunView;
+use crate::rollout::event::{Control, RolloutState};
 use crate::fleet::{Command, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 use crate::safety::danger;
@@ -53,6 +55,15 @@ pub enum Action {
     Quit,
     /// Hand this to the workers (and redraw).
     Send(Command),
+    /// Steer the rollout (and redraw).
+    Control(Control),
+}
+
+/// A yes/no question about the rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    Abort,
+    Quit,
 }
 
 /// A dangerous command waiting for `y`.
@@ -95,6 +106,12 @@ pub struct App {
     next_run: RunId,
     /// A one-line message for the footer (a refusal, a cancellation…).
     pub status: Option<String>,
+    /// The rollout screen (waves, tiles by rollout state) instead of reachability.
+    pub rollout_screen: bool,
+    /// `d` on the rollout screen: the focused device's steps and check outputs.
+    pub details: bool,
+    /// A question waiting for `y`: abort the rollout, or quit while it runs.
+    pub asking: Option<Question>,
     seen_version: Option<u64>,
     list_stale: bool,
 }
@@ -121,6 +138,9 @@ impl App {
             last_run: None,
             next_run: 1,
             status: None,
+            rollout_screen: false,
+            details: false,
+            asking: None,
             seen_version: None,
             list_stale: true,
         }
@@ -131,7 +151,13 @@ impl App {
             Some(ProbeMode::TcpFallback { .. }) => 2,
             _ => 1,
         };
-        areas(self.screen, summary_lines)
+        let panel = self.rollout(fleet).map_or(0, rollout_view::panel_height);
+        areas(self.screen, summary_lines, panel)
+    }
+
+    /// The rollout, when the rollout screen shows it.
+    pub fn rollout<'a>(&self, fleet: &'a State) -> Option<&'a RolloutState> {
+        fleet.rollout.as_ref().filter(|_| self.rollout_screen)
     }
 
     pub fn grid(&self, fleet: &State) -> Grid {
@@ -151,6 +177,17 @@ impl App {
 
     fn rebuild(&mut self, fleet: &State) {
         let inv = &fleet.inventory;
+        if let Some(rollout) = self.rollout(fleet) {
+            // The rollout screen keeps the waves' order: canary first.
+            self.visible = rollout
+                .waves
+                .iter()
+                .flat_map(|w| w.info.devices.iter().copied())
+                .filter(|&id| self.filter.matches(inv, id))
+                .collect();
+            self.list_stale = false;
+            return;
+        }
         let mut ids: Vec<DeviceId> = (0..inv.devices.len())
             .filter(|&id| self.filter.matches(inv, id))
             .collect();
@@ -241,8 +278,34 @@ impl App {
                 }
             };
         }
+        if let Some(question) = self.asking.take() {
+            return match (question, key.code == KeyCode::Char('y')) {
+                (Question::Abort, true) => Action::Control(Control::Abort),
+                (Question::Quit, true) => Action::Quit,
+                (_, false) => Action::Redraw,
+            };
+        }
+        let rollout_running = fleet.rollout.as_ref().is_some_and(|r| r.outcome.is_none());
+        let quit = (ctrl && key.code == KeyCode::Char('c'))
+            || (key.code == KeyCode::Char('q') && !self.typing());
+        if quit && rollout_running {
+            // Quitting ends the process mid-step: ask, and say how to carry on.
+            self.asking = Some(Question::Quit);
+            return Action::Redraw;
+        }
         if ctrl && key.code == KeyCode::Char('c') {
             return Action::Quit;
+        }
+        if self.rollout(fleet).is_some() && !self.typing() {
+            if let Some(action) = self.on_rollout_key(key) {
+                return action;
+            }
+        }
+        if key.code == KeyCode::Tab && fleet.rollout.is_some() && !self.typing() {
+            self.rollout_screen = true;
+            self.list_stale = true;
+            self.refresh(fleet);
+            return Action::Redraw;
         }
         if let Some(pending) = self.confirm.take() {
             if key.code == KeyCode::Char('y') {
@@ -302,6 +365,38 @@ impl App {
             _ => return Action::Nothing,
         }
         Action::Redraw
+    }
+
+    /// Whether keys go to a prompt (filter, command, a question).
+    fn typing(&self) -> bool {
+        self.filter_input.is_some() || self.command_line.is_open() || self.confirm.is_some()
+    }
+
+    /// Keys of the rollout screen; `None` for keys it leaves to the dashboard.
+    fn on_rollout_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if self.details {
+            self.details = !matches!(key.code, KeyCode::Char('d') | KeyCode::Esc);
+            return Some(Action::Redraw);
+        }
+        Some(match key.code {
+            KeyCode::Char('p') => Action::Control(Control::Pause),
+            KeyCode::Char('r') => Action::Control(Control::Resume),
+            KeyCode::Enter => Action::Control(Control::Approve),
+            KeyCode::Char('a') => {
+                self.asking = Some(Question::Abort);
+                Action::Redraw
+            }
+            KeyCode::Char('d') if self.focused.is_some() => {
+                self.details = true;
+                Action::Redraw
+            }
+            KeyCode::Tab => {
+                self.rollout_screen = false;
+                self.list_stale = true;
+                Action::Redraw
+            }
+            _ => return None,
+        })
     }
 
     fn toggle_mark(&mut self) {

@@ -6,10 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::App;
+use super::app::{App, Question};
+use crate::fleet::State;
 use super::theme;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
+pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
+    let total = fleet.inventory.devices.len();
     let mut spans = Vec::new();
     let mut typing = |prefix: &str, input: &str, hint: &str, spans: &mut Vec<Span>| {
         spans.push(Span::styled(format!(" {prefix} "), theme::key()));
@@ -27,6 +29,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
             plural(n)
         );
         typing(":", input, &hint, &mut spans);
+    } else if let Some(question) = app.asking {
+        let text = match question {
+            Question::Abort => {
+                " Abort the rollout? In-flight steps finish, the rest is skipped. y/N ".to_string()
+            }
+            Question::Quit => " Quit while the rollout runs? It stops where it is; carry on \
+                later with `fleetdash rollout PLAN --resume JOURNAL`. y/N "
+                .to_string(),
+        };
+        spans.push(Span::styled(text, theme::warn()));
     } else if let Some(pending) = &app.confirm {
         let n = pending.devices.len();
         spans.push(Span::styled(
@@ -54,7 +66,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
                 theme::key(),
             ));
         }
-        let hints = [
+        let dashboard: &[(&str, &str)] = &[
             ("/", "filter"),
             ("s", "sort"),
             ("space", "mark"),
@@ -62,7 +74,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, total: usize) {
             ("?", "help"),
             ("q", "quit"),
         ];
-        for (key, what) in hints {
+        let rollout: &[(&str, &str)] = &[
+            ("p", "pause"),
+            ("r", "resume"),
+            ("a", "abort"),
+            ("Enter", "approve wave"),
+            ("d", "details"),
+            ("Tab", "dashboard"),
+            ("q", "quit"),
+        ];
+        let hints = match (app.rollout(fleet), &fleet.rollout) {
+            (Some(_), _) => rollout,
+            (None, Some(_)) => &[("Tab", "rollout"), ("/", "filter"), (":", "run"), ("q", "quit")][..],
+            (None, None) => dashboard,
+        };
+        for &(key, what) in hints {
             spans.push(Span::styled(format!(" {key} "), theme::key()));
             spans.push(Span::raw(what));
             if key == "s" {

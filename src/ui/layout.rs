@@ -5,6 +5,7 @@
 //! ┌──────────────────────────────────────────────────────────────────────────────┐
 //! │ fleetdash  lab.yaml  ▲ 57 up  ▼ 2 down  ? 1 unknown  sweep #12 …  ICMP raw   │ summary
 //! │ (TCP fallback: the command that enables ICMP)                                │ (only then)
+//! │ (the rollout's waves with gauges)                                            │ (rollout screen)
 //! ├──────────────────────────────────────────────────────┬───────────────────────┤
 //! │ ams-core-1     ams-core-2     ams-edge-1     …        │ detail of the focused │
 //! │ ▲ 0.21ms       ▼ 2m13s        ▲ 0.30ms ~              │ device: state, RTT    │
@@ -33,16 +34,20 @@ const DETAIL_WIDTH: u16 = 44;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
     pub summary: Rect,
+    /// The rollout's waves panel, on the rollout screen.
+    pub panel: Option<Rect>,
     pub tiles: Rect,
     pub detail: Option<Rect>,
     pub log: Rect,
     pub footer: Rect,
 }
 
-pub fn areas(screen: Rect, summary_lines: u16) -> Areas {
+/// `panel_lines`: the rollout panel's height, 0 when there is none.
+pub fn areas(screen: Rect, summary_lines: u16, panel_lines: u16) -> Areas {
     let log_height = (screen.height / 4).clamp(3, 12);
-    let [summary, main, log, footer] = Layout::vertical([
+    let [summary, panel, main, log, footer] = Layout::vertical([
         Constraint::Length(summary_lines),
+        Constraint::Length(panel_lines),
         Constraint::Min(TILE_HEIGHT),
         Constraint::Length(log_height),
         Constraint::Length(1),
@@ -60,6 +65,7 @@ pub fn areas(screen: Rect, summary_lines: u16) -> Areas {
     };
     Areas {
         summary,
+        panel: (panel_lines > 0).then_some(panel),
         tiles,
         detail,
         log,

@@ -13,6 +13,7 @@ mod help;
 mod layout;
 mod log;
 mod prompt;
+mod rollout_view;
 mod run_view;
 mod summary;
 mod terminal;
@@ -26,13 +27,14 @@ use futures::StreamExt;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-pub use app::{Action, App, SortKey};
+pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 
 use crate::fleet::{Command, Event, State};
+use crate::rollout::event::Control;
 
 pub const MAX_FPS: u32 = 30;
 /// Events folded per batch before the loop looks at input again.
@@ -73,8 +75,17 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     if let Some(area) = areas.detail {
         detail::render(frame, area, fleet, app.focused, now);
     }
-    log::render(frame, areas.log, fleet);
-    footer::render(frame, areas.footer, app, fleet.inventory.devices.len());
+    match (app.rollout(fleet), areas.panel) {
+        (Some(rollout), Some(panel)) => {
+            rollout_view::render_panel(frame, panel, rollout);
+            log::render_rollout(frame, areas.log, rollout);
+        }
+        _ => log::render(frame, areas.log, fleet),
+    }
+    footer::render(frame, areas.footer, app, fleet);
+    if let (true, Some(device)) = (app.details && app.rollout(fleet).is_some(), app.focused) {
+        rollout_view::render_details(frame, frame.area(), fleet, device);
+    }
     if app.help {
         help::render(frame, frame.area());
     }
@@ -84,7 +95,7 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
 pub async fn run(
     mut fleet: State,
     mut events: mpsc::Receiver<Event>,
-    commands: mpsc::Sender<Command>,
+    wires: Wires,
     options: Options,
 ) -> Result<()> {
     let mut term = terminal::Terminal::enter()?;
@@ -92,6 +103,7 @@ pub async fn run(
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
     app.interval = options.interval;
     app.read_only = options.read_only;
+    app.rollout_screen = wires.rollout.is_some();
     let mut input = crossterm::event::EventStream::new();
     let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
@@ -119,6 +131,9 @@ pub async fn run(
                             Err(_) => break,
                         }
                     }
+                    if let Some(reachability) = &wires.reachability {
+                        publish(reachability, &fleet);
+                    }
                     dirty = true;
                 }
                 None => workers_alive = false,
@@ -129,7 +144,11 @@ pub async fn run(
                     Action::Redraw => dirty = true,
                     Action::Nothing => {}
                     Action::Send(command) => {
-                        send(&mut fleet, &commands, command);
+                        send(&mut fleet, &wires.commands, command);
+                        dirty = true;
+                    }
+                    Action::Control(control) => {
+                        steer(&mut fleet, wires.rollout.as_ref(), control);
                         dirty = true;
                     }
                 },
@@ -139,6 +158,39 @@ pub async fn run(
             _ = ages.tick() => dirty = true,
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
         }
+    }
+}
+
+/// Where the dashboard's commands go, and what it publishes for workers.
+pub struct Wires {
+    /// Commands for the SSH workers.
+    pub commands: mpsc::Sender<Command>,
+    /// Pause / resume / abort / approve for the rollout, when one runs.
+    pub rollout: Option<mpsc::Sender<Control>>,
+    /// Per-device reachability for the rollout executor, when one runs.
+    pub reachability: Option<watch::Sender<Vec<Option<bool>>>>,
+}
+
+/// Hands reachability to whoever watches it, only when it changed.
+fn publish(reachability: &watch::Sender<Vec<Option<bool>>>, fleet: &State) {
+    let now = fleet.reachability();
+    reachability.send_if_modified(|seen| {
+        let changed = *seen != now;
+        if changed {
+            *seen = now;
+        }
+        changed
+    });
+}
+
+/// Sends a control to the rollout without waiting; a full or closed channel is reported.
+fn steer(fleet: &mut State, rollout: Option<&mpsc::Sender<Control>>, control: Control) {
+    let sent = rollout.is_some_and(|tx| tx.try_send(control).is_ok());
+    if !sent {
+        fleet.apply(Event::Notice {
+            at: Instant::now(),
+            text: format!("{control:?} not sent: the rollout is not listening"),
+        });
     }
 }
 

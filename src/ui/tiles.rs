@@ -10,6 +10,7 @@ use ratatui::widgets::Widget;
 use super::app::App;
 use super::fmt_age;
 use super::layout::Grid;
+use super::rollout_view;
 use super::theme;
 use crate::fleet::{Link, Reach, State, fmt_rtt};
 
@@ -33,7 +34,13 @@ impl Widget for Tiles<'_> {
         for (i, &id) in shown.enumerate() {
             let rect = grid.tile_rect(i / grid.cols, i % grid.cols);
             let device = &fleet.devices[id];
-            let mut style = theme::tile(device.reach);
+            // On the rollout screen the colour is the rollout state; reachability stays in
+            // the ▲/▼ symbol, so a device that stops answering after its change shows at once.
+            let rollout = app.rollout(fleet).and_then(|r| rollout_view::tile_status(r, id));
+            let mut style = match &rollout {
+                Some((_, style)) => *style,
+                None => theme::tile(device.reach),
+            };
             if app.focused == Some(id) {
                 style = style.add_modifier(theme::FOCUS);
             }
@@ -61,16 +68,17 @@ impl Widget for Tiles<'_> {
             };
             let flap = if flapping { theme::FLAPPING } else { "" };
             // An SSH problem outranks the RTT: it is what the operator acts on.
-            let line = match &fleet.exec.links[id] {
-                Link::CircuitOpen { .. } => {
+            let line = match (&rollout, &fleet.exec.links[id]) {
+                (Some((status, _)), _) => format!("{} {status}", theme::symbol(device.reach)),
+                (None, Link::CircuitOpen { .. }) => {
                     format!("{} circuit open", theme::symbol(device.reach))
                 }
                 // The reason starts with the stage it failed at: `auth: …`, `host key: …`.
-                Link::Failed { reason } => {
+                (None, Link::Failed { reason }) => {
                     let stage = reason.split(':').next().unwrap_or("failed");
                     format!("{} ssh: {stage} {flap}", theme::symbol(device.reach))
                 }
-                _ => format!("{} {detail} {flap}", theme::symbol(device.reach)),
+                (None, _) => format!("{} {detail} {flap}", theme::symbol(device.reach)),
             };
             buf.set_stringn(rect.x, rect.y + 1, line, width, style);
         }
