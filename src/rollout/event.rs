@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::inventory::DeviceId;
 
+
 /// Sent by the TUI (keys `p`, `r`, `a`, `Enter`) or the headless front end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
@@ -20,108 +21,7 @@ pub enum Control {
     Approve,
 }
 
-/// Where one device is in its change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum DeviceState {
-    Pending,
-    PreChecking,
-    Applying,
-    Verifying,
-    Done,
-    Failed { reason: String },
-    Skipped { reason: String },
-    RollingBack,
-    RolledBack,
-    /// Resumed after a crash mid-apply: the change may or may not have landed. Only
-    /// verified (post-checks), never re-applied.
-    Unknown,
-}
-
-impl DeviceState {
-    /// Short, stable name (journal, JSON lines, tiles).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            DeviceState::Pending => "pending",
-            DeviceState::PreChecking => "pre_checking",
-            DeviceState::Applying => "applying",
-            DeviceState::Verifying => "verifying",
-            DeviceState::Done => "done",
-            DeviceState::Failed { .. } => "failed",
-            DeviceState::Skipped { .. } => "skipped",
-            DeviceState::RollingBack => "rolling_back",
-            DeviceState::RolledBack => "rolled_back",
-            DeviceState::Unknown => "unknown",
-        }
-    }
-
-    /// The device will not move again in this run.
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            DeviceState::Done
-                | DeviceState::Failed { .. }
-                | DeviceState::Skipped { .. }
-                | DeviceState::RolledBack
-        )
-    }
-
-    /// The device is being worked on right now.
-    pub fn is_active(&self) -> bool {
-        matches!(
-            self,
-            DeviceState::PreChecking
-                | DeviceState::Applying
-                | DeviceState::Verifying
-                | DeviceState::RollingBack
-        )
-    }
-
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            DeviceState::Failed { reason } | DeviceState::Skipped { reason } => Some(reason),
-            _ => None,
-        }
-    }
-}
-
-/// The state of one wave, and of the rollout as a whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Phase {
-    Pending,
-    Running,
-    Paused,
-    /// Waiting for the operator to approve the next wave (`pause: manual`).
-    WaitingApproval,
-    /// A timed pause of `ms` milliseconds before the next wave (`pause: 30s`).
-    PauseTimer { ms: u64 },
-    HaltedByThreshold { reason: String },
-    Aborted,
-    Completed,
-}
-
-impl Phase {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Phase::Pending => "pending",
-            Phase::Running => "running",
-            Phase::Paused => "paused",
-            Phase::WaitingApproval => "waiting_for_approval",
-            Phase::PauseTimer { .. } => "pause_timer",
-            Phase::HaltedByThreshold { .. } => "halted",
-            Phase::Aborted => "aborted",
-            Phase::Completed => "completed",
-        }
-    }
-
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            Phase::HaltedByThreshold { .. } | Phase::Aborted | Phase::Completed
-        )
-    }
-}
+pub use super::report::{DeviceState, RunState};
 
 /// How a rollout ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -167,13 +67,13 @@ pub enum RolloutEvent {
         waves: Vec<WaveInfo>,
         resumed: bool,
     },
-    /// A device changed state; `step` names what it is doing (a check's or step's label).
+    /// A device changed state; `reason` says why it failed, was skipped or is unknown.
     Device {
         device: DeviceId,
         state: DeviceState,
-        step: Option<String>,
+        reason: Option<String>,
     },
-    /// A device moved to the next step or check within its state.
+    /// A device started the next step or check (its label), within its state.
     Step { device: DeviceId, step: String },
     /// A check ran: its output is kept for the device details view.
     Check {
@@ -183,8 +83,15 @@ pub enum RolloutEvent {
         passed: bool,
         output: String,
     },
-    Wave { wave: usize, phase: Phase },
-    Overall(Phase),
+    Wave {
+        wave: usize,
+        state: RunState,
+        reason: Option<String>,
+    },
+    Overall {
+        state: RunState,
+        reason: Option<String>,
+    },
     Log { device: Option<DeviceId>, text: String },
     /// The last event: how it ended and where the report is (if it could be written).
     Finished {
@@ -198,6 +105,8 @@ pub enum RolloutEvent {
 pub struct DeviceView {
     pub wave: Option<usize>,
     pub state: DeviceState,
+    pub reason: Option<String>,
+    /// The step or check running now (cleared when the device reaches a final state).
     pub step: Option<String>,
     /// Check outputs, in the order they ran: (phase, name, passed, output).
     pub checks: Vec<(CheckPhase, String, bool, String)>,
@@ -207,7 +116,8 @@ pub struct DeviceView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaveView {
     pub info: WaveInfo,
-    pub phase: Phase,
+    pub state: RunState,
+    pub reason: Option<String>,
 }
 
 /// Counts of devices by state, for gauges and summaries.
@@ -237,7 +147,9 @@ pub const LOG_CAP: usize = 1000;
 pub struct RolloutState {
     pub plan: String,
     pub resumed: bool,
-    pub overall: Phase,
+    pub overall: RunState,
+    /// Why it halted (which threshold), or what it waits for.
+    pub overall_reason: Option<String>,
     pub waves: Vec<WaveView>,
     /// Indexed by `DeviceId` of the inventory; `None` for devices outside the rollout.
     pub devices: Vec<Option<DeviceView>>,
@@ -252,7 +164,8 @@ impl RolloutState {
         RolloutState {
             plan: String::new(),
             resumed: false,
-            overall: Phase::Pending,
+            overall: RunState::Pending,
+            overall_reason: None,
             waves: Vec::new(),
             devices: vec![None; devices],
             log: Default::default(),
@@ -270,12 +183,13 @@ impl RolloutState {
             } => {
                 self.plan = plan.clone();
                 self.resumed = *resumed;
-                self.overall = Phase::Running;
+                self.overall = RunState::Running;
                 self.waves = waves
                     .iter()
                     .map(|w| WaveView {
                         info: w.clone(),
-                        phase: Phase::Pending,
+                        state: RunState::Pending,
+                        reason: None,
                     })
                     .collect();
                 for w in waves {
@@ -286,6 +200,7 @@ impl RolloutState {
                         self.devices[d] = Some(DeviceView {
                             wave: Some(w.index),
                             state: DeviceState::Pending,
+                            reason: None,
                             step: None,
                             checks: Vec::new(),
                         });
@@ -295,11 +210,14 @@ impl RolloutState {
             RolloutEvent::Device {
                 device,
                 state,
-                step,
+                reason,
             } => {
                 if let Some(view) = self.device_mut(*device) {
-                    view.state = state.clone();
-                    view.step = step.clone();
+                    view.state = *state;
+                    view.reason = reason.clone();
+                    if state.is_final() {
+                        view.step = None;
+                    }
                 }
             }
             RolloutEvent::Step { device, step } => {
@@ -319,12 +237,20 @@ impl RolloutState {
                         .push((*phase, name.clone(), *passed, output.clone()));
                 }
             }
-            RolloutEvent::Wave { wave, phase } => {
+            RolloutEvent::Wave {
+                wave,
+                state,
+                reason,
+            } => {
                 if let Some(w) = self.waves.get_mut(*wave) {
-                    w.phase = phase.clone();
+                    w.state = *state;
+                    w.reason = reason.clone();
                 }
             }
-            RolloutEvent::Overall(phase) => self.overall = phase.clone(),
+            RolloutEvent::Overall { state, reason } => {
+                self.overall = *state;
+                self.overall_reason = reason.clone();
+            }
             RolloutEvent::Log { device, text } => {
                 if self.log.len() == LOG_CAP {
                     self.log.pop_front();
@@ -351,11 +277,11 @@ impl RolloutState {
         let mut c = Counts::default();
         let views = self.devices.iter().flatten();
         for v in views.filter(|v| wave.is_none() || v.wave == wave) {
-            match &v.state {
+            match v.state {
                 DeviceState::Pending => c.pending += 1,
                 DeviceState::Done => c.done += 1,
-                DeviceState::Failed { .. } => c.failed += 1,
-                DeviceState::Skipped { .. } => c.skipped += 1,
+                DeviceState::Failed => c.failed += 1,
+                DeviceState::Skipped => c.skipped += 1,
                 DeviceState::RolledBack => c.rolled_back += 1,
                 DeviceState::Unknown => c.unknown += 1,
                 _ => c.active += 1,
@@ -368,7 +294,7 @@ impl RolloutState {
     pub fn current_wave(&self) -> Option<usize> {
         self.waves
             .iter()
-            .rposition(|w| w.phase != Phase::Pending)
+            .rposition(|w| w.state != RunState::Pending)
     }
 }
 
@@ -403,12 +329,17 @@ mod tests {
         assert!(s.device(1).is_none());
         s.apply(&RolloutEvent::Wave {
             wave: 0,
-            phase: Phase::Running,
+            state: RunState::Running,
+            reason: None,
         });
         s.apply(&RolloutEvent::Device {
             device: 2,
             state: DeviceState::Applying,
-            step: Some("ntp server 127.0.0.1".into()),
+            reason: None,
+        });
+        s.apply(&RolloutEvent::Step {
+            device: 2,
+            step: "ntp server 127.0.0.1".into(),
         });
         assert_eq!(s.counts(Some(0)).active, 1);
         assert_eq!(s.current_wave(), Some(0));
@@ -421,11 +352,10 @@ mod tests {
         });
         s.apply(&RolloutEvent::Device {
             device: 2,
-            state: DeviceState::Failed {
-                reason: "post-check ntp".into(),
-            },
-            step: None,
+            state: DeviceState::Failed,
+            reason: Some("post-check ntp".into()),
         });
+        assert_eq!(s.device(2).unwrap().step, None);
         let c = s.counts(None);
         assert_eq!((c.failed, c.pending, c.finished()), (1, 2, 1));
         assert_eq!(s.device(2).unwrap().checks.len(), 1);

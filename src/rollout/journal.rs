@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::DeviceState;
+use super::report::{DeviceState, RunState};
 use crate::exec::journal::rfc3339;
 
 /// Output kept per step line.
@@ -55,7 +55,7 @@ pub enum Record {
     },
     Device {
         device: String,
-        state: String,
+        state: DeviceState,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -79,12 +79,12 @@ pub enum Record {
     },
     Wave {
         wave: usize,
-        state: String,
+        state: RunState,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
     Overall {
-        state: String,
+        state: RunState,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
@@ -191,8 +191,8 @@ pub fn cap(text: &str, max: usize) -> String {
 pub enum Resume {
     /// Not changed yet (never started, only pre-checked, or skipped): run it from the start.
     Fresh,
-    /// Finished before the crash: never touched again.
-    Final(DeviceState),
+    /// Finished before the crash: never touched again (state and reason).
+    Final(DeviceState, Option<String>),
     /// Its change may or may not have landed (caught mid-apply): post-checks only.
     Unknown,
     /// Applied completely, not verified yet: post-checks only.
@@ -246,6 +246,7 @@ pub enum ReplayError {
 #[derive(Default)]
 struct Seen {
     state: Option<DeviceState>,
+    reason: Option<String>,
     apply_open: bool,
     applied: bool,
     rollback_open: bool,
@@ -328,13 +329,13 @@ pub fn fold(records: &[Record]) -> Option<Replay> {
                 reason,
             } => {
                 let s = seen.entry(device.clone()).or_default();
-                let state = parse_state(state, reason.clone());
                 // A later run settled what an open stage left uncertain.
-                if state.is_final() || state == DeviceState::Unknown {
+                if state.is_final() {
                     s.apply_open = false;
                     s.rollback_open = false;
                 }
-                s.state = Some(state);
+                s.state = Some(*state);
+                s.reason = reason.clone();
             }
             Record::Stage {
                 device,
@@ -373,30 +374,22 @@ pub fn fold(records: &[Record]) -> Option<Replay> {
     let mut replay = replay?;
     for (device, s) in seen {
         let resume = if s.rollback_open {
-            Resume::Final(DeviceState::Failed {
-                reason: "interrupted during rollback: check it by hand".into(),
-            })
+            interrupted_rollback()
         } else if s.apply_open {
             Resume::Unknown
         } else {
             match s.state {
-                None | Some(DeviceState::Pending) | Some(DeviceState::PreChecking) => {
-                    Resume::Fresh
-                }
-                Some(DeviceState::Skipped { .. }) => Resume::Fresh,
-                Some(DeviceState::Applying) | Some(DeviceState::Verifying)
-                | Some(DeviceState::Unknown)
+                None | Some(DeviceState::Pending | DeviceState::PreChecking) => Resume::Fresh,
+                Some(DeviceState::Skipped) => Resume::Fresh,
+                Some(DeviceState::Applying | DeviceState::Verifying | DeviceState::Unknown)
                     if s.applied =>
                 {
                     Resume::Applied
                 }
-                // Entered applying but no step began: nothing was sent.
+                // Entered applying but the apply stage never began: nothing was sent.
                 Some(DeviceState::Applying) => Resume::Fresh,
-                Some(DeviceState::Verifying) | Some(DeviceState::Unknown) => Resume::Unknown,
-                Some(DeviceState::RollingBack) => Resume::Final(DeviceState::Failed {
-                    reason: "interrupted during rollback: check it by hand".into(),
-                }),
-                Some(state) => Resume::Final(state),
+                Some(DeviceState::Verifying | DeviceState::Unknown) => Resume::Unknown,
+                Some(state) => Resume::Final(state, s.reason),
             }
         };
         replay.devices.insert(device, resume);
@@ -404,21 +397,12 @@ pub fn fold(records: &[Record]) -> Option<Replay> {
     Some(replay)
 }
 
-fn parse_state(state: &str, reason: Option<String>) -> DeviceState {
-    let reason = reason.unwrap_or_default();
-    match state {
-        "pending" => DeviceState::Pending,
-        "pre_checking" => DeviceState::PreChecking,
-        "applying" => DeviceState::Applying,
-        "verifying" => DeviceState::Verifying,
-        "done" => DeviceState::Done,
-        "skipped" => DeviceState::Skipped { reason },
-        "rolling_back" => DeviceState::RollingBack,
-        "rolled_back" => DeviceState::RolledBack,
-        "unknown" => DeviceState::Unknown,
-        // `failed`, and anything a newer version wrote: never touch it again.
-        _ => DeviceState::Failed { reason },
-    }
+/// Rollback steps are never repeated blindly either.
+fn interrupted_rollback() -> Resume {
+    Resume::Final(
+        DeviceState::Failed,
+        Some("interrupted during rollback: check it by hand".into()),
+    )
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ fn header() -> Record {
 }
 
 fn state(device: &str, state: &str) -> Record {
+    let state = serde_json::from_value(serde_json::Value::String(state.into())).unwrap();
     Record::Device {
         device: device.into(),
-        state: state.into(),
+        state,
         reason: None,
     }
 }
@@ -48,7 +49,7 @@ fn no_header_is_none() {
 #[test]
 fn done_is_final_and_unseen_is_fresh() {
     let r = fold(&[header(), state("a", "done")]).unwrap();
-    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Done));
+    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Done, None));
     assert_eq!(r.resume("b"), Resume::Fresh);
     assert_eq!(r.waves.len(), 2);
 }
@@ -112,7 +113,7 @@ fn unknown_device_verified_by_a_resume_is_final() {
         state("a", "done"),
     ])
     .unwrap();
-    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Done));
+    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Done, None));
 }
 
 #[test]
@@ -121,7 +122,7 @@ fn failed_and_rolled_back_are_final_skipped_runs_again() {
         header(),
         Record::Device {
             device: "a".into(),
-            state: "failed".into(),
+            state: DeviceState::Failed,
             reason: Some("post-check ntp".into()),
         },
         state("b", "rolled_back"),
@@ -130,11 +131,9 @@ fn failed_and_rolled_back_are_final_skipped_runs_again() {
     .unwrap();
     assert_eq!(
         r.resume("a"),
-        Resume::Final(DeviceState::Failed {
-            reason: "post-check ntp".into()
-        })
+        Resume::Final(DeviceState::Failed, Some("post-check ntp".into()))
     );
-    assert_eq!(r.resume("b"), Resume::Final(DeviceState::RolledBack));
+    assert_eq!(r.resume("b"), Resume::Final(DeviceState::RolledBack, None));
     assert_eq!(r.resume("c"), Resume::Fresh);
 }
 
@@ -142,11 +141,11 @@ fn failed_and_rolled_back_are_final_skipped_runs_again() {
 fn interrupted_rollback_is_failed_not_repeated() {
     let r = fold(&[
         header(),
-        state("a", "rolling_back"),
+        state("a", "failed"),
         stage("a", Stage::Rollback, Edge::Begin, None),
     ])
     .unwrap();
-    assert!(matches!(r.resume("a"), Resume::Final(DeviceState::Failed { .. })));
+    assert!(matches!(r.resume("a"), Resume::Final(DeviceState::Failed, _)));
 }
 
 #[test]
