@@ -9,3 +9,5 @@ pub mod journal;
 pub mod plan;
 pub mod report;
 pub mod waves;
+// Added by the executor branch (`rollout`): `pub mod event;`, `pub mod executor;`,
+// `pub mod journal;`.

@@ -5,6 +5,11 @@
 
 mod check;
 mod error;
+mod items;
+mod load;
+mod read;
+mod shape;
+mod values;
 
 use std::time::Duration;
 
@@ -51,8 +56,8 @@ pub struct PlanSource {
     pub never_together: Vec<(usize, usize)>,
 }
 
-/// How the target is cut into waves.
-#[derive(Debug, Clone, PartialEq)]
+/// How the target is cut into waves. The default: no canary, everything in one wave.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Strategy {
     /// Devices in the first wave, alone (0: no canary wave).
     pub canary: usize,
