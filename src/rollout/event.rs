@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::inventory::DeviceId;
 
-
 /// Sent by the TUI (keys `p`, `r`, `a`, `Enter`) or the headless front end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
@@ -92,7 +91,10 @@ pub enum RolloutEvent {
         state: RunState,
         reason: Option<String>,
     },
-    Log { device: Option<DeviceId>, text: String },
+    Log {
+        device: Option<DeviceId>,
+        text: String,
+    },
     /// The last event: how it ended and where the report is (if it could be written).
     Finished {
         outcome: Outcome,

@@ -17,6 +17,7 @@
 mod coordinator;
 mod device;
 mod gate;
+mod report_out;
 mod resume;
 
 use std::collections::HashMap;

@@ -306,22 +306,20 @@ pub fn fold(records: &[Record]) -> Option<Replay> {
     let mut seen: HashMap<String, Seen> = HashMap::new();
     for record in records {
         match record {
+            // A resumed run writes the header again; the first one defines the waves.
             Record::Header {
                 plan,
                 plan_hash,
                 waves,
                 ..
-            } => {
-                // A resumed run writes the header again; the first one defines the waves.
-                if replay.is_none() {
-                    replay = Some(Replay {
-                        plan: plan.clone(),
-                        plan_hash: plan_hash.clone(),
-                        waves: waves.clone(),
-                        devices: HashMap::new(),
-                        pre_outputs: HashMap::new(),
-                    });
-                }
+            } if replay.is_none() => {
+                replay = Some(Replay {
+                    plan: plan.clone(),
+                    plan_hash: plan_hash.clone(),
+                    waves: waves.clone(),
+                    devices: HashMap::new(),
+                    pre_outputs: HashMap::new(),
+                });
             }
             Record::Device {
                 device,

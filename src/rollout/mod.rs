@@ -5,9 +5,8 @@
 //! `executor`, `journal` and `event` run a plan against the SSH engine.
 
 pub mod event;
+pub mod executor;
 pub mod journal;
 pub mod plan;
 pub mod report;
 pub mod waves;
-// Added by the executor branch (`rollout`): `pub mod event;`, `pub mod executor;`,
-// `pub mod journal;`.

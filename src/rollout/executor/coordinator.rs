@@ -170,7 +170,9 @@ where
         let state = if self.stop.is_none() && !queue.is_empty() {
             self.wave_state(w, RunState::Running, None).await;
             self.run_wave(w, queue).await;
-            self.stop.as_ref().map_or(RunState::Completed, |s| s.run_state())
+            self.stop
+                .as_ref()
+                .map_or(RunState::Completed, |s| s.run_state())
         } else if let Some(stop) = self.stop.clone() {
             self.skip(queue.into_iter().map(|(d, _)| d), &stop).await;
             stop.run_state()
@@ -204,7 +206,8 @@ where
             {
                 let pre = replayed_pre(self.resume.as_ref(), self.ctx.name(d));
                 let outcome = self.outcomes[self.index[&d]].clone();
-                let task = device::run(self.ctx.clone(), self.gate_wait.clone(), outcome, mode, pre);
+                let task =
+                    device::run(self.ctx.clone(), self.gate_wait.clone(), outcome, mode, pre);
                 running.insert(tasks.spawn(task).id(), d);
             }
             if tasks.is_empty() && (queue.is_empty() || self.stop.is_some()) {
@@ -276,7 +279,12 @@ where
         }
         let max = self.ctx.plan.max_fail;
         let failed = |o: &&DeviceOutcome| o.state == DeviceState::Failed;
-        let in_wave = self.outcomes.iter().filter(|o| o.wave == w).filter(failed).count();
+        let in_wave = self
+            .outcomes
+            .iter()
+            .filter(|o| o.wave == w)
+            .filter(failed)
+            .count();
         let overall = self.outcomes.iter().filter(failed).count();
         let wave_len = self.waves[w].devices.len();
         let exceeded = if let Some(t) = max.per_wave.filter(|t| t.exceeded(in_wave, wave_len)) {
@@ -299,9 +307,15 @@ where
         let Some(reason) = exceeded else { return };
         match max.action {
             OnFail::Continue => {
-                let key = reason.split(':').next_back().unwrap_or_default().to_string();
+                let key = reason
+                    .split(':')
+                    .next_back()
+                    .unwrap_or_default()
+                    .to_string();
                 if self.warned.insert(key) {
-                    self.ctx.log(None, format!("{reason}; continuing (on_fail: continue)")).await;
+                    self.ctx
+                        .log(None, format!("{reason}; continuing (on_fail: continue)"))
+                        .await;
                 }
             }
             OnFail::Halt | OnFail::Rollback => {
@@ -329,7 +343,10 @@ where
             let d = self.outcomes[i].device;
             self.outcomes[i].state = DeviceState::Failed;
             self.outcomes[i].reason = Some(reason.clone());
-            let _ = self.ctx.transition(d, DeviceState::Failed, Some(reason)).await;
+            let _ = self
+                .ctx
+                .transition(d, DeviceState::Failed, Some(reason))
+                .await;
             self.thresholds(w).await;
         }
     }
@@ -344,7 +361,11 @@ where
             Control::Pause if self.gate.get() == Gate::Open => {
                 self.gate.set(Gate::Paused);
                 self.ctx
-                    .log(None, "paused: no new device starts; in-flight ones hold before their next step".into())
+                    .log(
+                        None,
+                        "paused: no new device starts; in-flight ones hold before their next step"
+                            .into(),
+                    )
                     .await;
                 self.overall(RunState::Paused, None).await;
                 if let Some(w) = wave {
@@ -362,9 +383,16 @@ where
             Control::Abort if self.gate.get() != Gate::Aborted => {
                 self.gate.set(Gate::Aborted);
                 self.ctx
-                    .log(None, "aborting: in-flight steps finish, nothing else starts".into())
+                    .log(
+                        None,
+                        "aborting: in-flight steps finish, nothing else starts".into(),
+                    )
                     .await;
-                if self.stop.as_ref().is_none_or(|s| s.outcome != Outcome::Aborted) {
+                if self
+                    .stop
+                    .as_ref()
+                    .is_none_or(|s| s.outcome != Outcome::Aborted)
+                {
                     self.stop_with(Outcome::Aborted, "aborted by the operator".into());
                 }
             }
@@ -420,7 +448,10 @@ where
             }
             if !self.control_open && deadline.is_none() {
                 // Nobody can approve any more: stop here rather than wait forever.
-                self.stop_with(Outcome::Aborted, "no one left to approve the next wave".into());
+                self.stop_with(
+                    Outcome::Aborted,
+                    "no one left to approve the next wave".into(),
+                );
                 return;
             }
         }
@@ -443,7 +474,13 @@ where
             .collect();
         if self.ctx.plan.rollback.is_empty() {
             self.ctx
-                .log(None, format!("{} device(s) to roll back, but the plan has no rollback steps", due.len()))
+                .log(
+                    None,
+                    format!(
+                        "{} device(s) to roll back, but the plan has no rollback steps",
+                        due.len()
+                    ),
+                )
                 .await;
             return;
         }
@@ -462,7 +499,11 @@ where
             }
             match tasks.join_next().await {
                 Some(Ok((i, outcome))) => self.outcomes[i] = outcome,
-                Some(Err(e)) => self.ctx.log(None, format!("rollback task failed: {e}")).await,
+                Some(Err(e)) => {
+                    self.ctx
+                        .log(None, format!("rollback task failed: {e}"))
+                        .await
+                }
                 None => break,
             }
         }
@@ -491,7 +532,10 @@ where
                 Ok(path) => finished.report = Some(path),
                 Err(e) => {
                     self.ctx
-                        .log(None, format!("cannot write the report in {}: {e}", dir.display()))
+                        .log(
+                            None,
+                            format!("cannot write the report in {}: {e}", dir.display()),
+                        )
                         .await
                 }
             }
@@ -562,9 +606,7 @@ where
             state,
             reason: reason.clone(),
         });
-        self.ctx
-            .emit(RolloutEvent::Overall { state, reason })
-            .await;
+        self.ctx.emit(RolloutEvent::Overall { state, reason }).await;
     }
 
     async fn wave_state(&self, wave: usize, state: RunState, reason: Option<String>) {

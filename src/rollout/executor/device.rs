@@ -75,7 +75,10 @@ where
             Some(format!("cannot write the journal: {e}")),
         ),
         Err(Stop::Aborted) => match (dev.changed, dev.out.state) {
-            (false, _) => (DeviceState::Skipped, Some("aborted before its change".into())),
+            (false, _) => (
+                DeviceState::Skipped,
+                Some("aborted before its change".into()),
+            ),
             (true, DeviceState::Applying) => (
                 DeviceState::Failed,
                 Some(format!(
@@ -128,7 +131,9 @@ where
         ),
         Err(Stop::Journal(e)) => (
             DeviceState::Failed,
-            Some(format!("{failed_because}; rollback stopped: cannot write the journal: {e}")),
+            Some(format!(
+                "{failed_because}; rollback stopped: cannot write the journal: {e}"
+            )),
         ),
         // Rollback steps are not gated; kept for completeness of the match.
         Err(Stop::Aborted) => (
@@ -284,8 +289,15 @@ where
                 Step::Config { lines, save } => session.configure(lines, *save).await,
             };
             let (ok, output, detail) = judge(&result);
-            self.ctx
-                .journal_step(self.id, stage, i, &label, Edge::End, Some(ok), Some(&output))?;
+            self.ctx.journal_step(
+                self.id,
+                stage,
+                i,
+                &label,
+                Edge::End,
+                Some(ok),
+                Some(&output),
+            )?;
             let outcome = StepOutcome {
                 step: label.clone(),
                 output,
@@ -355,7 +367,9 @@ where
             .await;
         self.stage(Stage::Rollback, Edge::Begin, None)?;
         let plan = self.ctx.plan.clone();
-        let result = self.steps(&mut session, Stage::Rollback, &plan.rollback).await;
+        let result = self
+            .steps(&mut session, Stage::Rollback, &plan.rollback)
+            .await;
         let ok = matches!(result, Ok(None));
         self.stage(Stage::Rollback, Edge::End, Some(ok))?;
         result

@@ -7,7 +7,11 @@ use crate::rollout::plan::Plan;
 use crate::rollout::waves::{Wave, WaveKind};
 
 /// The journal's waves mapped onto `inventory`. Errors name a device the inventory lost.
-pub fn resume_waves(replay: &Replay, plan: &Plan, inventory: &Inventory) -> Result<Vec<Wave>, String> {
+pub fn resume_waves(
+    replay: &Replay,
+    plan: &Plan,
+    inventory: &Inventory,
+) -> Result<Vec<Wave>, String> {
     replay
         .waves
         .iter()

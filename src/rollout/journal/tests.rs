@@ -145,7 +145,10 @@ fn interrupted_rollback_is_failed_not_repeated() {
         stage("a", Stage::Rollback, Edge::Begin, None),
     ])
     .unwrap();
-    assert!(matches!(r.resume("a"), Resume::Final(DeviceState::Failed, _)));
+    assert!(matches!(
+        r.resume("a"),
+        Resume::Final(DeviceState::Failed, _)
+    ));
 }
 
 #[test]
