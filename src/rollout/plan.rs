@@ -4,6 +4,7 @@
 //! the YAML format is documented in `docs/rollout.md`.
 
 mod check;
+mod dry_run;
 mod error;
 mod items;
 mod load;
@@ -14,6 +15,7 @@ mod values;
 use std::time::Duration;
 
 pub use check::{Pattern, Verdict};
+pub use dry_run::dry_run;
 pub use error::{PlanError, PlanProblem, PlanProblemKind};
 
 /// A validated rollout plan. Built by [`Plan::from_yaml`]; every field is already checked.
@@ -163,6 +165,14 @@ impl Threshold {
         match self {
             Threshold::Count(n) => failed > n,
             Threshold::Percent(p) => total > 0 && failed as f64 * 100.0 > p * total as f64,
+        }
+    }
+
+    /// The most failed devices out of `total` that stay within this threshold.
+    pub fn allowed(self, total: usize) -> usize {
+        match self {
+            Threshold::Count(n) => n,
+            Threshold::Percent(p) => (p * total as f64 / 100.0).floor() as usize,
         }
     }
 }
