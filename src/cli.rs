@@ -38,6 +38,11 @@ pub enum Command {
     /// Exit status: 0 when every device answered without error, 1 when any failed, 2 on
     /// usage or inventory errors.
     Exec(crate::headless::exec::ExecArgs),
+    /// Push a change across the fleet in waves (plan YAML), with checks, a failure
+    /// threshold, pause/abort and a crash-safe journal.
+    ///
+    /// Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
+    Rollout(crate::headless::rollout::RolloutArgs),
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.

@@ -13,6 +13,7 @@ pub mod headless;
 pub mod inventory;
 pub mod lab;
 pub mod probe;
+pub mod rollout;
 mod run;
 pub mod safety;
 pub mod ssh;

@@ -32,6 +32,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args).await,
+        Some(Command::Rollout(args)) => crate::headless::rollout::run(args).await,
         Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Lab(args)) => crate::lab::run(args).await.map(|()| ExitCode::SUCCESS),
     }

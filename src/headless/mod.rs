@@ -2,4 +2,5 @@
 //! and print what the reducer produced.
 
 pub mod exec;
+pub mod rollout;
 pub mod sweep;

@@ -11,15 +11,15 @@ pub(crate) mod glob;
 mod graph;
 mod level;
 mod load;
-mod locate;
+pub(crate) mod locate;
 mod model;
 mod order;
 pub mod pattern;
 mod raw;
-mod report;
+pub(crate) mod report;
 mod resolve;
 mod schema;
-mod suggest;
+pub(crate) mod suggest;
 mod summary;
 mod values;
 

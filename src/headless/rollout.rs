@@ -1,0 +1,415 @@
+//! `fleetdash rollout PLAN --inventory INV --headless --yes`: run a rollout without the
+//! dashboard and print its progress as lines (or JSON lines with `--json`); `--dry-run`
+//! prints the waves without connecting; `--resume JOURNAL` continues an interrupted rollout.
+//!
+//! While it runs, lines on stdin steer it: `p` pause, `r` resume, `a` abort, Enter (or `y`)
+//! approves the next wave. Ctrl-C aborts (in-flight steps finish first).
+//!
+//! Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Args;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::exec::HostKeys;
+use crate::cli::parse_duration;
+use crate::exec::SshConnector;
+use crate::inventory::Inventory;
+use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, WaveInfo};
+use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_rollout};
+use crate::rollout::journal::{self, RolloutJournal};
+use crate::rollout::plan::{Plan, dry_run};
+use crate::rollout::waves::waves;
+use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts};
+
+/// Exit code for plan, inventory and usage errors.
+const USAGE: u8 = 2;
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutArgs {
+    /// Rollout plan (YAML).
+    pub plan: PathBuf,
+    /// Inventory file (YAML).
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Run without the dashboard, printing progress lines.
+    #[arg(long)]
+    pub headless: bool,
+    /// Start without asking (required with --headless: nobody is there to confirm).
+    #[arg(long)]
+    pub yes: bool,
+    /// Progress as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the waves and which devices fall into each, without connecting.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Continue the rollout this journal records (after a crash, halt or abort).
+    #[arg(long, value_name = "JOURNAL")]
+    pub resume: Option<PathBuf>,
+    /// Where report.md and report.json go. Default: next to the journal.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Rollout journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/rollouts/.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub journal: Option<PathBuf>,
+    /// Devices worked on at once within a wave.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each SSH stage (connect, handshake, auth, command).
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        Ok(ExitCode::from(USAGE))
+    };
+    let text = match std::fs::read_to_string(&args.plan) {
+        Ok(text) => text,
+        Err(e) => return usage(format!("cannot read the plan {}: {e}", args.plan.display())),
+    };
+    let plan = match Plan::from_yaml(&text, &args.plan.display().to_string()) {
+        Ok(plan) => Arc::new(plan),
+        Err(e) => return usage(e.to_string()),
+    };
+    let inventory = match Inventory::load(&args.inventory) {
+        Ok(inv) => Arc::new(inv),
+        Err(e) => return usage(e.to_string()),
+    };
+    if args.dry_run {
+        return match dry_run(&plan, &inventory) {
+            Ok(text) => {
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => usage(e.to_string()),
+        };
+    }
+    if !args.headless {
+        return usage(
+            "the dashboard's rollout view is not available in this build: use --headless".into(),
+        );
+    }
+    if !args.yes {
+        return usage(
+            "refusing to start a rollout unattended: add --yes to confirm (or --dry-run first)"
+                .into(),
+        );
+    }
+    let hash = journal::plan_hash(&text);
+    let (resume, plan_waves, journal_path) = match &args.resume {
+        Some(path) => {
+            let replay = match journal::replay(path, &plan.name, &hash) {
+                Ok(r) => r,
+                Err(e) => return usage(e.to_string()),
+            };
+            match resume_waves(&replay, &plan, &inventory) {
+                Ok(w) => (Some(replay), w, path.clone()),
+                Err(e) => return usage(e),
+            }
+        }
+        None => {
+            let w = match waves(&plan, &inventory) {
+                Ok(w) => w,
+                Err(e) => return usage(e.to_string()),
+            };
+            let Some(path) = args.journal.clone().or_else(|| default_journal(&plan.name)) else {
+                return usage("no place for the journal (set HOME or use --journal FILE)".into());
+            };
+            (None, w, path)
+        }
+    };
+    let journal = match RolloutJournal::open(&journal_path) {
+        Ok(j) => Arc::new(j),
+        Err(e) => {
+            return usage(format!(
+                "cannot open the journal {}: {e}",
+                journal_path.display()
+            ));
+        }
+    };
+    eprintln!("journal: {}", journal_path.display());
+    let report_dir = args
+        .report
+        .clone()
+        .unwrap_or_else(|| report_beside(&journal_path));
+    let setup = RolloutSetup {
+        plan,
+        plan_hash: hash,
+        waves: plan_waves,
+        inventory: inventory.clone(),
+        connector: Arc::new(SshConnector::new(ssh_options(&args))),
+        journal,
+        resume,
+        concurrency: args.concurrency,
+        reachability: None,
+        report_dir: Some(report_dir),
+    };
+    let (control, control_rx) = mpsc::channel(16);
+    let (events, mut events_rx) = mpsc::channel::<RolloutEvent>(1024);
+    let handle = spawn_rollout(setup, control_rx, events);
+    let stdin_control = control.clone();
+    std::thread::spawn(move || steer_from_stdin(stdin_control));
+    tokio::spawn(abort_on_ctrl_c(control));
+    let printer = Printer {
+        inventory,
+        json: args.json,
+    };
+    while let Some(event) = events_rx.recv().await {
+        if let Some(line) = printer.line(&event) {
+            println!("{line}");
+        }
+    }
+    let finished = handle.await?;
+    Ok(match finished.outcome {
+        Outcome::Completed => ExitCode::SUCCESS,
+        Outcome::Halted | Outcome::Aborted => ExitCode::FAILURE,
+    })
+}
+
+fn ssh_options(args: &RolloutArgs) -> SshOptions {
+    let mut opts = match &args.known_hosts {
+        Some(file) => SshOptions::with_known_hosts(file.clone()),
+        None => SshOptions::default(),
+    };
+    let t = args.timeout;
+    opts.timeouts = Timeouts {
+        connect: t,
+        handshake: t,
+        auth: t,
+        command: t,
+    };
+    opts.host_keys = match args.host_keys {
+        HostKeys::Strict => HostKeyPolicy::Strict,
+        HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
+    };
+    opts
+}
+
+/// `$XDG_STATE_HOME/fleetdash/rollouts/<plan>-<unix seconds>.jsonl` (or under
+/// `~/.local/state`).
+fn default_journal(plan: &str) -> Option<PathBuf> {
+    let audit = crate::exec::journal::default_path()?;
+    let dir = audit.parent()?.join("rollouts");
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    Some(dir.join(format!("{}-{secs}.jsonl", slug(plan))))
+}
+
+/// `<journal without extension>.report/`.
+fn report_beside(journal: &Path) -> PathBuf {
+    journal.with_extension("report")
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() { "rollout".into() } else { s }
+}
+
+/// Lines on stdin as controls; EOF just stops listening. A plain thread: blocking reads of
+/// stdin must not hold a runtime worker, and it dies with the process.
+fn steer_from_stdin(control: mpsc::Sender<Control>) {
+    for line in std::io::stdin().lines() {
+        let Ok(line) = line else { return };
+        let ctl = match line.trim() {
+            "" | "y" | "yes" | "approve" => Control::Approve,
+            "p" | "pause" => Control::Pause,
+            "r" | "resume" => Control::Resume,
+            "a" | "abort" => Control::Abort,
+            other => {
+                eprintln!("unknown input `{other}`: p pause, r resume, a abort, Enter approve");
+                continue;
+            }
+        };
+        if control.blocking_send(ctl).is_err() {
+            return;
+        }
+    }
+}
+
+async fn abort_on_ctrl_c(control: mpsc::Sender<Control>) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("aborting: in-flight steps finish first (the journal records everything)");
+        if control.send(Control::Abort).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Turns events into progress lines.
+struct Printer {
+    inventory: Arc<Inventory>,
+    json: bool,
+}
+
+impl Printer {
+    fn name(&self, id: usize) -> &str {
+        self.inventory
+            .devices
+            .get(id)
+            .map_or("?", |d| d.name.as_str())
+    }
+
+    fn line(&self, event: &RolloutEvent) -> Option<String> {
+        if self.json {
+            Some(self.json_line(event).to_string())
+        } else {
+            self.text_line(event)
+        }
+    }
+
+    fn names(&self, w: &WaveInfo) -> Vec<&str> {
+        w.devices.iter().map(|&d| self.name(d)).collect()
+    }
+
+    fn text_line(&self, event: &RolloutEvent) -> Option<String> {
+        Some(match event {
+            RolloutEvent::Started {
+                plan,
+                waves,
+                resumed,
+            } => {
+                let verb = if *resumed { "resuming" } else { "starting" };
+                let shape: Vec<String> =
+                    waves.iter().map(|w| w.devices.len().to_string()).collect();
+                format!(
+                    "{verb} rollout `{plan}`: {} wave(s) [{}]",
+                    waves.len(),
+                    shape.join(", ")
+                )
+            }
+            RolloutEvent::Device {
+                device,
+                state,
+                reason,
+            } => match reason {
+                Some(r) => format!("{}: {} ({r})", self.name(*device), state.label()),
+                None => format!("{}: {}", self.name(*device), state.label()),
+            },
+            RolloutEvent::Step { .. } => return None,
+            RolloutEvent::Check {
+                device,
+                phase,
+                name,
+                passed,
+                ..
+            } => {
+                let phase = match phase {
+                    CheckPhase::Pre => "pre-check",
+                    CheckPhase::Post => "post-check",
+                };
+                let verdict = if *passed { "passed" } else { "FAILED" };
+                format!("{}: {phase} `{name}` {verdict}", self.name(*device))
+            }
+            RolloutEvent::Wave {
+                wave,
+                state,
+                reason,
+            } => match reason {
+                Some(r) => format!("wave {}: {} ({r})", wave + 1, state.label()),
+                None => format!("wave {}: {}", wave + 1, state.label()),
+            },
+            RolloutEvent::Overall { state, reason } => match reason {
+                Some(r) => format!("rollout: {} ({r})", state.label()),
+                None => format!("rollout: {}", state.label()),
+            },
+            RolloutEvent::Log { device, text } => match device {
+                Some(d) => format!("{}: {text}", self.name(*d)),
+                None => text.clone(),
+            },
+            RolloutEvent::Finished { outcome, report } => match report {
+                Some(p) => format!("finished: {} — report {}", outcome.as_str(), p.display()),
+                None => format!("finished: {}", outcome.as_str()),
+            },
+        })
+    }
+
+    fn json_line(&self, event: &RolloutEvent) -> serde_json::Value {
+        match event {
+            RolloutEvent::Started {
+                plan,
+                waves,
+                resumed,
+            } => json!({
+                "event": "started", "plan": plan, "resumed": resumed,
+                "waves": waves.iter().map(|w| json!({
+                    "index": w.index, "kind": w.kind, "devices": self.names(w),
+                })).collect::<Vec<_>>(),
+            }),
+            RolloutEvent::Device {
+                device,
+                state,
+                reason,
+            } => json!({
+                "event": "device", "device": self.name(*device), "state": state, "reason": reason,
+            }),
+            RolloutEvent::Step { device, step } => json!({
+                "event": "step", "device": self.name(*device), "step": step,
+            }),
+            RolloutEvent::Check {
+                device,
+                phase,
+                name,
+                passed,
+                output,
+            } => json!({
+                "event": "check", "device": self.name(*device), "phase": phase, "name": name,
+                "passed": passed, "output": output,
+            }),
+            RolloutEvent::Wave {
+                wave,
+                state,
+                reason,
+            } => json!({"event": "wave", "wave": wave, "state": state, "reason": reason}),
+            RolloutEvent::Overall { state, reason } => {
+                json!({"event": "rollout", "state": state, "reason": reason})
+            }
+            RolloutEvent::Log { device, text } => json!({
+                "event": "log", "device": device.map(|d| self.name(d)), "text": text,
+            }),
+            RolloutEvent::Finished { outcome, report } => json!({
+                "event": "finished", "outcome": outcome, "report": report,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_report_paths() {
+        assert_eq!(slug("NTP servers (fra)"), "ntp-servers--fra");
+        assert_eq!(slug("***"), "rollout");
+        assert_eq!(
+            report_beside(Path::new("/x/ntp-1.jsonl")),
+            PathBuf::from("/x/ntp-1.report")
+        );
+    }
+}

@@ -1,0 +1,650 @@
+//! The wave loop: starts devices (bounded), reacts to [`Control`], device results and
+//! reachability, applies the thresholds, pauses between waves, and ends with rollbacks,
+//! the final states and the report.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+use tokio::task::{Id, JoinSet};
+
+use super::device::{self, Done, Mode};
+use super::gate::{Gate, GateControl, GateWait, gate};
+use super::{ConfigMode, Ctx, Finished, RolloutSetup, replayed_pre};
+use crate::exec::Connector;
+use crate::inventory::DeviceId;
+use crate::rollout::event::{Control, Outcome, RolloutEvent, WaveInfo};
+use crate::rollout::journal::{Record, Resume};
+use crate::rollout::plan::{OnFail, Pause};
+use crate::rollout::report::{DeviceOutcome, DeviceState, RunState, WaveOutcome};
+use crate::rollout::waves::{Wave, WaveKind};
+
+pub async fn run<C, E>(
+    setup: RolloutSetup<C>,
+    control: mpsc::Receiver<Control>,
+    events: mpsc::Sender<E>,
+) -> Finished
+where
+    C: Connector,
+    C::Session: ConfigMode,
+    E: From<RolloutEvent> + Send + 'static,
+{
+    let ctx = Arc::new(Ctx {
+        plan: setup.plan.clone(),
+        inventory: setup.inventory.clone(),
+        connector: setup.connector.clone(),
+        journal: setup.journal.clone(),
+        events,
+        reach: setup.reachability.clone(),
+        journal_error: Mutex::new(None),
+    });
+    let (gate_ctl, gate_wait) = gate();
+    let mut outcomes = Vec::new();
+    let mut index = HashMap::new();
+    for w in &setup.waves {
+        for &d in &w.devices {
+            index.insert(d, outcomes.len());
+            outcomes.push(DeviceOutcome::pending(d, ctx.name(d), w.index));
+        }
+    }
+    let mut c = Coordinator {
+        ctx,
+        gate: gate_ctl,
+        gate_wait,
+        control,
+        control_open: true,
+        waves: setup.waves,
+        outcomes,
+        index,
+        changed: HashSet::new(),
+        wave_outcomes: Vec::new(),
+        stop: None,
+        rollback: false,
+        warned: HashSet::new(),
+        concurrency: setup.concurrency.max(1),
+        resume: setup.resume,
+        plan_hash: setup.plan_hash,
+    };
+    c.start().await;
+    for w in 0..c.waves.len() {
+        c.wave(w).await;
+    }
+    if c.rollback {
+        c.roll_back().await;
+    }
+    c.finish(setup.report_dir).await
+}
+
+/// Why the rollout stopped early.
+#[derive(Debug, Clone)]
+struct Stop {
+    outcome: Outcome,
+    reason: String,
+}
+
+struct Coordinator<C, E> {
+    ctx: Arc<Ctx<C, E>>,
+    gate: GateControl,
+    gate_wait: GateWait,
+    control: mpsc::Receiver<Control>,
+    control_open: bool,
+    waves: Vec<Wave>,
+    /// One per device of the rollout, in wave order.
+    outcomes: Vec<DeviceOutcome>,
+    index: HashMap<DeviceId, usize>,
+    /// Devices whose change began (in this run or an earlier one).
+    changed: HashSet<DeviceId>,
+    wave_outcomes: Vec<WaveOutcome>,
+    stop: Option<Stop>,
+    /// Rollback steps are due once in-flight devices are finished.
+    rollback: bool,
+    /// Thresholds already reported under `continue` (one log line each).
+    warned: HashSet<String>,
+    concurrency: usize,
+    resume: Option<crate::rollout::journal::Replay>,
+    plan_hash: String,
+}
+
+impl<C, E> Coordinator<C, E>
+where
+    C: Connector,
+    C::Session: ConfigMode,
+    E: From<RolloutEvent> + Send + 'static,
+{
+    async fn start(&mut self) {
+        let names = |w: &Wave| -> Vec<String> {
+            w.devices
+                .iter()
+                .map(|&d| self.ctx.name(d).to_string())
+                .collect()
+        };
+        let header = Record::Header {
+            plan: self.ctx.plan.name.clone(),
+            plan_hash: self.plan_hash.clone(),
+            waves: self.waves.iter().map(names).collect(),
+            resumed: self.resume.is_some(),
+        };
+        if let Err(e) = self.ctx.write(&header) {
+            self.stop_with(Outcome::Aborted, format!("cannot write the journal: {e}"));
+        }
+        let waves = self
+            .waves
+            .iter()
+            .map(|w| WaveInfo {
+                index: w.index,
+                kind: match w.kind {
+                    WaveKind::Canary => "canary".into(),
+                    WaveKind::Batch => "batch".into(),
+                },
+                devices: w.devices.clone(),
+            })
+            .collect();
+        self.ctx
+            .emit(RolloutEvent::Started {
+                plan: self.ctx.plan.name.clone(),
+                waves,
+                resumed: self.resume.is_some(),
+            })
+            .await;
+        self.overall(RunState::Running, None).await;
+    }
+
+    /// Runs wave `w` to its end (or skips it after a stop), then pauses before the next.
+    async fn wave(&mut self, w: usize) {
+        let started = Instant::now();
+        let mut queue = VecDeque::new();
+        for d in self.waves[w].devices.clone() {
+            match self.resume_of(d) {
+                Resume::Final(state, reason) => self.settle(d, state, reason).await,
+                Resume::Fresh => queue.push_back((d, Mode::Full)),
+                Resume::Unknown => queue.push_back((d, Mode::Verify { unknown: true })),
+                Resume::Applied => queue.push_back((d, Mode::Verify { unknown: false })),
+            }
+        }
+        for (d, mode) in &queue {
+            if matches!(mode, Mode::Verify { .. }) {
+                self.changed.insert(*d);
+            }
+        }
+        let state = if self.stop.is_none() && !queue.is_empty() {
+            self.wave_state(w, RunState::Running, None).await;
+            self.run_wave(w, queue).await;
+            self.stop
+                .as_ref()
+                .map_or(RunState::Completed, |s| s.run_state())
+        } else if let Some(stop) = self.stop.clone() {
+            self.skip(queue.into_iter().map(|(d, _)| d), &stop).await;
+            stop.run_state()
+        } else {
+            // Everything in it finished before a resume.
+            RunState::Completed
+        };
+        let reason = self.stop.as_ref().map(|s| s.reason.clone());
+        self.wave_state(w, state, reason).await;
+        self.wave_outcomes.push(WaveOutcome {
+            index: w,
+            kind: self.waves[w].kind,
+            state,
+            devices: self.waves[w].devices.clone(),
+            duration: started.elapsed(),
+        });
+        if self.stop.is_none() && self.has_work_after(w) {
+            self.between_waves(w).await;
+        }
+    }
+
+    async fn run_wave(&mut self, w: usize, mut queue: VecDeque<(DeviceId, Mode)>) {
+        let mut tasks: JoinSet<Done> = JoinSet::new();
+        let mut running: HashMap<Id, DeviceId> = HashMap::new();
+        let mut reach = self.ctx.reach.clone();
+        loop {
+            while self.stop.is_none()
+                && self.gate.get() == Gate::Open
+                && tasks.len() < self.concurrency
+                && let Some((d, mode)) = queue.pop_front()
+            {
+                let pre = replayed_pre(self.resume.as_ref(), self.ctx.name(d));
+                let outcome = self.outcomes[self.index[&d]].clone();
+                let task =
+                    device::run(self.ctx.clone(), self.gate_wait.clone(), outcome, mode, pre);
+                running.insert(tasks.spawn(task).id(), d);
+            }
+            if tasks.is_empty() && (queue.is_empty() || self.stop.is_some()) {
+                break;
+            }
+            tokio::select! {
+                ctl = self.control.recv(), if self.control_open => {
+                    self.on_control(ctl, Some(w)).await;
+                }
+                Some(joined) = tasks.join_next_with_id() => {
+                    let done = match joined {
+                        Ok((id, done)) => {
+                            running.remove(&id);
+                            done
+                        }
+                        Err(e) => {
+                            let d = running.remove(&e.id()).expect("every task is tracked");
+                            self.panicked(d, &e.to_string()).await
+                        }
+                    };
+                    self.on_done(w, done).await;
+                }
+                Ok(()) = async { reach.as_mut().expect("guarded").changed().await },
+                    if reach.is_some() => {
+                    self.check_reach(w).await;
+                }
+            }
+        }
+        if let Some(stop) = self.stop.clone() {
+            self.skip(queue.into_iter().map(|(d, _)| d), &stop).await;
+        }
+    }
+
+    async fn on_done(&mut self, w: usize, done: Done) {
+        let d = done.outcome.device;
+        if done.changed {
+            self.changed.insert(d);
+        }
+        let i = self.index[&d];
+        self.outcomes[i] = done.outcome;
+        if let Some(e) = self.ctx.journal_error() {
+            self.stop_with(Outcome::Aborted, format!("cannot write the journal: {e}"));
+            self.gate.set(Gate::Aborted);
+        }
+        if self.outcomes[i].state == DeviceState::Failed {
+            self.thresholds(w).await;
+        }
+    }
+
+    /// A device task panicked: it counts as failed, and as possibly changed.
+    async fn panicked(&mut self, d: DeviceId, error: &str) -> Done {
+        let mut outcome = self.outcomes[self.index[&d]].clone();
+        outcome.state = DeviceState::Failed;
+        outcome.reason = Some(format!("internal error: {error}"));
+        let _ = self
+            .ctx
+            .transition(d, DeviceState::Failed, outcome.reason.clone())
+            .await;
+        Done {
+            outcome,
+            changed: true,
+        }
+    }
+
+    /// Checks `max_fail` after a failure in wave `w`.
+    async fn thresholds(&mut self, w: usize) {
+        if self.stop.is_some() {
+            return;
+        }
+        let max = self.ctx.plan.max_fail;
+        let failed = |o: &&DeviceOutcome| o.state == DeviceState::Failed;
+        let in_wave = self
+            .outcomes
+            .iter()
+            .filter(|o| o.wave == w)
+            .filter(failed)
+            .count();
+        let overall = self.outcomes.iter().filter(failed).count();
+        let wave_len = self.waves[w].devices.len();
+        let exceeded = if let Some(t) = max.per_wave.filter(|t| t.exceeded(in_wave, wave_len)) {
+            Some(format!(
+                "{in_wave} of {wave_len} device(s) failed in wave {}: more than max_fail per wave ({})",
+                w + 1,
+                fmt_threshold(t)
+            ))
+        } else {
+            max.overall
+                .filter(|t| t.exceeded(overall, self.outcomes.len()))
+                .map(|t| {
+                    format!(
+                        "{overall} of {} device(s) failed: more than max_fail overall ({})",
+                        self.outcomes.len(),
+                        fmt_threshold(t)
+                    )
+                })
+        };
+        let Some(reason) = exceeded else { return };
+        match max.action {
+            OnFail::Continue => {
+                let key = reason
+                    .split(':')
+                    .next_back()
+                    .unwrap_or_default()
+                    .to_string();
+                if self.warned.insert(key) {
+                    self.ctx
+                        .log(None, format!("{reason}; continuing (on_fail: continue)"))
+                        .await;
+                }
+            }
+            OnFail::Halt | OnFail::Rollback => {
+                self.rollback = max.action == OnFail::Rollback;
+                self.ctx.log(None, format!("halting: {reason}")).await;
+                self.stop_with(Outcome::Halted, reason);
+                // In-flight devices finish (the gate stays as it is); nothing new starts.
+            }
+        }
+    }
+
+    /// Devices of wave `w` that are done but no longer answer probes fail now.
+    async fn check_reach(&mut self, w: usize) {
+        if !self.ctx.plan.unreachable_is_failure {
+            return;
+        }
+        let down: Vec<usize> = (0..self.outcomes.len())
+            .filter(|&i| {
+                let o = &self.outcomes[i];
+                o.wave == w && o.state == DeviceState::Done && self.ctx.is_down(o.device)
+            })
+            .collect();
+        for i in down {
+            let reason = "stopped answering probes after its change".to_string();
+            let d = self.outcomes[i].device;
+            self.outcomes[i].state = DeviceState::Failed;
+            self.outcomes[i].reason = Some(reason.clone());
+            let _ = self
+                .ctx
+                .transition(d, DeviceState::Failed, Some(reason))
+                .await;
+            self.thresholds(w).await;
+        }
+    }
+
+    async fn on_control(&mut self, ctl: Option<Control>, wave: Option<usize>) -> bool {
+        let Some(ctl) = ctl else {
+            // No front end can send any more: carry on without one.
+            self.control_open = false;
+            return false;
+        };
+        match ctl {
+            Control::Pause if self.gate.get() == Gate::Open => {
+                self.gate.set(Gate::Paused);
+                self.ctx
+                    .log(
+                        None,
+                        "paused: no new device starts; in-flight ones hold before their next step"
+                            .into(),
+                    )
+                    .await;
+                self.overall(RunState::Paused, None).await;
+                if let Some(w) = wave {
+                    self.wave_state(w, RunState::Paused, None).await;
+                }
+            }
+            Control::Resume if self.gate.get() == Gate::Paused => {
+                self.gate.set(Gate::Open);
+                self.ctx.log(None, "resumed".into()).await;
+                self.overall(RunState::Running, None).await;
+                if let Some(w) = wave {
+                    self.wave_state(w, RunState::Running, None).await;
+                }
+            }
+            Control::Abort if self.gate.get() != Gate::Aborted => {
+                self.gate.set(Gate::Aborted);
+                self.ctx
+                    .log(
+                        None,
+                        "aborting: in-flight steps finish, nothing else starts".into(),
+                    )
+                    .await;
+                if self
+                    .stop
+                    .as_ref()
+                    .is_none_or(|s| s.outcome != Outcome::Aborted)
+                {
+                    self.stop_with(Outcome::Aborted, "aborted by the operator".into());
+                }
+            }
+            Control::Approve => return true,
+            _ => {}
+        }
+        false
+    }
+
+    /// The plan's pause after wave `w`; returns when the next wave may start (or a stop).
+    async fn between_waves(&mut self, w: usize) {
+        let next = w + 1;
+        let deadline = match self.ctx.plan.pause {
+            Pause::None => return,
+            Pause::Duration(d) => {
+                self.ctx
+                    .log(None, format!("wave {} starts in {}", next + 1, fmt_secs(d)))
+                    .await;
+                Some(tokio::time::Instant::now() + d)
+            }
+            Pause::Manual => {
+                self.ctx
+                    .log(None, format!("wave {} waits for approval", next + 1))
+                    .await;
+                self.overall(RunState::WaitingApproval, None).await;
+                self.wave_state(next, RunState::WaitingApproval, None).await;
+                None
+            }
+        };
+        let mut reach = self.ctx.reach.clone();
+        loop {
+            let sleep = async {
+                match deadline {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ctl = self.control.recv(), if self.control_open => {
+                    if self.on_control(ctl, None).await {
+                        self.ctx.log(None, format!("wave {} approved", next + 1)).await;
+                        break;
+                    }
+                }
+                () = sleep => break,
+                Ok(()) = async { reach.as_mut().expect("guarded").changed().await },
+                    if reach.is_some() => {
+                    self.check_reach(w).await;
+                }
+            }
+            if self.stop.is_some() {
+                return;
+            }
+            if !self.control_open && deadline.is_none() {
+                // Nobody can approve any more: stop here rather than wait forever.
+                self.stop_with(
+                    Outcome::Aborted,
+                    "no one left to approve the next wave".into(),
+                );
+                return;
+            }
+        }
+        let state = if self.gate.get() == Gate::Paused {
+            RunState::Paused
+        } else {
+            RunState::Running
+        };
+        self.overall(state, None).await;
+        self.wave_state(next, RunState::Pending, None).await;
+    }
+
+    /// Rollback steps on every failed device whose change began.
+    async fn roll_back(&mut self) {
+        let due: Vec<usize> = (0..self.outcomes.len())
+            .filter(|&i| {
+                let o = &self.outcomes[i];
+                o.state == DeviceState::Failed && self.changed.contains(&o.device)
+            })
+            .collect();
+        if self.ctx.plan.rollback.is_empty() {
+            self.ctx
+                .log(
+                    None,
+                    format!(
+                        "{} device(s) to roll back, but the plan has no rollback steps",
+                        due.len()
+                    ),
+                )
+                .await;
+            return;
+        }
+        self.ctx
+            .log(None, format!("rolling back {} device(s)", due.len()))
+            .await;
+        let mut queue: VecDeque<usize> = due.into();
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.len() < self.concurrency
+                && let Some(i) = queue.pop_front()
+            {
+                let outcome = self.outcomes[i].clone();
+                let ctx = self.ctx.clone();
+                tasks.spawn(async move { (i, device::rollback(ctx, outcome).await) });
+            }
+            match tasks.join_next().await {
+                Some(Ok((i, outcome))) => self.outcomes[i] = outcome,
+                Some(Err(e)) => {
+                    self.ctx
+                        .log(None, format!("rollback task failed: {e}"))
+                        .await
+                }
+                None => break,
+            }
+        }
+    }
+
+    async fn finish(mut self, report_dir: Option<std::path::PathBuf>) -> Finished {
+        let (outcome, reason) = match &self.stop {
+            Some(s) => (s.outcome, Some(s.reason.clone())),
+            None => (Outcome::Completed, None),
+        };
+        let state = match outcome {
+            Outcome::Completed => RunState::Completed,
+            Outcome::Halted => RunState::Halted,
+            Outcome::Aborted => RunState::Aborted,
+        };
+        self.overall(state, reason.clone()).await;
+        let mut finished = Finished {
+            outcome,
+            reason,
+            waves: std::mem::take(&mut self.wave_outcomes),
+            devices: std::mem::take(&mut self.outcomes),
+            report: None,
+        };
+        if let Some(dir) = report_dir {
+            match super::report_out::write(&dir, &self.ctx.plan, &finished) {
+                Ok(path) => finished.report = Some(path),
+                Err(e) => {
+                    self.ctx
+                        .log(
+                            None,
+                            format!("cannot write the report in {}: {e}", dir.display()),
+                        )
+                        .await
+                }
+            }
+        }
+        self.ctx
+            .emit(RolloutEvent::Finished {
+                outcome,
+                report: finished.report.clone(),
+            })
+            .await;
+        finished
+    }
+
+    fn resume_of(&self, d: DeviceId) -> Resume {
+        self.resume
+            .as_ref()
+            .map_or(Resume::Fresh, |r| r.resume(self.ctx.name(d)))
+    }
+
+    /// A device finished in an earlier run: shown, never touched.
+    async fn settle(&mut self, d: DeviceId, state: DeviceState, reason: Option<String>) {
+        let i = self.index[&d];
+        self.outcomes[i].state = state;
+        self.outcomes[i].reason = reason.clone();
+        self.ctx
+            .emit(RolloutEvent::Device {
+                device: d,
+                state,
+                reason,
+            })
+            .await;
+    }
+
+    async fn skip(&mut self, devices: impl Iterator<Item = DeviceId>, stop: &Stop) {
+        let reason = match stop.outcome {
+            Outcome::Aborted => format!("not started: {}", stop.reason),
+            _ => format!("not started: rollout halted ({})", stop.reason),
+        };
+        for d in devices {
+            let i = self.index[&d];
+            self.outcomes[i].state = DeviceState::Skipped;
+            self.outcomes[i].reason = Some(reason.clone());
+            let _ = self
+                .ctx
+                .transition(d, DeviceState::Skipped, Some(reason.clone()))
+                .await;
+        }
+    }
+
+    fn has_work_after(&self, w: usize) -> bool {
+        self.waves[w + 1..].iter().any(|wave| {
+            wave.devices
+                .iter()
+                .any(|&d| !matches!(self.resume_of(d), Resume::Final(..)))
+        })
+    }
+
+    fn stop_with(&mut self, outcome: Outcome, reason: String) {
+        // An abort wins over a halt (the operator's word is final); the first reason stays.
+        match &self.stop {
+            Some(s) if s.outcome == Outcome::Aborted || outcome != Outcome::Aborted => {}
+            _ => self.stop = Some(Stop { outcome, reason }),
+        }
+    }
+
+    async fn overall(&self, state: RunState, reason: Option<String>) {
+        let _ = self.ctx.write(&Record::Overall {
+            state,
+            reason: reason.clone(),
+        });
+        self.ctx.emit(RolloutEvent::Overall { state, reason }).await;
+    }
+
+    async fn wave_state(&self, wave: usize, state: RunState, reason: Option<String>) {
+        let _ = self.ctx.write(&Record::Wave {
+            wave,
+            state,
+            reason: reason.clone(),
+        });
+        self.ctx
+            .emit(RolloutEvent::Wave {
+                wave,
+                state,
+                reason,
+            })
+            .await;
+    }
+}
+
+impl Stop {
+    fn run_state(&self) -> RunState {
+        match self.outcome {
+            Outcome::Aborted => RunState::Aborted,
+            _ => RunState::Halted,
+        }
+    }
+}
+
+fn fmt_threshold(t: crate::rollout::plan::Threshold) -> String {
+    match t {
+        crate::rollout::plan::Threshold::Count(n) => n.to_string(),
+        crate::rollout::plan::Threshold::Percent(p) => format!("{p}%"),
+    }
+}
+
+fn fmt_secs(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}

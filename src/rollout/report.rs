@@ -1,0 +1,202 @@
+//! The rollout report: final per-wave and per-device results, filled by the executor and
+//! written as Markdown (for people) and JSON (for tools) at the end, or on halt/abort.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::waves::WaveKind;
+use crate::inventory::DeviceId;
+
+/// Where a device is in its rollout. The first four are in flight; the rest are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceState {
+    Pending,
+    PreChecking,
+    Applying,
+    Verifying,
+    Done,
+    Failed,
+    /// Not changed: the rollout halted or was aborted first.
+    Skipped,
+    /// Failed, then the plan's `rollback` steps ran.
+    RolledBack,
+    /// Caught mid-apply by a crash: only verified after `--resume`, never re-applied.
+    Unknown,
+}
+
+impl DeviceState {
+    /// Whether the device will not move again in this rollout.
+    pub fn is_final(self) -> bool {
+        !matches!(
+            self,
+            DeviceState::Pending
+                | DeviceState::PreChecking
+                | DeviceState::Applying
+                | DeviceState::Verifying
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DeviceState::Pending => "pending",
+            DeviceState::PreChecking => "pre-checking",
+            DeviceState::Applying => "applying",
+            DeviceState::Verifying => "verifying",
+            DeviceState::Done => "done",
+            DeviceState::Failed => "failed",
+            DeviceState::Skipped => "skipped",
+            DeviceState::RolledBack => "rolled back",
+            DeviceState::Unknown => "unknown",
+        }
+    }
+}
+
+/// State of a wave, or of the whole rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Pending,
+    Running,
+    Paused,
+    WaitingApproval,
+    /// Stopped because a `max_fail` threshold was exceeded.
+    Halted,
+    /// Stopped by the operator.
+    Aborted,
+    Completed,
+}
+
+impl RunState {
+    pub fn label(self) -> &'static str {
+        match self {
+            RunState::Pending => "pending",
+            RunState::Running => "running",
+            RunState::Paused => "paused",
+            RunState::WaitingApproval => "waiting for approval",
+            RunState::Halted => "halted by threshold",
+            RunState::Aborted => "aborted",
+            RunState::Completed => "completed",
+        }
+    }
+}
+
+/// One check run on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckOutcome {
+    pub name: String,
+    pub command: String,
+    pub output: String,
+    pub passed: bool,
+    /// Why it failed (or an SSH error), when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// One change (or rollback) step run on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepOutcome {
+    /// The command, or the config lines joined by `; `.
+    pub step: String,
+    pub output: String,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Time spent in each phase on one device (zero when the phase did not run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Durations {
+    #[serde(with = "millis")]
+    pub pre_check: Duration,
+    #[serde(with = "millis")]
+    pub apply: Duration,
+    #[serde(with = "millis")]
+    pub verify: Duration,
+    #[serde(with = "millis")]
+    pub rollback: Duration,
+}
+
+impl Durations {
+    pub fn total(&self) -> Duration {
+        self.pre_check + self.apply + self.verify + self.rollback
+    }
+}
+
+/// The final result for one device, as the executor fills it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceOutcome {
+    pub device: DeviceId,
+    pub name: String,
+    /// Index of its wave.
+    pub wave: usize,
+    pub state: DeviceState,
+    /// Why it failed, was skipped or is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub durations: Durations,
+    pub pre_checks: Vec<CheckOutcome>,
+    pub steps: Vec<StepOutcome>,
+    pub post_checks: Vec<CheckOutcome>,
+    #[serde(default)]
+    pub rollback: Vec<StepOutcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_pre: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_post: Option<String>,
+}
+
+impl DeviceOutcome {
+    /// A device that has not started (all lists empty).
+    pub fn pending(device: DeviceId, name: impl Into<String>, wave: usize) -> DeviceOutcome {
+        DeviceOutcome {
+            device,
+            name: name.into(),
+            wave,
+            state: DeviceState::Pending,
+            reason: None,
+            durations: Durations::default(),
+            pre_checks: Vec::new(),
+            steps: Vec::new(),
+            post_checks: Vec::new(),
+            rollback: Vec::new(),
+            snapshot_pre: None,
+            snapshot_post: None,
+        }
+    }
+}
+
+/// The final result for one wave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaveOutcome {
+    pub index: usize,
+    pub kind: WaveKind,
+    pub state: RunState,
+    pub devices: Vec<DeviceId>,
+    #[serde(with = "millis")]
+    pub duration: Duration,
+}
+
+/// Number of lines that differ between two texts (added + removed).
+pub(crate) fn changed_lines(before: &str, after: &str) -> usize {
+    crate::exec::fold::diff_lines(before, after)
+        .iter()
+        .filter(|l| !matches!(l, crate::exec::fold::DiffLine::Same(_)))
+        .count()
+}
+
+/// `Duration` as whole milliseconds in JSON.
+mod millis {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}
