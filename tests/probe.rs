@@ -77,7 +77,7 @@ fn sweeps(events: &[Event]) -> Vec<(Vec<ProbeResult>, SweepStats)> {
                 assert!(out.is_empty() && current.is_empty(), "late notice: {text}")
             }
             Event::Mode(m) => panic!("second Mode event: {m:?}"),
-            Event::Exec(e) => panic!("the sweeper sent an exec event: {e:?}"),
+            other => panic!("the sweeper sent a worker event not its own: {other:?}"),
         }
     }
     assert!(current.is_empty(), "probes after the last SweepDone");

@@ -8,8 +8,8 @@ use super::device::{DeviceState, Reach, push_capped};
 use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
 use super::exec::Command;
 use super::runs::{Run, Runs};
-use crate::rollout::event::RolloutState;
 use crate::inventory::{DeviceId, Inventory};
+use crate::rollout::event::RolloutState;
 
 /// Knobs of the reducer.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,9 +14,9 @@ use super::layout::{Areas, Grid, areas};
 use super::prompt::{CommandLine, Edit};
 use super::rollout_view;
 use super::run_view::RunView;
-use crate::rollout::event::{Control, RolloutState};
 use crate::fleet::{Command, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
+use crate::rollout::event::{Control, RolloutState};
 use crate::safety::danger;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,10 +296,11 @@ impl App {
         if ctrl && key.code == KeyCode::Char('c') {
             return Action::Quit;
         }
-        if self.rollout(fleet).is_some() && !self.typing() {
-            if let Some(action) = self.on_rollout_key(key) {
-                return action;
-            }
+        if self.rollout(fleet).is_some()
+            && !self.typing()
+            && let Some(action) = self.on_rollout_key(key)
+        {
+            return action;
         }
         if key.code == KeyCode::Tab && fleet.rollout.is_some() && !self.typing() {
             self.rollout_screen = true;

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Question};
-use crate::fleet::State;
 use super::theme;
+use crate::fleet::State;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
     let total = fleet.inventory.devices.len();
@@ -85,7 +85,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
         ];
         let hints = match (app.rollout(fleet), &fleet.rollout) {
             (Some(_), _) => rollout,
-            (None, Some(_)) => &[("Tab", "rollout"), ("/", "filter"), (":", "run"), ("q", "quit")][..],
+            (None, Some(_)) => &[
+                ("Tab", "rollout"),
+                ("/", "filter"),
+                (":", "run"),
+                ("q", "quit"),
+            ][..],
             (None, None) => dashboard,
         };
         for &(key, what) in hints {

@@ -34,7 +34,10 @@ pub fn device_style(state: DeviceState) -> Style {
         DeviceState::PreChecking | DeviceState::Verifying => s.bg(Color::Cyan),
         DeviceState::Applying => s.bg(Color::Yellow),
         DeviceState::Done => s.bg(Color::Green),
-        DeviceState::Failed => Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD),
+        DeviceState::Failed => Style::new()
+            .fg(Color::White)
+            .bg(Color::Red)
+            .add_modifier(Modifier::BOLD),
         DeviceState::Skipped => Style::new().fg(Color::Gray).bg(Color::Black),
         DeviceState::RolledBack => Style::new().fg(Color::White).bg(Color::Magenta),
         DeviceState::Unknown => s.bg(Color::LightYellow),
@@ -57,15 +60,25 @@ fn run_style(state: RunState) -> Style {
 pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
     let c = rollout.counts(None);
     let mut head = vec![
-        Span::styled(format!(" rollout {} ", rollout.plan), theme::title().patch(theme::bar())),
+        Span::styled(
+            format!(" rollout {} ", rollout.plan),
+            theme::title().patch(theme::bar()),
+        ),
         Span::raw(" "),
-        Span::styled(format!(" {} ", rollout.overall.label()), run_style(rollout.overall)),
+        Span::styled(
+            format!(" {} ", rollout.overall.label()),
+            run_style(rollout.overall),
+        ),
         Span::raw(format!(
             "  ✓ {} done  ✗ {} failed  ⟳ {} active  · {} pending",
             c.done, c.failed, c.active, c.pending
         )),
     ];
-    for (n, what) in [(c.skipped, "skipped"), (c.rolled_back, "rolled back"), (c.unknown, "unknown")] {
+    for (n, what) in [
+        (c.skipped, "skipped"),
+        (c.rolled_back, "rolled back"),
+        (c.unknown, "unknown"),
+    ] {
         if n > 0 {
             head.push(Span::raw(format!("  {n} {what}")));
         }
@@ -97,7 +110,11 @@ pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
             Paragraph::new(format!(" wave {} {}", wave.info.index + 1, wave.info.kind)),
             label,
         );
-        let colour = if wc.failed > 0 { Color::Red } else { Color::Green };
+        let colour = if wc.failed > 0 {
+            Color::Red
+        } else {
+            Color::Green
+        };
         frame.render_widget(
             Gauge::default()
                 .ratio(wc.finished() as f64 / total as f64)
@@ -109,7 +126,10 @@ pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
             Some(reason) => format!(" {}: {reason}", wave.state.label()),
             None => format!(" {}", wave.state.label()),
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, run_style(wave.state))), state);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, run_style(wave.state))),
+            state,
+        );
     }
 }
 
@@ -125,17 +145,26 @@ pub fn tile_status(rollout: &RolloutState, device: DeviceId) -> Option<(String, 
 
 /// `d`: the device's rollout state, reason, and every check with its output.
 pub fn render_details(frame: &mut Frame, screen: Rect, fleet: &State, device: DeviceId) {
-    let [area] = Layout::vertical([Constraint::Percentage(80)]).flex(Flex::Center).areas(screen);
-    let [area] = Layout::horizontal([Constraint::Percentage(80)]).flex(Flex::Center).areas(area);
+    let [area] = Layout::vertical([Constraint::Percentage(80)])
+        .flex(Flex::Center)
+        .areas(screen);
+    let [area] = Layout::horizontal([Constraint::Percentage(80)])
+        .flex(Flex::Center)
+        .areas(area);
     let name = &fleet.inventory.devices[device].name;
     let mut lines = Vec::new();
     match fleet.rollout.as_ref().and_then(|r| r.device(device)) {
         None => lines.push(Line::raw(format!("{name} is not part of this rollout"))),
         Some(view) => {
-            let wave = view.wave.map_or(String::new(), |w| format!("wave {}, ", w + 1));
+            let wave = view
+                .wave
+                .map_or(String::new(), |w| format!("wave {}, ", w + 1));
             lines.push(Line::from(vec![
                 Span::raw(format!("{wave}state ")),
-                Span::styled(format!(" {} ", view.state.label()), device_style(view.state)),
+                Span::styled(
+                    format!(" {} ", view.state.label()),
+                    device_style(view.state),
+                ),
             ]));
             if let Some(reason) = &view.reason {
                 lines.push(Line::styled(format!("reason: {reason}"), theme::warn()));
@@ -154,16 +183,21 @@ pub fn render_details(frame: &mut Frame, screen: Rect, fleet: &State, device: De
                     ("✗", Style::new().fg(Color::Red))
                 };
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(format!("{mark} {phase} {check}"), style.add_modifier(Modifier::BOLD)));
+                lines.push(Line::styled(
+                    format!("{mark} {phase} {check}"),
+                    style.add_modifier(Modifier::BOLD),
+                ));
                 lines.extend(output.lines().map(|l| Line::raw(format!("  {l}"))));
             }
         }
     }
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::new().borders(Borders::ALL).title(format!(" {name} · d or Esc closes "))),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::new()
+                .borders(Borders::ALL)
+                .title(format!(" {name} · d or Esc closes ")),
+        ),
         area,
     );
 }

@@ -36,7 +36,9 @@ impl Widget for Tiles<'_> {
             let device = &fleet.devices[id];
             // On the rollout screen the colour is the rollout state; reachability stays in
             // the ▲/▼ symbol, so a device that stops answering after its change shows at once.
-            let rollout = app.rollout(fleet).and_then(|r| rollout_view::tile_status(r, id));
+            let rollout = app
+                .rollout(fleet)
+                .and_then(|r| rollout_view::tile_status(r, id));
             let mut style = match &rollout {
                 Some((_, style)) => *style,
                 None => theme::tile(device.reach),

@@ -257,3 +257,5 @@ fn help_overlay_and_tcp_fallback_hint() {
 }
 
 mod commands;
+
+mod rollout;
