@@ -4,13 +4,16 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 use crate::cli::ProbeArgs;
 use crate::exec::{self, ExecConfig, ExecHandle, SshConnector};
 use crate::fleet::{Command, Event, FleetConfig, State};
 use crate::inventory::{HostPattern, Inventory};
 use crate::probe::{self, Rate, SweepConfig, Sweeper};
+use crate::rollout::event::Control;
+use crate::rollout::executor::{Finished, RolloutSetup, spawn_rollout};
 use crate::ssh::SshOptions;
 
 /// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
@@ -26,6 +29,8 @@ pub struct Engine {
     pub events: mpsc::Receiver<Event>,
     /// Commands for the SSH workers (closed when none were started).
     pub commands: mpsc::Sender<Command>,
+    /// Where the front end publishes reachability for the rollout to watch.
+    pub reachability: Option<watch::Sender<Vec<Option<bool>>>>,
     pub workers: Workers,
 }
 
@@ -33,6 +38,13 @@ pub struct Engine {
 pub struct Workers {
     pub sweeper: Sweeper,
     pub exec: Option<ExecHandle>,
+    pub rollout: Option<JoinHandle<Finished>>,
+}
+
+/// A rollout for the engine to run beside the probes, steered through `control`.
+pub struct RolloutStart {
+    pub setup: RolloutSetup<SshConnector>,
+    pub control: mpsc::Receiver<Control>,
 }
 
 /// How to run commands over SSH, for front ends that do.
@@ -42,13 +54,14 @@ pub struct ExecSetup {
 }
 
 impl Engine {
-    /// Starts probing every device of `inventory`, and the SSH workers when `exec` is
-    /// given. Must run inside a tokio runtime.
+    /// Starts probing every device of `inventory`, the SSH workers when `exec` is given and
+    /// the rollout when `rollout` is. Must run inside a tokio runtime.
     pub fn start(
         inventory: Arc<Inventory>,
         sweep: SweepConfig,
         fleet: FleetConfig,
         exec: Option<ExecSetup>,
+        rollout: Option<RolloutStart>,
     ) -> Engine {
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
@@ -62,6 +75,15 @@ impl Engine {
                 tx.clone(),
             )
         });
+        let (reachability, rollout) = match rollout {
+            Some(RolloutStart { mut setup, control }) => {
+                let (publish, watch) = watch::channel(Vec::new());
+                setup.reachability = Some(watch);
+                let task = spawn_rollout(setup, control, tx.clone());
+                (Some(publish), Some(task))
+            }
+            None => (None, None),
+        };
         let targets = probe::targets_from_inventory(&inventory);
         let sweeper = probe::spawn_sweeper(targets, sweep, probe::detect_mode(), tx);
         let state = State::new(inventory, fleet, (Instant::now(), SystemTime::now()));
@@ -69,7 +91,12 @@ impl Engine {
             state,
             events,
             commands,
-            workers: Workers { sweeper, exec },
+            reachability,
+            workers: Workers {
+                sweeper,
+                exec,
+                rollout,
+            },
         }
     }
 }

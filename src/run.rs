@@ -4,17 +4,22 @@
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use color_eyre::Result;
+use tokio::sync::mpsc;
 
 use crate::cli::{Cli, Command, DashboardArgs, SweepArgs};
 use crate::demo::Demo;
-use crate::engine::{Engine, ExecSetup, limit};
+use crate::engine::{Engine, ExecSetup, RolloutStart, limit};
 use crate::exec::journal::{self, Journal};
 use crate::exec::{ExecConfig, Secrets};
 use crate::fleet::FleetConfig;
+use crate::headless::rollout::{self, RolloutArgs};
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
+use crate::probe::SweepConfig;
+use crate::rollout::event::Outcome;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
@@ -32,7 +37,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args).await,
-        Some(Command::Rollout(args)) => crate::headless::rollout::run(args).await,
+        Some(Command::Rollout(args)) if args.headless || args.dry_run => {
+            crate::headless::rollout::run(args).await
+        }
+        Some(Command::Rollout(args)) => rollout_dashboard(args).await,
         Some(Command::Bench(args)) => crate::bench::run(args).await,
         Some(Command::Lab(args)) => crate::lab::run(args).await.map(|()| ExitCode::SUCCESS),
     }
@@ -123,20 +131,95 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         read_only: args.read_only,
     };
     let sweep = args.probe.sweep_config(None);
-    let engine = Engine::start(Arc::new(inventory), sweep, fleet, Some(exec));
-    let Engine {
-        state,
-        events,
-        commands,
-        workers: _workers,
-    } = engine;
+    let engine = Engine::start(Arc::new(inventory), sweep, fleet, Some(exec), None);
     let wires = crate::ui::Wires {
-        commands,
+        commands: engine.commands,
         rollout: None,
         reachability: None,
     };
-    crate::ui::run(state, events, wires, options).await?;
+    let _workers = engine.workers;
+    crate::ui::run(engine.state, engine.events, wires, options).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `fleetdash rollout PLAN --inventory INV` without `--headless`: the rollout runs inside
+/// the dashboard, beside the probes (whose reachability it watches) and the `:` commands.
+async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
+    let prepared = match rollout::prepare(&args) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return Ok(ExitCode::SUCCESS),
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    let inventory = prepared.setup.inventory.clone();
+    let journal = match open_journal(None, &inventory) {
+        Ok(journal) => journal,
+        Err(code) => return Ok(code),
+    };
+    let exec = ExecSetup {
+        config: ExecConfig {
+            journal: Some(Arc::new(journal)),
+            ..ExecConfig::default()
+        },
+        ssh: prepared.setup.connector.opts.clone(),
+    };
+    let options = crate::ui::Options {
+        title: format!("{} · {}", args.plan.display(), inventory.source),
+        interval: Duration::from_secs(1),
+        read_only: false,
+    };
+    let (control, control_rx) = mpsc::channel(16);
+    let start = RolloutStart {
+        setup: prepared.setup,
+        control: control_rx,
+    };
+    let sweep = SweepConfig::default();
+    let engine = Engine::start(
+        inventory,
+        sweep,
+        FleetConfig::default(),
+        Some(exec),
+        Some(start),
+    );
+    let wires = crate::ui::Wires {
+        commands: engine.commands,
+        rollout: Some(control),
+        reachability: engine.reachability,
+    };
+    let workers = engine.workers;
+    crate::ui::run(engine.state, engine.events, wires, options).await?;
+    let resume = format!(
+        "fleetdash rollout {} --inventory {} --resume {}",
+        args.plan.display(),
+        args.inventory.display(),
+        prepared.journal_path.display()
+    );
+    match workers.rollout {
+        Some(task) if task.is_finished() => {
+            let finished = task.await?;
+            if let Some(report) = &finished.report {
+                eprintln!(
+                    "rollout {}; report: {}",
+                    finished.outcome.as_str(),
+                    report.display()
+                );
+            }
+            if finished.outcome != Outcome::Completed {
+                eprintln!("to carry on: {resume}");
+            }
+            Ok(rollout::exit_code(finished.outcome))
+        }
+        _ => {
+            eprintln!(
+                "rollout interrupted; journal: {}",
+                prepared.journal_path.display()
+            );
+            eprintln!("to carry on: {resume}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// The audit journal at `path` or the default place; on error prints it and returns the

@@ -72,76 +72,45 @@ pub struct RolloutArgs {
     pub known_hosts: Option<PathBuf>,
 }
 
-pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
-    let usage = |msg: String| {
-        eprintln!("error: {msg}");
-        Ok(ExitCode::from(USAGE))
-    };
-    let text = match std::fs::read_to_string(&args.plan) {
-        Ok(text) => text,
-        Err(e) => return usage(format!("cannot read the plan {}: {e}", args.plan.display())),
-    };
-    let plan = match Plan::from_yaml(&text, &args.plan.display().to_string()) {
-        Ok(plan) => Arc::new(plan),
-        Err(e) => return usage(e.to_string()),
-    };
-    let inventory = match Inventory::load(&args.inventory) {
-        Ok(inv) => Arc::new(inv),
-        Err(e) => return usage(e.to_string()),
-    };
+/// A rollout ready to start: everything checked, the journal open.
+pub struct Prepared {
+    pub setup: RolloutSetup<SshConnector>,
+    pub journal_path: PathBuf,
+}
+
+/// What `run` does before it starts anything: read and check the plan and the inventory,
+/// compute (or, resuming, replay) the waves, open the journal. `Ok(None)`: a dry run was
+/// printed. `Err`: the message for a usage, plan or inventory error (exit status 2).
+pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
+    let text = std::fs::read_to_string(&args.plan)
+        .map_err(|e| format!("cannot read the plan {}: {e}", args.plan.display()))?;
+    let plan = Arc::new(
+        Plan::from_yaml(&text, &args.plan.display().to_string()).map_err(|e| e.to_string())?,
+    );
+    let inventory = Arc::new(Inventory::load(&args.inventory).map_err(|e| e.to_string())?);
     if args.dry_run {
-        return match dry_run(&plan, &inventory) {
-            Ok(text) => {
-                print!("{text}");
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => usage(e.to_string()),
-        };
-    }
-    if !args.headless {
-        return usage(
-            "the dashboard's rollout view is not available in this build: use --headless".into(),
-        );
-    }
-    if !args.yes {
-        return usage(
-            "refusing to start a rollout unattended: add --yes to confirm (or --dry-run first)"
-                .into(),
-        );
+        print!("{}", dry_run(&plan, &inventory).map_err(|e| e.to_string())?);
+        return Ok(None);
     }
     let hash = journal::plan_hash(&text);
     let (resume, plan_waves, journal_path) = match &args.resume {
         Some(path) => {
-            let replay = match journal::replay(path, &plan.name, &hash) {
-                Ok(r) => r,
-                Err(e) => return usage(e.to_string()),
-            };
-            match resume_waves(&replay, &plan, &inventory) {
-                Ok(w) => (Some(replay), w, path.clone()),
-                Err(e) => return usage(e),
-            }
+            let replay = journal::replay(path, &plan.name, &hash).map_err(|e| e.to_string())?;
+            let w = resume_waves(&replay, &plan, &inventory)?;
+            (Some(replay), w, path.clone())
         }
         None => {
-            let w = match waves(&plan, &inventory) {
-                Ok(w) => w,
-                Err(e) => return usage(e.to_string()),
-            };
-            let Some(path) = args.journal.clone().or_else(|| default_journal(&plan.name)) else {
-                return usage("no place for the journal (set HOME or use --journal FILE)".into());
-            };
+            let w = waves(&plan, &inventory).map_err(|e| e.to_string())?;
+            let path = args
+                .journal
+                .clone()
+                .or_else(|| default_journal(&plan.name))
+                .ok_or("no place for the journal (set HOME or use --journal FILE)")?;
             (None, w, path)
         }
     };
-    let journal = match RolloutJournal::open(&journal_path) {
-        Ok(j) => Arc::new(j),
-        Err(e) => {
-            return usage(format!(
-                "cannot open the journal {}: {e}",
-                journal_path.display()
-            ));
-        }
-    };
-    eprintln!("journal: {}", journal_path.display());
+    let journal = RolloutJournal::open(&journal_path)
+        .map_err(|e| format!("cannot open the journal {}: {e}", journal_path.display()))?;
     let report_dir = args
         .report
         .clone()
@@ -150,17 +119,42 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         plan,
         plan_hash: hash,
         waves: plan_waves,
-        inventory: inventory.clone(),
-        connector: Arc::new(SshConnector::new(ssh_options(&args))),
-        journal,
+        inventory,
+        connector: Arc::new(SshConnector::new(ssh_options(args))),
+        journal: Arc::new(journal),
         resume,
         concurrency: args.concurrency,
         reachability: None,
         report_dir: Some(report_dir),
     };
+    Ok(Some(Prepared {
+        setup,
+        journal_path,
+    }))
+}
+
+/// The headless front end (and `--dry-run`); without `--headless` the dashboard runs the
+/// rollout instead (`crate::run`).
+pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
+    if !args.yes && !args.dry_run {
+        eprintln!(
+            "error: refusing to start a rollout unattended: add --yes to confirm (or --dry-run first)"
+        );
+        return Ok(ExitCode::from(USAGE));
+    }
+    let prepared = match prepare(&args) {
+        Ok(Some(prepared)) => prepared,
+        Ok(None) => return Ok(ExitCode::SUCCESS),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
+    eprintln!("journal: {}", prepared.journal_path.display());
+    let inventory = prepared.setup.inventory.clone();
     let (control, control_rx) = mpsc::channel(16);
     let (events, mut events_rx) = mpsc::channel::<RolloutEvent>(1024);
-    let handle = spawn_rollout(setup, control_rx, events);
+    let handle = spawn_rollout(prepared.setup, control_rx, events);
     let stdin_control = control.clone();
     std::thread::spawn(move || steer_from_stdin(stdin_control));
     tokio::spawn(abort_on_ctrl_c(control));
@@ -174,10 +168,15 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         }
     }
     let finished = handle.await?;
-    Ok(match finished.outcome {
+    Ok(exit_code(finished.outcome))
+}
+
+/// 0 completed, 1 halted or aborted.
+pub fn exit_code(outcome: Outcome) -> ExitCode {
+    match outcome {
         Outcome::Completed => ExitCode::SUCCESS,
         Outcome::Halted | Outcome::Aborted => ExitCode::FAILURE,
-    })
+    }
 }
 
 fn ssh_options(args: &RolloutArgs) -> SshOptions {

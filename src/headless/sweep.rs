@@ -39,7 +39,7 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
         history: sweeps.clamp(1, 10_000) as usize,
         ..FleetConfig::default()
     };
-    let mut engine = Engine::start(Arc::new(inventory), sweep, fleet, None);
+    let mut engine = Engine::start(Arc::new(inventory), sweep, fleet, None, None);
     // The sweeper drops its sender after the last sweep, which ends this loop.
     while let Some(event) = engine.events.recv().await {
         engine.state.apply(event);
