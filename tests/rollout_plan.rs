@@ -368,7 +368,9 @@ mod report {
     #[test]
     fn write_puts_both_files_in_the_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let (md, json) = halted().write(dir.path(), "rollout-1").unwrap();
+        let (md, json) = halted()
+            .write(&dir.path().join("new"), "rollout-1")
+            .unwrap();
         assert!(
             std::fs::read_to_string(md)
                 .unwrap()

@@ -324,8 +324,10 @@ impl Report {
         markdown::render(self)
     }
 
-    /// Writes `<stem>.md` and `<stem>.json` into `dir`; returns both paths.
+    /// Writes `<stem>.md` and `<stem>.json` into `dir` (created if needed); returns both
+    /// paths.
     pub fn write(&self, dir: &Path, stem: &str) -> std::io::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
         let md = dir.join(format!("{stem}.md"));
         let json = dir.join(format!("{stem}.json"));
         std::fs::write(&md, self.to_markdown())?;
