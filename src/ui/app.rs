@@ -167,8 +167,10 @@ impl App {
     /// Brings the visible list up to date with the fleet; cheap when nothing changed.
     pub fn refresh(&mut self, fleet: &State) {
         let changed = self.seen_version != Some(fleet.version);
-        // Sorting by name does not depend on probe results: skip the work then.
-        if self.list_stale || (changed && self.sort != SortKey::Name) {
+        // Sorting by name does not depend on probe results: skip the work then. The
+        // rollout's list does (its waves arrive with its first event) and is small.
+        let follows_state = self.sort != SortKey::Name || self.rollout(fleet).is_some();
+        if self.list_stale || (changed && follows_state) {
             self.rebuild(fleet);
         }
         self.seen_version = Some(fleet.version);
