@@ -239,3 +239,71 @@ fn commands_on_marked_devices_of_the_demo_lab() {
         "{journal}"
     );
 }
+
+/// A rollout in the dashboard against a lab this test runs: the canary waits for approval
+/// (`pause: manual`), Enter approves, the last wave completes, q quits, and the lab's
+/// configuration and the report prove it happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_steered_from_the_dashboard() {
+    use fleetdash::lab::{Lab, LabConfig, Scenario};
+    let scenario = Scenario::from_yaml(
+        "name: tui\ndevices: 4\nsites: [t]\nroles:\n  - {role: sw, platform: cisco_ios, count: 4}\n",
+        "test",
+    )
+    .unwrap();
+    let lab = Lab::start(LabConfig {
+        base: "127.26.0.1".parse().unwrap(),
+        port: 0,
+        password: "tui-Pw-5521".into(),
+        ..LabConfig::new(scenario)
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
+    std::fs::write(path("known_hosts"), lab.known_hosts()).unwrap();
+    std::fs::write(
+        path("plan.yaml"),
+        "name: banner\ntarget: all\nstrategy: {canary: 1}\nsteps:\n  - config: [banner motd ^ok^]\n\
+         post_checks:\n  - {command: show running-config, contains: banner motd}\npause: manual\n",
+    )
+    .unwrap();
+    let done = format!("✓ {} done", lab.devices().len());
+    let command = format!(
+        "cd {dir} && FLEETDASH_LAB_PASSWORD=tui-Pw-5521 XDG_STATE_HOME={dir} {bin} rollout plan.yaml \
+         --inventory inv.yaml --known-hosts known_hosts --report report; echo FLEETDASH-EXIT=$?; sleep 60",
+        dir = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdash"),
+    );
+    let tmux = tokio::task::spawn_blocking(move || {
+        let Some(tmux) = Tmux::start("rollout", 140, 40, &command) else {
+            return None;
+        };
+        tmux.wait_for("the canary done, waiting", |s| {
+            s.contains("rollout banner")
+                && s.contains("✓ 1 done")
+                && s.contains("waiting for approval")
+        });
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("the rollout completed", |s| {
+            s.contains("completed") && s.contains(&done)
+        });
+        tmux.type_text("q");
+        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+        assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+        Some(tmux)
+    })
+    .await
+    .unwrap();
+    if tmux.is_none() {
+        return;
+    }
+    for device in lab.devices() {
+        let config = lab.config_text(&device.name).unwrap();
+        assert!(config.contains("banner motd"), "{}: {config}", device.name);
+    }
+    let report = std::fs::read_to_string(path("report/report.md")).unwrap();
+    assert!(report.contains("completed"), "{report}");
+    lab.stop().await;
+}
