@@ -1,7 +1,7 @@
 //! The rollout plan: what to change (`steps`), where (`target`), in which waves
 //! (`strategy`), how to tell it worked (`pre_checks`, `post_checks`, `snapshot`), and when
 //! to stop (`max_fail`, `pause`). Loaded from YAML by [`Plan::load`] / [`Plan::from_yaml`];
-//! the YAML format is documented in `docs/rollout.md`.
+//! the YAML format is documented in the README (Rollouts).
 
 mod check;
 mod dry_run;

@@ -56,7 +56,7 @@ pub(super) fn plan(doc: &Value, origin: &str, p: &mut Problems<'_>) -> Plan {
             K::MissingField,
             root,
             "the plan is empty",
-            "a plan needs at least `name:`, `target:` and `steps:` (see docs/rollout.md)",
+            "a plan needs at least `name:`, `target:` and `steps:` (see the Rollouts section of the README)",
         );
         return plan;
     }
