@@ -313,7 +313,7 @@ async fn resume_verifies_unknown_devices_and_skips_done_ones() {
 async fn headless_refuses_to_start_unattended_and_rejects_another_plan() {
     let s = setup(LAB, 9).await;
     let k = kill::Files::new(&s, &ntp_plan("r-ok1", "  serial: 1", "max_fail: 0"));
-    let out = k.command(&["--headless"]).output().unwrap();
+    let out = kill::output(k.command(&["--headless"])).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--yes"));
     assert!(s.lab.commands("r-ok1").is_empty());
@@ -324,10 +324,8 @@ async fn headless_refuses_to_start_unattended_and_rejects_another_plan() {
         "{\"ts\":\"x\",\"kind\":\"header\",\"plan\":\"ntp\",\"plan_hash\":\"0\",\"waves\":[],\"resumed\":false}\n",
     )
     .unwrap();
-    let out = k
-        .command(&["--headless", "--yes", "--resume", other.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let resume = ["--headless", "--yes", "--resume", other.to_str().unwrap()];
+    let out = kill::output(k.command(&resume)).await;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("resume with the plan"));
 }

@@ -52,6 +52,13 @@ impl Files {
     }
 }
 
+/// Runs the binary to its end off the runtime's thread (the lab serves on it meanwhile).
+pub async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
 /// Applies `line` in config mode on `name`, as an operator would by hand.
 pub async fn configure_by_hand(s: &Setup, name: &str, line: &str) {
     let device = s.inventory.devices.iter().find(|d| d.name == name).unwrap();
@@ -87,7 +94,11 @@ fn apply_begins(journal: &std::path::Path) -> usize {
     std::fs::read_to_string(journal)
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.contains("\"stage\":\"apply\"") && l.contains("\"edge\":\"begin\""))
+        .filter(|l| {
+            l.contains("\"kind\":\"stage\"")
+                && l.contains("\"stage\":\"apply\"")
+                && l.contains("\"edge\":\"begin\"")
+        })
         .count()
 }
 
@@ -130,7 +141,11 @@ pub async fn kill_and_resume() {
         "killed outside an apply: {:?}",
         before.devices
     );
-    assert!(matches!(before.resume("s-sw1"), Resume::Final(..)));
+    assert!(
+        matches!(before.resume("s-sw1"), Resume::Final(..)),
+        "{}",
+        std::fs::read_to_string(&f.journal).unwrap()
+    );
 
     let changes = |name: &str| -> Vec<u64> {
         CHANGES
@@ -143,10 +158,7 @@ pub async fn kill_and_resume() {
         .map(|n| (n.clone(), s.lab.commands(n).len(), changes(n)))
         .collect();
 
-    let out = f
-        .command(&["--headless", "--yes", "--json", "--resume", &journal])
-        .output()
-        .unwrap();
+    let out = output(f.command(&["--headless", "--yes", "--json", "--resume", &journal])).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
