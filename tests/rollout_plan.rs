@@ -242,3 +242,144 @@ fn a_missing_file_is_a_read_error() {
     assert!(matches!(err, PlanError::Read { .. }));
     assert!(err.to_string().contains("cannot read the plan"));
 }
+
+mod report {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use fleetdash::rollout::report::{
+        CheckOutcome, DeviceOutcome, DeviceState, Durations, Report, RunState, StepOutcome,
+        WaveOutcome,
+    };
+    use fleetdash::rollout::waves::WaveKind;
+
+    use super::load;
+
+    fn check(name: &str, output: &str, passed: bool) -> CheckOutcome {
+        CheckOutcome {
+            name: name.into(),
+            command: "show running-config".into(),
+            output: output.into(),
+            passed,
+            detail: (!passed).then(|| "output does not contain \"ntp server\"".into()),
+        }
+    }
+
+    /// A halted rollout: the canary done, one device of wave 2 failed, the rest skipped.
+    fn halted() -> Report {
+        let plan = load("assets/rollout/ntp.yaml");
+        let at = |s: u64| UNIX_EPOCH + Duration::from_secs(1_790_000_000 + s);
+        let mut canary = DeviceOutcome::pending(4, "fra-access1", 0);
+        canary.state = DeviceState::Done;
+        canary.durations = Durations {
+            pre_check: Duration::from_millis(420),
+            apply: Duration::from_millis(1_250),
+            verify: Duration::from_millis(380),
+            rollback: Duration::ZERO,
+        };
+        canary.pre_checks = vec![check("no ntp server yet", "hostname fra-access1\n", true)];
+        canary.steps = vec![StepOutcome {
+            step: "ntp server 127.0.0.123; ntp server 127.0.0.124".into(),
+            output: String::new(),
+            ok: true,
+            detail: None,
+        }];
+        canary.post_checks = vec![check(
+            "ntp servers configured",
+            "hostname fra-access1\nntp server 127.0.0.123\n",
+            true,
+        )];
+        canary.snapshot_pre = Some("hostname fra-access1\n!\nend\n".into());
+        canary.snapshot_post = Some(
+            "hostname fra-access1\n!\nntp server 127.0.0.123\nntp server 127.0.0.124\nend\n".into(),
+        );
+        let mut failed = DeviceOutcome::pending(0, "fra-core1", 1);
+        failed.state = DeviceState::Failed;
+        failed.reason = Some("post-check `ntp servers configured` failed".into());
+        failed.post_checks = vec![check("ntp servers configured", "hostname | x\n", false)];
+        failed.snapshot_pre = Some("same\n".into());
+        failed.snapshot_post = Some("same\n".into());
+        let mut skipped = DeviceOutcome::pending(2, "fra-dist1", 1);
+        skipped.state = DeviceState::Skipped;
+        skipped.reason = Some("halted: more than 0 failed in a wave".into());
+        let waves = vec![
+            WaveOutcome {
+                index: 0,
+                kind: WaveKind::Canary,
+                state: RunState::Completed,
+                devices: vec![4],
+                duration: Duration::from_millis(2_050),
+            },
+            WaveOutcome {
+                index: 1,
+                kind: WaveKind::Batch,
+                state: RunState::Halted,
+                devices: vec![0, 2],
+                duration: Duration::from_secs(75),
+            },
+        ];
+        Report::new(
+            &plan,
+            RunState::Halted,
+            Some("wave 2: 1 of 2 devices failed (more than 0 tolerated)".into()),
+            at(0),
+            at(90),
+            waves,
+            vec![skipped, failed, canary],
+        )
+    }
+
+    #[test]
+    fn markdown_report() {
+        insta::assert_snapshot!(halted().to_markdown());
+    }
+
+    #[test]
+    fn summary_and_snapshot_diffs() {
+        let r = halted();
+        assert_eq!((r.summary.total, r.summary.done), (3, 1));
+        assert_eq!((r.summary.failed, r.summary.skipped), (1, 1));
+        assert_eq!(r.duration, Duration::from_secs(90));
+        // Sorted by wave; the wave keeps the executor's order.
+        let names: Vec<&str> = r.devices.iter().map(|d| d.outcome.name.as_str()).collect();
+        assert_eq!(names, ["fra-access1", "fra-core1", "fra-dist1"]);
+        let diff = r.devices[0].snapshot_diff.as_deref().unwrap();
+        assert!(diff.contains("+ ntp server 127.0.0.123\n"), "{diff}");
+        assert!(!diff.contains("- "), "{diff}");
+        assert_eq!(r.devices[1].snapshot_diff.as_deref(), Some(""));
+        assert_eq!(r.devices[2].snapshot_diff, None);
+    }
+
+    #[test]
+    fn json_round_trips_with_flat_device_entries() {
+        let r = halted();
+        let json = r.to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["state"], "halted");
+        assert_eq!(value["started_at"], "2026-09-21T14:13:20.000Z");
+        assert_eq!(value["duration"], 90_000);
+        assert_eq!(value["devices"][0]["name"], "fra-access1");
+        assert_eq!(value["devices"][0]["durations"]["apply"], 1_250);
+        assert_eq!(value["devices"][1]["state"], "failed");
+        assert_eq!(value["waves"][1]["kind"], "batch");
+        let back: Report = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn write_puts_both_files_in_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let (md, json) = halted()
+            .write(&dir.path().join("new"), "rollout-1")
+            .unwrap();
+        assert!(
+            std::fs::read_to_string(md)
+                .unwrap()
+                .starts_with("# Rollout report: ntp servers (fra)")
+        );
+        assert!(
+            std::fs::read_to_string(json)
+                .unwrap()
+                .contains("\"plan\": \"ntp servers (fra)\"")
+        );
+    }
+}

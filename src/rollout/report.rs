@@ -1,12 +1,18 @@
 //! The rollout report: final per-wave and per-device results, filled by the executor and
 //! written as Markdown (for people) and JSON (for tools) at the end, or on halt/abort.
 
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use super::plan::Plan;
 use super::waves::WaveKind;
+use crate::exec::fold::{diff_lines, render_diff};
+use crate::exec::journal::rfc3339;
 use crate::inventory::DeviceId;
+
+mod markdown;
 
 /// Where a device is in its rollout. The first four are in flight; the rest are final.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -176,6 +182,158 @@ pub struct WaveOutcome {
     pub devices: Vec<DeviceId>,
     #[serde(with = "millis")]
     pub duration: Duration,
+}
+
+/// Devices per final state, for the headline.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub done: usize,
+    pub failed: usize,
+    pub skipped: usize,
+    pub rolled_back: usize,
+    pub unknown: usize,
+    /// Still pending or in flight (a report written on abort or halt mid-wave).
+    pub unfinished: usize,
+}
+
+impl Summary {
+    fn of(devices: &[DeviceOutcome]) -> Summary {
+        let mut s = Summary {
+            total: devices.len(),
+            ..Summary::default()
+        };
+        for d in devices {
+            match d.state {
+                DeviceState::Done => s.done += 1,
+                DeviceState::Failed => s.failed += 1,
+                DeviceState::Skipped => s.skipped += 1,
+                DeviceState::RolledBack => s.rolled_back += 1,
+                DeviceState::Unknown => s.unknown += 1,
+                _ => s.unfinished += 1,
+            }
+        }
+        s
+    }
+}
+
+/// One device in the report: its outcome plus the snapshot diff, when both snapshots exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceReport {
+    #[serde(flatten)]
+    pub outcome: DeviceOutcome,
+    /// `-` before only, `+` after only, with 3 lines of context; `None` without both
+    /// snapshots, empty when they are identical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_diff: Option<String>,
+}
+
+/// The whole rollout, as written at the end (or on halt/abort).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub plan: String,
+    /// The plan file.
+    pub origin: String,
+    pub target: String,
+    pub state: RunState,
+    /// Why it stopped, when it did not complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// RFC 3339, UTC.
+    pub started_at: String,
+    pub finished_at: String,
+    #[serde(with = "millis")]
+    pub duration: Duration,
+    pub summary: Summary,
+    pub waves: Vec<WaveOutcome>,
+    /// In wave order, then in the order each wave started them.
+    pub devices: Vec<DeviceReport>,
+}
+
+/// Lines of unchanged context around each change in snapshot diffs.
+const DIFF_CONTEXT: usize = 3;
+
+impl Report {
+    /// Builds the report from the executor's final results; computes the summary and the
+    /// snapshot diffs.
+    pub fn new(
+        plan: &Plan,
+        state: RunState,
+        reason: Option<String>,
+        started: SystemTime,
+        finished: SystemTime,
+        waves: Vec<WaveOutcome>,
+        mut devices: Vec<DeviceOutcome>,
+    ) -> Report {
+        // Wave order, then the wave's own order (devices not in a listed wave go last).
+        let position = |d: &DeviceOutcome| {
+            waves
+                .iter()
+                .find(|w| w.index == d.wave)
+                .and_then(|w| w.devices.iter().position(|&id| id == d.device))
+                .unwrap_or(usize::MAX)
+        };
+        devices.sort_by_cached_key(|d| (d.wave, position(d)));
+        let summary = Summary::of(&devices);
+        let devices = devices
+            .into_iter()
+            .map(|outcome| {
+                let snapshot_diff = match (&outcome.snapshot_pre, &outcome.snapshot_post) {
+                    (Some(pre), Some(post)) => {
+                        let lines = diff_lines(pre, post);
+                        let changed = lines
+                            .iter()
+                            .any(|l| !matches!(l, crate::exec::fold::DiffLine::Same(_)));
+                        Some(match changed {
+                            true => render_diff(&lines, DIFF_CONTEXT),
+                            false => String::new(),
+                        })
+                    }
+                    _ => None,
+                };
+                DeviceReport {
+                    outcome,
+                    snapshot_diff,
+                }
+            })
+            .collect();
+        Report {
+            plan: plan.name.clone(),
+            origin: plan.source.origin.clone(),
+            target: plan.target.clone(),
+            state,
+            reason,
+            started_at: rfc3339(started),
+            finished_at: rfc3339(finished),
+            duration: finished.duration_since(started).unwrap_or_default(),
+            summary,
+            waves,
+            devices,
+        }
+    }
+
+    /// Pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialisation cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Markdown for people: headline, waves table, devices table, then details (checks,
+    /// step outputs, snapshot diffs) for every device that ran something.
+    pub fn to_markdown(&self) -> String {
+        markdown::render(self)
+    }
+
+    /// Writes `<stem>.md` and `<stem>.json` into `dir` (created if needed); returns both
+    /// paths.
+    pub fn write(&self, dir: &Path, stem: &str) -> std::io::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir)?;
+        let md = dir.join(format!("{stem}.md"));
+        let json = dir.join(format!("{stem}.json"));
+        std::fs::write(&md, self.to_markdown())?;
+        std::fs::write(&json, self.to_json() + "\n")?;
+        Ok((md, json))
+    }
 }
 
 /// Number of lines that differ between two texts (added + removed).

@@ -267,3 +267,282 @@ fn cut(plan: &Plan, inv: &Inventory, order: Vec<DeviceId>, sets: &[Vec<DeviceId>
     }
     waves
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::fmt::Write;
+
+    use super::*;
+    use crate::rollout::plan::{Batch, MaxFail, Pause, PlanSource, Step, Strategy};
+
+    /// `n` devices `dev1..devN` in `sites` blocks of consecutive names (so name order is not
+    /// already spread), in groups `site-…` under `all-lab`; listed in reverse so natural
+    /// ordering is exercised.
+    fn inventory(n: usize, sites: usize) -> Inventory {
+        let mut yaml = String::from("groups:\n  all-lab: {}\n");
+        for s in 0..sites {
+            let _ = writeln!(
+                yaml,
+                "  site-s{s}: {{parents: [all-lab], tags: {{site: s{s}}}}}"
+            );
+        }
+        yaml.push_str("devices:\n");
+        for i in (1..=n).rev() {
+            let _ = writeln!(
+                yaml,
+                "  - {{name: dev{i}, host: 127.30.0.{i}, groups: [site-s{}]}}",
+                (i - 1) * sites / n
+            );
+        }
+        Inventory::from_yaml(&yaml, "test").unwrap()
+    }
+
+    fn plan(strategy: Strategy) -> Plan {
+        Plan {
+            name: "t".into(),
+            target: "all".into(),
+            strategy,
+            pre_checks: Vec::new(),
+            post_checks: Vec::new(),
+            snapshot: None,
+            steps: vec![Step::Command("write memory".into())],
+            rollback: Vec::new(),
+            max_fail: MaxFail::default(),
+            pause: Pause::None,
+            unreachable_is_failure: false,
+            source: PlanSource::default(),
+        }
+    }
+
+    fn names(inv: &Inventory, waves: &[Wave]) -> Vec<Vec<String>> {
+        waves
+            .iter()
+            .map(|w| {
+                w.devices
+                    .iter()
+                    .map(|&id| inv.devices[id].name.clone())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A small deterministic generator (64-bit LCG), so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n.max(1) as u64) as usize
+        }
+    }
+
+    /// The sizes the strategy asks for over `total` devices, before `never_together`.
+    fn nominal(s: &Strategy, total: usize) -> Vec<usize> {
+        let mut sizes = Vec::new();
+        let mut left = total;
+        if s.canary > 0 {
+            sizes.push(s.canary.min(left));
+            left -= s.canary.min(left);
+        }
+        let mut i = 0;
+        while left > 0 {
+            let size = match s.batches.get(i).or(s.batches.last()) {
+                Some(b) => b.size(total),
+                None => total,
+            };
+            sizes.push(size.min(left));
+            left -= size.min(left);
+            i += 1;
+        }
+        sizes
+    }
+
+    #[test]
+    fn random_strategies_keep_every_invariant() {
+        let mut rng = Rng(7);
+        for case in 0..400 {
+            let n = 1 + rng.below(40);
+            let sites = 1 + rng.below(5);
+            let inv = inventory(n, sites);
+            let batches = (0..rng.below(4))
+                .map(|_| match rng.below(2) {
+                    0 => Batch::Count(1 + rng.below(6)),
+                    _ => Batch::Percent((5 + rng.below(60)) as f64),
+                })
+                .collect();
+            let group_by = match rng.below(3) {
+                0 => None,
+                1 => Some(GroupBy::Tag("site".into())),
+                _ => Some(GroupBy::Group(Some("site-".into()))),
+            };
+            let mut never_together = Vec::new();
+            if n >= 2 && rng.below(2) == 0 {
+                for _ in 0..1 + rng.below(3) {
+                    let set: BTreeSet<usize> =
+                        (0..2 + rng.below(2)).map(|_| 1 + rng.below(n)).collect();
+                    if set.len() >= 2 {
+                        never_together.push(set.iter().map(|i| format!("dev{i}")).collect());
+                    }
+                }
+            }
+            let strategy = Strategy {
+                canary: rng.below(4).min(n),
+                batches,
+                group_by,
+                never_together,
+            };
+            let p = plan(strategy.clone());
+            let waves = waves(&p, &inv).unwrap_or_else(|e| panic!("case {case}: {e}"));
+            let ctx = format!("case {case}: {strategy:?} over {n} devices, {sites} sites");
+
+            // Every device exactly once.
+            let mut seen: Vec<DeviceId> = waves.iter().flat_map(|w| w.devices.clone()).collect();
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>(), "{ctx}");
+            // Indices, kinds, no empty wave.
+            for (i, w) in waves.iter().enumerate() {
+                assert_eq!(w.index, i, "{ctx}");
+                assert!(!w.devices.is_empty(), "{ctx}");
+                let canary = i == 0 && strategy.canary > 0;
+                assert_eq!(w.kind == WaveKind::Canary, canary, "{ctx}");
+            }
+            // No never-together set shares a wave.
+            for w in &waves {
+                let here: BTreeSet<&str> = w
+                    .devices
+                    .iter()
+                    .map(|&id| inv.devices[id].name.as_str())
+                    .collect();
+                for set in &strategy.never_together {
+                    let together = set.iter().filter(|d| here.contains(d.as_str())).count();
+                    assert!(together <= 1, "{ctx}: {set:?} in wave {}", w.index);
+                }
+            }
+            // Sizes as specified, unless a device had to wait for a later wave.
+            let moved = waves.iter().any(|w| !w.notes.is_empty());
+            if !moved {
+                let sizes: Vec<usize> = waves.iter().map(|w| w.devices.len()).collect();
+                assert_eq!(sizes, nominal(&strategy, n), "{ctx}");
+            } else {
+                let limit = nominal(&strategy, n).into_iter().max().unwrap_or(0);
+                assert!(waves.iter().all(|w| w.devices.len() <= limit), "{ctx}");
+            }
+        }
+    }
+
+    #[test]
+    fn group_by_spreads_every_wave_evenly() {
+        // 4 sites × 6 devices: each wave's per-site counts differ by at most one, and a
+        // canary of 4 takes one device per site.
+        let inv = inventory(24, 4);
+        for by in [
+            GroupBy::Tag("site".into()),
+            GroupBy::Group(Some("site-".into())),
+        ] {
+            let p = plan(Strategy {
+                canary: 4,
+                batches: vec![Batch::Count(3), Batch::Count(6)],
+                group_by: Some(by.clone()),
+                never_together: Vec::new(),
+            });
+            let waves = waves(&p, &inv).unwrap();
+            for w in &waves {
+                let mut per_site: BTreeMap<String, usize> = BTreeMap::new();
+                for &id in &w.devices {
+                    *per_site
+                        .entry(group_key(&by, &inv.devices[id]).unwrap())
+                        .or_default() += 1;
+                }
+                let counts: Vec<usize> = per_site.values().copied().collect();
+                let (lo, hi) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+                assert!(
+                    hi - lo <= 1 && per_site.len() == w.devices.len().min(4),
+                    "{per_site:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn natural_order_percent_rounding_and_the_last_size_repeating() {
+        let inv = inventory(11, 1);
+        let p = plan(Strategy {
+            canary: 1,
+            batches: vec![Batch::Count(2), Batch::Percent(25.0)],
+            group_by: None,
+            never_together: Vec::new(),
+        });
+        // 25% of 11 is 2.75: 3 devices.
+        assert_eq!(
+            names(&inv, &waves(&p, &inv).unwrap()),
+            [
+                vec!["dev1"],
+                vec!["dev2", "dev3"],
+                vec!["dev4", "dev5", "dev6"],
+                vec!["dev7", "dev8", "dev9"],
+                vec!["dev10", "dev11"],
+            ]
+        );
+        // A tiny percentage still takes one device; no batches: the rest at once.
+        assert_eq!(Batch::Percent(1.0).size(11), 1);
+        let rest = plan(Strategy {
+            canary: 2,
+            ..Strategy::default()
+        });
+        let sizes: Vec<usize> = waves(&rest, &inv)
+            .unwrap()
+            .iter()
+            .map(|w| w.devices.len())
+            .collect();
+        assert_eq!(sizes, [2, 9]);
+    }
+
+    #[test]
+    fn never_together_pushes_the_second_device_and_says_so() {
+        let inv = inventory(4, 1);
+        let p = plan(Strategy {
+            canary: 0,
+            batches: vec![Batch::Count(2)],
+            group_by: None,
+            never_together: vec![vec!["dev1".into(), "dev2".into()]],
+        });
+        let waves = waves(&p, &inv).unwrap();
+        assert_eq!(
+            names(&inv, &waves),
+            [vec!["dev1", "dev3"], vec!["dev2", "dev4"]]
+        );
+        assert_eq!(
+            waves[0].notes,
+            ["dev2 moved to a later wave: never together with dev1"]
+        );
+        assert!(waves[1].notes.is_empty());
+    }
+
+    #[test]
+    fn inventory_dependent_errors_point_at_the_plan() {
+        let inv = inventory(3, 1);
+        let mut p = plan(Strategy {
+            canary: 5,
+            ..Strategy::default()
+        });
+        p.source = PlanSource {
+            origin: "p.yaml".into(),
+            canary: Some((4, 11)),
+            ..PlanSource::default()
+        };
+        let err = waves(&p, &inv).unwrap_err();
+        assert!(err.has(K::CanaryTooLarge));
+        assert!(
+            err.to_string()
+                .starts_with("p.yaml:4:11: canary of 5 device(s)"),
+            "{err}"
+        );
+        p.strategy.canary = 1;
+        p.target = "nothing-*".into();
+        assert!(waves(&p, &inv).unwrap_err().has(K::BadTarget));
+    }
+}

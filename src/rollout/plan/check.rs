@@ -10,10 +10,11 @@ pub struct Pattern(regex::Regex);
 
 impl Pattern {
     /// Compiles `source` in multi-line mode (`^`/`$` match at line boundaries), which is what
-    /// one means when matching command output.
+    /// one means when matching command output; `$` also matches before `\r\n` (PTY output).
     pub fn new(source: &str) -> Result<Pattern, regex::Error> {
         regex::RegexBuilder::new(source)
             .multi_line(true)
+            .crlf(true)
             .build()
             .map(Pattern)
     }
@@ -128,6 +129,11 @@ mod tests {
         let re = |s: &str| check(Expect::Regex(Pattern::new(s).unwrap()));
         assert!(re(r"^hostname \w+$").evaluate(out, None).passed());
         assert!(!re(r"^ntp$").evaluate(out, None).passed());
+        assert!(
+            re(r"^hostname r1$")
+                .evaluate("x\r\nhostname r1\r\n", None)
+                .passed()
+        );
     }
 
     #[test]
