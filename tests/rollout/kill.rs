@@ -196,7 +196,7 @@ pub async fn kill_and_resume() {
     }
     let report = std::fs::read_to_string(f.report.join("report.json")).unwrap();
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
-    assert_eq!(report["outcome"], "completed");
+    assert_eq!(report["state"], "completed");
 }
 
 /// The lines the plan's step sends (config mode entry, both lines, save).

@@ -65,6 +65,7 @@ where
         concurrency: setup.concurrency.max(1),
         resume: setup.resume,
         plan_hash: setup.plan_hash,
+        started: std::time::SystemTime::now(),
     };
     c.start().await;
     for w in 0..c.waves.len() {
@@ -104,6 +105,8 @@ struct Coordinator<C, E> {
     concurrency: usize,
     resume: Option<crate::rollout::journal::Replay>,
     plan_hash: String,
+    /// Wall-clock start, for the report.
+    started: std::time::SystemTime,
 }
 
 impl<C, E> Coordinator<C, E>
@@ -528,7 +531,7 @@ where
             report: None,
         };
         if let Some(dir) = report_dir {
-            match super::report_out::write(&dir, &self.ctx.plan, &finished) {
+            match super::report_out::write(&dir, &self.ctx.plan, &finished, self.started) {
                 Ok(path) => finished.report = Some(path),
                 Err(e) => {
                     self.ctx
