@@ -273,6 +273,45 @@ async fn manual_pause_waits_for_approval() {
 }
 
 #[tokio::test]
+async fn a_device_that_stops_answering_after_its_change_fails() {
+    let s = setup(LAB, 11).await;
+    let yaml = format!(
+        "{}pause: manual\nunreachable_is_failure: true\n",
+        ntp_plan("r-ok[1-2]", "  canary: 1\n  serial: 1", "max_fail: 0")
+    );
+    let n = s.inventory.devices.len();
+    let (reach, reach_rx) = tokio::sync::watch::channel(vec![Some(true); n]);
+    let mut run = harness::start_with(&s, &yaml, 2, None, Some(reach_rx));
+    run.until("waiting for approval", |e| {
+        matches!(
+            e,
+            RolloutEvent::Overall {
+                state: RunState::WaitingApproval,
+                ..
+            }
+        )
+    })
+    .await;
+    let canary = s
+        .inventory
+        .devices
+        .iter()
+        .position(|d| d.name == "r-ok1")
+        .unwrap();
+    reach.send_modify(|r| r[canary] = Some(false));
+    let (f, _) = run.finish().await;
+    assert_eq!(f.outcome, Outcome::Halted);
+    let d = device(&f, "r-ok1");
+    assert_eq!(d.state, DeviceState::Failed);
+    assert_eq!(
+        d.reason.as_deref(),
+        Some("stopped answering probes after its change")
+    );
+    assert_eq!(device(&f, "r-ok2").state, DeviceState::Skipped);
+    assert!(s.lab.commands("r-ok2").is_empty());
+}
+
+#[tokio::test]
 async fn resume_verifies_unknown_devices_and_skips_done_ones() {
     let s = setup(LAB, 8).await;
     let yaml = ntp_plan("r-ok[1-3]", "  serial: 3", "max_fail: 0");

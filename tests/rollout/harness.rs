@@ -10,7 +10,7 @@ use fleetdash::exec::SshConnector;
 use fleetdash::inventory::Inventory;
 use fleetdash::lab::{Lab, LabConfig, Scenario};
 use fleetdash::rollout::event::{Control, RolloutEvent};
-use fleetdash::rollout::executor::{Finished, RolloutSetup, spawn_rollout};
+use fleetdash::rollout::executor::{Finished, Reachability, RolloutSetup, spawn_rollout};
 use fleetdash::rollout::journal::{Replay, RolloutJournal, plan_hash};
 use fleetdash::rollout::plan::Plan;
 use fleetdash::rollout::waves::waves;
@@ -82,6 +82,17 @@ pub fn plan(yaml: &str) -> Arc<Plan> {
 
 /// Starts `yaml` on `s` (journal and report in the test's temp dir).
 pub fn start(s: &Setup, yaml: &str, concurrency: usize, resume: Option<Replay>) -> Running {
+    start_with(s, yaml, concurrency, resume, None)
+}
+
+/// [`start`], with a reachability feed the test controls.
+pub fn start_with(
+    s: &Setup,
+    yaml: &str,
+    concurrency: usize,
+    resume: Option<Replay>,
+    reachability: Option<Reachability>,
+) -> Running {
     let plan = plan(yaml);
     let waves = waves(&plan, &s.inventory).unwrap_or_else(|e| panic!("{e}"));
     let journal = s.dir.path().join("rollout.jsonl");
@@ -97,7 +108,7 @@ pub fn start(s: &Setup, yaml: &str, concurrency: usize, resume: Option<Replay>) 
         journal: Arc::new(RolloutJournal::open(&journal).unwrap()),
         resume,
         concurrency,
-        reachability: None,
+        reachability,
         report_dir: Some(report.clone()),
     };
     Running {

@@ -171,7 +171,12 @@ where
             }
         }
         let state = if self.stop.is_none() && !queue.is_empty() {
-            self.wave_state(w, RunState::Running, None).await;
+            // Paused by the operator before it began: it shows as paused until resumed.
+            let state = match self.gate.get() {
+                Gate::Paused => RunState::Paused,
+                _ => RunState::Running,
+            };
+            self.wave_state(w, state, None).await;
             self.run_wave(w, queue).await;
             self.stop
                 .as_ref()
