@@ -373,3 +373,83 @@ async fn headless_refuses_to_start_unattended_and_rejects_another_plan() {
 async fn kill_9_mid_wave_then_resume_runs_no_step_twice() {
     kill::kill_and_resume().await;
 }
+
+#[tokio::test]
+async fn waves_run_in_order_with_group_by_and_never_together() {
+    let s = setup(LAB, 12).await;
+    let yaml = ntp_plan(
+        "all",
+        "  canary: 1\n  serial: 3\n  group_by: tag:role\n  never_together:\n    - [r-ok1, r-ok2]",
+        "max_fail:\n  overall: \"100%\"",
+    );
+    let (f, events) = start(&s, &yaml, 4, None).finish().await;
+    assert_eq!(f.outcome, Outcome::Completed);
+    let Some(RolloutEvent::Started { waves, .. }) = events.first() else {
+        panic!("no start: {events:#?}");
+    };
+    let wave_of = |d: usize| waves.iter().position(|w| w.devices.contains(&d)).unwrap();
+    let name = |d: usize| s.inventory.devices[d].name.as_str();
+    // The executor runs exactly the waves the plan cuts (spread by role, the pair apart).
+    let plan = harness::plan(&yaml);
+    let expected = fleetdash::rollout::waves::waves(&plan, &s.inventory).unwrap();
+    let got: Vec<&Vec<usize>> = waves.iter().map(|w| &w.devices).collect();
+    let want: Vec<&Vec<usize>> = expected.iter().map(|w| &w.devices).collect();
+    assert_eq!(got, want);
+    for w in waves {
+        let names: Vec<&str> = w.devices.iter().map(|&d| name(d)).collect();
+        assert!(!(names.contains(&"r-ok1") && names.contains(&"r-ok2")));
+    }
+    // No device starts before every device of the previous wave finished.
+    let mut finished_by_wave = vec![0; waves.len()];
+    for e in &events {
+        if let RolloutEvent::Device { device, state, .. } = e {
+            let w = wave_of(*device);
+            if *state == DeviceState::PreChecking && w > 0 {
+                assert_eq!(finished_by_wave[w - 1], waves[w - 1].devices.len(), "{e:?}");
+            }
+            if state.is_final() {
+                finished_by_wave[w] += 1;
+            }
+        }
+    }
+    // The bad devices failed their post-check, the others landed; nothing ran twice.
+    for d in &f.devices {
+        let expected = match d.name.starts_with("r-bad") {
+            true => DeviceState::Failed,
+            false => DeviceState::Done,
+        };
+        assert_eq!(d.state, expected, "{}: {:?}", d.name, d.reason);
+        assert_eq!(s.lab.command_count(&d.name, NTP), 1);
+    }
+}
+
+#[tokio::test]
+async fn headless_dry_run_and_halt_exit_codes() {
+    let s = setup(LAB, 13).await;
+    let k = kill::Files::new(
+        &s,
+        &ntp_plan("all", "  canary: 1\n  serial: 3", "max_fail: 0"),
+    );
+    let out = kill::output(k.command(&["--dry-run"])).await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("r-bad1"), "{text}");
+    assert_eq!(
+        s.lab.stats().connections,
+        0,
+        "a dry run connects to nothing"
+    );
+    let journal = s.dir.path().join("halt.jsonl");
+    let out = kill::output(k.command(&[
+        "--headless",
+        "--yes",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]))
+    .await;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("r-bad1: failed"), "{text}");
+    assert!(text.contains("rollout: halted by threshold"), "{text}");
+    assert!(k.report.join("report.md").exists());
+}
