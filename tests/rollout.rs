@@ -453,3 +453,30 @@ async fn headless_dry_run_and_halt_exit_codes() {
     assert!(text.contains("rollout: halted by threshold"), "{text}");
     assert!(k.report.join("report.md").exists());
 }
+
+#[tokio::test]
+async fn headless_manual_pause_without_stdin_aborts_instead_of_hanging() {
+    let s = setup(LAB, 14).await;
+    let yaml = format!(
+        "{}pause: manual\n",
+        ntp_plan("r-ok[1-2]", "  canary: 1\n  serial: 1", "max_fail: 0")
+    );
+    let k = kill::Files::new(&s, &yaml);
+    let journal = s.dir.path().join("manual.jsonl");
+    let out = kill::output(k.command(&[
+        "--headless",
+        "--yes",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]))
+    .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("nobody can approve"), "{stderr}");
+    assert!(stdout.contains("rollout: aborted"), "{stdout}");
+    assert_eq!(s.lab.command_count("r-ok1", NTP), 1);
+    assert!(s.lab.commands("r-ok2").is_empty());
+}

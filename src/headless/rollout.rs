@@ -3,7 +3,8 @@
 //! prints the waves without connecting; `--resume JOURNAL` continues an interrupted rollout.
 //!
 //! While it runs, lines on stdin steer it: `p` pause, `r` resume, `a` abort, Enter (or `y`)
-//! approves the next wave. Ctrl-C aborts (in-flight steps finish first).
+//! approves the next wave. Ctrl-C aborts (in-flight steps finish first). With stdin closed,
+//! a `pause: manual` plan aborts at its first approval (nobody can give it).
 //!
 //! Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
 
@@ -20,7 +21,7 @@ use super::exec::HostKeys;
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
 use crate::inventory::Inventory;
-use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, WaveInfo};
+use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
 use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_rollout};
 use crate::rollout::journal::{self, RolloutJournal};
 use crate::rollout::plan::{Plan, dry_run};
@@ -161,9 +162,10 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
     let (control, control_rx) = mpsc::channel(16);
     let (events, mut events_rx) = mpsc::channel::<RolloutEvent>(1024);
     let handle = spawn_rollout(setup, control_rx, events);
-    let stdin_control = control.clone();
-    std::thread::spawn(move || steer_from_stdin(stdin_control));
-    tokio::spawn(abort_on_ctrl_c(control));
+    let approvals = Arc::new(Approvals::default());
+    let (stdin_control, stdin_approvals) = (control.clone(), approvals.clone());
+    std::thread::spawn(move || steer_from_stdin(stdin_control, &stdin_approvals));
+    tokio::spawn(abort_on_ctrl_c(control.clone()));
     let printer = Printer {
         inventory,
         json: args.json,
@@ -171,6 +173,11 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
     while let Some(event) = events_rx.recv().await {
         if let Some(line) = printer.line(&event) {
             println!("{line}");
+        }
+        if let RolloutEvent::Overall { state, .. } = &event
+            && approvals.waiting(*state == RunState::WaitingApproval)
+        {
+            let _ = control.send(Control::Abort).await;
         }
     }
     let finished = handle.await?;
@@ -231,11 +238,36 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "rollout".into() } else { s }
 }
 
-/// Lines on stdin as controls; EOF just stops listening. A plain thread: blocking reads of
-/// stdin must not hold a runtime worker, and it dies with the process.
-fn steer_from_stdin(control: mpsc::Sender<Control>) {
+/// Whether the rollout waits for an approval and whether stdin can still give one. When
+/// both hold, nobody can approve: the rollout is aborted rather than left waiting forever.
+#[derive(Default)]
+struct Approvals(std::sync::Mutex<(bool, bool)>);
+
+impl Approvals {
+    /// Records whether an approval is awaited; true when it can never come.
+    fn waiting(&self, waiting: bool) -> bool {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.0 = waiting;
+        let hopeless = s.0 && s.1;
+        if hopeless {
+            eprintln!("stdin is closed: nobody can approve the next wave, aborting");
+        }
+        hopeless
+    }
+
+    /// Records that stdin is closed; true when an approval is awaited.
+    fn closed(&self) -> bool {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.1 = true;
+        s.0
+    }
+}
+
+/// Lines on stdin as controls. A plain thread: blocking reads of stdin must not hold a
+/// runtime worker, and it dies with the process.
+fn steer_from_stdin(control: mpsc::Sender<Control>, approvals: &Approvals) {
     for line in std::io::stdin().lines() {
-        let Ok(line) = line else { return };
+        let Ok(line) = line else { break };
         let ctl = match line.trim() {
             "" | "y" | "yes" | "approve" => Control::Approve,
             "p" | "pause" => Control::Pause,
@@ -249,6 +281,10 @@ fn steer_from_stdin(control: mpsc::Sender<Control>) {
         if control.blocking_send(ctl).is_err() {
             return;
         }
+    }
+    if approvals.closed() {
+        eprintln!("stdin is closed: nobody can approve the next wave, aborting");
+        let _ = control.blocking_send(Control::Abort);
     }
 }
 

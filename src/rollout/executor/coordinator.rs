@@ -432,6 +432,14 @@ where
         };
         let mut reach = self.ctx.reach.clone();
         loop {
+            if !self.control_open && deadline.is_none() {
+                // Nobody can approve any more: stop here rather than wait forever.
+                self.stop_with(
+                    Outcome::Aborted,
+                    "no one left to approve the next wave".into(),
+                );
+                return;
+            }
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -452,14 +460,6 @@ where
                 }
             }
             if self.stop.is_some() {
-                return;
-            }
-            if !self.control_open && deadline.is_none() {
-                // Nobody can approve any more: stop here rather than wait forever.
-                self.stop_with(
-                    Outcome::Aborted,
-                    "no one left to approve the next wave".into(),
-                );
                 return;
             }
         }
