@@ -21,8 +21,9 @@ use super::exec::HostKeys;
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
 use crate::inventory::Inventory;
+use crate::probe::SweepConfig;
 use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
-use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_rollout};
+use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_reachability, spawn_rollout};
 use crate::rollout::journal::{self, RolloutJournal};
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
@@ -147,6 +148,16 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         .report
         .clone()
         .unwrap_or_else(|| report_beside(&journal_path));
+    // "Stops answering after its change" needs probes; the dashboard has its own.
+    let _sweeper;
+    let reachability = if plan.unreachable_is_failure {
+        let devices: Vec<usize> = plan_waves.iter().flat_map(|w| w.devices.clone()).collect();
+        let (reach, sweeper) = spawn_reachability(&inventory, &devices, SweepConfig::default());
+        _sweeper = sweeper;
+        Some(reach)
+    } else {
+        None
+    };
     let setup = RolloutSetup {
         plan,
         plan_hash: hash,
@@ -156,7 +167,7 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         journal,
         resume,
         concurrency: args.concurrency,
-        reachability: None,
+        reachability,
         report_dir: Some(report_dir),
     };
     let (control, control_rx) = mpsc::channel(16);
