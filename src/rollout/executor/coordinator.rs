@@ -469,7 +469,9 @@ where
             RunState::Running
         };
         self.overall(state, None).await;
-        self.wave_state(next, RunState::Pending, None).await;
+        if self.ctx.plan.pause == Pause::Manual {
+            self.wave_state(next, RunState::Pending, None).await;
+        }
     }
 
     /// Rollback steps on every failed device whose change began.
@@ -480,6 +482,9 @@ where
                 o.state == DeviceState::Failed && self.changed.contains(&o.device)
             })
             .collect();
+        if due.is_empty() {
+            return;
+        }
         if self.ctx.plan.rollback.is_empty() {
             self.ctx
                 .log(
