@@ -277,9 +277,7 @@ async fn a_rollout_steered_from_the_dashboard() {
         bin = env!("CARGO_BIN_EXE_fleetdash"),
     );
     let tmux = tokio::task::spawn_blocking(move || {
-        let Some(tmux) = Tmux::start("rollout", 140, 40, &command) else {
-            return None;
-        };
+        let tmux = Tmux::start("rollout", 140, 40, &command)?;
         tmux.wait_for("the canary done, waiting", |s| {
             s.contains("rollout banner")
                 && s.contains("✓ 1 done")

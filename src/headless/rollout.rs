@@ -3,7 +3,8 @@
 //! prints the waves without connecting; `--resume JOURNAL` continues an interrupted rollout.
 //!
 //! While it runs, lines on stdin steer it: `p` pause, `r` resume, `a` abort, Enter (or `y`)
-//! approves the next wave. Ctrl-C aborts (in-flight steps finish first).
+//! approves the next wave. Ctrl-C aborts (in-flight steps finish first). With stdin closed,
+//! a `pause: manual` plan aborts at its first approval (nobody can give it).
 //!
 //! Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
 
@@ -20,8 +21,9 @@ use super::exec::HostKeys;
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
 use crate::inventory::Inventory;
-use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, WaveInfo};
-use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_rollout};
+use crate::probe::SweepConfig;
+use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
+use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_reachability, spawn_rollout};
 use crate::rollout::journal::{self, RolloutJournal};
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
@@ -124,6 +126,8 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         journal: Arc::new(journal),
         resume,
         concurrency: args.concurrency,
+        // The front end that runs it feeds reachability: the dashboard from its own probes,
+        // the headless command from a sweeper of its own.
         reachability: None,
         report_dir: Some(report_dir),
     };
@@ -154,10 +158,21 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
     let inventory = prepared.setup.inventory.clone();
     let (control, control_rx) = mpsc::channel(16);
     let (events, mut events_rx) = mpsc::channel::<RolloutEvent>(1024);
-    let handle = spawn_rollout(prepared.setup, control_rx, events);
-    let stdin_control = control.clone();
-    std::thread::spawn(move || steer_from_stdin(stdin_control));
-    tokio::spawn(abort_on_ctrl_c(control));
+    let mut setup = prepared.setup;
+    // "Stops answering after its change" needs probes; the dashboard has its own.
+    let _sweeper;
+    if setup.plan.unreachable_is_failure {
+        let devices: Vec<usize> = setup.waves.iter().flat_map(|w| w.devices.clone()).collect();
+        let (reach, sweeper) =
+            spawn_reachability(&setup.inventory, &devices, SweepConfig::default());
+        _sweeper = sweeper;
+        setup.reachability = Some(reach);
+    }
+    let handle = spawn_rollout(setup, control_rx, events);
+    let approvals = Arc::new(Approvals::default());
+    let (stdin_control, stdin_approvals) = (control.clone(), approvals.clone());
+    std::thread::spawn(move || steer_from_stdin(stdin_control, &stdin_approvals));
+    tokio::spawn(abort_on_ctrl_c(control.clone()));
     let printer = Printer {
         inventory,
         json: args.json,
@@ -165,6 +180,11 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
     while let Some(event) = events_rx.recv().await {
         if let Some(line) = printer.line(&event) {
             println!("{line}");
+        }
+        if let RolloutEvent::Overall { state, .. } = &event
+            && approvals.waiting(*state == RunState::WaitingApproval)
+        {
+            let _ = control.send(Control::Abort).await;
         }
     }
     let finished = handle.await?;
@@ -230,11 +250,36 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "rollout".into() } else { s }
 }
 
-/// Lines on stdin as controls; EOF just stops listening. A plain thread: blocking reads of
-/// stdin must not hold a runtime worker, and it dies with the process.
-fn steer_from_stdin(control: mpsc::Sender<Control>) {
+/// Whether the rollout waits for an approval and whether stdin can still give one. When
+/// both hold, nobody can approve: the rollout is aborted rather than left waiting forever.
+#[derive(Default)]
+struct Approvals(std::sync::Mutex<(bool, bool)>);
+
+impl Approvals {
+    /// Records whether an approval is awaited; true when it can never come.
+    fn waiting(&self, waiting: bool) -> bool {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.0 = waiting;
+        let hopeless = s.0 && s.1;
+        if hopeless {
+            eprintln!("stdin is closed: nobody can approve the next wave, aborting");
+        }
+        hopeless
+    }
+
+    /// Records that stdin is closed; true when an approval is awaited.
+    fn closed(&self) -> bool {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.1 = true;
+        s.0
+    }
+}
+
+/// Lines on stdin as controls. A plain thread: blocking reads of stdin must not hold a
+/// runtime worker, and it dies with the process.
+fn steer_from_stdin(control: mpsc::Sender<Control>, approvals: &Approvals) {
     for line in std::io::stdin().lines() {
-        let Ok(line) = line else { return };
+        let Ok(line) = line else { break };
         let ctl = match line.trim() {
             "" | "y" | "yes" | "approve" => Control::Approve,
             "p" | "pause" => Control::Pause,
@@ -248,6 +293,10 @@ fn steer_from_stdin(control: mpsc::Sender<Control>) {
         if control.blocking_send(ctl).is_err() {
             return;
         }
+    }
+    if approvals.closed() {
+        eprintln!("stdin is closed: nobody can approve the next wave, aborting");
+        let _ = control.blocking_send(Control::Abort);
     }
 }
 

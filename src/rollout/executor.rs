@@ -17,6 +17,7 @@
 mod coordinator;
 mod device;
 mod gate;
+mod probe_feed;
 mod report_out;
 mod resume;
 
@@ -28,6 +29,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use device::step_label;
+pub use probe_feed::spawn_reachability;
 pub use resume::resume_waves;
 
 use super::event::{Control, Outcome, RolloutEvent};

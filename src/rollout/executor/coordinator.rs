@@ -65,6 +65,7 @@ where
         concurrency: setup.concurrency.max(1),
         resume: setup.resume,
         plan_hash: setup.plan_hash,
+        started: std::time::SystemTime::now(),
     };
     c.start().await;
     for w in 0..c.waves.len() {
@@ -104,6 +105,8 @@ struct Coordinator<C, E> {
     concurrency: usize,
     resume: Option<crate::rollout::journal::Replay>,
     plan_hash: String,
+    /// Wall-clock start, for the report.
+    started: std::time::SystemTime,
 }
 
 impl<C, E> Coordinator<C, E>
@@ -168,7 +171,12 @@ where
             }
         }
         let state = if self.stop.is_none() && !queue.is_empty() {
-            self.wave_state(w, RunState::Running, None).await;
+            // Paused by the operator before it began: it shows as paused until resumed.
+            let state = match self.gate.get() {
+                Gate::Paused => RunState::Paused,
+                _ => RunState::Running,
+            };
+            self.wave_state(w, state, None).await;
             self.run_wave(w, queue).await;
             self.stop
                 .as_ref()
@@ -424,6 +432,14 @@ where
         };
         let mut reach = self.ctx.reach.clone();
         loop {
+            if !self.control_open && deadline.is_none() {
+                // Nobody can approve any more: stop here rather than wait forever.
+                self.stop_with(
+                    Outcome::Aborted,
+                    "no one left to approve the next wave".into(),
+                );
+                return;
+            }
             let sleep = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,
@@ -446,14 +462,6 @@ where
             if self.stop.is_some() {
                 return;
             }
-            if !self.control_open && deadline.is_none() {
-                // Nobody can approve any more: stop here rather than wait forever.
-                self.stop_with(
-                    Outcome::Aborted,
-                    "no one left to approve the next wave".into(),
-                );
-                return;
-            }
         }
         let state = if self.gate.get() == Gate::Paused {
             RunState::Paused
@@ -461,7 +469,9 @@ where
             RunState::Running
         };
         self.overall(state, None).await;
-        self.wave_state(next, RunState::Pending, None).await;
+        if self.ctx.plan.pause == Pause::Manual {
+            self.wave_state(next, RunState::Pending, None).await;
+        }
     }
 
     /// Rollback steps on every failed device whose change began.
@@ -472,6 +482,9 @@ where
                 o.state == DeviceState::Failed && self.changed.contains(&o.device)
             })
             .collect();
+        if due.is_empty() {
+            return;
+        }
         if self.ctx.plan.rollback.is_empty() {
             self.ctx
                 .log(
@@ -528,7 +541,7 @@ where
             report: None,
         };
         if let Some(dir) = report_dir {
-            match super::report_out::write(&dir, &self.ctx.plan, &finished) {
+            match super::report_out::write(&dir, &self.ctx.plan, &finished, self.started) {
                 Ok(path) => finished.report = Some(path),
                 Err(e) => {
                     self.ctx

@@ -66,6 +66,7 @@ where
         out: outcome,
         pre_outputs,
         changed: matches!(mode, Mode::Verify { .. }),
+        applied: matches!(mode, Mode::Verify { .. }),
     };
     let result = dev.drive(mode).await;
     let (state, reason) = match result {
@@ -74,12 +75,12 @@ where
             DeviceState::Failed,
             Some(format!("cannot write the journal: {e}")),
         ),
-        Err(Stop::Aborted) => match (dev.changed, dev.out.state) {
+        Err(Stop::Aborted) => match (dev.changed, dev.applied) {
             (false, _) => (
                 DeviceState::Skipped,
                 Some("aborted before its change".into()),
             ),
-            (true, DeviceState::Applying) => (
+            (true, false) => (
                 DeviceState::Failed,
                 Some(format!(
                     "aborted after {} of {} step(s): partly applied",
@@ -87,7 +88,7 @@ where
                     dev.ctx.plan.steps.len()
                 )),
             ),
-            (true, _) => (
+            (true, true) => (
                 DeviceState::Unknown,
                 Some("aborted before its post-checks finished".into()),
             ),
@@ -115,6 +116,7 @@ where
         out: outcome,
         pre_outputs: HashMap::new(),
         changed: true,
+        applied: true,
     };
     let started = Instant::now();
     let failed_because = dev.out.reason.clone().unwrap_or_default();
@@ -154,6 +156,8 @@ struct Dev<C: Connector, E> {
     pre_outputs: HashMap<usize, String>,
     /// The apply stage began (or began in an earlier run).
     changed: bool,
+    /// Every step ran to its end (or the device is only being verified).
+    applied: bool,
 }
 
 impl<C, E> Dev<C, E>
@@ -164,6 +168,13 @@ where
 {
     async fn drive(&mut self, mode: Mode) -> Result<(), Stop> {
         self.gate.pass().await.map_err(|_| Stop::Aborted)?;
+        if mode == (Mode::Verify { unknown: true }) {
+            self.transition(
+                DeviceState::Unknown,
+                Some("caught mid-apply by a crash: verifying only".into()),
+            )
+            .await?;
+        }
         let mut session = match self.connect().await {
             Ok(s) => s,
             Err(e) => {
@@ -187,12 +198,6 @@ where
                 self.out.reason = Some(reason);
                 return Ok(());
             }
-        } else if mode == (Mode::Verify { unknown: true }) {
-            self.transition(
-                DeviceState::Unknown,
-                Some("caught mid-apply by a crash: verifying only".into()),
-            )
-            .await?;
         }
         match self.post_checks(&mut session).await? {
             Some(reason) => {
@@ -265,6 +270,7 @@ where
             Err(_) => Some("stopped".into()),
         };
         self.stage(Stage::Apply, Edge::End, Some(failed.is_none()))?;
+        self.applied = matches!(result, Ok(None));
         self.out.durations.apply = started.elapsed();
         result
     }

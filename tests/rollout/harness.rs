@@ -1,0 +1,170 @@
+//! A lab on its own loopback block, an inventory and SSH options for it, and a rollout
+//! started through the library with channels the test drives.
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fleetdash::exec::SshConnector;
+use fleetdash::inventory::Inventory;
+use fleetdash::lab::{Lab, LabConfig, Scenario};
+use fleetdash::rollout::event::{Control, RolloutEvent};
+use fleetdash::rollout::executor::{Finished, Reachability, RolloutSetup, spawn_rollout};
+use fleetdash::rollout::journal::{Replay, RolloutJournal, plan_hash};
+use fleetdash::rollout::plan::Plan;
+use fleetdash::rollout::waves::waves;
+use fleetdash::ssh::{Secret, SshOptions, Timeouts};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+pub const LAB: &str = include_str!("../../assets/lab/rollout.yaml");
+pub const SLOW_LAB: &str = include_str!("../../assets/lab/rollout-slow.yaml");
+
+/// The lab password (unique, so it cannot match ordinary output).
+pub const PASSWORD: &str = "rollout-Pw-5531";
+
+pub struct Setup {
+    pub lab: Lab,
+    pub inventory: Arc<Inventory>,
+    pub opts: SshOptions,
+    pub dir: tempfile::TempDir,
+    pub known_hosts: PathBuf,
+}
+
+/// A lab of `scenario` on 127.26.`block`.1 and up.
+pub async fn setup(scenario: &str, block: u8) -> Setup {
+    let scenario = Scenario::from_yaml(scenario, "rollout test").unwrap();
+    let mut cfg = LabConfig::new(scenario);
+    cfg.base = Ipv4Addr::new(127, 26, block, 1);
+    cfg.port = 0;
+    cfg.seed = 26;
+    cfg.password = PASSWORD.into();
+    cfg.auth_rejection_time = Duration::from_millis(10);
+    let lab = Lab::start(cfg).await.unwrap();
+    let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "<lab>").unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, lab.known_hosts()).unwrap();
+    let mut opts = SshOptions::with_known_hosts(known_hosts.clone());
+    opts.use_agent = false;
+    opts.password = Some(Secret::new(PASSWORD.into()));
+    let t = Duration::from_secs(5);
+    opts.timeouts = Timeouts {
+        connect: t,
+        handshake: t,
+        auth: t,
+        command: t,
+    };
+    Setup {
+        lab,
+        inventory,
+        opts,
+        dir,
+        known_hosts,
+    }
+}
+
+/// A running rollout and the test's ends of its channels.
+pub struct Running {
+    pub handle: JoinHandle<Finished>,
+    pub control: mpsc::Sender<Control>,
+    pub events: mpsc::Receiver<RolloutEvent>,
+    pub journal: PathBuf,
+    pub report: PathBuf,
+    /// Every event received so far, in order.
+    pub seen: Vec<RolloutEvent>,
+}
+
+pub fn plan(yaml: &str) -> Arc<Plan> {
+    Arc::new(Plan::from_yaml(yaml, "test plan").unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Starts `yaml` on `s` (journal and report in the test's temp dir).
+pub fn start(s: &Setup, yaml: &str, concurrency: usize, resume: Option<Replay>) -> Running {
+    start_with(s, yaml, concurrency, resume, None)
+}
+
+/// [`start`], with a reachability feed the test controls.
+pub fn start_with(
+    s: &Setup,
+    yaml: &str,
+    concurrency: usize,
+    resume: Option<Replay>,
+    reachability: Option<Reachability>,
+) -> Running {
+    let plan = plan(yaml);
+    let waves = waves(&plan, &s.inventory).unwrap_or_else(|e| panic!("{e}"));
+    let journal = s.dir.path().join("rollout.jsonl");
+    let report = s.dir.path().join("report");
+    let (control, control_rx) = mpsc::channel(8);
+    let (tx, events) = mpsc::channel(4096);
+    let setup = RolloutSetup {
+        plan,
+        plan_hash: plan_hash(yaml),
+        waves,
+        inventory: s.inventory.clone(),
+        connector: Arc::new(SshConnector::new(s.opts.clone())),
+        journal: Arc::new(RolloutJournal::open(&journal).unwrap()),
+        resume,
+        concurrency,
+        reachability,
+        report_dir: Some(report.clone()),
+    };
+    Running {
+        handle: spawn_rollout(setup, control_rx, tx),
+        control,
+        events,
+        journal,
+        report,
+        seen: Vec::new(),
+    }
+}
+
+impl Running {
+    /// Receives events until one matches (or the stream ends: a test failure).
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&RolloutEvent) -> bool) {
+        let wait = async {
+            while let Some(e) = self.events.recv().await {
+                let hit = pred(&e);
+                self.seen.push(e);
+                if hit {
+                    return true;
+                }
+            }
+            false
+        };
+        // Generous: only a hang ever reaches it.
+        let found = tokio::time::timeout(Duration::from_secs(60), wait).await;
+        assert!(
+            matches!(found, Ok(true)),
+            "no event: {what}; seen: {:#?}",
+            self.seen
+        );
+    }
+
+    /// Drains the remaining events and returns the result.
+    pub async fn finish(mut self) -> (Finished, Vec<RolloutEvent>) {
+        let drain = async {
+            while let Some(e) = self.events.recv().await {
+                self.seen.push(e);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), drain)
+            .await
+            .expect("the rollout ends");
+        (self.handle.await.unwrap(), self.seen)
+    }
+}
+
+/// The device of `finished` named `name`.
+pub fn device<'a>(
+    finished: &'a Finished,
+    name: &str,
+) -> &'a fleetdash::rollout::report::DeviceOutcome {
+    finished
+        .devices
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("{name} is not in the rollout"))
+}

@@ -1,0 +1,208 @@
+//! The `fleetdash rollout` binary as a child process against the in-process lab: files it
+//! needs, a change applied by hand, and the `kill -9` + `--resume` test.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use fleetdash::rollout::journal::{Resume, plan_hash, replay};
+use fleetdash::ssh::Session;
+
+use super::harness::{PASSWORD, SLOW_LAB, Setup, setup};
+
+/// Plan, inventory, journal and report paths for the binary.
+pub struct Files {
+    pub plan: PathBuf,
+    pub inventory: PathBuf,
+    pub known_hosts: PathBuf,
+    pub journal: PathBuf,
+    pub report: PathBuf,
+}
+
+impl Files {
+    pub fn new(s: &Setup, plan_yaml: &str) -> Files {
+        let dir = s.dir.path();
+        let files = Files {
+            plan: dir.join("plan.yaml"),
+            inventory: dir.join("inventory.yaml"),
+            known_hosts: s.known_hosts.clone(),
+            journal: dir.join("bin.jsonl"),
+            report: dir.join("bin-report"),
+        };
+        std::fs::write(&files.plan, plan_yaml).unwrap();
+        std::fs::write(&files.inventory, s.lab.inventory_yaml()).unwrap();
+        files
+    }
+
+    /// `fleetdash rollout PLAN --inventory INV …` plus `extra`, with the lab password.
+    pub fn command(&self, extra: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+        cmd.arg("rollout")
+            .arg(&self.plan)
+            .arg("--inventory")
+            .arg(&self.inventory)
+            .arg("--known-hosts")
+            .arg(&self.known_hosts)
+            .args(["--host-keys", "strict", "--timeout", "5s", "--report"])
+            .arg(&self.report)
+            .args(extra)
+            .env("FLEETDASH_LAB_PASSWORD", PASSWORD)
+            .stdin(Stdio::null());
+        cmd
+    }
+}
+
+/// Runs the binary to its end off the runtime's thread (the lab serves on it meanwhile).
+pub async fn output(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Applies `line` in config mode on `name`, as an operator would by hand.
+pub async fn configure_by_hand(s: &Setup, name: &str, line: &str) {
+    let device = s.inventory.devices.iter().find(|d| d.name == name).unwrap();
+    let mut session = Session::connect(device, &s.opts).await.unwrap();
+    let out = session.configure(&[line.to_string()], false).await.unwrap();
+    assert!(out.ok(), "{out:?}");
+    session.close().await;
+}
+
+const SLOW_PLAN: &str = r#"
+name: ntp (slow)
+target: all
+strategy:
+  canary: 1
+  serial: 3
+pre_checks:
+  - name: no ntp yet
+    command: show running-config
+    not_contains: "ntp server 127.0.0.123"
+steps:
+  - config: ["ntp server 127.0.0.123", "ntp server 127.0.0.124"]
+    save: true
+post_checks:
+  - name: ntp configured
+    command: show running-config
+    contains: "ntp server 127.0.0.124"
+# Carry on whatever happens: the test is about what runs, not about stopping.
+max_fail:
+  overall: "100%"
+"#;
+
+fn apply_begins(journal: &std::path::Path) -> usize {
+    std::fs::read_to_string(journal)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| {
+            l.contains("\"kind\":\"stage\"")
+                && l.contains("\"stage\":\"apply\"")
+                && l.contains("\"edge\":\"begin\"")
+        })
+        .count()
+}
+
+pub async fn kill_and_resume() {
+    let s = setup(SLOW_LAB, 10).await;
+    let f = Files::new(&s, SLOW_PLAN);
+    let journal = f.journal.to_str().unwrap().to_string();
+    let mut child = f
+        .command(&[
+            "--headless",
+            "--yes",
+            "--concurrency",
+            "3",
+            "--journal",
+            &journal,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The canary's apply, then wave 2's devices start applying: kill in the middle of it.
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while apply_begins(&f.journal) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    child.kill().unwrap(); // SIGKILL: no cleanup, no flush beyond what was written
+    child.wait().unwrap();
+    assert!(waited.is_ok(), "wave 2 never started applying");
+
+    let before = replay(&f.journal, "ntp (slow)", &plan_hash(SLOW_PLAN)).unwrap();
+    let names: Vec<String> = s.lab.devices().iter().map(|d| d.name.clone()).collect();
+    let unknown: Vec<&String> = names
+        .iter()
+        .filter(|n| before.resume(n) == Resume::Unknown)
+        .collect();
+    assert!(
+        !unknown.is_empty(),
+        "killed outside an apply: {:?}",
+        before.devices
+    );
+    assert!(
+        matches!(before.resume("s-sw1"), Resume::Final(..)),
+        "{}",
+        std::fs::read_to_string(&f.journal).unwrap()
+    );
+
+    let changes = |name: &str| -> Vec<u64> {
+        CHANGES
+            .iter()
+            .map(|l| s.lab.command_count(name, l))
+            .collect()
+    };
+    let touched: Vec<(String, usize, Vec<u64>)> = names
+        .iter()
+        .map(|n| (n.clone(), s.lab.commands(n).len(), changes(n)))
+        .collect();
+
+    let out = output(f.command(&["--headless", "--yes", "--json", "--resume", &journal])).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The lab's records prove it: no change step ran twice on any device.
+    for (name, commands_before, changes_before) in &touched {
+        for (line, n) in CHANGES.iter().zip(changes(name)) {
+            assert!(n <= 1, "{name}: `{line}` ran {n} times");
+        }
+        match before.resume(name) {
+            // Finished before the kill: not a single command since.
+            Resume::Final(..) => assert_eq!(s.lab.commands(name).len(), *commands_before),
+            // Caught mid-apply: verified (show commands) but never changed again.
+            Resume::Unknown => {
+                assert_eq!(&changes(name), changes_before, "{name} was re-applied");
+                let said = events.iter().any(|e| {
+                    e["event"] == "device"
+                        && e["device"] == name.as_str()
+                        && e["state"] == "unknown"
+                });
+                assert!(said, "{name} not reported unknown:\n{stdout}");
+            }
+            // Not started before the kill: changed exactly once now.
+            Resume::Fresh | Resume::Applied => {
+                assert_eq!(changes(name), vec![1; CHANGES.len()], "{name}");
+            }
+        }
+    }
+    let report = std::fs::read_to_string(f.report.join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["state"], "completed");
+}
+
+/// The lines the plan's step sends (config mode entry, both lines, save).
+const CHANGES: [&str; 4] = [
+    "configure terminal",
+    "ntp server 127.0.0.123",
+    "ntp server 127.0.0.124",
+    "write memory",
+];
