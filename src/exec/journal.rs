@@ -84,14 +84,7 @@ impl Journal {
     /// Opens `path` for appending, creating it and its directory (mode 0600: outputs can be
     /// sensitive even without passwords).
     pub fn open(path: &Path, secrets: Secrets) -> io::Result<Journal> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let file = opts.open(path)?;
+        let file = open_private(path)?;
         Ok(Journal {
             path: path.to_path_buf(),
             file: Mutex::new(file),
@@ -176,6 +169,19 @@ fn cap(text: &str, max: usize) -> (String, bool) {
         end -= 1;
     }
     (text[..end].to_string(), true)
+}
+
+/// Opens a journal file for appending, creating it (mode 0600: outputs can be sensitive even
+/// without passwords) and its directory.
+pub(crate) fn open_private(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(path)
 }
 
 /// `2024-05-01T12:34:56.789Z` (UTC), without a date crate.

@@ -6,7 +6,7 @@
 //! refused, error marker or non-zero exit), 2 on usage or inventory errors.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,6 +73,32 @@ pub struct DeviceResult {
     pub result: Result<Output, ExecError>,
 }
 
+/// SSH options from the headless commands' flags: one timeout for every stage, the host key
+/// policy, and (optionally) the only known_hosts file to check and learn into.
+pub(crate) fn ssh_options(
+    known_hosts: Option<&Path>,
+    timeout: Duration,
+    keys: HostKeys,
+) -> SshOptions {
+    let opts = match known_hosts {
+        Some(file) => SshOptions::with_known_hosts(file.to_path_buf()),
+        None => SshOptions::default(),
+    };
+    SshOptions {
+        timeouts: Timeouts {
+            connect: timeout,
+            handshake: timeout,
+            auth: timeout,
+            command: timeout,
+        },
+        host_keys: match keys {
+            HostKeys::Strict => HostKeyPolicy::Strict,
+            HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
+        },
+        ..opts
+    }
+}
+
 impl DeviceResult {
     pub fn ok(&self) -> bool {
         self.result.as_ref().is_ok_and(Output::ok)
@@ -113,20 +139,7 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };
-    let mut opts = match &args.known_hosts {
-        Some(file) => SshOptions::with_known_hosts(file.clone()),
-        None => SshOptions::default(),
-    };
-    opts.timeouts = Timeouts {
-        connect: t,
-        handshake: t,
-        auth: t,
-        command: t,
-    };
-    opts.host_keys = match args.host_keys {
-        HostKeys::Strict => HostKeyPolicy::Strict,
-        HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
-    };
+    let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
     let command = args.command.join(" ");
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
     if args.json {

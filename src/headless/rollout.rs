@@ -17,7 +17,7 @@ use clap::Args;
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use super::exec::HostKeys;
+use super::exec::{HostKeys, ssh_options};
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
 use crate::inventory::Inventory;
@@ -27,7 +27,6 @@ use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_reachability, s
 use crate::rollout::journal::{self, RolloutJournal};
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
-use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts};
 
 /// Exit code for plan, inventory and usage errors.
 const USAGE: u8 = 2;
@@ -122,7 +121,11 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         plan_hash: hash,
         waves: plan_waves,
         inventory,
-        connector: Arc::new(SshConnector::new(ssh_options(args))),
+        connector: Arc::new(SshConnector::new(ssh_options(
+            args.known_hosts.as_deref(),
+            args.timeout,
+            args.host_keys,
+        ))),
         journal: Arc::new(journal),
         resume,
         concurrency: args.concurrency,
@@ -197,25 +200,6 @@ pub fn exit_code(outcome: Outcome) -> ExitCode {
         Outcome::Completed => ExitCode::SUCCESS,
         Outcome::Halted | Outcome::Aborted => ExitCode::FAILURE,
     }
-}
-
-fn ssh_options(args: &RolloutArgs) -> SshOptions {
-    let mut opts = match &args.known_hosts {
-        Some(file) => SshOptions::with_known_hosts(file.clone()),
-        None => SshOptions::default(),
-    };
-    let t = args.timeout;
-    opts.timeouts = Timeouts {
-        connect: t,
-        handshake: t,
-        auth: t,
-        command: t,
-    };
-    opts.host_keys = match args.host_keys {
-        HostKeys::Strict => HostKeyPolicy::Strict,
-        HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
-    };
-    opts
 }
 
 /// `$XDG_STATE_HOME/fleetdash/rollouts/<plan>-<unix seconds>.jsonl` (or under

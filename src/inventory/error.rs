@@ -76,21 +76,52 @@ impl InventoryError {
     }
 }
 
-/// Renders problems as `origin:line:col: message` + `  help: …` blocks.
-struct Rendered<'a> {
-    origin: &'a str,
-    problems: &'a [Problem],
-    omitted: usize,
+/// A problem with a position in a YAML file (inventory or rollout plan).
+pub(crate) trait Located {
+    fn line(&self) -> usize;
+    fn column(&self) -> usize;
+    fn message(&self) -> &str;
+    fn help(&self) -> Option<&str>;
 }
 
-impl fmt::Display for Rendered<'_> {
+impl Located for Problem {
+    fn line(&self) -> usize {
+        self.line
+    }
+    fn column(&self) -> usize {
+        self.column
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+/// Renders problems as `origin:line:col: message` + `  help: …` blocks.
+pub(crate) struct Rendered<'a, P> {
+    pub origin: &'a str,
+    pub problems: &'a [P],
+    /// Further problems that were not located, counted at the end.
+    pub omitted: usize,
+}
+
+impl<P: Located> fmt::Display for Rendered<'_, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}:{}:{}: {}", self.origin, p.line, p.column, p.message)?;
-            if let Some(help) = &p.help {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.origin,
+                p.line(),
+                p.column(),
+                p.message()
+            )?;
+            if let Some(help) = p.help() {
                 write!(f, "\n  help: {help}")?;
             }
         }

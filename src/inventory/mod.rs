@@ -5,7 +5,7 @@
 //! → [`Inventory`]. Problems are gathered by `report` and positioned by `locate`.
 
 mod address;
-mod error;
+pub(crate) mod error;
 mod fields;
 pub(crate) mod glob;
 mod graph;

@@ -10,7 +10,7 @@
 //! verified), and the pre-check outputs that `same_as_pre` post-checks compare against.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -19,7 +19,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::report::{DeviceState, RunState};
-use crate::exec::journal::rfc3339;
+use crate::exec::journal::{open_private, rfc3339};
 
 /// Output kept per step line.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -130,16 +130,9 @@ impl std::fmt::Debug for RolloutJournal {
 impl RolloutJournal {
     /// Opens `path` for appending (mode 0600), creating it and its directory.
     pub fn open(path: &Path) -> io::Result<RolloutJournal> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
         Ok(RolloutJournal {
             path: path.to_path_buf(),
-            file: Mutex::new(opts.open(path)?),
+            file: Mutex::new(open_private(path)?),
         })
     }
 

@@ -1,7 +1,7 @@
 //! Plan errors: every problem carries file, line, column, what is wrong and how to fix it,
 //! rendered like the inventory's (a compiler-style message).
 
-use std::fmt;
+use crate::inventory::error::{Located, Rendered};
 
 /// What kind of mistake a [`PlanProblem`] reports; callers and tests match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +60,7 @@ pub enum PlanError {
         source: std::io::Error,
     },
     /// `problems` is sorted by position and never empty.
-    #[error("{}", Rendered { origin, problems })]
+    #[error("{}", Rendered { origin, problems, omitted: 0 })]
     Invalid {
         origin: String,
         problems: Vec<PlanProblem>,
@@ -82,22 +82,17 @@ impl PlanError {
     }
 }
 
-struct Rendered<'a> {
-    origin: &'a str,
-    problems: &'a [PlanProblem],
-}
-
-impl fmt::Display for Rendered<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "{}:{}:{}: {}", self.origin, p.line, p.column, p.message)?;
-            if let Some(help) = &p.help {
-                write!(f, "\n  help: {help}")?;
-            }
-        }
-        Ok(())
+impl Located for PlanProblem {
+    fn line(&self) -> usize {
+        self.line
+    }
+    fn column(&self) -> usize {
+        self.column
+    }
+    fn message(&self) -> &str {
+        &self.message
+    }
+    fn help(&self) -> Option<&str> {
+        self.help.as_deref()
     }
 }
