@@ -20,6 +20,7 @@ use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
 use crate::probe::SweepConfig;
 use crate::rollout::event::Outcome;
+use crate::rollout::executor::RolloutSetup;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
@@ -172,7 +173,10 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
     };
     let (control, control_rx) = mpsc::channel(16);
     let start = RolloutStart {
-        setup: prepared.setup,
+        setup: RolloutSetup {
+            approve_start: true,
+            ..prepared.setup
+        },
         control: control_rx,
     };
     let sweep = SweepConfig::default();

@@ -281,7 +281,7 @@ async fn a_device_that_stops_answering_after_its_change_fails() {
     );
     let n = s.inventory.devices.len();
     let (reach, reach_rx) = tokio::sync::watch::channel(vec![Some(true); n]);
-    let mut run = harness::start_with(&s, &yaml, 2, None, Some(reach_rx));
+    let mut run = harness::start_with(&s, &yaml, 2, None, Some(reach_rx), false);
     run.until("waiting for approval", |e| {
         matches!(
             e,
@@ -479,4 +479,50 @@ async fn headless_manual_pause_without_stdin_aborts_instead_of_hanging() {
     assert!(stdout.contains("rollout: aborted"), "{stdout}");
     assert_eq!(s.lab.command_count("r-ok1", NTP), 1);
     assert!(s.lab.commands("r-ok2").is_empty());
+}
+
+#[tokio::test]
+async fn a_rollout_that_asks_first_changes_nothing_before_approval() {
+    let s = setup(LAB, 15).await;
+    let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
+    let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
+    run.until("waiting to start", |e| {
+        matches!(
+            e,
+            RolloutEvent::Overall {
+                state: RunState::WaitingApproval,
+                ..
+            }
+        )
+    })
+    .await;
+    // However long it waits, nothing is sent to any device before the go.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(s.lab.commands("r-ok1").is_empty() && s.lab.commands("r-ok2").is_empty());
+    run.control.send(Control::Approve).await.unwrap();
+    let (f, _) = run.finish().await;
+    assert_eq!(f.outcome, Outcome::Completed);
+    assert_eq!(s.lab.command_count("r-ok1", NTP), 1);
+}
+
+#[tokio::test]
+async fn aborting_before_the_start_touches_nothing() {
+    let s = setup(LAB, 16).await;
+    let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
+    let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
+    run.until("waiting to start", |e| {
+        matches!(
+            e,
+            RolloutEvent::Overall {
+                state: RunState::WaitingApproval,
+                ..
+            }
+        )
+    })
+    .await;
+    run.control.send(Control::Abort).await.unwrap();
+    let (f, _) = run.finish().await;
+    assert_eq!(f.outcome, Outcome::Aborted);
+    assert!(f.devices.iter().all(|d| d.state == DeviceState::Skipped));
+    assert!(s.lab.commands("r-ok1").is_empty() && s.lab.commands("r-ok2").is_empty());
 }

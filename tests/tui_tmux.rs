@@ -240,8 +240,8 @@ fn commands_on_marked_devices_of_the_demo_lab() {
     );
 }
 
-/// A rollout in the dashboard against a lab this test runs: the canary waits for approval
-/// (`pause: manual`), Enter approves, the last wave completes, q quits, and the lab's
+/// A rollout in the dashboard against a lab this test runs: it waits for the go, then after
+/// the canary for approval (`pause: manual`); Enter approves each, the last wave completes, q quits, and the lab's
 /// configuration and the report prove it happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollout_steered_from_the_dashboard() {
@@ -252,7 +252,7 @@ async fn a_rollout_steered_from_the_dashboard() {
     )
     .unwrap();
     let lab = Lab::start(LabConfig {
-        base: "127.26.0.1".parse().unwrap(),
+        base: "127.27.0.1".parse().unwrap(),
         port: 0,
         password: "tui-Pw-5521".into(),
         ..LabConfig::new(scenario)
@@ -278,6 +278,13 @@ async fn a_rollout_steered_from_the_dashboard() {
     );
     let tmux = tokio::task::spawn_blocking(move || {
         let tmux = Tmux::start("rollout", 140, 40, &command)?;
+        // The dashboard asks before anything is changed.
+        tmux.wait_for("the go to start", |s| {
+            s.contains("rollout banner")
+                && s.contains("✓ 0 done")
+                && s.contains("waiting for approval")
+        });
+        tmux.keys(&["Enter"]);
         tmux.wait_for("the canary done, waiting", |s| {
             s.contains("rollout banner")
                 && s.contains("✓ 1 done")

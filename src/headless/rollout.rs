@@ -133,6 +133,8 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         // the headless command from a sweeper of its own.
         reachability: None,
         report_dir: Some(report_dir),
+        // Headless: `--yes` was the go. The dashboard asks on screen instead.
+        approve_start: false,
     };
     Ok(Some(Prepared {
         setup,

@@ -77,6 +77,9 @@ pub struct RolloutSetup<C> {
     pub reachability: Option<Reachability>,
     /// Where the Markdown and JSON reports go (none: not written).
     pub report_dir: Option<PathBuf>,
+    /// Wait for `Control::Approve` before the first wave (the dashboard: the operator sees
+    /// the waves first). Headless runs have `--yes` instead.
+    pub approve_start: bool,
 }
 
 /// How the rollout ended, with every wave's and device's result.

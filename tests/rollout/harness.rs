@@ -82,7 +82,7 @@ pub fn plan(yaml: &str) -> Arc<Plan> {
 
 /// Starts `yaml` on `s` (journal and report in the test's temp dir).
 pub fn start(s: &Setup, yaml: &str, concurrency: usize, resume: Option<Replay>) -> Running {
-    start_with(s, yaml, concurrency, resume, None)
+    start_with(s, yaml, concurrency, resume, None, false)
 }
 
 /// [`start`], with a reachability feed the test controls.
@@ -92,6 +92,7 @@ pub fn start_with(
     concurrency: usize,
     resume: Option<Replay>,
     reachability: Option<Reachability>,
+    approve_start: bool,
 ) -> Running {
     let plan = plan(yaml);
     let waves = waves(&plan, &s.inventory).unwrap_or_else(|e| panic!("{e}"));
@@ -110,6 +111,7 @@ pub fn start_with(
         concurrency,
         reachability,
         report_dir: Some(report.clone()),
+        approve_start,
     };
     Running {
         handle: spawn_rollout(setup, control_rx, tx),

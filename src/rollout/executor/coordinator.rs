@@ -68,6 +68,9 @@ where
         started: std::time::SystemTime::now(),
     };
     c.start().await;
+    if setup.approve_start {
+        c.await_start().await;
+    }
     for w in 0..c.waves.len() {
         c.wave(w).await;
     }
@@ -150,7 +153,46 @@ where
                 resumed: self.resume.is_some(),
             })
             .await;
+        // Resuming: what the journal settled shows at once, not when its wave comes round.
+        let settled: Vec<(DeviceId, DeviceState, Option<String>)> = (self.waves.iter())
+            .flat_map(|w| w.devices.iter().copied())
+            .filter_map(|d| match self.resume_of(d) {
+                Resume::Final(state, reason) => Some((d, state, reason)),
+                _ => None,
+            })
+            .collect();
+        for (d, state, reason) in settled {
+            self.settle(d, state, reason).await;
+        }
         self.overall(RunState::Running, None).await;
+    }
+
+    /// Waits for the operator's go (a front end that asked for it: the dashboard) before
+    /// the first wave; an abort, or no front end left, ends the rollout before it began.
+    async fn await_start(&mut self) {
+        self.ctx
+            .log(
+                None,
+                "waiting for approval to start: Enter starts it, a aborts".into(),
+            )
+            .await;
+        self.overall(RunState::WaitingApproval, None).await;
+        self.wave_state(0, RunState::WaitingApproval, None).await;
+        while self.stop.is_none() {
+            let ctl = self.control.recv().await;
+            if ctl.is_none() {
+                self.stop_with(Outcome::Aborted, "no one left to approve the start".into());
+            } else if self.on_control(ctl, None).await {
+                self.ctx.log(None, "started".into()).await;
+                break;
+            }
+        }
+        let state = match self.gate.get() {
+            Gate::Paused => RunState::Paused,
+            _ => RunState::Running,
+        };
+        self.overall(state, None).await;
+        self.wave_state(0, RunState::Pending, None).await;
     }
 
     /// Runs wave `w` to its end (or skips it after a stop), then pauses before the next.
@@ -170,6 +212,8 @@ where
                 self.changed.insert(*d);
             }
         }
+        // A wave settled entirely before a resume gets no pause after it.
+        let did_work = !queue.is_empty();
         let state = if self.stop.is_none() && !queue.is_empty() {
             // Paused by the operator before it began: it shows as paused until resumed.
             let state = match self.gate.get() {
@@ -197,7 +241,7 @@ where
             devices: self.waves[w].devices.clone(),
             duration: started.elapsed(),
         });
-        if self.stop.is_none() && self.has_work_after(w) {
+        if self.stop.is_none() && did_work && self.has_work_after(w) {
             self.between_waves(w).await;
         }
     }
