@@ -194,12 +194,7 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
     };
     let workers = engine.workers;
     crate::ui::run(engine.state, engine.events, wires, options).await?;
-    let resume = format!(
-        "fleetdash rollout {} --inventory {} --resume {}",
-        args.plan.display(),
-        args.inventory.display(),
-        prepared.journal_path.display()
-    );
+    let resume = rollout::resume_command(&args, &prepared.journal_path);
     match workers.rollout {
         Some(task) if task.is_finished() => {
             let finished = task.await?;

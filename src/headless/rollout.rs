@@ -30,6 +30,9 @@ use crate::rollout::waves::waves;
 
 /// Exit code for plan, inventory and usage errors.
 const USAGE: u8 = 2;
+const DEFAULT_CONCURRENCY: usize = 20;
+/// Must match the `--timeout` default below.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Args)]
 pub struct RolloutArgs {
@@ -60,7 +63,7 @@ pub struct RolloutArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     pub journal: Option<PathBuf>,
     /// Devices worked on at once within a wave.
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     /// Timeout of each SSH stage (connect, handshake, auth, command).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
@@ -160,6 +163,7 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         }
     };
     eprintln!("journal: {}", prepared.journal_path.display());
+    let prepared_journal = prepared.journal_path.clone();
     let inventory = prepared.setup.inventory.clone();
     let (control, control_rx) = mpsc::channel(16);
     let (events, mut events_rx) = mpsc::channel::<RolloutEvent>(1024);
@@ -193,7 +197,66 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         }
     }
     let finished = handle.await?;
+    if finished.outcome != Outcome::Completed {
+        let resume = resume_command(&args, &prepared_journal);
+        eprintln!("to carry on: {resume}");
+    }
     Ok(exit_code(finished.outcome))
+}
+
+/// The command that carries this rollout on from `journal`, with the flags that shape how
+/// it connects and reports (so host keys are checked the same way the second time).
+pub fn resume_command(args: &RolloutArgs, journal: &Path) -> String {
+    let mut words = vec![
+        "fleetdash rollout".to_string(),
+        shell_word(&args.plan.display().to_string()),
+        format!(
+            "--inventory {}",
+            shell_word(&args.inventory.display().to_string())
+        ),
+    ];
+    if let Some(file) = &args.known_hosts {
+        words.push(format!(
+            "--known-hosts {}",
+            shell_word(&file.display().to_string())
+        ));
+    }
+    if args.host_keys == HostKeys::Strict {
+        words.push("--host-keys strict".into());
+    }
+    if let Some(dir) = &args.report {
+        words.push(format!(
+            "--report {}",
+            shell_word(&dir.display().to_string())
+        ));
+    }
+    if args.concurrency != DEFAULT_CONCURRENCY {
+        words.push(format!("--concurrency {}", args.concurrency));
+    }
+    if args.timeout != DEFAULT_TIMEOUT {
+        words.push(format!("--timeout {}ms", args.timeout.as_millis()));
+    }
+    if args.headless {
+        words.push("--headless --yes".into());
+    }
+    words.push(format!(
+        "--resume {}",
+        shell_word(&journal.display().to_string())
+    ));
+    words.join(" ")
+}
+
+/// `text` as one shell word: as is when it is plain, else single-quoted.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-:@%+=,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// 0 completed, 1 halted or aborted.
@@ -435,6 +498,48 @@ impl Printer {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_resume_command_keeps_the_flags_that_matter() {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            args: RolloutArgs,
+        }
+        let parse =
+            |line: &[&str]| Cli::parse_from(std::iter::once("x").chain(line.iter().copied())).args;
+        let args = parse(&[
+            "my plan.yaml",
+            "-i",
+            "inv.yaml",
+            "--known-hosts",
+            "/k/kh",
+            "--host-keys",
+            "strict",
+            "--concurrency",
+            "5",
+        ]);
+        assert_eq!(
+            resume_command(&args, Path::new("/s/j.jsonl")),
+            "fleetdash rollout 'my plan.yaml' --inventory inv.yaml --known-hosts /k/kh \
+             --host-keys strict --concurrency 5 --resume /s/j.jsonl"
+        );
+        let args = parse(&[
+            "p.yaml",
+            "-i",
+            "inv.yaml",
+            "--headless",
+            "--yes",
+            "--timeout",
+            "5s",
+        ]);
+        assert_eq!(
+            resume_command(&args, Path::new("j")),
+            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5000ms --headless --yes --resume j"
+        );
+    }
+
     use super::*;
 
     #[test]

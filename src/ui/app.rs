@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
-use super::prompt::{CommandLine, Edit};
+use super::prompt::{CommandLine, Edit, edit_line};
 use super::rollout_view;
 use super::run_view::RunView;
 use crate::fleet::{Command, ProbeMode, RunId, State};
@@ -112,6 +112,8 @@ pub struct App {
     pub details: bool,
     /// A question waiting for `y`: abort the rollout, or quit while it runs.
     pub asking: Option<Question>,
+    /// Quit was confirmed during a rollout: leave once its abort has landed.
+    pub quitting: bool,
     seen_version: Option<u64>,
     list_stale: bool,
 }
@@ -141,6 +143,7 @@ impl App {
             rollout_screen: false,
             details: false,
             asking: None,
+            quitting: false,
             seen_version: None,
             list_stale: true,
         }
@@ -283,8 +286,21 @@ impl App {
         if let Some(question) = self.asking.take() {
             return match (question, key.code == KeyCode::Char('y')) {
                 (Question::Abort, true) => Action::Control(Control::Abort),
-                (Question::Quit, true) => Action::Quit,
+                // Quit only once in-flight steps finished: nothing is killed halfway.
+                (Question::Quit, true) => {
+                    self.quitting = true;
+                    Action::Control(Control::Abort)
+                }
                 (_, false) => Action::Redraw,
+            };
+        }
+        if self.quitting {
+            // Waiting for the abort to land; a second Ctrl-C leaves at once.
+            let ctrl_c = ctrl && key.code == KeyCode::Char('c');
+            return if ctrl_c {
+                Action::Quit
+            } else {
+                Action::Nothing
             };
         }
         let rollout_running = fleet.rollout.as_ref().is_some_and(|r| r.outcome.is_none());
@@ -318,7 +334,7 @@ impl App {
             return Action::Redraw;
         }
         if self.command_line.is_open() {
-            return match self.command_line.key(key.code) {
+            return match self.command_line.key(key) {
                 Edit::Editing | Edit::Cancelled => Action::Redraw,
                 Edit::Submitted(command) => self.submit(command),
             };
@@ -368,6 +384,11 @@ impl App {
             _ => return Action::Nothing,
         }
         Action::Redraw
+    }
+
+    /// Whether the loop should end now: a confirmed quit whose rollout has stopped.
+    pub fn done_quitting(&self, fleet: &State) -> bool {
+        self.quitting && fleet.rollout.as_ref().is_none_or(|r| r.outcome.is_some())
     }
 
     /// Whether keys go to a prompt (filter, command, a question).
@@ -476,10 +497,7 @@ impl App {
                 self.set_filter("", fleet);
                 return Action::Redraw;
             }
-            KeyCode::Backspace => {
-                input.pop();
-            }
-            KeyCode::Char(c) => input.push(c),
+            _ if edit_line(input, key) => {}
             _ => return Action::Nothing,
         }
         // Filter as you type: the tiles follow every keystroke.

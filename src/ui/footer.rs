@@ -20,7 +20,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
         let x = area.x + 3 + input.chars().count() as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     };
-    if let Some(input) = &app.filter_input {
+    if app.quitting {
+        spans.push(Span::styled(
+            " aborting: waiting for in-flight steps to finish, then quitting (Ctrl-C quits now) ",
+            theme::warn(),
+        ));
+    } else if let Some(input) = &app.filter_input {
         typing("/", input, "Enter keep · Esc clear", &mut spans);
     } else if let Some(input) = &app.command_line.input {
         let n = app.targets().len();
@@ -34,8 +39,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             Question::Abort => {
                 " Abort the rollout? In-flight steps finish, the rest is skipped. y/N ".to_string()
             }
-            Question::Quit => " Quit while the rollout runs? It stops where it is; carry on \
-                later with `fleetdash rollout PLAN --resume JOURNAL`. y/N "
+            Question::Quit => " Quit? The rollout aborts first: in-flight steps finish, nothing \
+                else starts; carry on later with --resume. y/N "
                 .to_string(),
         };
         spans.push(Span::styled(text, theme::warn()));

@@ -134,6 +134,9 @@ pub async fn run(
                     if let Some(reachability) = &wires.reachability {
                         publish(reachability, &fleet);
                     }
+                    if app.done_quitting(&fleet) {
+                        return Ok(());
+                    }
                     dirty = true;
                 }
                 None => workers_alive = false,

@@ -1,6 +1,6 @@
 //! The `:` command line: a one-line editor with history (up/down), like a shell's.
 
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Commands kept in the history.
 const HISTORY: usize = 100;
@@ -14,6 +14,32 @@ pub struct CommandLine {
     cursor: Option<usize>,
     /// The new line, kept while browsing the history.
     draft: String,
+}
+
+/// Line editing shared by every prompt: printable characters, Backspace, Ctrl-U (clear),
+/// Ctrl-W (delete the last word). Other Ctrl and Alt chords are ignored rather than typed:
+/// a stray `w` must never end up in a command sent to devices. `false`: not an edit key.
+pub fn edit_line(line: &mut String, key: KeyEvent) -> bool {
+    let chord = key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Backspace => {
+            line.pop();
+        }
+        KeyCode::Char('u') if chord => line.clear(),
+        KeyCode::Char('w') if chord => {
+            let kept = line
+                .trim_end()
+                .rfind(char::is_whitespace)
+                .map_or(0, |i| i + 1);
+            line.truncate(kept);
+        }
+        KeyCode::Char(_) if chord => {}
+        KeyCode::Char(c) => line.push(c),
+        _ => return false,
+    }
+    true
 }
 
 /// What a key did to the command line.
@@ -35,11 +61,14 @@ impl CommandLine {
         self.input.is_some()
     }
 
-    pub fn key(&mut self, code: KeyCode) -> Edit {
+    pub fn key(&mut self, key: KeyEvent) -> Edit {
         let Some(input) = self.input.as_mut() else {
             return Edit::Cancelled;
         };
-        match code {
+        if edit_line(input, key) {
+            return Edit::Editing;
+        }
+        match key.code {
             KeyCode::Esc => {
                 self.input = None;
                 return Edit::Cancelled;
@@ -53,10 +82,6 @@ impl CommandLine {
                 self.remember(&line);
                 return Edit::Submitted(line);
             }
-            KeyCode::Backspace => {
-                input.pop();
-            }
-            KeyCode::Char(c) => input.push(c),
             KeyCode::Up => self.browse(-1),
             KeyCode::Down => self.browse(1),
             _ => {}
@@ -102,9 +127,29 @@ impl CommandLine {
 mod tests {
     use super::*;
 
+    fn plain(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn chords_edit_and_never_type() {
+        let mut line = String::from("show ip int");
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert!(edit_line(&mut line, ctrl('w')));
+        assert_eq!(line, "show ip ");
+        assert!(edit_line(
+            &mut line,
+            KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT)
+        ));
+        assert_eq!(line, "show ip ", "Alt-x is not typed");
+        assert!(edit_line(&mut line, ctrl('u')));
+        assert_eq!(line, "");
+        assert!(!edit_line(&mut line, plain(KeyCode::Enter)));
+    }
+
     fn typed(cl: &mut CommandLine, text: &str) {
         for c in text.chars() {
-            cl.key(KeyCode::Char(c));
+            cl.key(plain(KeyCode::Char(c)));
         }
     }
 
@@ -114,28 +159,28 @@ mod tests {
         for cmd in ["show version", "show clock", "show version"] {
             cl.open();
             typed(&mut cl, cmd);
-            assert_eq!(cl.key(KeyCode::Enter), Edit::Submitted(cmd.into()));
+            assert_eq!(cl.key(plain(KeyCode::Enter)), Edit::Submitted(cmd.into()));
         }
         cl.open();
         typed(&mut cl, "sh");
-        cl.key(KeyCode::Up);
+        cl.key(plain(KeyCode::Up));
         assert_eq!(
             cl.input.as_deref(),
             Some("show version"),
             "newest first, no duplicates"
         );
-        cl.key(KeyCode::Up);
+        cl.key(plain(KeyCode::Up));
         assert_eq!(cl.input.as_deref(), Some("show clock"));
-        cl.key(KeyCode::Up);
+        cl.key(plain(KeyCode::Up));
         assert_eq!(
             cl.input.as_deref(),
             Some("show clock"),
             "stops at the oldest"
         );
-        cl.key(KeyCode::Down);
-        cl.key(KeyCode::Down);
+        cl.key(plain(KeyCode::Down));
+        cl.key(plain(KeyCode::Down));
         assert_eq!(cl.input.as_deref(), Some("sh"), "back to the draft");
-        cl.key(KeyCode::Down);
+        cl.key(plain(KeyCode::Down));
         assert_eq!(cl.input.as_deref(), Some("sh"));
     }
 
@@ -144,13 +189,13 @@ mod tests {
         let mut cl = CommandLine::default();
         cl.open();
         typed(&mut cl, "   ");
-        assert_eq!(cl.key(KeyCode::Enter), Edit::Cancelled);
+        assert_eq!(cl.key(plain(KeyCode::Enter)), Edit::Cancelled);
         cl.open();
         typed(&mut cl, "reload");
-        assert_eq!(cl.key(KeyCode::Esc), Edit::Cancelled);
+        assert_eq!(cl.key(plain(KeyCode::Esc)), Edit::Cancelled);
         assert!(!cl.is_open());
         cl.open();
-        cl.key(KeyCode::Up);
+        cl.key(plain(KeyCode::Up));
         assert_eq!(
             cl.input.as_deref(),
             Some(""),

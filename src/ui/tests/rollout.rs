@@ -163,10 +163,21 @@ fn keys_steer_the_rollout_and_abort_asks_first() {
         Action::Control(Control::Abort)
     );
 
-    // Quitting mid-rollout asks; after the end it just quits.
+    // Quitting mid-rollout asks, then aborts and waits for in-flight steps before leaving.
     assert_eq!(app.handle(&key(KeyCode::Char('q')), &fleet), Action::Redraw);
     assert_eq!(app.asking, Some(Question::Quit));
-    assert_eq!(app.handle(&key(KeyCode::Char('y')), &fleet), Action::Quit);
+    assert_eq!(
+        app.handle(&key(KeyCode::Char('y')), &fleet),
+        Action::Control(Control::Abort)
+    );
+    assert!(
+        app.quitting && !app.done_quitting(&fleet),
+        "still running: wait"
+    );
+    assert_eq!(
+        app.handle(&key(KeyCode::Char('q')), &fleet),
+        Action::Nothing
+    );
     ev(
         &mut fleet,
         RolloutEvent::Finished {
@@ -174,7 +185,18 @@ fn keys_steer_the_rollout_and_abort_asks_first() {
             report: None,
         },
     );
+    assert!(app.done_quitting(&fleet), "the abort landed: leave");
+
+    // After the end, q just quits; while waiting, a second Ctrl-C leaves at once.
+    let mut app = App::new("t", Rect::new(0, 0, 110, 30));
+    app.rollout_screen = true;
     assert_eq!(app.handle(&key(KeyCode::Char('q')), &fleet), Action::Quit);
+    app.quitting = true;
+    let ctrl_c = crossterm::event::Event::Key(crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    assert_eq!(app.handle(&ctrl_c, &fleet), Action::Quit);
 }
 
 #[test]
