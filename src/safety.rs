@@ -12,6 +12,20 @@ const DANGEROUS: &[(&[&str], &str)] = &[
     (&["request", "system", "reboot"], "reboots the device"),
     (&["request", "system", "halt"], "halts the device"),
     (&["request", "system", "zeroize"], "erases the device"),
+    (&["request", "system", "power-off"], "powers the device off"),
+    (
+        &["request", "system", "software"],
+        "changes the device's software",
+    ),
+    (&["systemctl", "reboot"], "reboots the device"),
+    (&["systemctl", "poweroff"], "powers the device off"),
+    (&["systemctl", "halt"], "halts the device"),
+    (
+        &["init"],
+        "changes the runlevel (init 0 halts, init 6 reboots)",
+    ),
+    (&["load"], "loads configuration"),
+    (&["install"], "installs software"),
     (&["write", "erase"], "erases the startup configuration"),
     (&["erase"], "erases storage"),
     (&["format"], "formats storage"),
@@ -29,10 +43,14 @@ const DANGEROUS: &[(&[&str], &str)] = &[
     (&["sudo"], "runs as root"),
 ];
 
-/// Why `command` is dangerous, or `None`. Each `;`-separated part is checked.
+/// Why `command` is dangerous, or `None`. Each `;`-separated part is checked, and IOS's
+/// `do` prefix (an exec command from config mode) is looked through.
 pub fn danger(command: &str) -> Option<&'static str> {
     command.split(['\n', ';']).find_map(|part| {
-        let words: Vec<String> = part.split_whitespace().map(str::to_lowercase).collect();
+        let mut words: Vec<String> = part.split_whitespace().map(str::to_lowercase).collect();
+        if words.first().is_some_and(|w| w == "do") {
+            words.remove(0);
+        }
         DANGEROUS
             .iter()
             .find(|(pattern, _)| starts_with_abbreviated(&words, pattern))
@@ -79,6 +97,12 @@ mod tests {
             "sudo reboot",
             "wr",
             "rel",
+            "do reload",
+            "do wr erase",
+            "request system power-off",
+            "systemctl reboot",
+            "init 6",
+            "load override terminal",
         ] {
             assert!(danger(cmd).is_some(), "{cmd} should be dangerous");
         }
@@ -97,6 +121,8 @@ mod tests {
             "ping 127.0.0.1",
             "terminal length 0",
             "show reload",
+            "do show version",
+            "systemctl status sshd",
             "",
         ] {
             assert_eq!(danger(cmd), None, "{cmd} should be allowed");

@@ -140,7 +140,7 @@ impl State {
             Event::Mode(mode) => {
                 let text = match &mode {
                     ProbeMode::Icmp(kind) => {
-                        format!("probing with ICMP ({} socket)", kind.as_str())
+                        format!("ICMP available ({} socket)", kind.as_str())
                     }
                     ProbeMode::TcpFallback { reason, enable } => {
                         format!(

@@ -110,6 +110,8 @@ pub struct App {
     pub rollout_screen: bool,
     /// `d` on the rollout screen: the focused device's steps and check outputs.
     pub details: bool,
+    /// How far the details are scrolled (lines).
+    pub details_scroll: u16,
     /// A question waiting for `y`: abort the rollout, or quit while it runs.
     pub asking: Option<Question>,
     /// Quit was confirmed during a rollout: leave once its abort has landed.
@@ -142,6 +144,7 @@ impl App {
             status: None,
             rollout_screen: false,
             details: false,
+            details_scroll: 0,
             asking: None,
             quitting: false,
             seen_version: None,
@@ -204,10 +207,9 @@ impl App {
                 let reach = |id: &DeviceId| fleet.devices[*id].reach;
                 reach(a).cmp(&reach(b)).then_with(|| by_name(a, b))
             }),
-            // Slowest first; never-answered last.
+            // Slowest last reply first (what the tile shows); lost or never answered last.
             SortKey::Rtt => ids.sort_by(|a, b| {
-                let key =
-                    |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].rtt_stats().map(|s| s.0));
+                let key = |id: &DeviceId| std::cmp::Reverse(fleet.devices[*id].last_rtt());
                 key(a).cmp(&key(b)).then_with(|| by_name(a, b))
             }),
             // Most recent change first.
@@ -336,7 +338,7 @@ impl App {
         if self.command_line.is_open() {
             return match self.command_line.key(key) {
                 Edit::Editing | Edit::Cancelled => Action::Redraw,
-                Edit::Submitted(command) => self.submit(command),
+                Edit::Submitted(command) => self.submit(command, fleet),
             };
         }
         if self.filter_input.is_some() {
@@ -399,7 +401,18 @@ impl App {
     /// Keys of the rollout screen; `None` for keys it leaves to the dashboard.
     fn on_rollout_key(&mut self, key: KeyEvent) -> Option<Action> {
         if self.details {
-            self.details = !matches!(key.code, KeyCode::Char('d') | KeyCode::Esc);
+            let page = self.screen.height.saturating_sub(6).max(1);
+            match key.code {
+                KeyCode::Char('d') | KeyCode::Esc => self.details = false,
+                KeyCode::Down | KeyCode::Char('j') => self.details_scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.details_scroll = self.details_scroll.saturating_sub(1)
+                }
+                KeyCode::PageDown | KeyCode::Char(' ') => self.details_scroll += page,
+                KeyCode::PageUp => self.details_scroll = self.details_scroll.saturating_sub(page),
+                KeyCode::Home | KeyCode::Char('g') => self.details_scroll = 0,
+                _ => {}
+            }
             return Some(Action::Redraw);
         }
         Some(match key.code {
@@ -411,7 +424,7 @@ impl App {
                 Action::Redraw
             }
             KeyCode::Char('d') if self.focused.is_some() => {
-                self.details = true;
+                (self.details, self.details_scroll) = (true, 0);
                 Action::Redraw
             }
             KeyCode::Tab => {
@@ -442,17 +455,21 @@ impl App {
         self.marks.extend(self.visible[lo..=hi].iter().copied());
     }
 
-    /// The devices a command runs on: the marked ones, else the focused one.
-    pub fn targets(&self) -> Vec<DeviceId> {
-        if self.marks.is_empty() {
+    /// The devices a command runs on: the marked ones (in natural name order, as the tiles
+    /// show them), else the focused one.
+    pub fn targets(&self, fleet: &State) -> Vec<DeviceId> {
+        let mut ids: Vec<DeviceId> = if self.marks.is_empty() {
             self.focused.into_iter().collect()
         } else {
             self.marks.iter().copied().collect()
-        }
+        };
+        let name = |id: &DeviceId| fleet.inventory.devices[*id].name.as_str();
+        ids.sort_by(|a, b| natural_cmp(name(a), name(b)));
+        ids
     }
 
-    fn submit(&mut self, command: String) -> Action {
-        let devices = self.targets();
+    fn submit(&mut self, command: String, fleet: &State) -> Action {
+        let devices = self.targets(fleet);
         if devices.is_empty() {
             self.status = Some("no device to run on: focus or mark some".into());
             return Action::Redraw;

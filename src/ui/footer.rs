@@ -28,7 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
     } else if let Some(input) = &app.filter_input {
         typing("/", input, "Enter keep · Esc clear", &mut spans);
     } else if let Some(input) = &app.command_line.input {
-        let n = app.targets().len();
+        let n = app.targets(fleet).len();
         let hint = format!(
             "Enter run on {n} device{} · ↑↓ history · Esc cancel",
             plural(n)
@@ -88,7 +88,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             ("Tab", "dashboard"),
             ("q", "quit"),
         ];
+        let over = fleet.rollout.as_ref().is_some_and(|r| r.outcome.is_some());
         let hints = match (app.rollout(fleet), &fleet.rollout) {
+            (Some(_), _) if over => &[("d", "details"), ("Tab", "dashboard"), ("q", "quit")][..],
             (Some(_), _) => rollout,
             (None, Some(_)) => &[
                 ("Tab", "rollout"),

@@ -19,17 +19,23 @@ const KEYS: &[(&str, &str)] = &[
     ("a / A", "mark all shown / no device"),
     (":", "run a command on the marked (or focused)"),
     ("r", "show the last run"),
+    ("Tab", "rollout screen / dashboard (during a rollout)"),
+    ("p r a", "rollout: pause, resume, abort (asks)"),
+    (
+        "Enter d",
+        "rollout: approve the next wave; a device's details",
+    ),
     ("?", "this help"),
     ("q / Ctrl-C", "quit"),
 ];
 
 const PATTERNS: &[&str] = &[
-    "core          group core",
-    "ams-*         device names by glob",
-    "tag:site=ams  by tag",
-    "core:edge     union (also core,edge)",
-    "core:&ams     intersection",
-    "all:!lab      exclusion",
+    "site-ams                 group site-ams",
+    "ams-*                    device names by glob",
+    "tag:role=core            by tag",
+    "role-core:role-dist      union (also with ,)",
+    "role-core:&site-ams      intersection",
+    "all:!role-access         exclusion",
 ];
 
 pub fn render(frame: &mut Frame, screen: Rect) {
@@ -37,7 +43,7 @@ pub fn render(frame: &mut Frame, screen: Rect) {
     let [area] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(screen);
-    let [area] = Layout::horizontal([Constraint::Length(52)])
+    let [area] = Layout::horizontal([Constraint::Length(68)])
         .flex(Flex::Center)
         .areas(area);
     let mut lines: Vec<Line> = KEYS

@@ -29,7 +29,8 @@ pub const GAP_X: u16 = 1;
 pub const GAP_Y: u16 = 1;
 /// The detail pane shows beside the tiles when the terminal is at least this wide.
 const DETAIL_MIN_TERMINAL_WIDTH: u16 = 100;
-const DETAIL_WIDTH: u16 = 44;
+/// The detail pane takes a third of a wide terminal, within these bounds.
+const DETAIL_WIDTH: (u16, u16) = (44, 64);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -56,7 +57,7 @@ pub fn areas(screen: Rect, summary_lines: u16, panel_lines: u16) -> Areas {
     let (tiles, detail) = if screen.width >= DETAIL_MIN_TERMINAL_WIDTH {
         let [tiles, detail] = Layout::horizontal([
             Constraint::Min(TILE_WIDTH),
-            Constraint::Length(DETAIL_WIDTH),
+            Constraint::Length((screen.width / 3).clamp(DETAIL_WIDTH.0, DETAIL_WIDTH.1)),
         ])
         .areas(main);
         (tiles, Some(detail))

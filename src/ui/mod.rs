@@ -84,7 +84,7 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     }
     footer::render(frame, areas.footer, app, fleet);
     if let (true, Some(device)) = (app.details && app.rollout(fleet).is_some(), app.focused) {
-        rollout_view::render_details(frame, frame.area(), fleet, device);
+        rollout_view::render_details(frame, frame.area(), fleet, device, app.details_scroll);
     }
     if app.help {
         help::render(frame, frame.area());

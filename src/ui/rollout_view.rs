@@ -99,6 +99,8 @@ pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
     let first = rollout.current_wave().unwrap_or(0).saturating_sub(7);
     for (row, wave) in rows.iter().skip(1).zip(rollout.waves.iter().skip(first)) {
         let wc = rollout.counts(Some(wave.info.index));
+        // Progress is devices that went through the change; skipped ones never did.
+        let through = wc.done + wc.failed + wc.rolled_back + wc.unknown;
         let total = wave.info.devices.len().max(1);
         let [label, gauge, state] = Layout::horizontal([
             Constraint::Length(16),
@@ -117,14 +119,22 @@ pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
         };
         frame.render_widget(
             Gauge::default()
-                .ratio(wc.finished() as f64 / total as f64)
-                .label(format!("{}/{}", wc.finished(), wave.info.devices.len()))
+                .ratio((through as f64 / total as f64).min(1.0))
+                .label(match wc.skipped {
+                    0 => format!("{through}/{}", wave.info.devices.len()),
+                    n => format!("{through}/{} ({n} skipped)", wave.info.devices.len()),
+                })
                 .gauge_style(Style::new().fg(colour).bg(Color::Black)),
             gauge,
         );
+        // "aborted by the operator" already says "aborted".
+        let label = wave.state.label();
         let text = match &wave.reason {
-            Some(reason) => format!(" {}: {reason}", wave.state.label()),
-            None => format!(" {}", wave.state.label()),
+            Some(reason) if reason.starts_with(label.split(' ').next().unwrap_or(label)) => {
+                format!(" {reason}")
+            }
+            Some(reason) => format!(" {label}: {reason}"),
+            None => format!(" {label}"),
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, run_style(wave.state))),
@@ -144,7 +154,13 @@ pub fn tile_status(rollout: &RolloutState, device: DeviceId) -> Option<(String, 
 }
 
 /// `d`: the device's rollout state, reason, and every check with its output.
-pub fn render_details(frame: &mut Frame, screen: Rect, fleet: &State, device: DeviceId) {
+pub fn render_details(
+    frame: &mut Frame,
+    screen: Rect,
+    fleet: &State,
+    device: DeviceId,
+    scroll: u16,
+) {
     let [area] = Layout::vertical([Constraint::Percentage(80)])
         .flex(Flex::Center)
         .areas(screen);
@@ -193,11 +209,14 @@ pub fn render_details(frame: &mut Frame, screen: Rect, fleet: &State, device: De
     }
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::new()
-                .borders(Borders::ALL)
-                .title(format!(" {name} · d or Esc closes ")),
-        ),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(
+                Block::new()
+                    .borders(Borders::ALL)
+                    .title(format!(" {name} · ↑↓ PgUp PgDn scroll · d or Esc closes ")),
+            ),
         area,
     );
 }

@@ -158,8 +158,12 @@ pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
             }
         })
         .collect();
-    // Stable: answers stay biggest first, what is still pending goes last.
-    groups.sort_by_key(|row| matches!(row.body, Body::Pending { .. }));
+    // Stable, so each kind stays biggest first: answers, then errors, then what is pending.
+    groups.sort_by_key(|row| match row.body {
+        Body::Output { .. } => 0,
+        Body::Error(_) => 1,
+        Body::Pending { .. } => 2,
+    });
     groups
 }
 

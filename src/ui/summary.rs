@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme;
 use crate::fleet::{ProbeMode, Reach, State};
+use crate::inventory::ProbeSpec;
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
     let c = fleet.counts;
@@ -28,10 +29,21 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         ),
         None => "first sweep running…  ".into(),
     };
-    let mode = match &fleet.mode {
-        Some(ProbeMode::Icmp(kind)) => format!("probe: ICMP ({} socket)", kind.as_str()),
-        Some(ProbeMode::TcpFallback { .. }) => "probe: TCP connect (ICMP not permitted)".into(),
-        None => "probe: starting".into(),
+    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP.
+    let tcp = (fleet.inventory.devices.iter())
+        .filter(|d| matches!(d.probe, ProbeSpec::Tcp(_)))
+        .count();
+    let icmp = fleet.inventory.devices.len() - tcp;
+    let mode = match (&fleet.mode, icmp, tcp) {
+        (None, ..) => "probe: starting".into(),
+        (Some(_), 0, _) => "probe: TCP connect".into(),
+        (Some(ProbeMode::Icmp(kind)), _, 0) => format!("probe: ICMP ({} socket)", kind.as_str()),
+        (Some(ProbeMode::Icmp(kind)), _, _) => {
+            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str())
+        }
+        (Some(ProbeMode::TcpFallback { .. }), ..) => {
+            "probe: TCP connect (ICMP not permitted)".into()
+        }
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(" fleetdash ", theme::title().patch(theme::bar())),

@@ -26,7 +26,7 @@ fn marks_toggle_range_all_and_none() {
     let mut app = App::new("lab.yaml", Rect::new(0, 0, 110, 28));
     app.refresh(&fleet);
     press(&mut app, &fleet, " ");
-    assert_eq!(app.targets(), [0], "space marks the focus (ams-sw00)");
+    assert_eq!(app.targets(&fleet), [0], "space marks the focus (ams-sw00)");
     press(&mut app, &fleet, "lll");
     press(&mut app, &fleet, "v");
     // Visible order is by name: ams-sw00, ams-sw02, ams-sw04, ams-sw06 …
@@ -50,7 +50,11 @@ fn marks_toggle_range_all_and_none() {
     assert_eq!(app.marks.len(), 3 + 6, "a marks every device shown");
     press(&mut app, &fleet, "A");
     assert!(app.marks.is_empty());
-    assert_eq!(app.targets().len(), 1, "without marks, the focused device");
+    assert_eq!(
+        app.targets(&fleet).len(),
+        1,
+        "without marks, the focused device"
+    );
 }
 
 #[test]

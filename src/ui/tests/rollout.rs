@@ -220,8 +220,21 @@ fn details_show_the_checks_and_tab_switches_screens() {
         screen.contains("hostname fra-sw03"),
         "the check's output: {screen}"
     );
+    press(&mut app, &fleet, "jj");
+    assert_eq!(app.details_scroll, 2, "the details scroll");
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        !screen.contains("wave 2, state"),
+        "the first lines scrolled away: {screen}"
+    );
     press(&mut app, &fleet, "d");
     assert!(!app.details);
+    assert_eq!(
+        app.focused,
+        Some(3),
+        "j and k went to the details, not the tiles"
+    );
 
     app.handle(&key(KeyCode::Tab), &fleet);
     app.refresh(&fleet);
