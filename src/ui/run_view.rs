@@ -25,7 +25,7 @@ use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragra
 use super::app::Action;
 use super::theme;
 use crate::exec::fold::{self, DiffLine};
-use crate::fleet::{Command, DeviceRun, Run, RunId, State};
+use crate::fleet::{Command, DeviceRun, Link, Run, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,8 +46,9 @@ pub struct Row {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Body {
+    /// Not answered yet: `what` is queued, connecting (or retrying) or running.
     Pending {
-        running: bool,
+        what: &'static str,
     },
     Output {
         text: String,
@@ -110,10 +111,13 @@ impl RunView {
     }
 }
 
-fn body(state: &DeviceRun) -> Body {
+/// `link`: the device's SSH link, which tells a queued device that is already connecting
+/// (or retrying) from one that waits its turn.
+fn body(state: &DeviceRun, link: &Link) -> Body {
     match state {
-        DeviceRun::Queued => Body::Pending { running: false },
-        DeviceRun::Running { .. } => Body::Pending { running: true },
+        DeviceRun::Queued if *link == Link::Connecting => Body::Pending { what: "connecting" },
+        DeviceRun::Queued => Body::Pending { what: "queued" },
+        DeviceRun::Running { .. } => Body::Pending { what: "running" },
         DeviceRun::Done {
             result: Ok(out), ..
         } => Body::Output {
@@ -130,7 +134,8 @@ fn body(state: &DeviceRun) -> Body {
 /// The left list. Folded: identical answers (and identical errors) become one row, biggest
 /// first, pending devices last.
 pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
-    let bodies = run.devices.iter().map(|&d| (d, body(&run.per_device[&d])));
+    let bodies =
+        (run.devices.iter()).map(|&d| (d, body(&run.per_device[&d], &fleet.exec.links[d])));
     if !folded {
         return bodies
             .map(|(d, body)| Row {
@@ -256,10 +261,8 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
         .iter()
         .map(|row| {
             let (mark, style, note) = match &row.body {
-                Body::Pending { running: false } => ("·", theme::dim(), String::new()),
-                Body::Pending { running: true } => {
-                    ("⟳", Style::new().fg(Color::Yellow), String::new())
-                }
+                Body::Pending { what: "queued" } => ("·", theme::dim(), String::new()),
+                Body::Pending { what } => ("⟳", Style::new().fg(Color::Yellow), format!(" {what}")),
                 Body::Output { ok: true, .. } => {
                     ("✓", Style::new().fg(Color::Green), String::new())
                 }
@@ -338,10 +341,7 @@ fn output_lines<'a>(
         _ => String::new(),
     };
     match &row.body {
-        Body::Pending { running } => (
-            format!(" {who}: {} ", if *running { "running" } else { "queued" }),
-            vec![],
-        ),
+        Body::Pending { what } => (format!(" {who}: {what} "), vec![]),
         Body::Error(e) => (
             format!(" {who}: failed{duration} "),
             vec![Line::styled(e.clone(), Style::new().fg(Color::Red))],

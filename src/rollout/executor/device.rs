@@ -210,7 +210,16 @@ where
             }
             None => {
                 self.out.state = DeviceState::Done;
-                self.out.reason = None;
+                // The report must say this one was verified, not changed, in this run.
+                self.out.reason = match mode {
+                    Mode::Verify { unknown: true } => {
+                        Some("caught mid-apply by a crash; verified after --resume".into())
+                    }
+                    Mode::Verify { unknown: false } => {
+                        Some("applied before a crash; verified after --resume".into())
+                    }
+                    Mode::Full => None,
+                };
             }
         }
         Ok(())

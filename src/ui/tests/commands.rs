@@ -278,3 +278,25 @@ fn ssh_trouble_shows_on_the_tile_and_in_the_detail_pane() {
         "detail pane: {screen}"
     );
 }
+
+#[test]
+fn a_queued_device_that_is_connecting_says_so() {
+    let (mut fleet, now) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 24));
+    app.refresh(&fleet);
+    press(&mut app, &fleet, " ");
+    let Action::Send(command) = submit(&mut app, &fleet, "show clock") else {
+        panic!("not sent");
+    };
+    fleet.record(&command, now);
+    let terminal = draw(&fleet, &mut app, now);
+    assert!(format!("{}", terminal.backend()).contains("ams-sw00: queued"));
+    fleet.apply(Event::Exec(ExecEvent::Link {
+        device: 0,
+        link: crate::fleet::Link::Connecting,
+    }));
+    let terminal = draw(&fleet, &mut app, now);
+    let screen = format!("{}", terminal.backend());
+    assert!(screen.contains("⟳ ams-sw00 connecting"), "{screen}");
+    assert!(screen.contains("ams-sw00: connecting"), "{screen}");
+}
