@@ -71,6 +71,14 @@ async fn clean_rollout_lands_everywhere_once() {
     }
     // The bad devices are outside the target: never touched.
     assert!(s.lab.commands("r-bad1").is_empty());
+    // Each wave ends with a line in the log.
+    let logged = |text: &str| {
+        events
+            .iter()
+            .any(|e| matches!(e, RolloutEvent::Log { text: t, .. } if t == text))
+    };
+    assert!(logged("wave 1 completed: 1 done"), "{events:#?}");
+    assert!(logged("wave 3 completed: 3 done"));
     // Events tell the whole story, ending with the report.
     assert!(matches!(
         events.last(),

@@ -233,6 +233,9 @@ where
             RunState::Completed
         };
         let reason = self.stop.as_ref().map(|s| s.reason.clone());
+        if did_work {
+            self.ctx.log(None, self.wave_summary(w, state)).await;
+        }
         self.wave_state(w, state, reason).await;
         self.wave_outcomes.push(WaveOutcome {
             index: w,
@@ -640,6 +643,31 @@ where
                 .transition(d, DeviceState::Skipped, Some(reason.clone()))
                 .await;
         }
+    }
+
+    /// `wave 2 completed: 3 done, 1 failed (r-sw4)`, for the log.
+    fn wave_summary(&self, w: usize, state: RunState) -> String {
+        let mut counts: Vec<(DeviceState, usize)> = Vec::new();
+        let mut failed = Vec::new();
+        for &d in &self.waves[w].devices {
+            let outcome = &self.outcomes[self.index[&d]];
+            match counts.iter_mut().find(|(s, _)| *s == outcome.state) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((outcome.state, 1)),
+            }
+            if outcome.state == DeviceState::Failed {
+                failed.push(self.ctx.name(d).to_string());
+            }
+        }
+        let counts: Vec<String> = counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.label()))
+            .collect();
+        let mut line = format!("wave {} {}: {}", w + 1, state.label(), counts.join(", "));
+        if !failed.is_empty() {
+            line.push_str(&format!(" ({})", crate::exec::fold::compact_names(&failed)));
+        }
+        line
     }
 
     fn has_work_after(&self, w: usize) -> bool {
