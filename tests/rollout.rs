@@ -494,16 +494,7 @@ async fn a_rollout_that_asks_first_changes_nothing_before_approval() {
     let s = setup(LAB, 15).await;
     let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
     let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
-    run.until("waiting to start", |e| {
-        matches!(
-            e,
-            RolloutEvent::Overall {
-                state: RunState::WaitingApproval,
-                ..
-            }
-        )
-    })
-    .await;
+    run.until_waiting_to_start().await;
     // However long it waits, nothing is sent to any device before the go.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(s.lab.commands("r-ok1").is_empty() && s.lab.commands("r-ok2").is_empty());
@@ -518,16 +509,7 @@ async fn aborting_before_the_start_touches_nothing() {
     let s = setup(LAB, 16).await;
     let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
     let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
-    run.until("waiting to start", |e| {
-        matches!(
-            e,
-            RolloutEvent::Overall {
-                state: RunState::WaitingApproval,
-                ..
-            }
-        )
-    })
-    .await;
+    run.until_waiting_to_start().await;
     run.control.send(Control::Abort).await.unwrap();
     let (f, _) = run.finish().await;
     assert_eq!(f.outcome, Outcome::Aborted);

@@ -13,6 +13,7 @@ use fleetdash::rollout::event::{Control, RolloutEvent};
 use fleetdash::rollout::executor::{Finished, Reachability, RolloutSetup, spawn_rollout};
 use fleetdash::rollout::journal::{Replay, RolloutJournal, plan_hash};
 use fleetdash::rollout::plan::Plan;
+use fleetdash::rollout::report::RunState;
 use fleetdash::rollout::waves::waves;
 use fleetdash::ssh::{Secret, SshOptions, Timeouts};
 use tokio::sync::mpsc;
@@ -124,6 +125,20 @@ pub fn start_with(
 }
 
 impl Running {
+    /// Receives events until the rollout waits for the go to start (`approve_start`).
+    pub async fn until_waiting_to_start(&mut self) {
+        self.until("waiting to start", |e| {
+            matches!(
+                e,
+                RolloutEvent::Overall {
+                    state: RunState::WaitingApproval,
+                    ..
+                }
+            )
+        })
+        .await;
+    }
+
     /// Receives events until one matches (or the stream ends: a test failure).
     pub async fn until(&mut self, what: &str, pred: impl Fn(&RolloutEvent) -> bool) {
         let wait = async {
