@@ -3,6 +3,7 @@
 //! The engine (inventory, probe workers, the `fleet` reducer) knows nothing about the
 //! terminal; `ui` and `headless` are two front ends over the same `Event` stream.
 
+pub mod base;
 pub mod bench;
 pub mod cli;
 pub mod demo;

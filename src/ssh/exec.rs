@@ -5,9 +5,9 @@
 use russh::ChannelMsg;
 use tokio::time::timeout;
 
-use super::sanitize::{Capped, sanitize};
 use super::session::Session;
 use super::stage::{err, ran, timed_out};
+use crate::base::sanitize::{Capped, sanitize};
 use crate::fleet::{ExecError, Output, Stage};
 
 /// How reading an exec channel ended.

@@ -9,8 +9,8 @@ use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 
 use super::platform::Profile;
-use super::sanitize::{Capped, sanitize};
 use super::secret::Secret;
+use crate::base::sanitize::{Capped, sanitize};
 
 /// Why reading stopped early.
 #[derive(Debug)]

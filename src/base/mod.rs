@@ -1,0 +1,5 @@
+//! Building blocks every layer uses: text from outside made safe to keep and to print.
+//! Nothing here imports another fleetdash module.
+
+pub mod sanitize;
+pub mod text;

@@ -1,0 +1,92 @@
+//! Text that came from a file or a device, made safe to print on one line: control
+//! characters, escape sequences and bidi controls shown as visible escapes (`\e`, `\n`,
+//! `\u{202e}`) so they cannot drive the terminal or hide what follows, and long values cut.
+//!
+//! Every message that quotes a name, a value or a line from a file goes through [`Untrusted`].
+
+use std::fmt;
+
+/// Characters kept of a value in a message before it is cut.
+pub const MAX_SHOWN: usize = 120;
+
+/// Displays a string escaped and cut to [`MAX_SHOWN`] characters: `format!("{}", Untrusted(name))`.
+#[derive(Debug, Clone, Copy)]
+pub struct Untrusted<'a>(pub &'a str);
+
+impl fmt::Display for Untrusted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = 0usize;
+        let mut chars = self.0.chars();
+        for c in chars.by_ref() {
+            if shown == MAX_SHOWN {
+                let rest = 1 + chars.count();
+                return write!(f, "… ({rest} more characters)");
+            }
+            write_escaped(f, c)?;
+            shown += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `text` escaped for one line of output, without a length limit (for values that are
+/// already bounded, such as a command line).
+pub fn escape_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let _ = write_escaped(&mut out, c);
+    }
+    out
+}
+
+/// Bidirectional formatting controls: they reorder how the text around them is shown
+/// (`Trojan Source`), so text from outside must never carry them to a screen or a file.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A character that must not reach a terminal as it is: C0, DEL, C1 and bidi controls.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
+}
+
+fn write_escaped(out: &mut impl fmt::Write, c: char) -> fmt::Result {
+    match c {
+        '\\' => out.write_str("\\\\"),
+        '\n' => out.write_str("\\n"),
+        '\r' => out.write_str("\\r"),
+        '\t' => out.write_str("\\t"),
+        '\u{1b}' => out.write_str("\\e"),
+        c if is_unsafe(c) && (c as u32) < 0x100 => write!(out, "\\x{:02x}", c as u32),
+        c if is_unsafe(c) => write!(out, "\\u{{{:04x}}}", c as u32),
+        c => out.write_char(c),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_escapes_and_bidi() {
+        let hostile = "rtr\u{1b}[2J\u{1b}]2;OWNED\u{7}\u{1b}[?1049h\u{202e}x\n\u{9b}";
+        assert_eq!(
+            Untrusted(hostile).to_string(),
+            "rtr\\e[2J\\e]2;OWNED\\x07\\e[?1049h\\u{202e}x\\n\\x9b"
+        );
+        assert_eq!(escape_line("a\\b\tc"), "a\\\\b\\tc");
+        assert_eq!(Untrusted("plain name-1 ü").to_string(), "plain name-1 ü");
+    }
+
+    #[test]
+    fn cuts_long_values() {
+        let long = "x".repeat(1_000_000);
+        let shown = Untrusted(&long).to_string();
+        assert!(shown.starts_with(&"x".repeat(MAX_SHOWN)));
+        assert!(shown.ends_with("… (999880 more characters)"), "{shown}");
+        assert_eq!(
+            Untrusted(&"y".repeat(MAX_SHOWN)).to_string().len(),
+            MAX_SHOWN
+        );
+    }
+}
