@@ -293,6 +293,9 @@ async fn escape_sequences_and_control_bytes_are_neutralised() {
     let b = dirty.run("show ip interface brief").await.unwrap();
     assert!(no_controls(&b.text), "{:?}", b.text);
     assert!(!b.text.contains('\u{1b}'));
+    // What was taken out is reported, and only where something was.
+    assert!(b.removed.controls > 0, "{:?}", b.removed);
+    assert!(!a.removed.any(), "{:?}", a.removed);
     // Same shape as a clean device's answer: the same header, the same number of lines.
     assert_eq!(a.text.lines().next(), b.text.lines().next(), "{:?}", b.text);
     assert_eq!(

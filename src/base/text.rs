@@ -15,17 +15,14 @@ pub struct Untrusted<'a>(pub &'a str);
 
 impl fmt::Display for Untrusted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut shown = 0usize;
         let mut chars = self.0.chars();
-        for c in chars.by_ref() {
-            if shown == MAX_SHOWN {
-                let rest = 1 + chars.count();
-                return write!(f, "… ({rest} more characters)");
-            }
+        for c in chars.by_ref().take(MAX_SHOWN) {
             write_escaped(f, c)?;
-            shown += 1;
         }
-        Ok(())
+        match chars.count() {
+            0 => Ok(()),
+            rest => write!(f, "… ({rest} more characters)"),
+        }
     }
 }
 

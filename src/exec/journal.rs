@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::redact::Secrets;
+use crate::base::sanitize::Removed;
 use crate::fleet::{ExecError, Output, RunId};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
@@ -64,6 +65,9 @@ struct End {
     #[serde(skip_serializing_if = "Option::is_none")]
     error_marker: Option<String>,
     truncated: bool,
+    /// What the sanitizer took out of the device's text, when it took anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    removed: Option<Removed>,
     output: String,
     output_capped: bool,
 }
@@ -120,6 +124,7 @@ impl Journal {
                     exit_status: out.exit_status,
                     error_marker: out.error_marker.as_deref().map(|m| self.secrets.mask(m)),
                     truncated: out.truncated,
+                    removed: out.removed.any().then_some(out.removed),
                     output,
                     output_capped,
                 }
@@ -132,6 +137,7 @@ impl Journal {
                 exit_status: None,
                 error_marker: None,
                 truncated: false,
+                removed: None,
                 output: String::new(),
                 output_capped: false,
             },
@@ -224,6 +230,46 @@ mod tests {
         assert_eq!(rfc3339(t), "2000-02-29T12:34:56.123Z");
         let t = UNIX_EPOCH + Duration::from_secs(1_735_689_599); // last second of 2024
         assert_eq!(rfc3339(t), "2024-12-31T23:59:59.000Z");
+    }
+
+    /// The audit line says what the sanitizer took out of an answer, and is silent when it
+    /// took nothing.
+    #[test]
+    fn end_lines_record_removed_control_sequences() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let journal = Journal::open(&path, Secrets::default()).unwrap();
+        let entry = Entry {
+            run: 1,
+            device: "rtr1",
+            host: "127.20.0.1",
+            command: "show status",
+        };
+        let removed = Removed {
+            controls: 2,
+            unterminated: 1,
+            overwritten: 3,
+        };
+        let out = |removed| {
+            Ok(Output {
+                text: "status: all good\n% Error: broken\n".into(),
+                removed,
+                ..Output::default()
+            })
+        };
+        journal.end(entry, Duration::ZERO, &out(removed)).unwrap();
+        journal
+            .end(entry, Duration::ZERO, &out(Removed::default()))
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["removed"]["controls"], 2, "{text}");
+        assert_eq!(lines[0]["removed"]["unterminated"], 1, "{text}");
+        assert_eq!(lines[0]["removed"]["overwritten"], 3, "{text}");
+        assert!(lines[1].get("removed").is_none(), "{text}");
     }
 
     #[test]

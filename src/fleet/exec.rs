@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::base::sanitize::Removed;
 use crate::inventory::DeviceId;
 
 /// Identifies one operator action ("run `show version` on these 40 devices").
@@ -81,6 +82,9 @@ pub struct Output {
     pub truncated: bool,
     /// A platform error marker found in the output (`% Invalid input detected`…).
     pub error_marker: Option<String>,
+    /// What the sanitizer took out of the device's text (escape sequences, controls,
+    /// overwritten characters): shown beside the output, like `truncated`.
+    pub removed: Removed,
 }
 
 impl Output {

@@ -15,6 +15,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::base::sanitize::Removed;
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};
@@ -241,6 +242,9 @@ fn key(r: &DeviceResult) -> Key {
             if out.truncated {
                 notes.push("output truncated".into());
             }
+            if out.removed.any() {
+                notes.push(out.removed.to_string());
+            }
             Key::Output {
                 text: out.text.clone(),
                 note: notes.join(", "),
@@ -305,6 +309,8 @@ struct Row<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error_marker: Option<&'a str>,
     truncated: bool,
+    /// What the sanitizer took out of the device's text.
+    removed: Removed,
     duration_ms: u64,
     output: &'a str,
 }
@@ -323,6 +329,7 @@ pub fn json_lines(results: &[DeviceResult]) -> String {
             exit_status: output.and_then(|o| o.exit_status),
             error_marker: output.and_then(|o| o.error_marker.as_deref()),
             truncated: output.is_some_and(|o| o.truncated),
+            removed: output.map(|o| o.removed).unwrap_or_default(),
             duration_ms: r.duration.as_millis().min(u64::MAX as u128) as u64,
             output: output.map_or("", |o| o.text.as_str()),
         };
@@ -429,5 +436,32 @@ FAILED
         assert_eq!(lines[1]["stage"], "host key");
         assert_eq!(lines[1]["error"], "changed");
         assert_eq!(lines[1]["maybe_ran"], false);
+        assert_eq!(lines[0]["removed"]["controls"], 0);
+    }
+
+    /// A device whose escape sequences were taken out says so, in text and in JSON.
+    #[test]
+    fn removed_control_sequences_are_reported() {
+        let mut cut = answer("rtr1", "status: all good\n\n% Error: broken\n");
+        if let Ok(out) = &mut cut.result {
+            out.removed = Removed {
+                controls: 1,
+                unterminated: 1,
+                overwritten: 0,
+            };
+        }
+        let results = vec![cut, answer("rtr2", "status: all good\n\n% Error: broken\n")];
+        let text = folded(&results);
+        assert!(
+            text.contains("rtr1 (1) — 1 control sequence removed (1 unterminated)\n"),
+            "{text}"
+        );
+        assert!(text.contains("rtr2 (1)\n"), "{text}");
+        let row: serde_json::Value =
+            serde_json::from_str(json_lines(&results).lines().next().unwrap()).unwrap();
+        assert_eq!(row["removed"]["controls"], 1, "{row}");
+        assert_eq!(row["removed"]["unterminated"], 1, "{row}");
+        assert_eq!(row["removed"]["overwritten"], 0, "{row}");
+        assert_eq!(row["truncated"], false);
     }
 }

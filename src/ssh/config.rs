@@ -6,6 +6,7 @@ use super::platform::Via;
 use super::session::Session;
 use super::shell::output_text;
 use super::stage::err;
+use crate::base::sanitize::{Clean, Removed};
 use crate::fleet::{ExecError, Output, Stage};
 
 impl Session {
@@ -22,10 +23,12 @@ impl Session {
         let mut transcript = String::new();
         let mut marker = None;
         let mut truncated = false;
+        let mut removed = Removed::default();
         let enter = [p.config_enter.to_string()];
         for (i, line) in enter.iter().chain(lines).enumerate() {
             let (raw, cut) = self.type_line(line, i > 0).await?;
-            let text = output_text(&raw, line, !cut);
+            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+            removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
             transcript.push_str(&text);
@@ -51,7 +54,8 @@ impl Session {
         }
         for line in tail {
             let (raw, cut) = self.type_line(line, true).await?;
-            let text = output_text(&raw, line, !cut);
+            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+            removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
             transcript.push_str(&text);
@@ -64,6 +68,7 @@ impl Session {
             exit_status: None,
             truncated,
             error_marker: marker,
+            removed,
         })
     }
 

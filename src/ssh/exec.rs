@@ -7,7 +7,7 @@ use tokio::time::timeout;
 
 use super::session::Session;
 use super::stage::{err, ran, timed_out};
-use crate::base::sanitize::{Capped, sanitize};
+use crate::base::sanitize::{Capped, Clean, clean};
 use crate::fleet::{ExecError, Output, Stage};
 
 /// How reading an exec channel ended.
@@ -71,12 +71,13 @@ impl Session {
                 )))
             }
             Ok(Read::Done) => {
-                let text = sanitize(&out.bytes);
+                let Clean { text, removed } = clean(&out.bytes);
                 Ok(Output {
                     error_marker: self.profile().find_error(&text),
                     text,
                     exit_status: status,
                     truncated: out.truncated(),
+                    removed,
                 })
             }
         }

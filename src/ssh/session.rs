@@ -18,6 +18,7 @@ use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
 use super::target::Target;
 use super::transport::{config, handshake_error, resolve, tcp_connect};
+use crate::base::sanitize::Clean;
 use crate::fleet::{ExecError, Output, Stage};
 use crate::inventory::Device;
 
@@ -211,12 +212,13 @@ impl Session {
     async fn run_shell(&mut self, command: &str) -> Result<Output, ExecError> {
         self.ensure_shell().await?;
         let (raw, truncated) = self.type_command(command).await?;
-        let text = output_text(&raw, command, !truncated);
+        let Clean { text, removed } = output_text(&raw, command, !truncated);
         Ok(Output {
             error_marker: self.profile.find_error(&text),
             text,
             exit_status: None,
             truncated,
+            removed,
         })
     }
 

@@ -10,7 +10,7 @@ use russh::{Channel, ChannelMsg};
 
 use super::platform::Profile;
 use super::secret::Secret;
-use crate::base::sanitize::{Capped, sanitize};
+use crate::base::sanitize::{Capped, Clean, clean, sanitize};
 
 /// Why reading stopped early.
 #[derive(Debug)]
@@ -225,9 +225,9 @@ fn prompt_base(prompt: &str) -> String {
 }
 
 /// Turns a prompt-ended reading into the command's output: the echoed command line and the
-/// final prompt removed.
-pub fn output_text(raw: &[u8], command: &str, ended_at_prompt: bool) -> String {
-    let text = sanitize(raw);
+/// final prompt removed, and what the sanitizer took out of the whole reading.
+pub fn output_text(raw: &[u8], command: &str, ended_at_prompt: bool) -> Clean {
+    let Clean { text, removed } = clean(raw);
     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
     if ended_at_prompt && lines.last().is_some_and(|l| !l.ends_with('\n')) {
         lines.pop();
@@ -236,7 +236,10 @@ pub fn output_text(raw: &[u8], command: &str, ended_at_prompt: bool) -> String {
     if !cmd.is_empty() && lines.first().is_some_and(|l| l.trim_end().ends_with(cmd)) {
         lines.remove(0);
     }
-    lines.concat()
+    Clean {
+        text: lines.concat(),
+        removed,
+    }
 }
 
 #[cfg(test)]
@@ -246,9 +249,12 @@ mod tests {
     #[test]
     fn output_drops_echo_and_prompt() {
         let raw = b"show clock\r\n*12:00:00.000 UTC\r\nsw1#";
-        assert_eq!(output_text(raw, "show clock", true), "*12:00:00.000 UTC\n");
+        assert_eq!(
+            output_text(raw, "show clock", true).text,
+            "*12:00:00.000 UTC\n"
+        );
         let raw = b"uname\r\nLinux\r\nadmin@h:~$ ";
-        assert_eq!(output_text(raw, "uname", true), "Linux\n");
+        assert_eq!(output_text(raw, "uname", true).text, "Linux\n");
     }
 
     #[test]

@@ -24,6 +24,7 @@ use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragra
 
 use super::app::Action;
 use super::theme;
+use crate::base::sanitize::Removed;
 use crate::exec::fold::{self, DiffLine};
 use crate::fleet::{Command, DeviceRun, Link, Run, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
@@ -54,6 +55,7 @@ pub enum Body {
         text: String,
         ok: bool,
         truncated: bool,
+        removed: Removed,
     },
     Error(String),
 }
@@ -124,6 +126,7 @@ fn body(state: &DeviceRun, link: &Link) -> Body {
             text: out.text.clone(),
             ok: out.ok(),
             truncated: out.truncated,
+            removed: out.removed,
         },
         DeviceRun::Done {
             result: Err(err), ..
@@ -350,6 +353,7 @@ fn output_lines<'a>(
             text,
             ok,
             truncated,
+            removed,
         } => {
             let folded_rows;
             let all = if view.folded {
@@ -359,7 +363,10 @@ fn output_lines<'a>(
                 &folded_rows
             };
             let state = if *ok { "ok" } else { "rejected by the device" };
-            let cut = if *truncated { " (truncated)" } else { "" };
+            let mut cut = if *truncated { " (truncated)" } else { "" }.to_string();
+            if removed.any() {
+                cut = format!("{cut} · {removed}");
+            }
             match majority(all).filter(|m| view.diff && *m != text.as_str()) {
                 Some(majority) => (
                     format!(" {who}: diff against the majority{duration} "),

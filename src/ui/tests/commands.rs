@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 
 use super::{draw, fleet, key, press};
+use crate::base::sanitize::Removed;
 use crate::fleet::{Command, Event, ExecError, ExecEvent, Output, Stage, State};
 use crate::ui::{Action, App};
 
@@ -155,6 +156,7 @@ fn run_with_answers(fleet: &mut State, app: &mut App) -> (u64, Instant) {
             exit_status: None,
             truncated: false,
             error_marker: None,
+            removed: Removed::default(),
         })
     };
     for d in [0, 1, 2] {
@@ -208,6 +210,48 @@ fn the_run_view_shows_progress_answers_folds_and_diffs() {
         "{screen}"
     );
     assert!(screen.contains("  uptime is 3 weeks"), "{screen}");
+}
+
+/// What the sanitizer took out of an answer is said in the answer's title, like truncation.
+#[test]
+fn the_run_view_says_when_control_sequences_were_removed() {
+    let (mut fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 24));
+    app.refresh(&fleet);
+    app.marks.insert(0);
+    let Action::Send(command) = submit(&mut app, &fleet, "show status") else {
+        panic!("not sent");
+    };
+    let Command::Run { run, .. } = command else {
+        unreachable!()
+    };
+    let t0 = fleet.origin.0 + Duration::from_secs(70);
+    fleet.record(&command, t0);
+    fleet.apply(Event::Exec(ExecEvent::Finished {
+        run,
+        device: 0,
+        at: t0,
+        duration: Duration::from_millis(250),
+        result: Ok(Output {
+            text: "status: all good\n\n% Error: something is badly broken\n".into(),
+            removed: Removed {
+                controls: 1,
+                unterminated: 1,
+                overwritten: 0,
+            },
+            ..Output::default()
+        }),
+    }));
+    let terminal = draw(&fleet, &mut app, t0 + Duration::from_secs(1));
+    let screen = format!("{}", terminal.backend());
+    assert!(
+        screen.contains("1 control sequence removed (1 unterminated)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("% Error: something is badly broken"),
+        "{screen}"
+    );
 }
 
 #[test]
