@@ -1,4 +1,5 @@
-//! The real binary, headless: `check` and `sweep` against loopback inventories, exit codes.
+//! The real binary, headless: `check` and `sweep` against loopback inventories, exit codes,
+//! and text from files that must not reach the terminal raw.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -129,4 +130,71 @@ fn the_dashboard_refuses_to_start_without_a_terminal() {
     let out = fleetdash(&[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}
+
+/// What a hostile file carries: clear the screen, set the window title, switch to the
+/// alternate screen, then a right-to-left override. As YAML escapes, and as it ends up in a
+/// file name.
+const HOSTILE_YAML: &str = r"\e[2J\e]2;OWNED\a\e[?1049h\u202e";
+const HOSTILE: &str = "\x1b[2J\x1b]2;OWNED\x07\x1b[?1049h\u{202e}";
+
+/// No ESC, no other control character but newline and tab, no bidi control.
+fn assert_inert(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    let bidi = |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || bidi(c))
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: {bad:?} reached the terminal:\n{text}"
+    );
+}
+
+#[test]
+fn text_from_files_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        &format!("inv{HOSTILE}.yaml"),
+        &loopback_inventory(3, ""),
+    );
+    let out = fleetdash(&["check", &inv]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_inert("check stdout", &out.stdout);
+    assert_inert("check stderr", &out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(r"inv\e[2J\e]2;OWNED\x07\e[?1049h\u{202e}.yaml: 3 devices"),
+        "{text}"
+    );
+
+    let plan = write(
+        dir.path(),
+        &format!("plan{HOSTILE}.yaml"),
+        &format!(
+            "name: \"ntp{HOSTILE_YAML}\"\ntarget: all\nstrategy: {{canary: 1}}\n\
+             steps:\n  - \"show {HOSTILE_YAML}\"\n  - config: [\"ntp server {HOSTILE_YAML}\"]\n\
+             rollback:\n  - \"undo {HOSTILE_YAML}\"\nsnapshot: \"show run{HOSTILE_YAML}\"\n"
+        ),
+    );
+    let state = dir.path().join("state");
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        .args(["rollout", &plan, "--inventory", &inv, "--dry-run"])
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_inert("dry-run stdout", &out.stdout);
+    assert_inert("dry-run stderr", &out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for shown in [
+        r"Plan:    ntp\e[2J\e]2;OWNED\x07\e[?1049h\u{202e} (",
+        r"`show \e[2J",
+        r"`undo \e[2J",
+        r"`show run\e[2J",
+    ] {
+        assert!(text.contains(shown), "{shown} in:\n{text}");
+    }
 }

@@ -4,7 +4,7 @@
 //!
 //! Every message that quotes a name, a value or a line from a file goes through [`Untrusted`].
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// Characters kept of a value in a message before it is cut.
 pub const MAX_SHOWN: usize = 120;
@@ -36,6 +36,22 @@ pub fn escape_line(text: &str) -> String {
     out
 }
 
+/// A serialized JSON text with every character that could drive a terminal written as a
+/// `\uXXXX` escape. serde_json escapes C0 controls only; DEL, C1 and bidi controls would
+/// reach the terminal of whoever reads the JSON. The value is unchanged.
+pub fn escape_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe(c) {
+            // All of them are in the Basic Multilingual Plane: one `\u` escape each.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Bidirectional formatting controls: they reorder how the text around them is shown
 /// (`Trojan Source`), so text from outside must never carry them to a screen or a file.
 pub fn is_bidi_control(c: char) -> bool {
@@ -60,6 +76,35 @@ fn write_escaped(out: &mut impl fmt::Write, c: char) -> fmt::Result {
     }
 }
 
+/// Hostile text for tests of printers: the class of what a file or a device may carry.
+#[cfg(test)]
+pub(crate) mod hostile {
+    use super::is_unsafe;
+
+    /// Screen clear + window title + alternate screen + bidi override; a C1 CSI; DEL; a
+    /// forged second line; every bidi control.
+    pub const SAMPLES: &[&str] = &[
+        "rtr\u{1b}[2J\u{1b}]2;OWNED\u{7}\u{1b}[?1049h\u{202e}",
+        "rtr\u{9b}31m\u{9d}0;t\u{9c}",
+        "rtr\u{7f}\u{8}\r",
+        "rtr\nFORGED LINE",
+        "rtr\u{61c}\u{200e}\u{200f}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}",
+        "rtr\u{2066}\u{2067}\u{2068}\u{2069}",
+    ];
+
+    /// Panics when `text` holds anything but newlines, tabs and characters safe to show.
+    pub fn assert_inert(what: &str, text: &str) {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|&c| c != '\n' && c != '\t' && is_unsafe(c))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{what}: {bad:?} would reach the terminal:\n{text}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +118,18 @@ mod tests {
         );
         assert_eq!(escape_line("a\\b\tc"), "a\\\\b\\tc");
         assert_eq!(Untrusted("plain name-1 ü").to_string(), "plain name-1 ü");
+    }
+
+    #[test]
+    fn json_keeps_its_value_and_loses_terminal_controls() {
+        let value = serde_json::json!({"name": "rtr\u{1b}[2J\u{7f}\u{9b}\u{202e}x\u{2069}é\n"});
+        let json = escape_json(&value.to_string());
+        assert!(json.chars().all(|c| !is_unsafe(c)), "{json}");
+        assert!(json.contains("\\u202e"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&json).unwrap(),
+            value
+        );
     }
 
     #[test]

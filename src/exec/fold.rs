@@ -247,9 +247,14 @@ fn ranges(sorted: &[u64], width: usize) -> String {
 /// fits a u64).
 fn split_number(name: &str) -> Option<(&str, &str, &str)> {
     let end = name.rfind(|c: char| c.is_ascii_digit())? + 1;
-    let start = name[..end]
-        .rfind(|c: char| !c.is_ascii_digit())
-        .map_or(0, |i| i + 1);
+    // Digits are one byte each: counting bytes back stays on a char boundary even when a
+    // wide character comes before them.
+    let start = end
+        - name[..end]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_digit)
+            .count();
     (end - start <= 18).then(|| (&name[..start], &name[start..end], &name[end..]))
 }
 

@@ -16,6 +16,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::base::sanitize::Removed;
+use crate::base::text::{escape_json, escape_line};
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};
@@ -187,7 +188,7 @@ pub async fn execute<C: Connector>(
         while let Some(event) = events.recv().await {
             match event {
                 Event::Exec(e) => runs.apply(e),
-                Event::Notice { text, .. } => eprintln!("{text}"),
+                Event::Notice { text, .. } => eprintln!("{}", escape_line(&text)),
                 _ => {}
             }
         }
@@ -255,7 +256,7 @@ fn key(r: &DeviceResult) -> Key {
 }
 
 /// Identical answers once under a header naming the devices; failures last, grouped by
-/// reason.
+/// reason. Outputs are sanitized already; names and reasons are escaped here.
 pub fn folded(results: &[DeviceResult]) -> String {
     let groups = fold(results.iter().map(|r| (r.name.clone(), key(r))));
     let (answers, errors): (Vec<_>, Vec<_>) = groups
@@ -268,11 +269,11 @@ pub fn folded(results: &[DeviceResult]) -> String {
         };
         let mut header = format!(
             "{} ({})",
-            compact_names(&group.devices),
+            escape_line(&compact_names(&group.devices)),
             group.devices.len()
         );
         if !note.is_empty() {
-            let _ = write!(header, " — {note}");
+            let _ = write!(header, " — {}", escape_line(note));
         }
         let rule = "-".repeat(header.chars().count().clamp(15, 78));
         let _ = writeln!(out, "{rule}\n{header}\n{rule}");
@@ -285,8 +286,9 @@ pub fn folded(results: &[DeviceResult]) -> String {
         let _ = writeln!(out, "FAILED");
         for group in errors {
             if let Key::Error(reason) = &group.key {
-                let names = compact_names(&group.devices);
-                let _ = writeln!(out, "  {names} ({}): {reason}", group.devices.len());
+                let names = escape_line(&compact_names(&group.devices));
+                let (n, reason) = (group.devices.len(), escape_line(reason));
+                let _ = writeln!(out, "  {names} ({n}): {reason}");
             }
         }
     }
@@ -333,7 +335,9 @@ pub fn json_lines(results: &[DeviceResult]) -> String {
             duration_ms: r.duration.as_millis().min(u64::MAX as u128) as u64,
             output: output.map_or("", |o| o.text.as_str()),
         };
-        out.push_str(&serde_json::to_string(&row).expect("rows serialize"));
+        out.push_str(&escape_json(
+            &serde_json::to_string(&row).expect("rows serialize"),
+        ));
         out.push('\n');
     }
     out
@@ -437,6 +441,27 @@ FAILED
         assert_eq!(lines[1]["error"], "changed");
         assert_eq!(lines[1]["maybe_ran"], false);
         assert_eq!(lines[0]["removed"]["controls"], 0);
+    }
+
+    /// Device names and failure reasons cannot drive the terminal, in text or in JSON, and
+    /// cannot forge a line of their own.
+    #[test]
+    fn hostile_names_and_reasons_are_escaped() {
+        use crate::base::text::hostile::{SAMPLES, assert_inert};
+        for hostile in SAMPLES {
+            let results = vec![
+                answer(hostile, "up\n"),
+                failure(&format!("{hostile}2"), Stage::Auth, hostile),
+            ];
+            let text = folded(&results);
+            assert_inert("folded", &text);
+            assert!(!text.contains("\nFORGED"), "{text}");
+            let json = json_lines(&results);
+            assert_inert("json", &json);
+            let row: serde_json::Value =
+                serde_json::from_str(json.lines().next().unwrap()).unwrap();
+            assert_eq!(row["name"], *hostile);
+        }
     }
 
     /// A device whose escape sequences were taken out says so, in text and in JSON.

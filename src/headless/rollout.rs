@@ -18,6 +18,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::exec::{HostKeys, ssh_options};
+use crate::base::text::{escape_json, escape_line};
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
 use crate::inventory::Inventory;
@@ -372,11 +373,13 @@ impl Printer {
             .map_or("?", |d| d.name.as_str())
     }
 
+    /// One printed line. Names, commands and reasons come from files and devices: the whole
+    /// line is escaped, so none of them can drive the terminal or start a line of its own.
     fn line(&self, event: &RolloutEvent) -> Option<String> {
         if self.json {
-            Some(self.json_line(event).to_string())
+            Some(escape_json(&self.json_line(event).to_string()))
         } else {
-            self.text_line(event)
+            self.text_line(event).map(|line| escape_line(&line))
         }
     }
 
@@ -541,6 +544,57 @@ mod tests {
     }
 
     use super::*;
+
+    /// Plan names, check names, reasons and log text come from files and devices: no
+    /// printed line, text or JSON, can drive the terminal or forge another line.
+    #[test]
+    fn hostile_event_text_is_escaped() {
+        use crate::base::text::hostile::{SAMPLES, assert_inert};
+        use crate::rollout::event::DeviceState;
+        let inventory =
+            Inventory::from_yaml("devices:\n  - {name: r1, host: 127.0.0.1}\n", "t").unwrap();
+        for json in [false, true] {
+            let printer = Printer {
+                inventory: Arc::new(inventory.clone()),
+                json,
+            };
+            for hostile in SAMPLES {
+                let s = hostile.to_string();
+                let events = [
+                    RolloutEvent::Started {
+                        plan: s.clone(),
+                        waves: vec![],
+                        resumed: false,
+                    },
+                    RolloutEvent::Device {
+                        device: 0,
+                        state: DeviceState::Failed,
+                        reason: Some(s.clone()),
+                    },
+                    RolloutEvent::Check {
+                        device: 0,
+                        phase: CheckPhase::Post,
+                        name: s.clone(),
+                        passed: false,
+                        output: s.clone(),
+                    },
+                    RolloutEvent::Overall {
+                        state: RunState::Halted,
+                        reason: Some(s.clone()),
+                    },
+                    RolloutEvent::Log {
+                        device: Some(0),
+                        text: s.clone(),
+                    },
+                ];
+                for event in &events {
+                    let line = printer.line(event).unwrap();
+                    assert_inert(&format!("{event:?}"), &line);
+                    assert!(!line.contains('\n'), "one line: {line}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn slugs_and_report_paths() {

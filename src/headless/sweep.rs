@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::base::text::{Untrusted, escape_json};
 use crate::engine::Engine;
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
@@ -73,33 +74,83 @@ pub fn rows(state: &State) -> Vec<Row> {
         .collect()
 }
 
+/// One JSON object per line; names from the inventory cannot carry a terminal control
+/// (see [`escape_json`]).
 pub fn json_lines(rows: &[Row]) -> String {
     rows.iter()
-        .map(|row| serde_json::to_string(row).expect("rows serialize") + "\n")
+        .map(|row| escape_json(&serde_json::to_string(row).expect("rows serialize")) + "\n")
         .collect()
 }
 
+/// A table; names, hosts and errors escaped ([`Untrusted`]) before columns are measured.
 pub fn table(rows: &[Row]) -> String {
-    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    let host_w = rows.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
+    let cells: Vec<[String; 3]> = rows
+        .iter()
+        .map(|r| {
+            [&r.name, &r.host, r.error.as_deref().unwrap_or("")]
+                .map(|text| Untrusted(text).to_string())
+        })
+        .collect();
+    let width = |i: usize| {
+        let widest = cells.iter().map(|c| c[i].chars().count()).max();
+        widest.unwrap_or(4).max(4)
+    };
+    let (name_w, host_w) = (width(0), width(1));
     let mut out = format!(
         "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>6}  {}\n",
         "NAME", "HOST", "STATE", "RTT(ms)", "LOSS", "ERROR"
     );
-    for r in rows {
+    for (r, [name, host, error]) in rows.iter().zip(&cells) {
         let rtt = r.rtt_ms.map_or("-".to_string(), |v| format!("{v:.3}"));
         let _ = writeln!(
             out,
-            "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>5.0}%  {}",
-            r.name,
-            r.host,
-            r.state,
-            rtt,
-            r.loss_pct,
-            r.error.as_deref().unwrap_or("")
+            "{name:<name_w$}  {host:<host_w$}  {:<5}  {rtt:>9}  {:>5.0}%  {error}",
+            r.state, r.loss_pct,
         );
     }
     let up = rows.iter().filter(|r| r.state == "up").count();
     let _ = writeln!(out, "{up}/{} up", rows.len());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::text::hostile::{SAMPLES, assert_inert};
+
+    fn row(name: &str, host: &str, error: Option<&str>) -> Row {
+        Row {
+            name: name.into(),
+            host: host.into(),
+            state: "down",
+            rtt_ms: None,
+            rtt_min_ms: None,
+            rtt_max_ms: None,
+            loss_pct: 100.0,
+            sent: 1,
+            received: 0,
+            error: error.map(str::to_string),
+        }
+    }
+
+    /// Whatever a name, a host or an error holds, the table stays one line per device and
+    /// the JSON keeps the value, and neither can drive the terminal.
+    #[test]
+    fn hostile_names_hosts_and_errors_are_escaped() {
+        for hostile in SAMPLES {
+            let rows = vec![
+                row(hostile, hostile, Some(hostile)),
+                row("b", "127.0.0.2", None),
+            ];
+            let text = table(&rows);
+            assert_inert("table", &text);
+            assert_eq!(text.lines().count(), 4, "header, two rows, total:\n{text}");
+            let json = json_lines(&rows);
+            assert_inert("json", &json);
+            let first: serde_json::Value =
+                serde_json::from_str(json.lines().next().unwrap()).unwrap();
+            assert_eq!(first["name"], *hostile);
+            assert_eq!(first["error"], *hostile);
+        }
+    }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::model::{Inventory, ProbeSpec};
+use crate::base::text::Untrusted;
 
 /// Devices, groups with member counts (members of child groups included), platforms and
 /// probe kinds with counts. Stable order: groups as in the file, the rest sorted.
@@ -13,11 +14,12 @@ pub fn summary(inv: &Inventory) -> String {
     let _ = writeln!(
         out,
         "{}: {}",
-        inv.source,
+        Untrusted(&inv.source),
         plural(inv.devices.len(), "device")
     );
 
-    let mut rows: Vec<(&str, String, String)> = inv
+    // Names come from the file: escaped before they are measured and printed.
+    let mut rows: Vec<(String, String, String)> = inv
         .groups
         .iter()
         .map(|g| {
@@ -28,16 +30,21 @@ pub fn summary(inv: &Inventory) -> String {
                 .count();
             let parents = match g.parents.is_empty() {
                 true => String::new(),
-                false => format!("  (in {})", g.parents.join(", ")),
+                false => format!("  (in {})", Untrusted(&g.parents.join(", "))),
             };
-            (g.name.as_str(), plural(members, "device"), parents)
+            let name = Untrusted(&g.name).to_string();
+            (name, plural(members, "device"), parents)
         })
         .collect();
     let ungrouped = inv.devices.iter().filter(|d| d.groups.is_empty()).count();
     if ungrouped > 0 {
-        rows.push(("(no group)", plural(ungrouped, "device"), String::new()));
+        rows.push((
+            "(no group)".into(),
+            plural(ungrouped, "device"),
+            String::new(),
+        ));
     }
-    let name_w = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    let name_w = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
     let count_w = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
     let _ = writeln!(out, "groups ({}):", inv.groups.len());
     for (name, count, parents) in rows {
@@ -70,14 +77,16 @@ pub fn summary(inv: &Inventory) -> String {
 }
 
 fn counts<K: AsRef<str>>(out: &mut String, title: &str, rows: impl Iterator<Item = (K, usize)>) {
-    let rows: Vec<(K, usize)> = rows.collect();
+    let rows: Vec<(String, usize)> = rows
+        .map(|(k, n)| (Untrusted(k.as_ref()).to_string(), n))
+        .collect();
     let width = rows
         .iter()
-        .map(|(k, _)| k.as_ref().len())
+        .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
     let _ = writeln!(out, "{title}:");
     for (name, n) in rows {
-        let _ = writeln!(out, "  {:width$}  {n}", name.as_ref());
+        let _ = writeln!(out, "  {name:width$}  {n}");
     }
 }

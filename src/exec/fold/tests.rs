@@ -110,4 +110,10 @@ fn compact_names_like_clustershell() {
     assert_eq!(compact_names(&["x9", "x10", "x11"]), "x[9-11]");
     assert_eq!(compact_names(&["a1", "a1"]), "a1");
     assert_eq!(compact_names::<&str>(&[]), "");
+    // A wide character right before the number (the split once cut it in half).
+    assert_eq!(compact_names(&["zürich-é1", "zürich-é2"]), "zürich-é[1-2]");
+    assert_eq!(
+        compact_names(&["r\u{202e}2", "r\u{202e}3"]),
+        "r\u{202e}[2-3]"
+    );
 }

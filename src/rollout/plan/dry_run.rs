@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{Batch, GroupBy, OnFail, Pause, Plan, PlanError, Step, Threshold};
+use crate::base::text::{Untrusted, escape_line};
 use crate::exec::fold::compact_names;
 use crate::inventory::Inventory;
 use crate::rollout::waves::{WaveKind, waves};
@@ -15,12 +16,19 @@ pub fn dry_run(plan: &Plan, inv: &Inventory) -> Result<String, PlanError> {
     let total: usize = waves.iter().map(|w| w.devices.len()).sum();
     let mut out = String::new();
     let w = &mut out;
-    // Writing to a String cannot fail.
-    let _ = writeln!(w, "Plan:    {} ({})", plan.name, plan.source.origin);
+    // Writing to a String cannot fail. Names, commands and paths come from files: every
+    // one is escaped, so none can drive the terminal.
+    let _ = writeln!(
+        w,
+        "Plan:    {} ({})",
+        Untrusted(&plan.name),
+        Untrusted(&plan.source.origin)
+    );
     let _ = writeln!(
         w,
         "Target:  {} → {total} device(s) of {}",
-        plan.target, inv.source
+        Untrusted(&plan.target),
+        Untrusted(&inv.source)
     );
     let _ = writeln!(w, "Waves:   {} ({})", waves.len(), shape(plan));
     let width = waves.len().to_string().len().max(4);
@@ -45,10 +53,10 @@ pub fn dry_run(plan: &Plan, inv: &Inventory) -> Result<String, PlanError> {
             "  {:>width$}  {kind:<6}  {:>7}  {}",
             wave.index + 1,
             names.len(),
-            compact_names(&names)
+            escape_line(&compact_names(&names))
         );
         for note in &wave.notes {
-            let _ = writeln!(w, "  {:>width$}  note: {note}", "");
+            let _ = writeln!(w, "  {:>width$}  note: {}", "", escape_line(note));
         }
     }
     let _ = writeln!(w);
@@ -58,7 +66,7 @@ pub fn dry_run(plan: &Plan, inv: &Inventory) -> Result<String, PlanError> {
         plan.pre_checks.len(),
         plan.post_checks.len(),
         match &plan.snapshot {
-            Some(cmd) => format!("; snapshot `{cmd}` diffed in the report"),
+            Some(cmd) => format!("; snapshot `{}` diffed in the report", Untrusted(cmd)),
             None => String::new(),
         }
     );
@@ -101,8 +109,10 @@ fn shape(plan: &Plan) -> String {
         _ => format!("then {}, the last repeating", sizes.join(", ")),
     });
     match &s.group_by {
-        Some(GroupBy::Tag(key)) => parts.push(format!("spread by tag `{key}`")),
-        Some(GroupBy::Group(Some(prefix))) => parts.push(format!("spread by group `{prefix}*`")),
+        Some(GroupBy::Tag(key)) => parts.push(format!("spread by tag `{}`", Untrusted(key))),
+        Some(GroupBy::Group(Some(prefix))) => {
+            parts.push(format!("spread by group `{}*`", Untrusted(prefix)))
+        }
         Some(GroupBy::Group(None)) => parts.push("spread by first group".to_owned()),
         None => {}
     }
@@ -116,7 +126,7 @@ fn steps(steps: &[Step]) -> String {
     let parts: Vec<String> = steps
         .iter()
         .map(|s| match s {
-            Step::Command(cmd) => format!("`{cmd}`"),
+            Step::Command(cmd) => format!("`{}`", Untrusted(cmd)),
             Step::Config { lines, save } => format!(
                 "config ({} line(s){})",
                 lines.len(),
