@@ -1,6 +1,7 @@
 //! Dispatch of the subcommands. Exit codes: 0 success (sweep: all up), 1 failure (sweep:
 //! something is down), 2 usage or inventory errors.
 
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use crate::probe::SweepConfig;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ui::Ended;
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
 const USAGE: u8 = 2;
@@ -139,8 +141,12 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         reachability: None,
     };
     let _workers = engine.workers;
-    crate::ui::run(engine.state, engine.events, wires, options).await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(
+        match crate::ui::run(engine.state, engine.events, wires, options).await? {
+            Ended::Quit => ExitCode::SUCCESS,
+            Ended::Signal(signo) => ExitCode::from(crate::ui::exit_status(signo)),
+        },
+    )
 }
 
 /// `fleetdash rollout PLAN --inventory INV` without `--headless`: the rollout runs inside
@@ -193,8 +199,16 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
         reachability: engine.reachability,
     };
     let workers = engine.workers;
-    crate::ui::run(engine.state, engine.events, wires, options).await?;
+    let ended = crate::ui::run(engine.state, engine.events, wires, options).await?;
     let resume = rollout::resume_command(&args, &prepared.journal_path);
+    if let Ended::Signal(signo) = ended {
+        // After SIGHUP the terminal may be gone: a failed write must not panic.
+        let mut err = std::io::stderr();
+        let journal = prepared.journal_path.display();
+        let _ = writeln!(err, "rollout interrupted by a signal; journal: {journal}");
+        let _ = writeln!(err, "to carry on: {resume}");
+        return Ok(ExitCode::from(crate::ui::exit_status(signo)));
+    }
     match workers.rollout {
         Some(task) if task.is_finished() => {
             let finished = task.await?;

@@ -312,3 +312,160 @@ async fn a_rollout_steered_from_the_dashboard() {
     assert!(report.contains("completed"), "{report}");
     lab.stop().await;
 }
+
+/// The demo, started through a shell that writes its pid first (then `exec`s, so the pid is
+/// the dashboard's).
+fn demo_with_pid(pidfile: &std::path::Path) -> String {
+    format!(
+        "sh -c 'echo $$ > {}; exec {}'",
+        pidfile.display(),
+        env!("CARGO_BIN_EXE_fleetdash")
+    )
+}
+
+fn pid_in(pidfile: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(pid) = std::fs::read_to_string(pidfile)
+            && !pid.trim().is_empty()
+        {
+            return pid.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "no pid in {}", pidfile.display());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn kill(signal: &str, pid: &str) {
+    let status = Command::new("kill")
+        .args(["-s", signal, pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -s {signal} {pid}");
+}
+
+/// What is wrong with the terminal's modes for a program that left it (empty: nothing).
+fn not_restored(tmux: &Tmux) -> Vec<String> {
+    [
+        ("alternate_on", "0", "still on the alternate screen"),
+        ("cursor_flag", "1", "cursor still hidden"),
+        ("mouse_any_flag", "0", "mouse still tracked"),
+    ]
+    .into_iter()
+    .filter(|(flag, want, _)| tmux.flag(flag) != *want)
+    .map(|(_, _, problem)| problem.to_string())
+    .collect()
+}
+
+fn assert_terminal_restored(tmux: &Tmux, after: &str) {
+    let problems = not_restored(tmux);
+    assert!(problems.is_empty(), "{after}: {problems:?}");
+}
+
+fn assert_terminal_taken(tmux: &Tmux, when: &str) {
+    assert_eq!(tmux.flag("alternate_on"), "1", "{when}: alternate screen");
+    assert_eq!(tmux.flag("cursor_flag"), "0", "{when}: cursor hidden");
+    assert_eq!(tmux.flag("mouse_any_flag"), "1", "{when}: mouse tracked");
+}
+
+/// Each signal that ends a process restores the terminal first, and the exit status is the
+/// conventional 128 + the signal's number. Every signal is tried before the verdict, so a
+/// failure names all that are wrong.
+#[test]
+fn signals_restore_the_terminal_before_the_dashboard_exits() {
+    let mut problems = Vec::new();
+    for (signal, number) in [
+        ("TERM", 15),
+        ("HUP", 1),
+        ("INT", 2),
+        ("QUIT", 3),
+        ("USR1", 10),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let command = format!(
+            "{}; echo FLEETDASH-EXIT=$?; sleep 60",
+            demo_with_pid(&pidfile)
+        );
+        let Some(tmux) = Tmux::start(&format!("sig{signal}"), 150, 40, &command) else {
+            return;
+        };
+        tmux.wait_for("the demo lab", |s| {
+            s.contains("demo lab") && s.contains("ams-core1")
+        });
+        assert_terminal_taken(&tmux, "running");
+        kill(signal, &pid_in(&pidfile));
+        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+        let expected = format!("FLEETDASH-EXIT={}", 128 + number);
+        if !screen.contains(&expected) {
+            problems.push(format!("SIG{signal}: not {expected}: {screen}"));
+        }
+        for problem in not_restored(&tmux) {
+            problems.push(format!("SIG{signal}: {problem}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The dashboard is on screen again, whole, in raw mode (a key works without Enter), with
+/// the mouse tracked.
+fn assert_back(tmux: &Tmux, after: &str) {
+    tmux.wait_for(&format!("the dashboard drawn again {after}"), |s| {
+        s.contains("demo lab") && s.contains("ams-core1") && !s.contains("Stopped")
+    });
+    assert_terminal_taken(tmux, after);
+    tmux.type_text("/ams-core");
+    tmux.wait_for(&format!("the filter typed in raw mode {after}"), |s| {
+        s.contains("/ ams-core")
+    });
+    tmux.keys(&["Escape", "Escape"]);
+    tmux.wait_for("the filter gone", |s| !s.contains("/ ams-core"));
+}
+
+fn process_state(pid: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let state = stat.rsplit(')').next()?.split_whitespace().next()?;
+    Some(state.to_string())
+}
+
+/// SIGTSTP in an interactive shell: the terminal is given back and the process really
+/// stops (the shell reports it); `fg` brings the dashboard back. A plain SIGSTOP cannot be
+/// caught, but after it the shell owns the terminal: SIGCONT (from `fg`) takes it back too.
+#[test]
+fn sigtstp_suspends_and_fg_brings_the_dashboard_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let Some(tmux) = Tmux::start("tstp", 150, 40, "bash --norc --noprofile -i") else {
+        return;
+    };
+    tmux.type_text(&demo_with_pid(&pidfile));
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the demo lab", |s| {
+        s.contains("demo lab") && s.contains("ams-core1")
+    });
+    assert_terminal_taken(&tmux, "running");
+    let pid = pid_in(&pidfile);
+
+    for (signal, restores) in [("TSTP", true), ("STOP", false), ("TSTP", true)] {
+        kill(signal, &pid);
+        tmux.wait_for("the shell to report the stop", |s| s.contains("Stopped"));
+        assert_eq!(
+            process_state(&pid).as_deref(),
+            Some("T"),
+            "SIG{signal}: stopped"
+        );
+        if restores {
+            assert_terminal_restored(&tmux, &format!("SIG{signal}"));
+        }
+        tmux.type_text("clear; fg");
+        tmux.keys(&["Enter"]);
+        assert_back(&tmux, &format!("after SIG{signal} and fg"));
+    }
+    tmux.type_text("q");
+    tmux.wait_for("the shell prompt", |s| !s.contains("ams-core1"));
+    tmux.type_text("echo FLEETDASH-EXIT=$?");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the exit status", |s| s.contains("FLEETDASH-EXIT="));
+    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    assert_terminal_restored(&tmux, "quit after fg");
+}

@@ -1,7 +1,8 @@
 //! The terminal dashboard: the app loop, and `view`, a pure function of state.
 //!
-//! The loop owns the terminal and selects over three sources: worker events (drained in
-//! batches and folded by the reducer), terminal input, and a one-second tick that keeps the
+//! The loop owns the terminal and selects over four sources: worker events (drained in
+//! batches and folded by the reducer), terminal input, signals (which restore the terminal
+//! before the process ends or stops), and a one-second tick that keeps the
 //! "down for 2m13s" ages current. It draws only when something changed, at most
 //! [`MAX_FPS`] times a second; when nothing happens it sleeps.
 
@@ -15,6 +16,7 @@ mod log;
 mod prompt;
 mod rollout_view;
 mod run_view;
+mod signals;
 mod summary;
 mod terminal;
 pub mod theme;
@@ -32,6 +34,7 @@ use tokio::sync::{mpsc, watch};
 pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
+pub use signals::exit_status;
 
 use crate::fleet::{Command, Event, State};
 use crate::rollout::event::Control;
@@ -91,13 +94,25 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     }
 }
 
-/// Runs the dashboard until the user quits. The terminal is restored on every exit path.
+/// How the dashboard ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The user quit (or the input ended).
+    Quit,
+    /// A signal ended it (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1): exit with
+    /// [`exit_status`] of this number.
+    Signal(i32),
+}
+
+/// Runs the dashboard until the user quits or a signal ends it. The terminal is restored on
+/// every exit path.
 pub async fn run(
     mut fleet: State,
     mut events: mpsc::Receiver<Event>,
     wires: Wires,
     options: Options,
-) -> Result<()> {
+) -> Result<Ended> {
+    let mut signals = signals::Signals::install()?;
     let mut term = terminal::Terminal::enter()?;
     let size = term.size()?;
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
@@ -135,7 +150,7 @@ pub async fn run(
                         publish(reachability, &fleet);
                     }
                     if app.done_quitting(&fleet) {
-                        return Ok(());
+                        return Ok(Ended::Quit);
                     }
                     dirty = true;
                 }
@@ -143,7 +158,7 @@ pub async fn run(
             },
             input_event = input.next() => match input_event {
                 Some(Ok(event)) => match app.handle(&event, &fleet) {
-                    Action::Quit => return Ok(()),
+                    Action::Quit => return Ok(Ended::Quit),
                     Action::Redraw => dirty = true,
                     Action::Nothing => {}
                     Action::Send(command) => {
@@ -156,7 +171,19 @@ pub async fn run(
                     }
                 },
                 Some(Err(err)) => return Err(err.into()),
-                None => return Ok(()),
+                None => return Ok(Ended::Quit),
+            },
+            caught = signals.recv() => match caught {
+                // Returning drops the terminal, which restores it.
+                signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
+                signals::Caught::Stop => {
+                    term.suspend()?;
+                    dirty = true;
+                }
+                signals::Caught::Continued => {
+                    term.resume()?;
+                    dirty = true;
+                }
             },
             _ = ages.tick() => dirty = true,
             _ = tokio::time::sleep_until(next_frame), if dirty => {}

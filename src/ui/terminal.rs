@@ -11,7 +11,8 @@ use color_eyre::eyre::bail;
 use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
-use ratatui::layout::Size;
+use crossterm::terminal::EnterAlternateScreen;
+use ratatui::layout::{Rect, Size};
 use ratatui::{DefaultTerminal, Frame};
 
 pub struct Terminal(DefaultTerminal);
@@ -69,5 +70,37 @@ impl Terminal {
 
     pub fn size(&self) -> io::Result<Size> {
         self.0.size()
+    }
+
+    /// SIGTSTP: gives the terminal back as it was found, stops the process for real
+    /// (SIGSTOP cannot be caught), and once continued takes the terminal again.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        {
+            let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = execute!(stdout(), DisableMouseCapture, Show);
+            ratatui::restore();
+        }
+        signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+        self.resume()
+    }
+
+    /// Raw mode, the alternate screen and the mouse again (after a stop, whoever stopped
+    /// us), and a cleared screen so the next frame is drawn whole.
+    pub fn resume(&mut self) -> io::Result<()> {
+        let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        // After a SIGSTOP the shell put the terminal back in cooked mode, while crossterm
+        // still believes it is raw (and would do nothing): leave, then enter again.
+        crossterm::terminal::disable_raw_mode()?;
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            crossterm::cursor::Hide
+        )?;
+        // Not `clear()`: it asks the terminal where the cursor is, and the answer races the
+        // input reader. `resize` clears the screen and the back buffer without asking.
+        let size = self.0.size()?;
+        self.0.resize(Rect::new(0, 0, size.width, size.height))
     }
 }
