@@ -173,10 +173,11 @@ fn text_from_files_cannot_drive_the_terminal() {
     let plan = write(
         dir.path(),
         &format!("plan{HOSTILE}.yaml"),
+        // Commands with control characters are refused when the plan is read (an error,
+        // not this printer); the name and the file's own name reach the dry run.
         &format!(
             "name: \"ntp{HOSTILE_YAML}\"\ntarget: all\nstrategy: {{canary: 1}}\n\
-             steps:\n  - \"show {HOSTILE_YAML}\"\n  - config: [\"ntp server {HOSTILE_YAML}\"]\n\
-             rollback:\n  - \"undo {HOSTILE_YAML}\"\nsnapshot: \"show run{HOSTILE_YAML}\"\n"
+             steps:\n  - show clock\n  - config: [ntp server 127.0.0.1]\nsnapshot: show run\n"
         ),
     );
     let state = dir.path().join("state");
@@ -191,10 +192,101 @@ fn text_from_files_cannot_drive_the_terminal() {
     let text = String::from_utf8_lossy(&out.stdout);
     for shown in [
         r"Plan:    ntp\e[2J\e]2;OWNED\x07\e[?1049h\u{202e} (",
-        r"`show \e[2J",
-        r"`undo \e[2J",
-        r"`show run\e[2J",
+        r"plan\e[2J\e]2;OWNED\x07\e[?1049h\u{202e}.yaml)",
+        r"device(s) of /",
     ] {
         assert!(text.contains(shown), "{shown} in:\n{text}");
     }
+}
+
+/// `exec` refuses before it connects: a listener on loopback proves no connection was made.
+#[test]
+fn exec_applies_the_dashboards_rules_before_connecting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "inv.yaml",
+        &format!(
+            "devices:\n  - {{name: rtr1, host: 127.0.0.1, port: {port}, platform: cisco_ios}}\n  \
+             - {{name: srv1, host: 127.0.0.1, port: {port}, platform: linux}}\n"
+        ),
+    );
+    let journal = dir.path().join("audit.jsonl");
+    let journal = journal.to_str().unwrap();
+    let exec = |limit: &str, flags: &[&str], command: &str| {
+        let mut args = vec!["exec", &inv, "--limit", limit, "--journal", journal];
+        args.extend_from_slice(flags);
+        args.extend(["--", command]);
+        fleetdash(&args)
+    };
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        ("rtr1", &[], "reload", "pass --allow-dangerous"),
+        ("rtr1", &[], "conf t", "pass --allow-dangerous"),
+        (
+            "srv1",
+            &[],
+            "sudo -u root /sbin/reboot",
+            "pass --allow-dangerous",
+        ),
+        (
+            "all",
+            &[],
+            "show clock\nconfigure terminal\nhostname PWNED\nend",
+            "a command is one line",
+        ),
+        (
+            "rtr1",
+            &["--allow-dangerous"],
+            "show clock\rreload",
+            "a command is one line",
+        ),
+        ("srv1", &["--read-only"], "uptime && reboot", "read-only"),
+        ("srv1", &["--read-only"], "echo $(reboot)", "read-only"),
+        (
+            "srv1",
+            &["--read-only", "--allow-dangerous"],
+            "/sbin/reboot",
+            "read-only",
+        ),
+        (
+            "rtr1",
+            &["--read-only"],
+            "show run | redirect flash:x",
+            "read-only",
+        ),
+        ("all", &["--read-only"], "show version", "shell"),
+    ];
+    for (limit, flags, command, says) in cases {
+        let out = exec(limit, flags, command);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+        assert!(err.contains(says), "{command:?}: {err}");
+        assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+        assert_eq!(err.lines().count(), 1, "one message: {err}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing may connect to a device for a refused command"
+    );
+    assert!(
+        !Path::new(journal).exists() || std::fs::read_to_string(journal).unwrap().is_empty(),
+        "a refused command is not journaled as sent"
+    );
+    // With the flag the dangerous command does go out (here to a listener that never
+    // speaks SSH, so it fails at the handshake).
+    let out = exec(
+        "rtr1",
+        &["--allow-dangerous", "--timeout", "300ms"],
+        "reload",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(listener.accept().is_ok(), "--allow-dangerous connects");
 }

@@ -1,5 +1,6 @@
 //! Building blocks every layer uses: text from outside made safe to keep and to print.
 //! Nothing here imports another fleetdash module.
 
+pub mod safety;
 pub mod sanitize;
 pub mod text;
