@@ -86,8 +86,7 @@ pub struct Prepared {
 /// compute (or, resuming, replay) the waves, open the journal. `Ok(None)`: a dry run was
 /// printed. `Err`: the message for a usage, plan or inventory error (exit status 2).
 pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
-    let text = std::fs::read_to_string(&args.plan)
-        .map_err(|e| format!("cannot read the plan {}: {e}", args.plan.display()))?;
+    let text = Plan::read(&args.plan).map_err(|e| e.to_string())?;
     let plan = Arc::new(
         Plan::from_yaml(&text, &args.plan.display().to_string()).map_err(|e| e.to_string())?,
     );

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::base::files::ReadError;
+
 /// What kind of mistake a [`Problem`] reports; callers and tests match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProblemKind {
@@ -48,13 +50,11 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file could not be read at all.
-    #[error(
-        "{path}: cannot read the inventory: {source}\n  help: check the path and its permissions"
-    )]
+    #[error("{path}: cannot read the inventory: {source}\n  help: {}", source.help())]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     /// The file was read but is not a valid inventory. `problems` is sorted by position and
     /// never empty; `omitted` counts further problems that were not located (to stay fast).
