@@ -13,6 +13,7 @@ mod config;
 mod exec;
 mod handler;
 mod hostkeys;
+mod known_hosts;
 mod options;
 mod platform;
 mod poll;
