@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::text::{Untrusted, count};
+use crate::base::stdout;
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};
@@ -154,11 +155,10 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
     };
     let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
-    if args.json {
-        print!("{}", json_lines(&results));
-    } else {
-        print!("{}", folded(&results));
-    }
+    stdout::print(&match args.json {
+        true => json_lines(&results),
+        false => folded(&results),
+    });
     eprintln!("{}", summary(&results));
     Ok(if results.iter().all(DeviceResult::ok) {
         ExitCode::SUCCESS
