@@ -16,8 +16,8 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::base::safety::{Family, Verdict, judge};
-use crate::base::text::{Untrusted, count};
 use crate::base::stdout;
+use crate::base::text::{Untrusted, count};
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};

@@ -80,11 +80,8 @@ pub fn json_lines(rows: &[Row]) -> String {
 }
 
 pub fn table(rows: &[Row]) -> String {
-    // Loading bounds names and hosts; the cap keeps `format!` widths (at most 65,535) safe
-    // for rows built some other way.
-    let width = |len: usize| len.clamp(4, 1000);
-    let name_w = width(rows.iter().map(|r| r.name.len()).max().unwrap_or(4));
-    let host_w = width(rows.iter().map(|r| r.host.len()).max().unwrap_or(4));
+    let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let host_w = rows.iter().map(|r| r.host.len()).max().unwrap_or(4).max(4);
     let mut out = format!(
         "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>6}  {}\n",
         "NAME", "HOST", "STATE", "RTT(ms)", "LOSS", "ERROR"
