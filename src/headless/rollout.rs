@@ -92,6 +92,9 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         Plan::from_yaml(&text, &args.plan.display().to_string()).map_err(|e| e.to_string())?,
     );
     let inventory = Arc::new(Inventory::load(&args.inventory).map_err(|e| e.to_string())?);
+    if let Some(file) = &args.known_hosts {
+        crate::ssh::check_known_hosts_file(file)?;
+    }
     if args.dry_run {
         stdout::print(&dry_run(&plan, &inventory).map_err(|e| e.to_string())?);
         return Ok(None);

@@ -89,6 +89,22 @@ pub fn check(
     )))
 }
 
+/// Checks a known_hosts file named on the command line before anything connects: it is
+/// read the way every session reads it, and accept-new can write it (its directory
+/// exists). `Err` is the message for the user.
+pub fn check_file(file: &Path) -> Result<(), String> {
+    entries(file, "")?;
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!(
+            "--known-hosts {}: the directory {} does not exist (fleetdash creates only its own \
+             state directory)",
+            file.display(),
+            dir.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The lines of `file` that apply to `target`; a missing file has none.
 fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
     match files::read_text(file, FileKind::KnownHosts) {
