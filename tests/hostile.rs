@@ -25,7 +25,10 @@ const HOSTILE: &str = "r\u{1b}[2J\u{1b}]2;OWNED\u{7}\u{1b}[?1049h\u{202e}x";
 fn run_with(args: &[&str], close_stdout: bool) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
         .args(args)
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("fleetdash-hostile-state"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("fleetdash-hostile-state"),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -192,7 +195,10 @@ fn bad_files(dir: &Path, kind: &str, body: &str) -> Vec<Bad> {
         ),
         bad(
             "integer",
-            w("integer", format!("{body}x: 123456789012345678901234567890\n").as_bytes()),
+            w(
+                "integer",
+                format!("{body}x: 123456789012345678901234567890\n").as_bytes(),
+            ),
             "`x`: the number 123456789012345678901234567890 is too large",
             Some((body.lines().count() + 1, 4)),
         ),
@@ -232,7 +238,10 @@ fn bad_plans_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", INVENTORY);
     for bad in bad_files(dir.path(), "plan", PLAN) {
-        assert_bad_file(&["rollout", &bad.path, "--inventory", &inv, "--dry-run"], &bad);
+        assert_bad_file(
+            &["rollout", &bad.path, "--inventory", &inv, "--dry-run"],
+            &bad,
+        );
     }
 }
 
@@ -259,18 +268,54 @@ fn hostile_names_and_values_are_quoted_inert_and_short() {
     let h = serde_json::to_string(HOSTILE).unwrap();
     let long_host = "h".repeat(1 << 20);
     let inventories = [
-        (format!("devices:\n  - {{name: {long}, host: 127.31.0.1}}\n"), "70000 characters long"),
-        (format!("devices:\n  - {{name: {h}, host: 127.31.0.1}}\n"), "device name"),
-        (format!("devices:\n  - {{name: r1, host: {h}}}\n"), "bad address"),
-        (format!("devices:\n  - {{name: r1, host: {long_host}}}\n"), "bad address"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, {h}: 1}}\n"), "unknown field"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, groups: [{h}]}}\n"), "unknown group"),
-        (format!("groups:\n  {h}: {{}}\ndevices:\n  - {{name: r1, host: 127.31.0.1}}\n"), "group name"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, tags: {{{h}: x}}}}\n"), "tag name"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, platform: {h}}}\n"), "platform"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, port: {h}}}\n"), "bad port"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, probe: {h}}}\n"), "bad probe"),
-        (format!("devices:\n  - {{name: r1, host: 127.31.0.1, port: \"{long}\"}}\n"), "more characters"),
+        (
+            format!("devices:\n  - {{name: {long}, host: 127.31.0.1}}\n"),
+            "70000 characters long",
+        ),
+        (
+            format!("devices:\n  - {{name: {h}, host: 127.31.0.1}}\n"),
+            "device name",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: {h}}}\n"),
+            "bad address",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: {long_host}}}\n"),
+            "bad address",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, {h}: 1}}\n"),
+            "unknown field",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, groups: [{h}]}}\n"),
+            "unknown group",
+        ),
+        (
+            format!("groups:\n  {h}: {{}}\ndevices:\n  - {{name: r1, host: 127.31.0.1}}\n"),
+            "group name",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, tags: {{{h}: x}}}}\n"),
+            "tag name",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, platform: {h}}}\n"),
+            "platform",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, port: {h}}}\n"),
+            "bad port",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, probe: {h}}}\n"),
+            "bad probe",
+        ),
+        (
+            format!("devices:\n  - {{name: r1, host: 127.31.0.1, port: \"{long}\"}}\n"),
+            "more characters",
+        ),
     ];
     let plan = write(dir.path(), "plan.yaml", PLAN);
     for (i, (text, why)) in inventories.iter().enumerate() {
@@ -323,17 +368,25 @@ fn a_closed_stdout_ends_quietly_with_the_usual_status() {
         (vec!["check", &inv], 0),
         // Port 1 refuses: every device is down, which is status 1.
         (vec!["sweep", &inv, "--count", "1", "--rate", "0"], 1),
-        (vec!["sweep", &inv, "--count", "1", "--rate", "0", "--json"], 1),
+        (
+            vec!["sweep", &inv, "--count", "1", "--rate", "0", "--json"],
+            1,
+        ),
         (vec!["rollout", &plan, "--inventory", &inv, "--dry-run"], 0),
     ] {
         let out = run_with(&args, true);
         assert_inert(&args, &out);
         assert_eq!(out.status.code(), Some(status), "{args:?}: {out:?}");
-        assert!(out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
-const SCENARIO: &str = "name: h\nsites: [h]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n";
+const SCENARIO: &str =
+    "name: h\nsites: [h]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n";
 
 async fn lab() -> Lab {
     let mut cfg = LabConfig::new(Scenario::from_yaml(SCENARIO, "h").unwrap());
@@ -357,8 +410,19 @@ async fn run_async(args: Vec<String>) -> Output {
 
 fn exec_args(inv: &str, known_hosts: &str, journal: &str) -> Vec<String> {
     [
-        "exec", inv, "--limit", "all", "--timeout", "3s", "--known-hosts", known_hosts,
-        "--journal", journal, "--", "show", "clock",
+        "exec",
+        inv,
+        "--limit",
+        "all",
+        "--timeout",
+        "3s",
+        "--known-hosts",
+        known_hosts,
+        "--journal",
+        journal,
+        "--",
+        "show",
+        "clock",
     ]
     .map(String::from)
     .to_vec()
@@ -368,7 +432,11 @@ fn exec_args(inv: &str, known_hosts: &str, journal: &str) -> Vec<String> {
 async fn bad_known_hosts_and_key_files_end_with_a_clear_reason() {
     let lab = lab().await;
     let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("audit.jsonl").to_string_lossy().into_owned();
+    let journal = dir
+        .path()
+        .join("audit.jsonl")
+        .to_string_lossy()
+        .into_owned();
     let kh = write(dir.path(), "known_hosts", lab.known_hosts());
     let inv = write(dir.path(), "inv.yaml", lab.inventory_yaml());
 
@@ -412,7 +480,12 @@ async fn bad_known_hosts_and_key_files_end_with_a_clear_reason() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert_eq!(out.status.code(), Some(1), "{}: {all}", bad.name);
-        assert!(all.contains(bad.why), "{}: wanted {:?} in {all}", bad.name, bad.why);
+        assert!(
+            all.contains(bad.why),
+            "{}: wanted {:?} in {all}",
+            bad.name,
+            bad.why
+        );
     }
 
     // A revoked key: refused even though accept-new is the default.
