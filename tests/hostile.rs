@@ -504,3 +504,28 @@ async fn bad_known_hosts_and_key_files_end_with_a_clear_reason() {
     assert!(!learned.contains(&first), "{learned}");
     assert_eq!(learned.lines().count(), 2, "{learned}");
 }
+
+/// An IPv4-mapped IPv6 address is probed as the IPv4 address it maps (it used to be
+/// accepted and then never answer), whichever way it is written and whichever probe.
+#[test]
+fn ipv4_mapped_hosts_are_reached_as_ipv4() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "inv.yaml",
+        "devices:\n  - {name: a, host: '::ffff:127.31.5.1'}\n  - {name: b, host: '::FFFF:7f1f:0502'}\n  \
+         - {name: c, host: '0:0:0:0:0:ffff:127.31.5.3', probe: 'tcp:1'}\n",
+    );
+    let args = ["sweep", &inv, "--json"];
+    let out = run(&args);
+    assert_inert(&args, &out);
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let hosts: Vec<&str> = rows.iter().map(|r| r["host"].as_str().unwrap()).collect();
+    assert_eq!(hosts, ["127.31.5.1", "127.31.5.2", "127.31.5.3"]);
+    assert!(rows[..2].iter().all(|r| r["state"] == "up"), "{rows:?}");
+    // Nothing listens on port 1: "refused" (not "unreachable") shows the address answered.
+    assert_eq!(rows[2]["error"], "tcp:1 refused", "{rows:?}");
+}
