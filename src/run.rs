@@ -10,6 +10,7 @@ use std::time::Duration;
 use color_eyre::Result;
 use tokio::sync::mpsc;
 
+use crate::base::stdout;
 use crate::cli::{Cli, Command, DashboardArgs, SweepArgs};
 use crate::demo::Demo;
 use crate::engine::{Engine, ExecSetup, RolloutStart, limit};
@@ -33,7 +34,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         None => dashboard(cli.dashboard).await,
         Some(Command::Check { inventory }) => Ok(match load(&inventory, None) {
             Ok(inv) => {
-                print!("{}", inventory::summary(&inv));
+                stdout::print(&inventory::summary(&inv));
                 ExitCode::SUCCESS
             }
             Err(code) => code,
@@ -68,11 +69,11 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
     };
     let state = sweep::run(inventory, args.probe.sweep_config(Some(args.count))).await;
     let rows = sweep::rows(&state);
-    if args.json {
-        print!("{}", sweep::json_lines(&rows));
-    } else {
-        print!("{}", sweep::table(&rows));
-    }
+    // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
+    stdout::print(&match args.json {
+        true => sweep::json_lines(&rows),
+        false => sweep::table(&rows),
+    });
     let all_up = rows.iter().all(|row| row.state == "up");
     Ok(if all_up {
         ExitCode::SUCCESS

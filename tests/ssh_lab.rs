@@ -658,3 +658,65 @@ async fn a_command_with_a_line_break_never_reaches_the_device() {
     assert_eq!(lab.command_count("s-ios1", "configure terminal"), 0);
     assert!(!lab.config_text("s-ios1").unwrap().contains("PWNED"));
 }
+
+/// `@revoked` lines (which russh's helpers skip) refuse the key under accept-new too, in a
+/// file whose other lines ssh-keygen hashed; a `@cert-authority` line refuses to learn.
+#[tokio::test]
+async fn revoked_host_keys_are_refused_and_never_learned() {
+    let lab = start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("known_hosts");
+    let mut o = opts(dir.path(), &lab);
+    // Hash every plain line the way users do, then revoke s-ios1's key for every host.
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-H", "-f"])
+        .arg(&file)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ios = lab.device("s-ios1").unwrap();
+    let ios_line = format!("[{}]:{}", ios.addr.ip(), ios.addr.port());
+    let ios_key = lab
+        .known_hosts()
+        .lines()
+        .find(|l| l.starts_with(&ios_line))
+        .unwrap()
+        .split_once(' ')
+        .unwrap()
+        .1
+        .to_owned();
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("|1|") && !text.contains(&ios_line), "{text}");
+    text.push_str(&format!("@revoked * {ios_key}\n"));
+    std::fs::write(&file, &text).unwrap();
+    for policy in [HostKeyPolicy::AcceptNew, HostKeyPolicy::Strict] {
+        o.host_keys = policy;
+        let e = Session::connect_target(&target(&lab, "s-ios1"), &o)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(e.stage, Stage::HostKey, "{e}");
+        assert!(e.reason.contains("REVOKED HOST KEY"), "{e}");
+        // The hashed lines still work for the others.
+        connect(&lab, &o, "s-eos1").await.close().await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        text,
+        "nothing learned"
+    );
+
+    // A CA for the lab's addresses, and no plain line for the host: refused, not learned.
+    let ca_file = dir.path().join("ca_known_hosts");
+    let ca = format!("@cert-authority [{}]:* {ios_key}\n", ios.addr.ip());
+    std::fs::write(&ca_file, &ca).unwrap();
+    let mut o = SshOptions::with_known_hosts(ca_file.clone());
+    o.host_keys = HostKeyPolicy::AcceptNew;
+    let e = Session::connect_target(&target(&lab, "s-ios1"), &o)
+        .await
+        .err()
+        .unwrap();
+    assert!(e.reason.contains("@cert-authority"), "{e}");
+    assert_eq!(std::fs::read_to_string(&ca_file).unwrap(), ca);
+}

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::sanitize::Removed;
+use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_json, escape_line};
 use crate::cli::parse_duration;
 use crate::engine::limit;
@@ -24,7 +25,7 @@ use crate::exec::fold::{compact_names, fold};
 use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal, spawn_exec};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output, Run, Runs};
 use crate::inventory::Inventory;
-use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts};
+use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts, check_known_hosts_file};
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
 const USAGE: u8 = 2;
@@ -153,13 +154,16 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };
+    if let Some(Err(why)) = args.known_hosts.as_deref().map(check_known_hosts_file) {
+        eprintln!("error: {why}");
+        return Ok(ExitCode::from(USAGE));
+    }
     let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
-    if args.json {
-        print!("{}", json_lines(&results));
-    } else {
-        print!("{}", folded(&results));
-    }
+    stdout::print(&match args.json {
+        true => json_lines(&results),
+        false => folded(&results),
+    });
     eprintln!("{}", summary(&results));
     Ok(if results.iter().all(DeviceResult::ok) {
         ExitCode::SUCCESS

@@ -18,6 +18,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::exec::{HostKeys, ssh_options};
+use crate::base::stdout;
 use crate::base::text::{escape_json, escape_line};
 use crate::cli::parse_duration;
 use crate::exec::SshConnector;
@@ -87,14 +88,16 @@ pub struct Prepared {
 /// compute (or, resuming, replay) the waves, open the journal. `Ok(None)`: a dry run was
 /// printed. `Err`: the message for a usage, plan or inventory error (exit status 2).
 pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
-    let text = std::fs::read_to_string(&args.plan)
-        .map_err(|e| format!("cannot read the plan {}: {e}", args.plan.display()))?;
+    let text = Plan::read(&args.plan).map_err(|e| e.to_string())?;
     let plan = Arc::new(
         Plan::from_yaml(&text, &args.plan.display().to_string()).map_err(|e| e.to_string())?,
     );
     let inventory = Arc::new(Inventory::load(&args.inventory).map_err(|e| e.to_string())?);
+    if let Some(file) = &args.known_hosts {
+        crate::ssh::check_known_hosts_file(file)?;
+    }
     if args.dry_run {
-        print!("{}", dry_run(&plan, &inventory).map_err(|e| e.to_string())?);
+        stdout::print(&dry_run(&plan, &inventory).map_err(|e| e.to_string())?);
         return Ok(None);
     }
     let hash = journal::plan_hash(&text);
@@ -188,8 +191,10 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         json: args.json,
     };
     while let Some(event) = events_rx.recv().await {
+        // Nobody reading stdout any more is no reason to leave devices half changed:
+        // the rollout carries on (journal and report record it) and ends as usual.
         if let Some(line) = printer.line(&event) {
-            println!("{line}");
+            stdout::println(&line);
         }
         if let RolloutEvent::Overall { state, .. } = &event
             && approvals.waiting(*state == RunState::WaitingApproval)
@@ -336,7 +341,10 @@ fn steer_from_stdin(control: mpsc::Sender<Control>, approvals: &Approvals) {
             "r" | "resume" => Control::Resume,
             "a" | "abort" => Control::Abort,
             other => {
-                eprintln!("unknown input `{other}`: p pause, r resume, a abort, Enter approve");
+                eprintln!(
+                    "unknown input `{}`: p pause, r resume, a abort, Enter approve",
+                    crate::base::text::Untrusted(other)
+                );
                 continue;
             }
         };

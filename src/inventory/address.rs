@@ -1,6 +1,7 @@
 //! Checks a device's `host`: an IPv4 or IPv6 literal, or a hostname per RFC 1123.
 
-use std::net::IpAddr;
+use crate::base::text::Untrusted;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Why a `host` value was refused, with a hint for the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,8 +37,11 @@ pub(crate) fn check_host(host: &str) -> Result<(), BadHost> {
     }
     if let Some((_, port)) = host.split_once(':').filter(|(_, p)| is_digits(p)) {
         return bad(
-            format!("includes a port (`:{port}`)"),
-            &format!("write the address alone and the port separately: `port: {port}`"),
+            format!("includes a port (`:{}`)", Untrusted(port)),
+            &format!(
+                "write the address alone and the port separately: `port: {}`",
+                Untrusted(port)
+            ),
         );
     }
     if host.contains(':') {
@@ -84,7 +88,10 @@ pub(crate) fn check_host(host: &str) -> Result<(), BadHost> {
         }
         if label.starts_with('-') || label.ends_with('-') {
             return bad(
-                format!("has a label `{label}` that starts or ends with `-`"),
+                format!(
+                    "has a label `{}` that starts or ends with `-`",
+                    Untrusted(label)
+                ),
                 "hostname labels start and end with a letter or digit",
             );
         }
@@ -96,6 +103,19 @@ pub(crate) fn check_host(host: &str) -> Result<(), BadHost> {
         );
     }
     Ok(())
+}
+
+/// The address a host names, as probes and SSH must use it: an IPv4-mapped IPv6 address
+/// (`::ffff:127.0.0.1`) is its IPv4 address, since ICMPv6 and IPv6 sockets never reach it.
+pub(crate) fn canonical(host: String) -> String {
+    match host
+        .parse::<Ipv6Addr>()
+        .ok()
+        .and_then(|ip| ip.to_ipv4_mapped())
+    {
+        Some(v4) => v4.to_string(),
+        None => host,
+    }
 }
 
 fn is_digits(s: &str) -> bool {
@@ -119,6 +139,22 @@ mod tests {
             &"a".repeat(63),
         ] {
             assert_eq!(check_host(ok), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_become_ipv4() {
+        for (host, expected) in [
+            ("::ffff:127.0.0.1", "127.0.0.1"),
+            ("::FFFF:7f00:2", "127.0.0.2"),
+            ("0:0:0:0:0:ffff:127.20.0.1", "127.20.0.1"),
+            ("::1", "::1"),
+            ("::127.0.0.1", "::127.0.0.1"),
+            ("fd00::1", "fd00::1"),
+            ("core-1", "core-1"),
+        ] {
+            assert_eq!(check_host(host), Ok(()), "{host}");
+            assert_eq!(canonical(host.to_owned()), expected, "{host}");
         }
     }
 

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use crate::base::files::ReadError;
+use crate::base::text::is_unsafe;
+
 /// What kind of mistake a [`Problem`] reports; callers and tests match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProblemKind {
@@ -48,13 +51,11 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum InventoryError {
     /// The file could not be read at all.
-    #[error(
-        "{path}: cannot read the inventory: {source}\n  help: check the path and its permissions"
-    )]
+    #[error("{path}: cannot read the inventory: {source}\n  help: {}", source.help())]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     /// The file was read but is not a valid inventory. `problems` is sorted by position and
     /// never empty; `omitted` counts further problems that were not located (to stay fast).
@@ -119,14 +120,30 @@ impl<P: Located> fmt::Display for Rendered<'_, P> {
                 self.origin,
                 p.line(),
                 p.column(),
-                p.message()
+                Visible(p.message())
             )?;
             if let Some(help) = p.help() {
-                write!(f, "\n  help: {help}")?;
+                write!(f, "\n  help: {}", Visible(help))?;
             }
         }
         if self.omitted > 0 {
             write!(f, "\n… and {} more problem(s) not shown", self.omitted)?;
+        }
+        Ok(())
+    }
+}
+
+/// The last line of defence for text quoted from a file: any control or bidi character
+/// that reached a message without going through `Untrusted` is shown as an escape.
+struct Visible<'a>(&'a str);
+
+impl fmt::Display for Visible<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match is_unsafe(c) {
+                true => write!(f, "\\u{{{:04x}}}", c as u32)?,
+                false => fmt::Write::write_char(f, c)?,
+            }
         }
         Ok(())
     }

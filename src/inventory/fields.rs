@@ -1,6 +1,7 @@
 //! Values of the attributes any level may set (port, platform, credentials, probe, tags) and
 //! of name lists (`groups`, `parents`), each checked with a message that names its level.
 
+use crate::base::text::Untrusted;
 use std::collections::BTreeMap;
 
 use serde_yaml::{Mapping, Value};
@@ -119,7 +120,7 @@ fn read_tags(
                 None => report.add(
                     K::InvalidValue,
                     at.key(&key),
-                    format!("tag `{key}` {level} must be a single value"),
+                    format!("tag `{}` {level} must be a single value", Untrusted(&key)),
                     Some("tags are flat `name: value` pairs, e.g. `tags: {site: ams}`".into()),
                 ),
             },
@@ -167,7 +168,7 @@ pub(crate) fn read_names(
                 K::InvalidValue,
                 at.clone(),
                 format!("`{key}` {level} must be a list"),
-                Some(format!("write `{key}: [{one}]`")),
+                Some(format!("write `{key}: [{}]`", Untrusted(one))),
             );
             return Vec::new();
         }

@@ -1,6 +1,7 @@
 //! Checks across nodes: unique device names, groups that exist, parent chains without cycles.
 //! Also the depth-first ancestor walk that resolution uses.
 
+use crate::base::text::Untrusted;
 use std::collections::HashMap;
 
 use super::error::ProblemKind as K;
@@ -50,12 +51,12 @@ fn unknown_groups(inv: &RawInventory, report: &mut Report<'_>) {
         for r in refs.iter().filter(|r| !known.contains(&r.name.as_str())) {
             let help = match closest(&r.name, known.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),
-                None => format!("define it under `groups:` (`{}: {{}}`)", r.name),
+                None => format!("define it under `groups:` (`{}: {{}}`)", Untrusted(&r.name)),
             };
             report.add(
                 K::UnknownGroup,
                 r.at.clone(),
-                format!("unknown group `{}` in {owner}", r.name),
+                format!("unknown group `{}` in {owner}", Untrusted(&r.name)),
                 Some(help),
             );
         }

@@ -2,6 +2,7 @@
 //! level accepts, and the key-level problems: unknown keys ("did you mean"), missing keys,
 //! inline secrets, keys that are not names.
 
+use crate::base::text::Untrusted;
 use std::fmt;
 
 use serde_yaml::{Mapping, Value};
@@ -85,8 +86,8 @@ impl fmt::Display for Level<'_> {
             Level::Top => f.write_str("at the top level"),
             Level::Groups => f.write_str("in `groups`"),
             Level::Defaults => f.write_str("in `defaults`"),
-            Level::Group(name) => write!(f, "in group `{name}`"),
-            Level::Device(name) => write!(f, "in device `{name}`"),
+            Level::Group(name) => write!(f, "in group `{}`", Untrusted(name)),
+            Level::Device(name) => write!(f, "in device `{}`", Untrusted(name)),
             Level::UnnamedDevice(n) => write!(f, "in device #{n}"),
         }
     }
@@ -106,7 +107,7 @@ pub(crate) fn key_str<'v>(
             report.add(
                 K::InvalidValue,
                 at.clone(),
-                format!("key `{shown}` {level} is not a name"),
+                format!("key `{}` {level} is not a name", Untrusted(&shown)),
                 Some(
                     "keys are names like `host` or `core`; quote it if it must be a number".into(),
                 ),
@@ -121,7 +122,7 @@ pub(crate) fn unknown_key(key: &str, at: &YamlPath, level: Level<'_>, report: &m
         report.add(
             K::InlineSecret,
             at.key_node(key),
-            format!("inline secret `{key}` {level} is not allowed"),
+            format!("inline secret `{}` {level} is not allowed", Untrusted(key)),
             Some(
                 "keep secrets out of the inventory: export it in an environment variable and \
                  name that variable with `password_env: FLEETDASH_PASSWORD`"
@@ -141,7 +142,7 @@ pub(crate) fn unknown_key(key: &str, at: &YamlPath, level: Level<'_>, report: &m
     report.add(
         K::UnknownField,
         at.key_node(key),
-        format!("unknown field `{key}` {level}"),
+        format!("unknown field `{}` {level}", Untrusted(key)),
         Some(help),
     );
 }

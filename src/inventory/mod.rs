@@ -22,6 +22,7 @@ mod schema;
 pub(crate) mod suggest;
 mod summary;
 mod values;
+pub(crate) mod yaml;
 
 pub use error::{InventoryError, Problem, ProblemKind};
 pub use model::{Device, DeviceId, Group, Inventory, ProbeSpec};

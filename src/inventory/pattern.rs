@@ -8,6 +8,7 @@
 //! (union of plain terms, or every device if there are none) ∩ each `&` term − each `!` term.
 //! A name that is both a group and a device selects the group, as in Ansible.
 
+use crate::base::text::Untrusted;
 use std::fmt;
 use std::str::FromStr;
 
@@ -21,15 +22,15 @@ pub enum PatternError {
     Empty,
     #[error("`{0}` must be followed by a group, device or tag term, e.g. `{0}core`")]
     DanglingOperator(char),
-    #[error("term `{0}` has more than one `!`/`&` prefix: use one per term")]
+    #[error("term `{}` has more than one `!`/`&` prefix: use one per term", Untrusted(.0))]
     DoubleOperator(String),
-    #[error("`{0}` needs a value: write `tag:KEY=VALUE` (the value may be a glob)")]
+    #[error("`{}` needs a value: write `tag:KEY=VALUE` (the value may be a glob)", Untrusted(.0))]
     TagWithoutValue(String),
-    #[error("`{0}` has no tag name: write `tag:KEY=VALUE`, e.g. `tag:site=ams`")]
+    #[error("`{}` has no tag name: write `tag:KEY=VALUE`, e.g. `tag:site=ams`", Untrusted(.0))]
     EmptyTagKey(String),
-    #[error("bad glob: {0}")]
+    #[error("bad glob: {}", Untrusted(.0))]
     BadGlob(String),
-    #[error("regular expressions (`{0}`) are not supported: use globs (`*`, `?`, `[a-z]`)")]
+    #[error("regular expressions (`{}`) are not supported: use globs (`*`, `?`, `[a-z]`)", Untrusted(.0))]
     Regex(String),
 }
 

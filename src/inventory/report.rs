@@ -2,6 +2,7 @@
 
 use super::error::{InventoryError, Problem, ProblemKind};
 use super::locate::{YamlPath, locate};
+use crate::base::text::Untrusted;
 
 /// Problems beyond this many are counted but not located: each location re-reads the file
 /// (about 15 ms per 1,000 devices in a release build), and nobody reads the 10,000th error.
@@ -86,9 +87,21 @@ pub(crate) fn syntax_error(origin: &str, text: &str, err: &serde_yaml::Error) ->
         .map_or((1, 1), |loc| (loc.line(), loc.column()));
     // The position is reported in front; drop serde's own copy of it (a context position,
     // e.g. where an unclosed `{` started, stays).
-    let message = err
+    let raw = err
         .to_string()
         .replacen(&format!(" at line {line} column {column}"), "", 1);
+    if let Some(problem) = number_too_big(&raw, line, column) {
+        return InventoryError::Invalid {
+            origin: origin.to_owned(),
+            problems: vec![problem],
+            omitted: 0,
+        };
+    }
+    let message = match raw.as_str() {
+        "recursion limit exceeded" => "the document is nested more than 128 levels deep".to_owned(),
+        // serde's messages quote keys and values from the file.
+        _ => Untrusted(&raw).to_string(),
+    };
     // libyaml reports a tab as "a character that cannot start any token": look at the line.
     let tab_indent = text
         .lines()
@@ -111,6 +124,37 @@ pub(crate) fn syntax_error(origin: &str, text: &str, err: &serde_yaml::Error) ->
     }
 }
 
+/// serde_norway reads integers beyond 64 bits as 128-bit ones, which a YAML tree cannot
+/// hold: its message (`devices[0].port: invalid type: integer `…` as u128, expected any
+/// YAML value`) becomes one that names the field and the range.
+fn number_too_big(message: &str, line: usize, column: usize) -> Option<Problem> {
+    let (field, rest) = message.split_once(": invalid type: integer `")?;
+    let (number, _) = rest
+        .strip_suffix(" as u128, expected any YAML value")
+        .or_else(|| rest.strip_suffix(" as i128, expected any YAML value"))?
+        .split_once('`')?;
+    let last = field.rsplit(['.', '[']).next().unwrap_or(field);
+    let help = match last {
+        "port" => "a port is a whole number between 1 and 65535".to_owned(),
+        _ => format!(
+            "whole numbers here are between {} and {}",
+            i64::MIN,
+            u64::MAX
+        ),
+    };
+    Some(Problem {
+        kind: ProblemKind::Syntax,
+        line,
+        column,
+        message: format!(
+            "`{}`: the number {} is too large",
+            Untrusted(field),
+            Untrusted(number)
+        ),
+        help: Some(help),
+    })
+}
+
 /// A hint for the YAML mistakes people actually make.
 fn syntax_help(message: &str) -> &'static str {
     if message.contains("duplicate entry") {
@@ -121,6 +165,8 @@ fn syntax_help(message: &str) -> &'static str {
         "a `{` is not closed: check its `}` and the commas between entries"
     } else if message.contains("flow sequence") {
         "a `[` is not closed: check its `]` and the commas between items"
+    } else if message.contains("nested more than") {
+        "real inventories and plans nest a few levels; is this the right file?"
     } else if message.contains("more than one document") {
         "an inventory is one YAML document: remove the extra `---`"
     } else {

@@ -3,9 +3,10 @@
 //! `fields`, key-level problems in `level`, cross-node checks (duplicates, unknown groups,
 //! cycles) in `graph`.
 
+use crate::base::text::Untrusted;
 use serde_yaml::Value;
 
-use super::address::check_host;
+use super::address::{canonical, check_host};
 use super::error::ProblemKind as K;
 use super::fields::{mapping_or_null, read_attrs, read_names, text};
 use super::level::{Level, TOP_FIELDS, key_str, missing, unknown_key};
@@ -99,8 +100,8 @@ fn read_groups(value: &Value, at: &YamlPath, report: &mut Report<'_>) -> Vec<Raw
         }
         let group_at = at.key(name);
         let level = Level::Group(name);
-        let Some(body) = mapping_or_null(body, &group_at, &format!("group `{name}`"), report)
-        else {
+        let what = format!("group `{}`", Untrusted(name));
+        let Some(body) = mapping_or_null(body, &group_at, &what, report) else {
             continue;
         };
         let parents = match body.get("parents") {
@@ -192,9 +193,10 @@ fn read_device(
         match map.get("host") {
             Some(v) => text(v, &at.key("host"), "host", level, report).and_then(|host| {
                 match check_host(&host) {
-                    Ok(()) => Some(host),
+                    Ok(()) => Some(canonical(host)),
                     Err(bad) => {
-                        let msg = format!("bad address {level}: `{host}` {}", bad.reason);
+                        let msg =
+                            format!("bad address {level}: `{}` {}", Untrusted(&host), bad.reason);
                         report.add(K::BadAddress, at.key("host"), msg, Some(bad.help));
                         None
                     }

@@ -1,6 +1,7 @@
 //! Checks and conversions of single values: names, ports, probe specs, platforms, variable
 //! names, tag keys. Each failure says what is wrong and how to write it instead.
 
+use crate::base::text::Untrusted;
 use serde_yaml::Value;
 
 use super::model::ProbeSpec;
@@ -29,6 +30,9 @@ pub(crate) fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// The longest device or group name: tables and prompts show names in full.
+pub(crate) const MAX_NAME: usize = 255;
+
 /// Device and group names: letters, digits, `-`, `_`, `.` — so host patterns (which use
 /// `: , ! & * ? [ ]`) can always select them. `all` is reserved for "every device".
 pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Bad> {
@@ -37,14 +41,30 @@ pub(crate) fn check_name(name: &str, what: &str) -> Result<(), Bad> {
     let Some(first) = name.chars().next() else {
         return bad(format!("{what} name is empty"), HELP);
     };
+    let length = name.chars().count();
+    if length > MAX_NAME {
+        return bad(
+            format!(
+                "{what} name `{}` is {length} characters long",
+                Untrusted(name)
+            ),
+            format!("names have at most {MAX_NAME} characters"),
+        );
+    }
     if !first.is_ascii_alphanumeric() {
-        return bad(format!("{what} name `{name}` starts with {first:?}"), HELP);
+        return bad(
+            format!("{what} name `{}` starts with {first:?}", Untrusted(name)),
+            HELP,
+        );
     }
     if let Some(c) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
     {
-        return bad(format!("{what} name `{name}` contains {c:?}"), HELP);
+        return bad(
+            format!("{what} name `{}` contains {c:?}", Untrusted(name)),
+            HELP,
+        );
     }
     if what == "group" && name == "all" {
         return bad(
@@ -66,10 +86,13 @@ pub(crate) fn port(value: &Value) -> Result<u16, Bad> {
             _ => bad(format!("bad port: {n} is not a whole number"), PORT_HELP),
         },
         Value::String(s) if s.trim().parse::<u64>().is_ok() => bad(
-            format!("bad port: \"{s}\" is a quoted string"),
+            format!("bad port: \"{}\" is a quoted string", Untrusted(s)),
             format!("write the number without quotes: `port: {}`", s.trim()),
         ),
-        Value::String(s) => bad(format!("bad port: `{s}` is not a number"), PORT_HELP),
+        Value::String(s) => bad(
+            format!("bad port: `{}` is not a number", Untrusted(s)),
+            PORT_HELP,
+        ),
         Value::Null => bad("bad port: no value", PORT_HELP),
         _ => bad("bad port: not a number", PORT_HELP),
     }
@@ -97,18 +120,25 @@ pub(crate) fn probe(value: &Value) -> Result<ProbeSpec, Bad> {
         return match port.parse::<u64>().map(port_number) {
             Ok(Ok(port)) => Ok(ProbeSpec::Tcp(port)),
             _ => bad(
-                format!("bad probe `{spec}`: `{port}` is not a port"),
+                format!(
+                    "bad probe `{}`: `{}` is not a port",
+                    Untrusted(spec),
+                    Untrusted(port)
+                ),
                 "the port after `tcp:` is a number between 1 and 65535, e.g. `tcp:22`",
             ),
         };
     }
     match spec.to_ascii_lowercase().as_str() {
-        "icmp" | "ping" => bad(format!("bad probe `{spec}`"), "write `probe: icmp`"),
+        "icmp" | "ping" => bad(
+            format!("bad probe `{}`", Untrusted(spec)),
+            "write `probe: icmp`",
+        ),
         "tcp" => bad(
-            format!("bad probe `{spec}`: no port"),
+            format!("bad probe `{}`: no port", Untrusted(spec)),
             "name the port to connect to, e.g. `probe: tcp:22`",
         ),
-        _ => bad(format!("bad probe `{spec}`"), PROBE_HELP),
+        _ => bad(format!("bad probe `{}`", Untrusted(spec)), PROBE_HELP),
     }
 }
 
@@ -130,8 +160,14 @@ pub(crate) fn check_platform(platform: &str) -> Result<(), Bad> {
         .collect::<Vec<_>>()
         .join("_");
     bad(
-        format!("platform `{platform}` is not a snake_case name"),
-        format!("platform names look like `cisco_ios` or `arista_eos`; did you mean `{fixed}`?"),
+        format!(
+            "platform `{}` is not a snake_case name",
+            Untrusted(platform)
+        ),
+        format!(
+            "platform names look like `cisco_ios` or `arista_eos`; did you mean `{}`?",
+            Untrusted(&fixed)
+        ),
     )
 }
 
@@ -161,7 +197,10 @@ pub(crate) fn check_tag_key(key: &str) -> Result<(), Bad> {
         return Ok(());
     }
     bad(
-        format!("tag name `{key}` is not usable in host patterns"),
+        format!(
+            "tag name `{}` is not usable in host patterns",
+            Untrusted(key)
+        ),
         "tag names may use letters, digits, `-`, `_` and `.`",
     )
 }
@@ -213,6 +252,14 @@ mod tests {
         assert!(check_name("a b", "group").is_err());
         assert!(check_name("all", "group").is_err());
         assert!(check_name("all", "device").is_ok());
+        assert!(check_name(&"a".repeat(MAX_NAME), "device").is_ok());
+        let long = check_name(&"a".repeat(70_000), "device").unwrap_err();
+        assert!(
+            long.reason.ends_with("is 70000 characters long"),
+            "{}",
+            long.reason
+        );
+        assert!(long.reason.len() < 300, "{}", long.reason);
         assert!(check_platform("cisco_ios").is_ok());
         assert!(check_platform("linux").is_ok());
         assert!(check_platform("ios_xr7").is_ok());

@@ -34,7 +34,8 @@ impl HostAddr {
     pub fn parse(host: &str) -> Self {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         match bare.parse::<IpAddr>() {
-            Ok(ip) => HostAddr::Ip(ip),
+            // `::ffff:a.b.c.d` is reached as a.b.c.d: ICMPv6 never answers for it.
+            Ok(ip) => HostAddr::Ip(ip.to_canonical()),
             Err(_) => HostAddr::Name {
                 name: host.to_owned(),
                 addr: Err(format!("{host}: not resolved yet")),
@@ -114,6 +115,10 @@ mod tests {
         );
         assert_eq!(HostAddr::parse("[::1]").addr(), Ok("::1".parse().unwrap()));
         assert!(!HostAddr::parse("::1").needs_lookup());
+        assert_eq!(
+            HostAddr::parse("::ffff:127.0.0.3"),
+            HostAddr::Ip([127, 0, 0, 3].into())
+        );
     }
 
     #[test]

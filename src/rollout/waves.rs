@@ -2,6 +2,7 @@
 //! repeats), each wave spread round-robin across the `group_by` values, and `never_together`
 //! sets split across waves.
 
+use crate::base::text::Untrusted;
 use serde::{Deserialize, Serialize};
 
 use crate::inventory::DeviceId;
@@ -45,7 +46,7 @@ pub fn waves(plan: &Plan, inv: &Inventory) -> Result<Vec<Wave>, PlanError> {
                 &mut problems,
                 K::BadTarget,
                 src.target,
-                format!("bad target `{}`: {e}", plan.target),
+                format!("bad target `{}`: {e}", Untrusted(&plan.target)),
                 "see Host patterns in the README",
             );
             Vec::new()
@@ -58,7 +59,8 @@ pub fn waves(plan: &Plan, inv: &Inventory) -> Result<Vec<Wave>, PlanError> {
             src.target,
             format!(
                 "target `{}` selects no device of {}",
-                plan.target, inv.source
+                Untrusted(&plan.target),
+                inv.source
             ),
             "name groups, devices or tags of this inventory (`fleetdash --list` shows them)",
         );
@@ -89,11 +91,14 @@ pub fn waves(plan: &Plan, inv: &Inventory) -> Result<Vec<Wave>, PlanError> {
     {
         let (what, help) = match by {
             GroupBy::Tag(key) => (
-                format!("no target device has the tag `{key}`"),
+                format!("no target device has the tag `{}`", Untrusted(key)),
                 "use a tag the target's devices carry (`tags:` in the inventory)",
             ),
             GroupBy::Group(Some(prefix)) => (
-                format!("no target device is in a group starting with `{prefix}`"),
+                format!(
+                    "no target device is in a group starting with `{}`",
+                    Untrusted(prefix)
+                ),
                 "use a prefix of the target's group names, e.g. `group:site-`",
             ),
             GroupBy::Group(None) => (
@@ -119,7 +124,10 @@ pub fn waves(plan: &Plan, inv: &Inventory) -> Result<Vec<Wave>, PlanError> {
                     &mut problems,
                     K::UnknownDevice,
                     src.never_together.get(i).copied(),
-                    format!("never_together names `{name}`, which is not in the target"),
+                    format!(
+                        "never_together names `{}`, which is not in the target",
+                        Untrusted(name)
+                    ),
                     "name devices the target selects (check the spelling)",
                 ),
             }

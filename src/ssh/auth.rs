@@ -13,6 +13,7 @@ use russh::{MethodKind, MethodSet};
 
 use super::handler::Client;
 use super::secret::Secret;
+use crate::base::files::{self, FileKind, ReadError};
 
 /// Who to log in as and with what (names of secrets, never values).
 #[derive(Debug, Clone)]
@@ -269,6 +270,12 @@ impl Chain<'_> {
     }
 }
 
+/// Why a key file gave no key.
+enum KeyError {
+    Read(ReadError),
+    Decode(russh::keys::Error),
+}
+
 /// Loads (once per process) and decrypts a private key.
 async fn load_key(path: &Path, passphrase_env: Option<&str>) -> Result<Arc<PrivateKey>, String> {
     if let Some(k) = KEYS
@@ -284,12 +291,22 @@ async fn load_key(path: &Path, passphrase_env: Option<&str>) -> Result<Arc<Priva
         None => None,
     };
     let owned = path.to_path_buf();
+    // Bounded and regular files only: russh's own loader would block on a FIFO forever
+    // and read /dev/zero until memory runs out.
     let key = tokio::task::spawn_blocking(move || {
-        russh::keys::load_secret_key(&owned, passphrase.as_ref().map(Secret::expose))
+        let text = files::read_text(&owned, FileKind::PrivateKey).map_err(KeyError::Read)?;
+        russh::keys::decode_secret_key(&text, passphrase.as_ref().map(Secret::expose))
+            .map_err(KeyError::Decode)
     })
     .await
     .map_err(|e| format!("key {}: {e}", path.display()))?
     .map_err(|e| {
+        let e = match e {
+            KeyError::Read(e) => {
+                return format!("key {}: {e} ({})", path.display(), e.help());
+            }
+            KeyError::Decode(e) => e,
+        };
         let hint = match e {
             russh::keys::Error::KeyIsEncrypted => {
                 " (it is encrypted: name the passphrase variable with key_passphrase_env)"

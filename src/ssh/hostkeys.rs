@@ -1,14 +1,17 @@
 //! Host key checking against known_hosts files (the user's and fleetdash's own), the
-//! `strict` and `accept-new` policies, and learning new keys. A changed key is always
-//! refused, with the file, the real line number and the command that removes it.
+//! `strict` and `accept-new` policies, and learning new keys. A revoked key (`@revoked`) is
+//! refused as OpenSSH refuses it; a changed key is always refused, with the file, the line
+//! and the command that removes it; a host that a `@cert-authority` line covers is refused
+//! rather than learned, since fleetdash does not check host certificates.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use russh::keys::known_hosts::check_known_hosts_path;
 use russh::keys::{HashAlg, PublicKey};
 
-use super::options::HostKeyPolicy;
+use super::known_hosts::{self, Entry, Marker};
+use super::options::{HostKeyPolicy, fleetdash_known_hosts};
+use crate::base::files::{self, FileKind};
 
 /// Serialises learning so concurrent sessions never write one host twice or interleave.
 static LEARN: Mutex<()> = Mutex::new(());
@@ -32,13 +35,33 @@ pub fn check(
     learn_into: &Path,
 ) -> Result<Accepted, String> {
     let target = host_port(host, port);
-    for file in files {
-        if lookup(host, port, key, file, &target)? {
+    let read: Vec<(&Path, Vec<Entry>)> = files
+        .iter()
+        .map(|f| Ok((f.as_path(), entries(f, &target)?)))
+        .collect::<Result<_, String>>()?;
+    // Revocation wins over every other line, in any file.
+    for (file, entries) in &read {
+        revoked(file, entries, key, &target)?;
+    }
+    for (file, entries) in &read {
+        if known(file, entries, key, &target)? {
             return Ok(Accepted::Known);
         }
     }
     let fingerprint = key.fingerprint(HashAlg::Sha256);
     let alg = key.algorithm();
+    for (file, entries) in &read {
+        if let Some(ca) = entries.iter().find(|e| e.marker == Marker::CertAuthority) {
+            return Err(format!(
+                "{} line {} trusts a certificate authority (@cert-authority) for {target}, but \
+                 fleetdash does not check host certificates, and {target} presents the plain \
+                 key {alg} {fingerprint}; verify that fingerprint, then add it as a plain line \
+                 (`{target} {alg} …`) to a known_hosts file",
+                file.display(),
+                ca.line
+            ));
+        }
+    }
     if policy == HostKeyPolicy::Strict {
         let listed: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
         return Err(format!(
@@ -49,7 +72,9 @@ pub fn check(
     }
     let _guard = LEARN.lock().unwrap_or_else(|e| e.into_inner());
     // Another session may have learned it while we waited.
-    if lookup(host, port, key, learn_into, &target)? {
+    let own = entries(learn_into, &target)?;
+    revoked(learn_into, &own, key, &target)?;
+    if known(learn_into, &own, key, &target)? {
         return Ok(Accepted::Known);
     }
     learn(&target, key, learn_into).map_err(|e| {
@@ -64,40 +89,110 @@ pub fn check(
     )))
 }
 
-/// `Ok(true)` if `file` lists this key for the host, `Ok(false)` if it does not know the
-/// host (or has only other key types), `Err` if it lists a different key.
-fn lookup(
-    host: &str,
-    port: u16,
-    key: &PublicKey,
-    file: &Path,
-    target: &str,
-) -> Result<bool, String> {
-    match check_known_hosts_path(host, port, key, file) {
-        Ok(found) => Ok(found),
-        Err(russh::keys::Error::KeyChanged { line }) => {
-            let real = real_line(file, line).unwrap_or(line);
-            Err(format!(
-                "HOST KEY CHANGED for {target}: it now presents {} {}, but {} line {real} holds \
-                 a different key. The device may have been replaced, or someone may be \
-                 intercepting the connection. If the change is expected, remove line {real} \
-                 (ssh-keygen -R '{target}' -f {})",
-                key.algorithm(),
-                key.fingerprint(HashAlg::Sha256),
-                file.display(),
-                file.display()
-            ))
-        }
-        Err(e) => Err(format!("cannot use known_hosts {}: {e}", file.display())),
+/// Checks a known_hosts file named on the command line before anything connects: it is
+/// read the way every session reads it, and accept-new can write it (its directory
+/// exists). `Err` is the message for the user.
+pub fn check_file(file: &Path) -> Result<(), String> {
+    entries(file, "")?;
+    match file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!(
+            "--known-hosts {}: the directory {} does not exist (fleetdash creates only its own \
+             state directory)",
+            file.display(),
+            dir.display()
+        )),
+        _ => Ok(()),
     }
 }
 
-/// Appends `target key` to `file` (creating it and its directory). russh's own helper starts
-/// a new file with an empty line; this one does not.
+/// The lines of `file` that apply to `target`; a missing file has none.
+fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
+    match files::read_text(file, FileKind::KnownHosts) {
+        Ok(text) => Ok(known_hosts::parse(&text)
+            .into_iter()
+            .filter(|e| e.key.is_some() && e.matches(target))
+            .collect()),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
+        Err(e) => Err(format!(
+            "cannot use known_hosts {}: {e} ({})",
+            file.display(),
+            e.help()
+        )),
+    }
+}
+
+fn revoked(file: &Path, entries: &[Entry], key: &PublicKey, target: &str) -> Result<(), String> {
+    match entries
+        .iter()
+        .find(|e| e.marker == Marker::Revoked && same(e, key))
+    {
+        Some(e) => Err(format!(
+            "REVOKED HOST KEY for {target}: it presents {} {}, which {} line {} marks as \
+             @revoked. Someone may be using a stolen key to impersonate the device; do not \
+             connect until the device has a new key",
+            key.algorithm(),
+            key.fingerprint(HashAlg::Sha256),
+            file.display(),
+            e.line
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Whether the line holds `key` (comments aside).
+fn same(entry: &Entry, key: &PublicKey) -> bool {
+    entry
+        .key
+        .as_ref()
+        .is_some_and(|k| k.key_data() == key.key_data())
+}
+
+/// `Ok(true)` if a plain line lists this key, `Ok(false)` if none lists the host with a key
+/// of this type, `Err` if one lists a different key of this type (and none this key).
+fn known(file: &Path, entries: &[Entry], key: &PublicKey, target: &str) -> Result<bool, String> {
+    let plain = || entries.iter().filter(|e| e.marker == Marker::Plain);
+    if plain().any(|e| same(e, key)) {
+        return Ok(true);
+    }
+    match plain().find(|e| {
+        e.key
+            .as_ref()
+            .is_some_and(|k| k.algorithm() == key.algorithm())
+    }) {
+        Some(e) => Err(format!(
+            "HOST KEY CHANGED for {target}: it now presents {} {}, but {} line {} holds \
+             a different key. The device may have been replaced, or someone may be \
+             intercepting the connection. If the change is expected, remove line {} \
+             (ssh-keygen -R '{target}' -f {})",
+            key.algorithm(),
+            key.fingerprint(HashAlg::Sha256),
+            file.display(),
+            e.line,
+            e.line,
+            file.display()
+        )),
+        None => Ok(false),
+    }
+}
+
+/// Appends `target key` to `file`. Only fleetdash's own state directory is created on
+/// demand: a `--known-hosts` path in a directory that does not exist is a mistake to report,
+/// not a tree to make.
 fn learn(target: &str, key: &PublicKey, file: &Path) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom, Write};
-    if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir)?;
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if file == fleetdash_known_hosts() {
+            std::fs::create_dir_all(dir)?;
+        } else if !dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "the directory {} does not exist (only fleetdash's own state directory is \
+                     created)",
+                    dir.display()
+                ),
+            ));
+        }
     }
     let mut f = std::fs::OpenOptions::new()
         .read(true)
@@ -128,23 +223,6 @@ pub fn host_port(host: &str, port: u16) -> String {
     } else {
         format!("[{host}]:{port}")
     }
-}
-
-/// russh numbers known_hosts lines without counting comment lines; this is the line a
-/// person sees in an editor.
-fn real_line(file: &Path, counted: usize) -> Option<usize> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let mut seen = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.starts_with('#') {
-            continue;
-        }
-        seen += 1;
-        if seen == counted {
-            return Some(i + 1);
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -197,6 +275,210 @@ mod tests {
             let err = check("127.0.0.9", 2222, &key(2), policy, &files, &file).unwrap_err();
             assert!(err.contains("CHANGED") && err.contains("line 1"), "{err}");
         }
+    }
+
+    /// A key made by ssh-keygen in `dir`: the public key and its `.pub` line.
+    fn keygen(dir: &Path, name: &str) -> (PublicKey, String) {
+        let path = dir.join(name);
+        let status = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let line = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+        (
+            PublicKey::from_openssh(&line).unwrap(),
+            line.trim().to_owned(),
+        )
+    }
+
+    fn check_in(file: &Path, key: &PublicKey, policy: HostKeyPolicy) -> Result<Accepted, String> {
+        check(
+            "127.0.0.9",
+            2222,
+            key,
+            policy,
+            std::slice::from_ref(&file.to_path_buf()),
+            file,
+        )
+    }
+
+    #[test]
+    fn revoked_keys_are_refused_and_never_learned() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bad, bad_line) = keygen(dir.path(), "bad");
+        let (good, good_line) = keygen(dir.path(), "good");
+        let file = dir.path().join("kh");
+        for patterns in [
+            "*",
+            "[127.0.0.9]:2222",
+            "[127.0.0.*]:2222,!10.0.0.1",
+            "*:2222",
+        ] {
+            // Listed as known as well: revocation still wins, as in OpenSSH.
+            let text = format!(
+                "# ssh-keygen keys\n@revoked {patterns} {bad_line}\n[127.0.0.9]:2222 {bad_line}\n"
+            );
+            std::fs::write(&file, &text).unwrap();
+            for policy in [HostKeyPolicy::AcceptNew, HostKeyPolicy::Strict] {
+                let err = check_in(&file, &bad, policy).expect_err(patterns);
+                assert!(
+                    err.starts_with("REVOKED HOST KEY for [127.0.0.9]:2222"),
+                    "{err}"
+                );
+                assert!(err.contains("kh line 2 marks as @revoked"), "{err}");
+            }
+            assert_eq!(
+                std::fs::read_to_string(&file).unwrap(),
+                text,
+                "never learned"
+            );
+        }
+        // A revocation for other hosts does not apply; another key is learned as usual.
+        std::fs::write(&file, format!("@revoked 10.0.0.1 {bad_line}\n")).unwrap();
+        assert!(check_in(&file, &bad, HostKeyPolicy::AcceptNew).is_ok());
+        std::fs::write(&file, format!("@revoked * {bad_line}\n")).unwrap();
+        assert!(matches!(
+            check_in(&file, &good, HostKeyPolicy::AcceptNew),
+            Ok(Accepted::Learned(_))
+        ));
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains(good_line.split(' ').nth(1).unwrap())
+        );
+        // Revoked in the user's file, known in fleetdash's own: refused.
+        let own = dir.path().join("own");
+        std::fs::write(&own, format!("[127.0.0.9]:2222 {bad_line}\n")).unwrap();
+        let both = [file.clone(), own.clone()];
+        let err = check(
+            "127.0.0.9",
+            2222,
+            &bad,
+            HostKeyPolicy::AcceptNew,
+            &both,
+            &own,
+        );
+        assert!(err.unwrap_err().contains("REVOKED"));
+    }
+
+    #[test]
+    fn cert_authority_lines_refuse_rather_than_learn() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ca, ca_line) = keygen(dir.path(), "ca");
+        let (host, host_line) = keygen(dir.path(), "host");
+        let file = dir.path().join("kh");
+        let text = format!("@cert-authority [127.0.0.*]:2222 {ca_line}\n");
+        std::fs::write(&file, &text).unwrap();
+        for (key, policy) in [
+            (&host, HostKeyPolicy::AcceptNew),
+            (&host, HostKeyPolicy::Strict),
+            (&ca, HostKeyPolicy::AcceptNew),
+        ] {
+            let err = check_in(&file, key, policy).unwrap_err();
+            assert!(
+                err.contains("kh line 1 trusts a certificate authority"),
+                "{err}"
+            );
+            assert!(err.contains("does not check host certificates"), "{err}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            text,
+            "never learned"
+        );
+        // A plain line for the host's own key is the way in.
+        std::fs::write(&file, format!("{text}[127.0.0.9]:2222 {host_line}\n")).unwrap();
+        assert_eq!(
+            check_in(&file, &host, HostKeyPolicy::Strict),
+            Ok(Accepted::Known)
+        );
+    }
+
+    /// Which hosts a file's lines apply to, as `ssh-keygen -F` (OpenSSH's own matcher) says.
+    fn openssh_lines(file: &Path, host: &str) -> Vec<usize> {
+        let out = std::process::Command::new("ssh-keygen")
+            .args(["-F", host, "-f"])
+            .arg(file)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split("found: line ").nth(1))
+            .map(|n| n.split(' ').next().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn host_matching_agrees_with_ssh_keygen_including_hashed_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, line) = keygen(dir.path(), "k");
+        let patterns = [
+            "127.0.0.9",
+            "[127.0.0.9]:2222",
+            "core-1.lab,core-2.lab",
+            "*.lab,!bad.lab",
+            "127.0.0.?",
+            "[127.0.0.*]:22*",
+            "Core-1.LAB",
+            "@revoked *",
+            "@cert-authority *.lab",
+        ];
+        let text: String = patterns.iter().map(|p| format!("{p} {line}\n")).collect();
+        let file = dir.path().join("kh");
+        std::fs::write(&file, &text).unwrap();
+        // Hash the plain names the way users do (`ssh-keygen -H`), beside the clear ones.
+        let hashed = dir.path().join("hashed");
+        std::fs::write(&hashed, &text).unwrap();
+        let status = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-H", "-f"])
+            .arg(&hashed)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(std::fs::read_to_string(&hashed).unwrap().contains("|1|"));
+        for f in [&file, &hashed] {
+            let entries = known_hosts::parse(&std::fs::read_to_string(f).unwrap());
+            for host in [
+                "127.0.0.9",
+                "[127.0.0.9]:2222",
+                "127.0.0.10",
+                "core-2.lab",
+                "core-1.lab",
+                "bad.lab",
+                "x.lab",
+                "[127.0.0.1]:22",
+                "[127.0.0.1]:2200",
+            ] {
+                let ours: Vec<usize> = entries
+                    .iter()
+                    .filter(|e| e.matches(host))
+                    .map(|e| e.line)
+                    .collect();
+                assert_eq!(ours, openssh_lines(f, host), "{host} in {}", f.display());
+            }
+        }
+    }
+
+    #[test]
+    fn learning_never_creates_a_directory_it_was_not_meant_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("no/such/dir/kh");
+        let err = check_in(&file, &key(1), HostKeyPolicy::AcceptNew).unwrap_err();
+        assert!(err.contains("does not exist"), "{err}");
+        assert!(!dir.path().join("no").exists());
+    }
+
+    #[test]
+    fn a_known_hosts_that_is_not_a_regular_file_is_refused() {
+        let err = check_in(Path::new("/dev/zero"), &key(1), HostKeyPolicy::AcceptNew).unwrap_err();
+        assert!(
+            err.contains("character device, not a regular file"),
+            "{err}"
+        );
     }
 
     #[test]

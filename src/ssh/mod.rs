@@ -13,6 +13,7 @@ mod config;
 mod exec;
 mod handler;
 mod hostkeys;
+mod known_hosts;
 mod options;
 mod platform;
 mod poll;
@@ -24,7 +25,7 @@ mod target;
 mod transport;
 
 pub use auth::Credentials;
-pub use hostkeys::host_port;
+pub use hostkeys::{check_file as check_known_hosts_file, host_port};
 pub use options::{HostKeyPolicy, SshOptions, Timeouts, fleetdash_known_hosts};
 pub use platform::{Profile, Via, profile};
 pub use poll::{PollSpec, poll_specs};

@@ -1,6 +1,7 @@
 //! Plan errors: every problem carries file, line, column, what is wrong and how to fix it,
 //! rendered like the inventory's (a compiler-style message).
 
+use crate::base::files::ReadError;
 use crate::inventory::error::{Located, Rendered};
 
 /// What kind of mistake a [`PlanProblem`] reports; callers and tests match on it.
@@ -53,11 +54,11 @@ pub struct PlanProblem {
 /// Why a plan could not be loaded, or does not fit the inventory.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{path}: cannot read the plan: {source}\n  help: check the path and its permissions")]
+    #[error("{path}: cannot read the plan: {source}\n  help: {}", source.help())]
     Read {
         path: String,
         #[source]
-        source: std::io::Error,
+        source: ReadError,
     },
     /// `problems` is sorted by position and never empty.
     #[error("{}", Rendered { origin, problems, omitted: 0 })]

@@ -1,6 +1,7 @@
 //! Reading the plan's lists of things to run: checks (`pre_checks`, `post_checks`) and
 //! steps (`steps`, `rollback`).
 
+use crate::base::text::Untrusted;
 use serde_yaml::Value;
 
 use super::error::PlanProblemKind as K;
@@ -117,7 +118,10 @@ fn check(
             Phase::Post if !pre_commands.contains(command) => p.add(
                 K::NoMatchingPreCheck,
                 at,
-                format!("{what}: `same_as_pre`, but no pre-check runs `{command}`"),
+                format!(
+                    "{what}: `same_as_pre`, but no pre-check runs `{}`",
+                    Untrusted(command)
+                ),
                 format!(
                     "add a pre-check with `command: {command}` (e.g. `contains: \"\"` to always \
                      pass), so there is an output to compare with"
@@ -184,7 +188,11 @@ fn expectation(
                 p.add(
                     K::BadRegex,
                     at.clone(),
-                    format!("{what}: bad regex `{text}`: {reason}"),
+                    format!(
+                        "{what}: bad regex `{}`: {}",
+                        Untrusted(&text),
+                        Untrusted(&reason)
+                    ),
                     "regex syntax: https://docs.rs/regex/#syntax; in YAML, single-quote it so \
                      backslashes stay as written",
                 );

@@ -7,24 +7,34 @@ use serde_yaml::Value;
 
 use super::error::{PlanError, PlanProblem, PlanProblemKind};
 use super::{Plan, read};
+use crate::base::files::{self, FileKind};
+use crate::inventory::InventoryError;
 use crate::inventory::locate::{YamlPath, locate};
+use crate::inventory::yaml;
+
+/// Problems beyond this many are dropped: each location re-reads the file, so thousands of
+/// them would take minutes, and nobody reads the thousandth.
+const MAX_LOCATED: usize = 20;
 
 impl Plan {
     /// Reads and validates the plan at `path`; errors name the file.
     pub fn load(path: &Path) -> Result<Plan, PlanError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| PlanError::Read {
-            path: origin.clone(),
+        Plan::from_yaml(&Plan::read(path)?, &path.display().to_string())
+    }
+
+    /// The text of the plan file at `path` (bounded, UTF-8), for callers that keep it.
+    pub fn read(path: &Path) -> Result<String, PlanError> {
+        files::read_text(path, FileKind::Plan).map_err(|source| PlanError::Read {
+            path: path.display().to_string(),
             source,
-        })?;
-        Plan::from_yaml(&text, &origin)
+        })
     }
 
     /// Validates plan YAML. `origin` names the text in messages (and `source.origin`).
     /// Every problem found is reported, not just the first.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Plan, PlanError> {
-        let mut doc: Value = serde_yaml::from_str(text).map_err(|e| syntax(origin, text, &e))?;
-        doc.apply_merge().map_err(|e| syntax(origin, text, &e))?;
+        let doc: Value = yaml::parse(text, origin).map_err(|e| syntax(origin, &e))?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut problems = Problems::new(text);
         let plan = read::plan(&doc, origin, &mut problems);
         match problems.is_empty() {
@@ -34,9 +44,8 @@ impl Plan {
     }
 }
 
-/// A YAML syntax error, positioned and explained by the inventory's reader.
-fn syntax(origin: &str, text: &str, err: &serde_yaml::Error) -> PlanError {
-    let inv = crate::inventory::report::syntax_error(origin, text, err);
+/// A YAML problem, positioned and explained by the reader both loaders share.
+fn syntax(origin: &str, inv: &InventoryError) -> PlanError {
     let problems = inv
         .problems()
         .iter()
@@ -109,6 +118,7 @@ impl<'t> Problems<'t> {
         let mut problems: Vec<PlanProblem> = self
             .pending
             .into_iter()
+            .take(MAX_LOCATED)
             .map(|p| {
                 let (line, column) = locate(self.text, &p.at);
                 PlanProblem {

@@ -1,6 +1,7 @@
 //! Reads the plan document: the top level, `strategy`, `max_fail` and `pause`. Checks and
 //! steps are read in `items`; scalar forms are parsed in `values`.
 
+use crate::base::text::Untrusted;
 use serde_yaml::{Mapping, Value};
 
 use super::error::PlanProblemKind as K;
@@ -146,7 +147,7 @@ fn target(value: &Value, at: &YamlPath, p: &mut Problems<'_>) -> Option<String> 
             p.add(
                 K::BadTarget,
                 at.clone(),
-                format!("bad target `{text}`: {e}"),
+                format!("bad target `{}`: {e}", Untrusted(&text)),
                 "a host pattern: groups, device globs, `tag:KEY=VALUE`, with `&` and `!`",
             );
             None
@@ -255,9 +256,13 @@ fn group_by(value: &Value, at: &YamlPath, p: &mut Problems<'_>) -> Option<GroupB
         }
         _ => {
             let help = match (closest(kind, ["tag", "group"]), arg) {
-                (Some(near), Some(arg)) => format!("did you mean `{near}:{arg}`?"),
+                (Some(near), Some(arg)) => format!("did you mean `{near}:{}`?", Untrusted(arg)),
                 (None, None) if !kind.is_empty() => {
-                    format!("to spread by a tag, write `tag:{kind}`; by group, `group:{kind}`")
+                    format!(
+                        "to spread by a tag, write `tag:{}`; by group, `group:{}`",
+                        Untrusted(kind),
+                        Untrusted(kind)
+                    )
                 }
                 _ => "write `tag:KEY` (e.g. `tag:site`), `group`, or `group:PREFIX` \
                       (e.g. `group:site-`)"
@@ -266,7 +271,7 @@ fn group_by(value: &Value, at: &YamlPath, p: &mut Problems<'_>) -> Option<GroupB
             p.add(
                 K::UnknownGroupBy,
                 at.clone(),
-                format!("unknown group_by `{text}`"),
+                format!("unknown group_by `{}`", Untrusted(&text)),
                 help,
             );
             None
@@ -299,7 +304,7 @@ fn never_together(
             p.add(
                 K::InvalidValue,
                 at.index(i),
-                format!("{what} names `{name}` twice"),
+                format!("{what} names `{}` twice", Untrusted(&name)),
                 "list each device once",
             );
             return None;

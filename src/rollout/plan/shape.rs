@@ -1,6 +1,7 @@
 //! Shape helpers for reading the plan tree: mappings with known keys (unknown ones get a
 //! "did you mean"), strings, lists and booleans, each reporting what it expected.
 
+use crate::base::text::Untrusted;
 use serde_yaml::{Mapping, Value};
 
 use super::error::PlanProblemKind as K;
@@ -51,7 +52,7 @@ pub(super) fn mapping<'v>(
         p.add(
             K::UnknownField,
             at.key_node(key),
-            format!("unknown field `{key}` in {what}"),
+            format!("unknown field `{}` in {what}", Untrusted(key)),
             help,
         );
     }

@@ -1,6 +1,7 @@
 //! Scalar forms in a plan: counts, percentages (`"20%"`), thresholds and durations
 //! (`90s`, `5m`, `1h30m`). Each parser returns a message and a hint on failure.
 
+use crate::base::text::Untrusted;
 use std::time::Duration;
 
 use serde_yaml::Value;
@@ -36,13 +37,16 @@ fn amount(value: &Value) -> Result<Amount, Option<Bad>> {
             if let Some(number) = s.strip_suffix('%') {
                 let p: f64 = number.trim().parse().map_err(|_| {
                     Some(bad(
-                        format!("bad percentage `{s}`"),
+                        format!("bad percentage `{}`", Untrusted(s)),
                         "write a number followed by `%`, e.g. \"20%\"",
                     ))
                 })?;
                 if !(0.0..=100.0).contains(&p) {
                     return Err(Some(bad(
-                        format!("bad percentage `{s}`: it must be between 0% and 100%"),
+                        format!(
+                            "bad percentage `{}`: it must be between 0% and 100%",
+                            Untrusted(s)
+                        ),
                         "write a percentage of the target, e.g. \"25%\"",
                     )));
                 }
@@ -87,7 +91,7 @@ pub(super) fn threshold(value: &Value) -> Result<Threshold, Bad> {
 /// `90s`, `5m`, `1h30m`, `500ms`; a bare number is seconds. Must be more than zero.
 pub(super) fn duration(text: &str) -> Result<Duration, Bad> {
     let help = "write a duration such as `30s`, `5m` or `1h30m` (or `none` / `manual`)";
-    let fail = || bad(format!("bad duration `{text}`"), help);
+    let fail = || bad(format!("bad duration `{}`", Untrusted(text)), help);
     let text = text.trim();
     if text.is_empty() {
         return Err(fail());
@@ -118,7 +122,10 @@ pub(super) fn duration(text: &str) -> Result<Duration, Bad> {
     }
     if total.is_zero() {
         return Err(bad(
-            format!("bad duration `{text}`: it must be longer than zero"),
+            format!(
+                "bad duration `{}`: it must be longer than zero",
+                Untrusted(text)
+            ),
             "use `pause: none` to start the next wave at once",
         ));
     }
@@ -131,7 +138,7 @@ pub(super) fn show(value: &Value) -> String {
         Value::Null => "(empty)".into(),
         Value::Bool(b) => format!("`{b}`"),
         Value::Number(n) => format!("`{n}`"),
-        Value::String(s) => format!("`{s}`"),
+        Value::String(s) => format!("`{}`", Untrusted(s)),
         Value::Sequence(_) => "(a list)".into(),
         Value::Mapping(_) => "(a mapping)".into(),
         Value::Tagged(_) => "(a tagged value)".into(),
