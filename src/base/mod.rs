@@ -2,4 +2,5 @@
 //! Nothing here imports another fleetdash module.
 
 pub mod sanitize;
+pub mod secrets;
 pub mod text;
