@@ -7,6 +7,8 @@
 mod harness;
 #[path = "rollout/kill.rs"]
 mod kill;
+#[path = "rollout/trust.rs"]
+mod trust;
 
 use fleetdash::rollout::event::{Control, Outcome, RolloutEvent};
 use fleetdash::rollout::journal::{Resume, plan_hash, replay};

@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use super::exec::{HostKeys, ssh_options};
 use crate::cli::parse_duration;
-use crate::exec::SshConnector;
+use crate::exec::{Secrets, SshConnector};
 use crate::inventory::Inventory;
 use crate::probe::SweepConfig;
 use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
@@ -113,7 +113,8 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
             (None, w, path)
         }
     };
-    let journal = RolloutJournal::open(&journal_path)
+    let secrets = Secrets::from_inventory(&inventory);
+    let journal = RolloutJournal::open(&journal_path, secrets.clone())
         .map_err(|e| format!("cannot open the journal {}: {e}", journal_path.display()))?;
     let report_dir = args
         .report
@@ -130,6 +131,7 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
             args.host_keys,
         ))),
         journal: Arc::new(journal),
+        secrets,
         resume,
         concurrency: args.concurrency,
         // The front end that runs it feeds reachability: the dashboard from its own probes,

@@ -37,6 +37,7 @@ use super::journal::{Edge, Record, Replay, RolloutJournal, Stage, cap};
 use super::plan::Plan;
 use super::report::{DeviceOutcome, DeviceState, WaveOutcome};
 use super::waves::Wave;
+use crate::base::secrets::Secrets;
 use crate::exec::{Connector, Session};
 use crate::fleet::{ExecError, Output};
 use crate::inventory::{DeviceId, Inventory};
@@ -70,6 +71,8 @@ pub struct RolloutSetup<C> {
     pub inventory: Arc<Inventory>,
     pub connector: Arc<C>,
     pub journal: Arc<RolloutJournal>,
+    /// Masked in every output, event and report (the journal masks with its own copy).
+    pub secrets: Secrets,
     /// The replayed journal when resuming (`--resume`).
     pub resume: Option<Replay>,
     /// Devices worked on at once within a wave.
@@ -118,6 +121,7 @@ pub(crate) struct Ctx<C, E> {
     journal: Arc<RolloutJournal>,
     events: mpsc::Sender<E>,
     reach: Option<Reachability>,
+    secrets: Secrets,
     /// The first journal write error: the coordinator aborts on it.
     journal_error: Mutex<Option<String>>,
 }
@@ -131,6 +135,7 @@ where
     }
 
     async fn emit(&self, event: RolloutEvent) {
+        let event = event.masked(&self.secrets);
         // A front end that went away must not stop the rollout: the journal is the record.
         let _ = self.events.send(E::from(event)).await;
     }

@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::report::{DeviceState, RunState};
+use crate::base::secrets::Secrets;
 use crate::exec::journal::{open_private, rfc3339};
 
 /// Output kept per step line.
@@ -117,6 +118,8 @@ struct ReadLine {
 pub struct RolloutJournal {
     path: PathBuf,
     file: Mutex<File>,
+    /// Every string of every line is masked: device outputs can hold a password.
+    secrets: Secrets,
 }
 
 impl std::fmt::Debug for RolloutJournal {
@@ -129,10 +132,11 @@ impl std::fmt::Debug for RolloutJournal {
 
 impl RolloutJournal {
     /// Opens `path` for appending (mode 0600), creating it and its directory.
-    pub fn open(path: &Path) -> io::Result<RolloutJournal> {
+    pub fn open(path: &Path, secrets: Secrets) -> io::Result<RolloutJournal> {
         Ok(RolloutJournal {
             path: path.to_path_buf(),
             file: Mutex::new(open_private(path)?),
+            secrets,
         })
     }
 
@@ -142,11 +146,13 @@ impl RolloutJournal {
 
     /// Appends one line; device transitions are also fsynced before this returns.
     pub fn write(&self, record: &Record) -> io::Result<()> {
-        let mut text = serde_json::to_string(&Line {
+        let line = Line {
             ts: rfc3339(SystemTime::now()),
             record,
-        })
-        .map_err(io::Error::other)?;
+        };
+        let mut text = (self.secrets.to_masked_json(&line))
+            .map_err(io::Error::other)?
+            .to_string();
         text.push('\n');
         let file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         (&*file).write_all(text.as_bytes())?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use fleetdash::rollout::journal::{Resume, plan_hash, replay};
 use fleetdash::ssh::Session;
 
-use super::harness::{PASSWORD, SLOW_LAB, Setup, setup};
+use super::harness::{SLOW_LAB, Setup, setup};
 
 /// Plan, inventory, journal and report paths for the binary.
 pub struct Files {
@@ -17,6 +17,7 @@ pub struct Files {
     pub known_hosts: PathBuf,
     pub journal: PathBuf,
     pub report: PathBuf,
+    password: String,
 }
 
 impl Files {
@@ -28,6 +29,7 @@ impl Files {
             known_hosts: s.known_hosts.clone(),
             journal: dir.join("bin.jsonl"),
             report: dir.join("bin-report"),
+            password: s.password.clone(),
         };
         std::fs::write(&files.plan, plan_yaml).unwrap();
         std::fs::write(&files.inventory, s.lab.inventory_yaml()).unwrap();
@@ -46,7 +48,7 @@ impl Files {
             .args(["--host-keys", "strict", "--timeout", "5s", "--report"])
             .arg(&self.report)
             .args(extra)
-            .env("FLEETDASH_LAB_PASSWORD", PASSWORD)
+            .env("FLEETDASH_LAB_PASSWORD", &self.password)
             .stdin(Stdio::null());
         cmd
     }

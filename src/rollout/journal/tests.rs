@@ -169,7 +169,7 @@ fn pre_outputs_are_kept_for_same_as_pre() {
 fn written_journal_replays_and_refuses_another_plan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
-    let j = RolloutJournal::open(&path).unwrap();
+    let j = RolloutJournal::open(&path, Secrets::default()).unwrap();
     for r in [
         header(),
         state("a", "applying"),
