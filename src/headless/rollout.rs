@@ -6,7 +6,8 @@
 //! approves the next wave. Ctrl-C aborts (in-flight steps finish first). With stdin closed,
 //! a `pause: manual` plan aborts at its first approval (nobody can give it).
 //!
-//! Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
+//! Exit status: 0 completed with every device done, 1 halted, aborted or fewer devices done
+//! than planned (with the counts on stderr), 2 plan, inventory or usage errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,7 +24,9 @@ use crate::exec::{Secrets, SshConnector};
 use crate::inventory::Inventory;
 use crate::probe::SweepConfig;
 use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
-use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_reachability, spawn_rollout};
+use crate::rollout::executor::{
+    Finished, RolloutSetup, resume_waves, spawn_reachability, spawn_rollout,
+};
 use crate::rollout::journal::{self, RolloutJournal};
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
@@ -199,11 +202,14 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         }
     }
     let finished = handle.await?;
+    if let Some(shortfall) = finished.shortfall() {
+        eprintln!("rollout {}: {shortfall}", finished.outcome.as_str());
+    }
     if finished.outcome != Outcome::Completed {
         let resume = resume_command(&args, &prepared_journal);
         eprintln!("to carry on: {resume}");
     }
-    Ok(exit_code(finished.outcome))
+    Ok(exit_code(&finished))
 }
 
 /// The command that carries this rollout on from `journal`, with the flags that shape how
@@ -261,11 +267,13 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-/// 0 completed, 1 halted or aborted.
-pub fn exit_code(outcome: Outcome) -> ExitCode {
-    match outcome {
-        Outcome::Completed => ExitCode::SUCCESS,
-        Outcome::Halted | Outcome::Aborted => ExitCode::FAILURE,
+/// 0 when it completed with every device done; 1 when it halted or was aborted, or changed
+/// fewer devices than planned (`on_fail: continue` carries on past failures, but a script
+/// must still learn of them).
+pub fn exit_code(finished: &Finished) -> ExitCode {
+    match finished.outcome {
+        Outcome::Completed if finished.shortfall().is_none() => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 

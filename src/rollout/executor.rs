@@ -97,6 +97,37 @@ pub struct Finished {
     pub report: Option<PathBuf>,
 }
 
+impl Finished {
+    /// `6 of 8 device(s) done: 2 failed` when fewer devices than planned ended done (in
+    /// this run or an earlier one), whatever the outcome; `None` when every one did.
+    pub fn shortfall(&self) -> Option<String> {
+        let done = self
+            .devices
+            .iter()
+            .filter(|d| d.state == DeviceState::Done)
+            .count();
+        if done == self.devices.len() {
+            return None;
+        }
+        let mut counts: Vec<(DeviceState, usize)> = Vec::new();
+        for d in self.devices.iter().filter(|d| d.state != DeviceState::Done) {
+            match counts.iter_mut().find(|(s, _)| *s == d.state) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((d.state, 1)),
+            }
+        }
+        let counts: Vec<String> = counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.label()))
+            .collect();
+        Some(format!(
+            "{done} of {} device(s) done: {}",
+            self.devices.len(),
+            counts.join(", ")
+        ))
+    }
+}
+
 /// Starts the rollout. Events go to `events` (the TUI wraps them as `Event::Rollout`);
 /// `control` carries pause / resume / abort / approve. The task ends after the last wave,
 /// a halt or an abort, once the report is written.

@@ -162,16 +162,23 @@ pub async fn kill_and_resume() {
 
     let out = output(f.command(&["--headless", "--yes", "--json", "--resume", &journal])).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
     let events: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // A device caught between its two config lines fails its verification (only the first
+    // landed): the rollout completes, but its exit status says not every device is done.
+    let failed = events
+        .iter()
+        .filter(|e| e["event"] == "device" && e["state"] == "failed")
+        .count();
+    let expected = if failed == 0 { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(expected), "{stdout}\n{stderr}");
+    if failed > 0 {
+        let counts = format!("{} of 6 device(s) done: {failed} failed", 6 - failed);
+        assert!(stderr.contains(&counts), "{stderr}");
+    }
     // The lab's records prove it: no change step ran twice on any device.
     for (name, commands_before, changes_before) in &touched {
         for (line, n) in CHANGES.iter().zip(changes(name)) {
