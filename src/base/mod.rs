@@ -1,6 +1,7 @@
 //! Building blocks every layer uses: text from outside made safe to keep and to print.
 //! Nothing here imports another fleetdash module.
 
+pub mod lock;
 pub mod private_file;
 pub mod sanitize;
 pub mod secrets;

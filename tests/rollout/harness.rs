@@ -136,13 +136,31 @@ fn start_full(
     let report = s.dir.path().join("report");
     let (control, control_rx) = mpsc::channel(8);
     let (tx, events) = mpsc::channel(4096);
+    // Resuming: the journal replayed again, as the headless command does (same records).
+    let (opened, resume) = match resume {
+        Some(_) => {
+            let (j, r) = RolloutJournal::resume(
+                &journal,
+                secrets.clone(),
+                &plan.name,
+                &plan_hash(yaml),
+                |_| false,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            (j, Some(r))
+        }
+        None => (
+            RolloutJournal::create(&journal, secrets.clone()).unwrap_or_else(|e| panic!("{e}")),
+            None,
+        ),
+    };
     let setup = RolloutSetup {
         plan,
         plan_hash: plan_hash(yaml),
         waves,
         inventory: s.inventory.clone(),
         connector: Arc::new(SshConnector::new(s.opts.clone())),
-        journal: Arc::new(RolloutJournal::open(&journal, secrets.clone()).unwrap()),
+        journal: Arc::new(opened),
         secrets,
         resume,
         concurrency,

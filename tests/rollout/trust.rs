@@ -325,3 +325,45 @@ async fn forged_foreign_and_edited_journal_lines_are_refused_with_their_line_num
         fleetdash::rollout::journal::Resume::Fresh
     );
 }
+
+#[tokio::test]
+async fn lines_appended_to_a_journal_are_dropped_only_with_truncate_journal() {
+    let s = setup(LAB, 24).await;
+    let yaml = show_config_plan("r-ok[1-2]", "max_fail: 0");
+    let run = start(&s, &yaml, 1, None);
+    run.control.send(Control::Abort).await.unwrap();
+    let (first, _) = run.finish().await;
+    assert_eq!(first.outcome, Outcome::Aborted);
+    let journal = s.dir.path().join("rollout.jsonl");
+    let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
+    // Someone "finishes" r-ok1 by hand.
+    let forged = "{\"ts\":\"x\",\"kind\":\"device\",\"device\":\"r-ok1\",\"state\":\"done\"}\n";
+    let mut text = std::fs::read_to_string(&journal).unwrap();
+    text.push_str(forged);
+    std::fs::write(&journal, &text).unwrap();
+    let k = Files::new(&s, &yaml);
+    let resume = ["--headless", "--yes", "--resume", journal.to_str().unwrap()];
+    // Nobody at a terminal: refused, with what to do.
+    let out = output(k.command(&resume)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("line {}", lines + 1)), "{stderr}");
+    assert!(stderr.contains("--truncate-journal"), "{stderr}");
+    assert!(s.lab.commands("r-ok1").is_empty());
+    assert_eq!(std::fs::read_to_string(&journal).unwrap(), text);
+    // Agreed: resumed up to the last valid line, the forged `done` set aside, not believed.
+    let out = output(k.command(&[&resume[..], &["--truncate-journal"]].concat())).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(s.lab.command_count("r-ok1", NTP), 1);
+    let dropped = fleetdash::rollout::journal::dropped_path(&journal);
+    assert_eq!(std::fs::read_to_string(dropped).unwrap(), forged);
+    let r = replay(&journal, "ntp", &plan_hash(&yaml)).unwrap();
+    assert_eq!(
+        r.resume("r-ok1"),
+        fleetdash::rollout::journal::Resume::Final(
+            fleetdash::rollout::report::DeviceState::Done,
+            None
+        )
+    );
+}
