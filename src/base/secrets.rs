@@ -162,7 +162,11 @@ impl Secrets {
 fn match_at(text: &[u8], start: usize, secret: &[u8]) -> Option<usize> {
     let first = *secret.first()?;
     let lead = *text.get(start)?;
-    if lead != first && !matches!(lead, b'%' | b'\\' | b'+') {
+    let may_start = lead == first
+        || lead == b'%'
+        || (lead == b'\\' && !first.is_ascii_alphanumeric())
+        || (lead == b'+' && first == b' ');
+    if !may_start {
         return None;
     }
     // Every position the text can be at after the bytes matched so far.

@@ -327,15 +327,13 @@ impl Report {
     }
 
     /// The report with every string masked: outputs and snapshots can hold a password.
-    pub fn masked(&self, secrets: &Secrets) -> Report {
+    pub fn masked(&self, secrets: &Secrets) -> serde_json::Result<Report> {
         if secrets.is_empty() {
-            return self.clone();
+            return Ok(self.clone());
         }
-        // Plain data both ways: neither step can fail, the fallback is never taken.
         secrets
             .to_masked_json(self)
             .and_then(serde_json::from_value)
-            .unwrap_or_else(|_| self.clone())
     }
 
     /// Writes `<stem>.md` and `<stem>.json` into `dir` (created if needed, both mode
@@ -346,7 +344,8 @@ impl Report {
         stem: &str,
         secrets: &Secrets,
     ) -> std::io::Result<(PathBuf, PathBuf)> {
-        let report = self.masked(secrets);
+        // Nothing is written unmasked, not even when masking fails.
+        let report = self.masked(secrets).map_err(std::io::Error::other)?;
         let md = dir.join(format!("{stem}.md"));
         let json = dir.join(format!("{stem}.json"));
         // The Markdown is masked again: its escaping must not bring a secret back.
