@@ -16,7 +16,7 @@ pub mod lab;
 pub mod probe;
 pub mod rollout;
 mod run;
-pub mod safety;
+
 pub mod ssh;
 pub mod ui;
 

@@ -130,3 +130,95 @@ fn the_dashboard_refuses_to_start_without_a_terminal() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
+
+/// `exec` refuses before it connects: a listener on loopback proves no connection was made.
+#[test]
+fn exec_applies_the_dashboards_rules_before_connecting() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(
+        dir.path(),
+        "inv.yaml",
+        &format!(
+            "devices:\n  - {{name: rtr1, host: 127.0.0.1, port: {port}, platform: cisco_ios}}\n  \
+             - {{name: srv1, host: 127.0.0.1, port: {port}, platform: linux}}\n"
+        ),
+    );
+    let journal = dir.path().join("audit.jsonl");
+    let journal = journal.to_str().unwrap();
+    let exec = |limit: &str, flags: &[&str], command: &str| {
+        let mut args = vec!["exec", &inv, "--limit", limit, "--journal", journal];
+        args.extend_from_slice(flags);
+        args.extend(["--", command]);
+        fleetdash(&args)
+    };
+    let cases: &[(&str, &[&str], &str, &str)] = &[
+        ("rtr1", &[], "reload", "pass --allow-dangerous"),
+        ("rtr1", &[], "conf t", "pass --allow-dangerous"),
+        (
+            "srv1",
+            &[],
+            "sudo -u root /sbin/reboot",
+            "pass --allow-dangerous",
+        ),
+        (
+            "all",
+            &[],
+            "show clock\nconfigure terminal\nhostname PWNED\nend",
+            "a command is one line",
+        ),
+        (
+            "rtr1",
+            &["--allow-dangerous"],
+            "show clock\rreload",
+            "a command is one line",
+        ),
+        ("srv1", &["--read-only"], "uptime && reboot", "read-only"),
+        ("srv1", &["--read-only"], "echo $(reboot)", "read-only"),
+        (
+            "srv1",
+            &["--read-only", "--allow-dangerous"],
+            "/sbin/reboot",
+            "read-only",
+        ),
+        (
+            "rtr1",
+            &["--read-only"],
+            "show run | redirect flash:x",
+            "read-only",
+        ),
+        ("all", &["--read-only"], "show version", "shell"),
+    ];
+    for (limit, flags, command, says) in cases {
+        let out = exec(limit, flags, command);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+        assert!(err.contains(says), "{command:?}: {err}");
+        assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+        assert_eq!(err.lines().count(), 1, "one message: {err}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "nothing may connect to a device for a refused command"
+    );
+    assert!(
+        !Path::new(journal).exists() || std::fs::read_to_string(journal).unwrap().is_empty(),
+        "a refused command is not journaled as sent"
+    );
+    // With the flag the dangerous command does go out (here to a listener that never
+    // speaks SSH, so it fails at the handshake).
+    let out = exec(
+        "rtr1",
+        &["--allow-dangerous", "--timeout", "300ms"],
+        "reload",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(listener.accept().is_ok(), "--allow-dangerous connects");
+}

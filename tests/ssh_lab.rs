@@ -623,3 +623,35 @@ async fn poll_commands_parse_into_facts_on_every_platform() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_command_with_a_line_break_never_reaches_the_device() {
+    let lab = start(16).await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let smuggled = "show clock\nconfigure terminal\nhostname PWNED\nend";
+    for name in ["s-ios1", "s-linux1"] {
+        let mut s = connect(&lab, &o, name).await;
+        for command in [smuggled, "show clock\rreload", "uptime\u{1b}[A"] {
+            let e = s.run(command).await.unwrap_err();
+            assert_eq!(e.stage, Stage::Command, "{name}: {e}");
+            assert!(!e.maybe_ran, "{name}: refused before sending");
+            assert!(e.reason.contains("a command is one line"), "{e}");
+        }
+        // The session is still good for the next command.
+        assert!(s.run("show version").await.is_ok());
+    }
+    assert_eq!(lab.command_count("s-ios1", "hostname PWNED"), 0);
+    assert!(!lab.config_text("s-ios1").unwrap().contains("PWNED"));
+
+    // A config line with a line break stops the whole change before config mode.
+    let mut s = connect(&lab, &o, "s-ios1").await;
+    let lines = vec![
+        "interface GigabitEthernet0/2".to_string(),
+        "description ok\nhostname PWNED".to_string(),
+    ];
+    let e = s.configure(&lines, true).await.unwrap_err();
+    assert!(e.reason.contains("config line 2"), "{e}");
+    assert_eq!(lab.command_count("s-ios1", "configure terminal"), 0);
+    assert!(!lab.config_text("s-ios1").unwrap().contains("PWNED"));
+}

@@ -3,6 +3,7 @@
 
 pub mod lock;
 pub mod private_file;
+pub mod safety;
 pub mod sanitize;
 pub mod secrets;
 pub mod text;

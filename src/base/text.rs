@@ -15,15 +15,13 @@ pub struct Untrusted<'a>(pub &'a str);
 
 impl fmt::Display for Untrusted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut shown = 0usize;
         let mut chars = self.0.chars();
-        for c in chars.by_ref() {
+        for (shown, c) in chars.by_ref().enumerate() {
             if shown == MAX_SHOWN {
                 let rest = 1 + chars.count();
                 return write!(f, "… ({rest} more characters)");
             }
             write_escaped(f, c)?;
-            shown += 1;
         }
         Ok(())
     }
@@ -39,15 +37,25 @@ pub fn escape_line(text: &str) -> String {
     out
 }
 
+/// `1 device`, `3 devices`: a count with its noun, singular or plural.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Bidirectional formatting controls: they reorder how the text around them is shown
 /// (`Trojan Source`), so text from outside must never carry them to a screen or a file.
 pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// A character that must not reach a terminal as it is: C0, DEL, C1 and bidi controls.
+/// A character that must not reach a terminal as it is: C0, DEL, C1 and bidi controls, and
+/// the Unicode line and paragraph separators (some terminals and editors break lines there).
 pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn write_escaped(out: &mut impl fmt::Write, c: char) -> fmt::Result {

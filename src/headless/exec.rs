@@ -15,6 +15,8 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::base::safety::{Family, Verdict, judge};
+use crate::base::text::{Untrusted, count};
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};
@@ -51,6 +53,12 @@ pub struct ExecArgs {
     /// Check and learn host keys only in this known_hosts file.
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
+    /// Refuse every command that is not read-only on the selected devices' platforms.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Run commands that reboot, erase or change configuration (refused without it).
+    #[arg(long)]
+    pub allow_dangerous: bool,
     /// The command, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -116,6 +124,11 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
+    let command = args.command.join(" ");
+    if let Err(why) = vet(&command, &inventory, args.read_only, args.allow_dangerous) {
+        eprintln!("error: {why}");
+        return Ok(ExitCode::from(USAGE));
+    }
     let Some(path) = args.journal.clone().or_else(journal::default_path) else {
         eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
         return Ok(ExitCode::from(USAGE));
@@ -140,7 +153,6 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         ..ExecConfig::default()
     };
     let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
-    let command = args.command.join(" ");
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
     if args.json {
         print!("{}", json_lines(&results));
@@ -153,6 +165,27 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The dashboard's rules, without the question: a command that is not one line, or not
+/// read-only with `--read-only`, is refused; a dangerous one needs `--allow-dangerous`.
+fn vet(
+    command: &str,
+    inventory: &Inventory,
+    read_only: bool,
+    allow_dangerous: bool,
+) -> Result<(), String> {
+    let families = inventory.devices.iter().map(|d| Family::of(&d.platform));
+    match judge(command, families, read_only) {
+        Verdict::Run => Ok(()),
+        Verdict::Ask(_) if allow_dangerous => Ok(()),
+        Verdict::Ask(why) => Err(format!(
+            "`{}` {why}: pass --allow-dangerous to run it on {}",
+            Untrusted(command),
+            count(inventory.devices.len(), "device")
+        )),
+        Verdict::Refuse(why) => Err(format!("`{}` refused — {why}", Untrusted(command))),
+    }
 }
 
 /// Runs `command` on every device of `inventory` and waits for all of them. Notices (host

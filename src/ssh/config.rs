@@ -6,6 +6,7 @@ use super::platform::Via;
 use super::session::Session;
 use super::shell::output_text;
 use super::stage::err;
+use crate::base::safety::one_line;
 use crate::fleet::{ExecError, Output, Stage};
 
 impl Session {
@@ -18,6 +19,15 @@ impl Session {
                 Stage::Command,
                 format!("config mode is not supported on platform {}", p.name),
             ));
+        }
+        // Every line is checked before config mode is entered, so none is half applied.
+        for (i, line) in lines.iter().enumerate() {
+            one_line(line).map_err(|why| {
+                err(
+                    Stage::Command,
+                    format!("nothing sent: config line {}: {why}", i + 1),
+                )
+            })?;
         }
         let mut transcript = String::new();
         let mut marker = None;

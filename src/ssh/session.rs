@@ -18,6 +18,7 @@ use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
 use super::target::Target;
 use super::transport::{config, handshake_error, resolve, tcp_connect};
+use crate::base::safety::one_line;
 use crate::fleet::{ExecError, Output, Stage};
 use crate::inventory::Device;
 
@@ -184,6 +185,9 @@ impl Session {
     /// Output is capped, sanitized and checked for the platform's error markers.
     /// `maybe_ran` is true on every error after the command was sent.
     pub async fn run(&mut self, command: &str) -> Result<Output, ExecError> {
+        // The last line of defence: every front end checks too, but nothing reaches a
+        // device that is not exactly one line.
+        one_line(command).map_err(|why| err(Stage::Command, format!("not sent: {why}")))?;
         if self.is_closed() {
             return Err(err(Stage::Channel, "the session is closed"));
         }

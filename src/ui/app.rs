@@ -14,10 +14,11 @@ use super::layout::{Areas, Grid, areas};
 use super::prompt::{CommandLine, Edit, edit_line};
 use super::rollout_view;
 use super::run_view::RunView;
+use crate::base::safety::{Family, Verdict, judge};
+use crate::base::text::Untrusted;
 use crate::fleet::{Command, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 use crate::rollout::event::{Control, RolloutState};
-use crate::safety::danger;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -305,16 +306,10 @@ impl App {
                 Action::Nothing
             };
         }
-        let rollout_running = fleet.rollout.as_ref().is_some_and(|r| r.outcome.is_none());
         let quit = (ctrl && key.code == KeyCode::Char('c'))
             || (key.code == KeyCode::Char('q') && !self.typing());
-        if quit && rollout_running {
-            // Quitting ends the process mid-step: ask, and say how to carry on.
-            self.asking = Some(Question::Quit);
-            return Action::Redraw;
-        }
-        if ctrl && key.code == KeyCode::Char('c') {
-            return Action::Quit;
+        if quit {
+            return self.request_quit(fleet);
         }
         if self.rollout(fleet).is_some()
             && !self.typing()
@@ -468,18 +463,30 @@ impl App {
         ids
     }
 
-    fn submit(&mut self, command: String, fleet: &State) -> Action {
+    /// A line from the `:` prompt: `:q`, `:quit`, `:q!` quit as in vim; `:!q` sends a
+    /// command that starts with `q` literally; anything else runs on the targets.
+    fn submit(&mut self, line: String, fleet: &State) -> Action {
+        if matches!(line.as_str(), "q" | "q!" | "quit" | "quit!" | "qa" | "qa!") {
+            return self.request_quit(fleet);
+        }
+        let command = match line.strip_prefix('!') {
+            Some(literal) => literal.trim_start().to_string(),
+            None => line,
+        };
         let devices = self.targets(fleet);
         if devices.is_empty() {
             self.status = Some("no device to run on: focus or mark some".into());
             return Action::Redraw;
         }
-        match danger(&command) {
-            Some(why) if self.read_only => {
-                self.status = Some(format!("read-only: `{command}` refused ({why})"));
+        let families = devices
+            .iter()
+            .map(|&id| Family::of(&fleet.inventory.devices[id].platform));
+        match judge(&command, families, self.read_only) {
+            Verdict::Refuse(why) => {
+                self.status = Some(format!("`{}` refused — {why}", Untrusted(&command)));
                 Action::Redraw
             }
-            Some(why) => {
+            Verdict::Ask(why) => {
                 self.confirm = Some(PendingRun {
                     command,
                     devices,
@@ -487,8 +494,17 @@ impl App {
                 });
                 Action::Redraw
             }
-            None => self.start_run(command, devices),
+            Verdict::Run => self.start_run(command, devices),
         }
+    }
+
+    /// Quit, or during a rollout ask first (quitting ends the process mid-step).
+    fn request_quit(&mut self, fleet: &State) -> Action {
+        if fleet.rollout.as_ref().is_some_and(|r| r.outcome.is_none()) {
+            self.asking = Some(Question::Quit);
+            return Action::Redraw;
+        }
+        Action::Quit
     }
 
     fn start_run(&mut self, command: String, devices: Vec<DeviceId>) -> Action {

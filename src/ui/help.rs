@@ -18,6 +18,7 @@ const KEYS: &[(&str, &str)] = &[
     ("space / v", "mark the focus / a range from the last mark"),
     ("a / A", "mark all shown / no device"),
     (":", "run a command on the marked (or focused)"),
+    (":!cmd", "send cmd as typed (:!q sends q to the devices)"),
     ("r", "show the last run"),
     ("Tab", "rollout screen / dashboard (during a rollout)"),
     ("p r a", "rollout: pause, resume, abort (asks)"),
@@ -26,7 +27,7 @@ const KEYS: &[(&str, &str)] = &[
         "rollout: approve the next wave; a device's details",
     ),
     ("?", "this help"),
-    ("q / Ctrl-C", "quit"),
+    ("q :q Ctrl-C", "quit (:quit and :q! too)"),
 ];
 
 const PATTERNS: &[&str] = &[

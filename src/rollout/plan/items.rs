@@ -5,7 +5,7 @@ use serde_yaml::Value;
 
 use super::error::PlanProblemKind as K;
 use super::load::Problems;
-use super::shape::{boolean, list, mapping, string};
+use super::shape::{boolean, checked_line, command_line, list, mapping, string};
 use super::values::show;
 use super::{Check, Expect, Pattern, Step};
 use crate::inventory::locate::YamlPath;
@@ -64,7 +64,7 @@ fn check(
 ) -> Option<Check> {
     let map = mapping(value, at, what, CHECK_FIELDS, p)?;
     let command = match map.get("command") {
-        Some(v) => string(v, &at.key("command"), &format!("{what}: `command`"), p),
+        Some(v) => command_line(v, &at.key("command"), &format!("{what}: `command`"), p),
         None => {
             p.add(
                 K::MissingField,
@@ -209,7 +209,7 @@ pub(super) fn steps(value: &Value, at: &YamlPath, key: &str, p: &mut Problems<'_
 
 fn step(value: &Value, at: &YamlPath, what: &str, p: &mut Problems<'_>) -> Option<Step> {
     if let Value::String(_) = value {
-        return string(value, at, what, p).map(Step::Command);
+        return command_line(value, at, what, p).map(Step::Command);
     }
     let map = mapping(value, at, what, STEP_FIELDS, p)?;
     let save = map
@@ -225,7 +225,8 @@ fn step(value: &Value, at: &YamlPath, what: &str, p: &mut Problems<'_>) -> Optio
                     "remove `save`, or make this a `config:` step",
                 );
             }
-            string(cmd, &at.key("command"), &format!("{what}: `command`"), p).map(Step::Command)
+            command_line(cmd, &at.key("command"), &format!("{what}: `command`"), p)
+                .map(Step::Command)
         }
         (None, Some(config)) => {
             config_lines(config, &at.key("config"), what, p).map(|lines| Step::Config {
@@ -267,7 +268,7 @@ fn config_lines(
         Value::Sequence(items) => {
             let mut lines = Vec::new();
             for (i, item) in items.iter().enumerate() {
-                lines.push(string(
+                lines.push(command_line(
                     item,
                     &at.index(i),
                     &format!("{what}: config line"),
@@ -290,6 +291,13 @@ fn config_lines(
         }
     };
     let lines: Vec<String> = lines.into_iter().filter(|l| !l.trim().is_empty()).collect();
+    // Every line is checked (and every bad one reported) before any is accepted.
+    let checked: Vec<Option<String>> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| checked_line(line, at, &format!("{what}: config line {}", i + 1), p))
+        .collect();
+    let lines: Vec<String> = checked.into_iter().collect::<Option<_>>()?;
     if lines.is_empty() {
         p.add(
             K::InvalidValue,

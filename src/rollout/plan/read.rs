@@ -6,7 +6,7 @@ use serde_yaml::{Mapping, Value};
 use super::error::PlanProblemKind as K;
 use super::items::{self, Phase};
 use super::load::Problems;
-use super::shape::{boolean, list, mapping, string};
+use super::shape::{boolean, command_line, list, mapping, string};
 use super::values::{self, show};
 use super::{GroupBy, MaxFail, OnFail, Pause, Plan, PlanSource, Strategy};
 use crate::inventory::HostPattern;
@@ -97,7 +97,7 @@ pub(super) fn plan(doc: &Value, origin: &str, p: &mut Problems<'_>) -> Plan {
         plan.post_checks = items::checks(v, &root.key("post_checks"), Phase::Post, &pre, p);
     }
     if let Some(v) = map.get("snapshot") {
-        plan.snapshot = string(v, &root.key("snapshot"), "`snapshot`", p);
+        plan.snapshot = command_line(v, &root.key("snapshot"), "`snapshot`", p);
     }
     let steps_help = "list what to change: `- config: [lines]` or `- command: …`";
     if let Some(v) = required("steps", p, steps_help) {

@@ -6,6 +6,7 @@ use serde_yaml::{Mapping, Value};
 use super::error::PlanProblemKind as K;
 use super::load::Problems;
 use super::values::show;
+use crate::base::safety::one_line;
 use crate::inventory::locate::YamlPath;
 use crate::inventory::suggest::closest;
 
@@ -87,6 +88,39 @@ pub(super) fn string(
         return None;
     }
     Some(text)
+}
+
+/// A command or a config line: a non-empty string that is exactly one line.
+pub(super) fn command_line(
+    value: &Value,
+    at: &YamlPath,
+    what: &str,
+    p: &mut Problems<'_>,
+) -> Option<String> {
+    let text = string(value, at, what, p)?;
+    checked_line(text, at, what, p)
+}
+
+/// `text` if it is one line, else a problem at `at`.
+pub(super) fn checked_line(
+    text: String,
+    at: &YamlPath,
+    what: &str,
+    p: &mut Problems<'_>,
+) -> Option<String> {
+    match one_line(&text) {
+        Ok(()) => Some(text),
+        Err(why) => {
+            p.add(
+                K::InvalidValue,
+                at.clone(),
+                format!("{what}: {why}"),
+                "split it into several steps, or apply configuration as `config:` with one \
+                 line per item",
+            );
+            None
+        }
+    }
 }
 
 /// A list; an empty value (`key:` with nothing after it) is an empty list.

@@ -117,13 +117,105 @@ fn dangerous_commands_ask_first_and_read_only_refuses_them() {
     assert!(app.confirm.is_none() && app.run_view.is_none());
     let status = app.status.clone().unwrap();
     assert!(
-        status.starts_with("read-only: `write erase` refused"),
+        status.starts_with("`write erase` refused — read-only: `write` is not a read-only command"),
         "{status}"
     );
     assert!(
         matches!(submit(&mut app, &fleet, "show clock"), Action::Send(_)),
         "reads still run"
     );
+    app.run_view = None;
+    // Read-only is an allow-list: what is not a known read is refused, not asked.
+    for command in [
+        "show run | redirect flash:x",
+        "copy run start",
+        "tclsh",
+        "sh run > x",
+    ] {
+        assert_eq!(
+            submit(&mut app, &fleet, command),
+            Action::Redraw,
+            "{command}"
+        );
+        assert!(app.confirm.is_none() && app.run_view.is_none(), "{command}");
+        assert!(
+            app.status.as_deref().unwrap().contains("read-only"),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn read_only_follows_the_platform_of_the_targets() {
+    let (mut fleet, _) = fleet();
+    let mut inventory = (*fleet.inventory).clone();
+    inventory.devices[0].platform = "linux".into();
+    fleet.inventory = std::sync::Arc::new(inventory);
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.read_only = true;
+    app.refresh(&fleet);
+    app.focused = Some(0);
+    for command in [
+        "uptime && reboot",
+        "echo $(reboot)",
+        "/sbin/reboot",
+        "env reboot",
+    ] {
+        assert_eq!(
+            submit(&mut app, &fleet, command),
+            Action::Redraw,
+            "{command}"
+        );
+        assert!(app.run_view.is_none(), "{command} must not run");
+    }
+    assert!(matches!(
+        submit(&mut app, &fleet, "uptime"),
+        Action::Send(_)
+    ));
+    app.run_view = None;
+    // A router and a Linux host marked together: a command must be read-only on both.
+    app.marks.extend([0, 1]);
+    assert_eq!(submit(&mut app, &fleet, "show version"), Action::Redraw);
+    assert!(app.status.as_deref().unwrap().contains("shell"));
+}
+
+#[test]
+fn a_command_with_a_line_break_is_never_sent() {
+    let (fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    // What a paste without bracketed paste mode, or a stray control key, would type.
+    for command in [
+        "show clock\nconfigure terminal",
+        "show clock\rreload",
+        "show clock\u{1b}[2K",
+        "show \u{202e}kcolc",
+    ] {
+        assert_eq!(submit(&mut app, &fleet, command), Action::Redraw);
+        assert!(app.confirm.is_none() && app.run_view.is_none());
+        let status = app.status.clone().unwrap();
+        assert!(status.contains("a command is one line"), "{status}");
+        assert!(!status.chars().any(char::is_control), "{status:?}");
+    }
+}
+
+#[test]
+fn colon_q_quits_and_colon_bang_sends_literally() {
+    let (fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    for quit in ["q", "quit", "q!", "qa"] {
+        assert_eq!(submit(&mut app, &fleet, quit), Action::Quit, ":{quit}");
+    }
+    let Action::Send(Command::Run { command, .. }) = submit(&mut app, &fleet, "!q") else {
+        panic!(":!q sends a command");
+    };
+    assert_eq!(command, "q");
+    app.run_view = None;
+    let Action::Send(Command::Run { command, .. }) = submit(&mut app, &fleet, "!quit") else {
+        panic!(":!quit sends a command");
+    };
+    assert_eq!(command, "quit");
 }
 
 /// A run of `show version` on 5 devices: 3 agree, 1 differs, 1 failed auth, 1 still running.
