@@ -220,10 +220,13 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
                     report.display()
                 );
             }
+            if let Some(shortfall) = finished.shortfall() {
+                eprintln!("rollout {}: {shortfall}", finished.outcome.as_str());
+            }
             if finished.outcome != Outcome::Completed {
                 eprintln!("to carry on: {resume}");
             }
-            Ok(rollout::exit_code(finished.outcome))
+            Ok(rollout::exit_code(&finished))
         }
         _ => {
             eprintln!(

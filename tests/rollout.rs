@@ -7,9 +7,11 @@
 mod harness;
 #[path = "rollout/kill.rs"]
 mod kill;
+#[path = "rollout/trust.rs"]
+mod trust;
 
 use fleetdash::rollout::event::{Control, Outcome, RolloutEvent};
-use fleetdash::rollout::journal::{Resume, plan_hash, replay};
+use fleetdash::rollout::journal::{Edge, Record, Resume, RolloutJournal, Stage, plan_hash, replay};
 use fleetdash::rollout::report::{DeviceState, RunState};
 use harness::{LAB, SLOW_LAB, device, setup, start};
 
@@ -328,19 +330,31 @@ async fn resume_verifies_unknown_devices_and_skips_done_ones() {
     run.control.send(Control::Abort).await.unwrap();
     let (first, _) = run.finish().await;
     assert_eq!(first.outcome, Outcome::Aborted);
-    // Pretend the crash left r-ok1 done and r-ok2 mid-apply (its change did land).
+    // Pretend the crash left r-ok1 done and r-ok2 mid-apply (its change did land): lines
+    // written through the journal, so that they chain (lines added by hand are refused).
     let journal = s.dir.path().join("rollout.jsonl");
-    let names = |d: &str| format!("\"device\":\"{d}\"");
-    let mut text = std::fs::read_to_string(&journal).unwrap();
-    text.push_str(&format!(
-        "{{\"ts\":\"x\",\"kind\":\"device\",{},\"state\":\"done\"}}\n",
-        names("r-ok1")
-    ));
-    text.push_str(&format!(
-        "{{\"ts\":\"x\",\"kind\":\"stage\",{},\"stage\":\"apply\",\"edge\":\"begin\"}}\n",
-        names("r-ok2")
-    ));
-    std::fs::write(&journal, text).unwrap();
+    let (j, _) = RolloutJournal::resume(
+        &journal,
+        Default::default(),
+        "ntp",
+        &plan_hash(&yaml),
+        |_| false,
+    )
+    .unwrap();
+    j.write(&Record::Device {
+        device: "r-ok1".into(),
+        state: DeviceState::Done,
+        reason: None,
+    })
+    .unwrap();
+    j.write(&Record::Stage {
+        device: "r-ok2".into(),
+        stage: Stage::Apply,
+        edge: Edge::Begin,
+        ok: None,
+    })
+    .unwrap();
+    drop(j);
     kill::configure_by_hand(&s, "r-ok2", NTP).await;
     let r = replay(&journal, "ntp", &plan_hash(&yaml)).unwrap();
     assert_eq!(r.resume("r-ok2"), Resume::Unknown);
@@ -366,11 +380,15 @@ async fn headless_refuses_to_start_unattended_and_rejects_another_plan() {
     assert!(s.lab.commands("r-ok1").is_empty());
     // A journal of another plan is refused for --resume.
     let other = s.dir.path().join("other.jsonl");
-    std::fs::write(
-        &other,
-        "{\"ts\":\"x\",\"kind\":\"header\",\"plan\":\"ntp\",\"plan_hash\":\"0\",\"waves\":[],\"resumed\":false}\n",
-    )
-    .unwrap();
+    RolloutJournal::create(&other, Default::default())
+        .unwrap()
+        .write(&Record::Header {
+            plan: "ntp".into(),
+            plan_hash: "0".into(),
+            waves: Vec::new(),
+            resumed: false,
+        })
+        .unwrap();
     let resume = ["--headless", "--yes", "--resume", other.to_str().unwrap()];
     let out = kill::output(k.command(&resume)).await;
     assert_eq!(out.status.code(), Some(2));

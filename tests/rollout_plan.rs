@@ -369,7 +369,7 @@ mod report {
     fn write_puts_both_files_in_the_directory() {
         let dir = tempfile::tempdir().unwrap();
         let (md, json) = halted()
-            .write(&dir.path().join("new"), "rollout-1")
+            .write(&dir.path().join("new"), "rollout-1", &Default::default())
             .unwrap();
         assert!(
             std::fs::read_to_string(md)

@@ -1,9 +1,13 @@
 //! Building blocks every layer uses: text from outside made safe to keep and to print, the
-//! bounded read of user files, and writing to stdout when it may be a closed pipe.
+//! bounded read of user files, writing to stdout when it may be a closed pipe, private files,
+//! state locks and secret masking.
 //! Nothing here imports another fleetdash module.
 
 pub mod files;
+pub mod lock;
+pub mod private_file;
 pub mod safety;
 pub mod sanitize;
+pub mod secrets;
 pub mod stdout;
 pub mod text;

@@ -2,7 +2,7 @@
 //! command is sent (`"phase":"start"`) and after it ends (`"phase":"end"`), so a crash
 //! mid-run still leaves a record of what may have reached a device. Never holds a secret.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -180,14 +180,7 @@ fn cap(text: &str, max: usize) -> (String, bool) {
 /// Opens a journal file for appending, creating it (mode 0600: outputs can be sensitive even
 /// without passwords) and its directory.
 pub(crate) fn open_private(path: &Path) -> io::Result<File> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut opts = OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    opts.open(path)
+    crate::base::private_file::append(path)
 }
 
 /// `2024-05-01T12:34:56.789Z` (UTC), without a date crate.

@@ -6,7 +6,8 @@
 //! approves the next wave. Ctrl-C aborts (in-flight steps finish first). With stdin closed,
 //! a `pause: manual` plan aborts at its first approval (nobody can give it).
 //!
-//! Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
+//! Exit status: 0 completed with every device done, 1 halted, aborted or fewer devices done
+//! than planned (with the counts on stderr), 2 plan, inventory or usage errors.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,12 +22,14 @@ use super::exec::{HostKeys, ssh_options};
 use crate::base::stdout;
 use crate::base::text::{escape_json, escape_line};
 use crate::cli::parse_duration;
-use crate::exec::SshConnector;
+use crate::exec::{Secrets, SshConnector};
 use crate::inventory::Inventory;
 use crate::probe::SweepConfig;
 use crate::rollout::event::{CheckPhase, Control, Outcome, RolloutEvent, RunState, WaveInfo};
-use crate::rollout::executor::{RolloutSetup, resume_waves, spawn_reachability, spawn_rollout};
-use crate::rollout::journal::{self, RolloutJournal};
+use crate::rollout::executor::{
+    Finished, RolloutSetup, resume_waves, spawn_reachability, spawn_rollout,
+};
+use crate::rollout::journal::{self, OpenError, ReplayError, RolloutJournal, Tail};
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
 
@@ -64,6 +67,10 @@ pub struct RolloutArgs {
     /// Rollout journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/rollouts/.
     #[arg(long, value_name = "FILE", conflicts_with = "resume")]
     pub journal: Option<PathBuf>,
+    /// With --resume: when lines fleetdash did not write follow the journal's last valid
+    /// line, resume up to it and set them aside (JOURNAL.dropped) without asking.
+    #[arg(long, requires = "resume")]
+    pub truncate_journal: bool,
     /// Devices worked on at once within a wave.
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
@@ -101,11 +108,22 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         return Ok(None);
     }
     let hash = journal::plan_hash(&text);
-    let (resume, plan_waves, journal_path) = match &args.resume {
+    let secrets = Secrets::from_inventory(&inventory);
+    let (journal, resume, plan_waves, journal_path) = match &args.resume {
         Some(path) => {
-            let replay = journal::replay(path, &plan.name, &hash).map_err(|e| e.to_string())?;
+            let confirm = |e: &ReplayError| confirm_dropping(e, path, args.truncate_journal);
+            let (journal, replay) =
+                RolloutJournal::resume(path, secrets.clone(), &plan.name, &hash, confirm).map_err(
+                    |e| match e {
+                        OpenError::Replay(e @ ReplayError::Garbage { .. }) => {
+                            format!("{e}\n{}", drop_instruction(&e, path))
+                        }
+                        e => e.to_string(),
+                    },
+                )?;
+            tell_what_was_cut(&replay, path);
             let w = resume_waves(&replay, &plan, &inventory)?;
-            (Some(replay), w, path.clone())
+            (journal, Some(replay), w, path.clone())
         }
         None => {
             let w = waves(&plan, &inventory).map_err(|e| e.to_string())?;
@@ -114,11 +132,11 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
                 .clone()
                 .or_else(|| default_journal(&plan.name))
                 .ok_or("no place for the journal (set HOME or use --journal FILE)")?;
-            (None, w, path)
+            let journal =
+                RolloutJournal::create(&path, secrets.clone()).map_err(|e| e.to_string())?;
+            (journal, None, w, path)
         }
     };
-    let journal = RolloutJournal::open(&journal_path)
-        .map_err(|e| format!("cannot open the journal {}: {e}", journal_path.display()))?;
     let report_dir = args
         .report
         .clone()
@@ -134,6 +152,7 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
             args.host_keys,
         ))),
         journal: Arc::new(journal),
+        secrets,
         resume,
         concurrency: args.concurrency,
         // The front end that runs it feeds reachability: the dashboard from its own probes,
@@ -147,6 +166,59 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         setup,
         journal_path,
     }))
+}
+
+/// Whether to resume up to the last valid line when foreign lines follow it (`garbage`):
+/// `--truncate-journal` says yes; else a person at a terminal is asked; nobody there: no.
+fn confirm_dropping(garbage: &ReplayError, journal: &Path, flag: bool) -> bool {
+    use std::io::IsTerminal;
+    let asked = || {
+        eprint!(
+            "{garbage}\nResume up to the line before, and keep the rest in {}? [y/N] ",
+            journal::dropped_path(journal).display()
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).ok().map(|_| answer)
+    };
+    decide_dropping(flag, std::io::stdin().is_terminal(), asked)
+}
+
+/// [`confirm_dropping`]'s decision: the flag, else a `y` from a terminal.
+fn decide_dropping(flag: bool, terminal: bool, ask: impl FnOnce() -> Option<String>) -> bool {
+    if flag {
+        return true;
+    }
+    terminal && ask().is_some_and(|a| matches!(a.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// How to resume anyway from a journal with foreign lines at its end.
+fn drop_instruction(garbage: &ReplayError, journal: &Path) -> String {
+    let line = match garbage {
+        ReplayError::Garbage { line, .. } => *line,
+        _ => 0,
+    };
+    format!(
+        "to resume up to line {} and keep the rest in {}, add --truncate-journal",
+        line.saturating_sub(1),
+        journal::dropped_path(journal).display()
+    )
+}
+
+/// One line on stderr when a resume cut something off the journal.
+fn tell_what_was_cut(replay: &journal::Replay, path: &Path) {
+    let kept = journal::dropped_path(path);
+    match &replay.tail {
+        Tail::Clean => {}
+        Tail::Torn { line } => eprintln!(
+            "journal: line {line} was cut short by a crash and is ignored (kept in {})",
+            kept.display()
+        ),
+        Tail::Garbage { line, lines, .. } => eprintln!(
+            "journal: resuming up to line {}; {lines} line(s) from line {line} on are kept in {}",
+            line - 1,
+            kept.display()
+        ),
+    }
 }
 
 /// The headless front end (and `--dry-run`); without `--headless` the dashboard runs the
@@ -203,11 +275,14 @@ pub async fn run(args: RolloutArgs) -> color_eyre::Result<ExitCode> {
         }
     }
     let finished = handle.await?;
+    if let Some(shortfall) = finished.shortfall() {
+        eprintln!("rollout {}: {shortfall}", finished.outcome.as_str());
+    }
     if finished.outcome != Outcome::Completed {
         let resume = resume_command(&args, &prepared_journal);
         eprintln!("to carry on: {resume}");
     }
-    Ok(exit_code(finished.outcome))
+    Ok(exit_code(&finished))
 }
 
 /// The command that carries this rollout on from `journal`, with the flags that shape how
@@ -265,11 +340,13 @@ fn shell_word(text: &str) -> String {
     }
 }
 
-/// 0 completed, 1 halted or aborted.
-pub fn exit_code(outcome: Outcome) -> ExitCode {
-    match outcome {
-        Outcome::Completed => ExitCode::SUCCESS,
-        Outcome::Halted | Outcome::Aborted => ExitCode::FAILURE,
+/// 0 when it completed with every device done; 1 when it halted or was aborted, or changed
+/// fewer devices than planned (`on_fail: continue` carries on past failures, but a script
+/// must still learn of them).
+pub fn exit_code(finished: &Finished) -> ExitCode {
+    match finished.outcome {
+        Outcome::Completed if finished.shortfall().is_none() => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
     }
 }
 
@@ -601,6 +678,30 @@ mod tests {
                     assert!(!line.contains('\n'), "one line: {line}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn foreign_lines_are_dropped_only_with_the_flag_or_a_yes_at_a_terminal() {
+        for (flag, terminal, answer, dropped) in [
+            (true, false, None, true),
+            (true, true, Some("\n"), true),
+            (false, true, Some("y\n"), true),
+            (false, true, Some(" YES \n"), true),
+            (false, true, Some("\n"), false),
+            (false, true, Some("n\n"), false),
+            // A terminal that closed before answering.
+            (false, true, None, false),
+            // Nobody there: never asked, never dropped.
+            (false, false, Some("y\n"), false),
+        ] {
+            let asked = std::cell::Cell::new(false);
+            let ask = || {
+                asked.set(true);
+                answer.map(str::to_string)
+            };
+            assert_eq!(decide_dropping(flag, terminal, ask), dropped);
+            assert_eq!(asked.get(), !flag && terminal);
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::base::secrets::Secrets;
 use crate::inventory::DeviceId;
 
 /// Sent by the TUI (keys `p`, `r`, `a`, `Enter`) or the headless front end.
@@ -100,6 +101,72 @@ pub enum RolloutEvent {
         outcome: Outcome,
         report: Option<PathBuf>,
     },
+}
+
+impl RolloutEvent {
+    /// The event with every secret masked in its texts: what every front end receives.
+    pub fn masked(self, secrets: &Secrets) -> RolloutEvent {
+        if secrets.is_empty() {
+            return self;
+        }
+        let mask = |s: String| secrets.mask(&s);
+        let mask_opt = |s: Option<String>| s.map(|s| secrets.mask(&s));
+        match self {
+            RolloutEvent::Started {
+                plan,
+                waves,
+                resumed,
+            } => RolloutEvent::Started {
+                plan: mask(plan),
+                waves,
+                resumed,
+            },
+            RolloutEvent::Device {
+                device,
+                state,
+                reason,
+            } => RolloutEvent::Device {
+                device,
+                state,
+                reason: mask_opt(reason),
+            },
+            RolloutEvent::Step { device, step } => RolloutEvent::Step {
+                device,
+                step: mask(step),
+            },
+            RolloutEvent::Check {
+                device,
+                phase,
+                name,
+                passed,
+                output,
+            } => RolloutEvent::Check {
+                device,
+                phase,
+                name: mask(name),
+                passed,
+                output: mask(output),
+            },
+            RolloutEvent::Wave {
+                wave,
+                state,
+                reason,
+            } => RolloutEvent::Wave {
+                wave,
+                state,
+                reason: mask_opt(reason),
+            },
+            RolloutEvent::Overall { state, reason } => RolloutEvent::Overall {
+                state,
+                reason: mask_opt(reason),
+            },
+            RolloutEvent::Log { device, text } => RolloutEvent::Log {
+                device,
+                text: mask(text),
+            },
+            finished @ RolloutEvent::Finished { .. } => finished,
+        }
+    }
 }
 
 /// One device as a front end shows it.

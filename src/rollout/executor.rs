@@ -37,6 +37,7 @@ use super::journal::{Edge, Record, Replay, RolloutJournal, Stage, cap};
 use super::plan::Plan;
 use super::report::{DeviceOutcome, DeviceState, WaveOutcome};
 use super::waves::Wave;
+use crate::base::secrets::Secrets;
 use crate::exec::{Connector, Session};
 use crate::fleet::{ExecError, Output};
 use crate::inventory::{DeviceId, Inventory};
@@ -70,6 +71,8 @@ pub struct RolloutSetup<C> {
     pub inventory: Arc<Inventory>,
     pub connector: Arc<C>,
     pub journal: Arc<RolloutJournal>,
+    /// Masked in every output, event and report (the journal masks with its own copy).
+    pub secrets: Secrets,
     /// The replayed journal when resuming (`--resume`).
     pub resume: Option<Replay>,
     /// Devices worked on at once within a wave.
@@ -92,6 +95,37 @@ pub struct Finished {
     pub devices: Vec<DeviceOutcome>,
     /// The Markdown report, when written.
     pub report: Option<PathBuf>,
+}
+
+impl Finished {
+    /// `6 of 8 device(s) done: 2 failed` when fewer devices than planned ended done (in
+    /// this run or an earlier one), whatever the outcome; `None` when every one did.
+    pub fn shortfall(&self) -> Option<String> {
+        let done = self
+            .devices
+            .iter()
+            .filter(|d| d.state == DeviceState::Done)
+            .count();
+        if done == self.devices.len() {
+            return None;
+        }
+        let mut counts: Vec<(DeviceState, usize)> = Vec::new();
+        for d in self.devices.iter().filter(|d| d.state != DeviceState::Done) {
+            match counts.iter_mut().find(|(s, _)| *s == d.state) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((d.state, 1)),
+            }
+        }
+        let counts: Vec<String> = counts
+            .iter()
+            .map(|(s, n)| format!("{n} {}", s.label()))
+            .collect();
+        Some(format!(
+            "{done} of {} device(s) done: {}",
+            self.devices.len(),
+            counts.join(", ")
+        ))
+    }
 }
 
 /// Starts the rollout. Events go to `events` (the TUI wraps them as `Event::Rollout`);
@@ -118,6 +152,7 @@ pub(crate) struct Ctx<C, E> {
     journal: Arc<RolloutJournal>,
     events: mpsc::Sender<E>,
     reach: Option<Reachability>,
+    secrets: Secrets,
     /// The first journal write error: the coordinator aborts on it.
     journal_error: Mutex<Option<String>>,
 }
@@ -131,6 +166,7 @@ where
     }
 
     async fn emit(&self, event: RolloutEvent) {
+        let event = event.masked(&self.secrets);
         // A front end that went away must not stop the rollout: the journal is the record.
         let _ = self.events.send(E::from(event)).await;
     }

@@ -1,6 +1,9 @@
 //! The rollout journal: one JSON object per line, written through (one `write` per line on
 //! an unbuffered append-mode file) and `fsync`ed at every device transition, so a crash or
-//! `kill -9` leaves a record of exactly what may have reached each device.
+//! `kill -9` leaves a record of exactly what may have reached each device. One process at a
+//! time works on it (a lock beside it, `writer`); every line carries the running hash of
+//! the lines before it (`chain`), so an edited, inserted or forged line is refused, and
+//! every line is checked against the header's devices and waves.
 //!
 //! Line kinds (`"kind"`): `header` (plan name and hash, the waves by device name), `device`
 //! (a device entered a state), `stage` (`begin` before a stage — pre, apply, post, rollback —
@@ -9,17 +12,20 @@
 //! needs: which devices are finished, which were caught mid-apply (→ `unknown`, only
 //! verified), and the pre-check outputs that `same_as_pre` post-checks compare against.
 
+mod chain;
+mod writer;
+
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufRead, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::SystemTime;
+use std::io;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+pub use chain::{MAX_LINE, Tail};
+pub use writer::{OpenError, RolloutJournal, dropped_path};
+
 use super::report::{DeviceState, RunState};
-use crate::exec::journal::{open_private, rfc3339};
 
 /// Output kept per step line.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -100,63 +106,6 @@ impl Record {
     }
 }
 
-#[derive(Serialize)]
-struct Line<'a> {
-    ts: String,
-    #[serde(flatten)]
-    record: &'a Record,
-}
-
-#[derive(Deserialize)]
-struct ReadLine {
-    #[serde(flatten)]
-    record: Record,
-}
-
-/// An open journal, shared by the device tasks of a rollout.
-pub struct RolloutJournal {
-    path: PathBuf,
-    file: Mutex<File>,
-}
-
-impl std::fmt::Debug for RolloutJournal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RolloutJournal")
-            .field("path", &self.path)
-            .finish()
-    }
-}
-
-impl RolloutJournal {
-    /// Opens `path` for appending (mode 0600), creating it and its directory.
-    pub fn open(path: &Path) -> io::Result<RolloutJournal> {
-        Ok(RolloutJournal {
-            path: path.to_path_buf(),
-            file: Mutex::new(open_private(path)?),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends one line; device transitions are also fsynced before this returns.
-    pub fn write(&self, record: &Record) -> io::Result<()> {
-        let mut text = serde_json::to_string(&Line {
-            ts: rfc3339(SystemTime::now()),
-            record,
-        })
-        .map_err(io::Error::other)?;
-        text.push('\n');
-        let file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        (&*file).write_all(text.as_bytes())?;
-        if record.durable() {
-            file.sync_data()?;
-        }
-        Ok(())
-    }
-}
-
 /// FNV-1a 64 of the plan text, as hex: a resume with a different plan is refused.
 pub fn plan_hash(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -202,6 +151,13 @@ pub struct Replay {
     pub devices: HashMap<String, Resume>,
     /// Pre-check outputs by (device, check index), for `same_as_pre` and the report.
     pub pre_outputs: HashMap<(String, usize), String>,
+    /// Where the valid lines end (bytes) and the running hash there: a resumed run cuts
+    /// what follows and chains on from there.
+    pub end: u64,
+    pub last_hash: String,
+    /// What followed the last valid line (a torn line, or foreign lines the user agreed
+    /// to drop).
+    pub tail: Tail,
 }
 
 impl Replay {
@@ -214,11 +170,24 @@ impl Replay {
 pub enum ReplayError {
     #[error("cannot read journal {path}: {source}")]
     Read { path: String, source: io::Error },
-    #[error("journal {path} line {line}: {message}")]
-    Bad {
+    #[error(
+        "journal {path} line {line}: {why}. The journal was changed after fleetdash wrote \
+         it and cannot be trusted: refusing to resume from it"
+    )]
+    Broken {
         path: String,
         line: usize,
-        message: String,
+        why: String,
+    },
+    #[error(
+        "journal {path} line {line}: {why}. It and what follows ({lines} line(s)) are not \
+         lines fleetdash wrote: added by hand or by another program?"
+    )]
+    Garbage {
+        path: String,
+        line: usize,
+        lines: usize,
+        why: String,
     },
     #[error("journal {path} has no header line: is it a rollout journal?")]
     NoHeader { path: String },
@@ -245,36 +214,44 @@ struct Seen {
     rollback_open: bool,
 }
 
-/// Reads `path` and checks it belongs to `plan` with `hash`.
+/// Reads `path` and checks it belongs to `plan` with `hash`. A torn last line is
+/// ignored; foreign lines after the last valid one are an error ([`ReplayError::Garbage`]).
 pub fn replay(path: &Path, plan: &str, hash: &str) -> Result<Replay, ReplayError> {
+    read_replay(path, plan, hash, false)
+}
+
+/// [`replay`], up to the last valid line also when foreign lines follow it
+/// (`drop_garbage`).
+fn read_replay(
+    path: &Path,
+    plan: &str,
+    hash: &str,
+    drop_garbage: bool,
+) -> Result<Replay, ReplayError> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|source| ReplayError::Read {
+    let read_error = |source| ReplayError::Read {
         path: name.clone(),
         source,
-    })?;
-    let mut lines = Vec::new();
-    for (i, line) in io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|source| ReplayError::Read {
+    };
+    let file = File::open(path).map_err(read_error)?;
+    let chain = chain::read(io::BufReader::new(file))
+        .map_err(read_error)?
+        .map_err(|b| ReplayError::Broken {
             path: name.clone(),
-            source,
+            line: b.line,
+            why: b.why,
         })?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<ReadLine>(&line) {
-            Ok(l) => lines.push(l.record),
-            // A crash can cut the last line short; anything earlier is corruption.
-            Err(_) if is_last_line(path, i) => break,
-            Err(e) => {
-                return Err(ReplayError::Bad {
-                    path: name,
-                    line: i + 1,
-                    message: e.to_string(),
-                });
-            }
-        }
+    if let Tail::Garbage { line, lines, why } = &chain.tail
+        && !drop_garbage
+    {
+        return Err(ReplayError::Garbage {
+            path: name,
+            line: *line,
+            lines: *lines,
+            why: why.clone(),
+        });
     }
-    let replay = fold(&lines).ok_or(ReplayError::NoHeader { path: name.clone() })?;
+    let mut replay = fold(&chain.records).ok_or(ReplayError::NoHeader { path: name.clone() })?;
     if replay.plan_hash != hash || replay.plan != plan {
         return Err(ReplayError::OtherPlan {
             path: name,
@@ -284,13 +261,10 @@ pub fn replay(path: &Path, plan: &str, hash: &str) -> Result<Replay, ReplayError
             hash: hash.to_string(),
         });
     }
+    replay.end = chain.end;
+    replay.last_hash = chain.last_hash;
+    replay.tail = chain.tail;
     Ok(replay)
-}
-
-fn is_last_line(path: &Path, index: usize) -> bool {
-    std::fs::read_to_string(path)
-        .map(|t| t.lines().count() == index + 1)
-        .unwrap_or(false)
 }
 
 /// Folds records into a [`Replay`]; `None` without a header.
@@ -312,6 +286,9 @@ pub fn fold(records: &[Record]) -> Option<Replay> {
                     waves: waves.clone(),
                     devices: HashMap::new(),
                     pre_outputs: HashMap::new(),
+                    end: 0,
+                    last_hash: chain::GENESIS.to_string(),
+                    tail: Tail::Clean,
                 });
             }
             Record::Device {

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::plan::Plan;
 use super::waves::WaveKind;
+use crate::base::private_file;
+use crate::base::secrets::Secrets;
 use crate::exec::fold::{diff_lines, render_diff};
 use crate::exec::journal::rfc3339;
 use crate::inventory::DeviceId;
@@ -324,14 +326,32 @@ impl Report {
         markdown::render(self)
     }
 
-    /// Writes `<stem>.md` and `<stem>.json` into `dir` (created if needed); returns both
-    /// paths.
-    pub fn write(&self, dir: &Path, stem: &str) -> std::io::Result<(PathBuf, PathBuf)> {
-        std::fs::create_dir_all(dir)?;
+    /// The report with every string masked: outputs and snapshots can hold a password.
+    pub fn masked(&self, secrets: &Secrets) -> serde_json::Result<Report> {
+        if secrets.is_empty() {
+            return Ok(self.clone());
+        }
+        secrets
+            .to_masked_json(self)
+            .and_then(serde_json::from_value)
+    }
+
+    /// Writes `<stem>.md` and `<stem>.json` into `dir` (created if needed, both mode
+    /// 0600), every secret masked; returns both paths.
+    pub fn write(
+        &self,
+        dir: &Path,
+        stem: &str,
+        secrets: &Secrets,
+    ) -> std::io::Result<(PathBuf, PathBuf)> {
+        // Nothing is written unmasked, not even when masking fails.
+        let report = self.masked(secrets).map_err(std::io::Error::other)?;
         let md = dir.join(format!("{stem}.md"));
         let json = dir.join(format!("{stem}.json"));
-        std::fs::write(&md, self.to_markdown())?;
-        std::fs::write(&json, self.to_json() + "\n")?;
+        // The Markdown is masked again: its escaping must not bring a secret back.
+        let markdown = secrets.mask(&report.to_markdown());
+        private_file::write(&md, markdown.as_bytes())?;
+        private_file::write(&json, (report.to_json() + "\n").as_bytes())?;
         Ok((md, json))
     }
 }

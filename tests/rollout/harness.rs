@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fleetdash::base::secrets::Secrets;
 use fleetdash::exec::SshConnector;
 use fleetdash::inventory::Inventory;
 use fleetdash::lab::{Lab, LabConfig, Scenario};
@@ -27,6 +28,8 @@ pub const PASSWORD: &str = "rollout-Pw-5531";
 
 pub struct Setup {
     pub lab: Lab,
+    /// The lab's login password (also what `FLEETDASH_LAB_PASSWORD` is set to).
+    pub password: String,
     pub inventory: Arc<Inventory>,
     pub opts: SshOptions,
     pub dir: tempfile::TempDir,
@@ -35,12 +38,17 @@ pub struct Setup {
 
 /// A lab of `scenario` on 127.26.`block`.1 and up.
 pub async fn setup(scenario: &str, block: u8) -> Setup {
+    setup_with_password(scenario, block, PASSWORD).await
+}
+
+/// [`setup`] with another login password.
+pub async fn setup_with_password(scenario: &str, block: u8, password: &str) -> Setup {
     let scenario = Scenario::from_yaml(scenario, "rollout test").unwrap();
     let mut cfg = LabConfig::new(scenario);
     cfg.base = Ipv4Addr::new(127, 26, block, 1);
     cfg.port = 0;
     cfg.seed = 26;
-    cfg.password = PASSWORD.into();
+    cfg.password = password.into();
     cfg.auth_rejection_time = Duration::from_millis(10);
     let lab = Lab::start(cfg).await.unwrap();
     let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "<lab>").unwrap());
@@ -49,7 +57,7 @@ pub async fn setup(scenario: &str, block: u8) -> Setup {
     std::fs::write(&known_hosts, lab.known_hosts()).unwrap();
     let mut opts = SshOptions::with_known_hosts(known_hosts.clone());
     opts.use_agent = false;
-    opts.password = Some(Secret::new(PASSWORD.into()));
+    opts.password = Some(Secret::new(password.into()));
     let t = Duration::from_secs(5);
     opts.timeouts = Timeouts {
         connect: t,
@@ -59,6 +67,7 @@ pub async fn setup(scenario: &str, block: u8) -> Setup {
     };
     Setup {
         lab,
+        password: password.to_string(),
         inventory,
         opts,
         dir,
@@ -86,6 +95,11 @@ pub fn start(s: &Setup, yaml: &str, concurrency: usize, resume: Option<Replay>) 
     start_with(s, yaml, concurrency, resume, None, false)
 }
 
+/// [`start`] (one device at a time) masking `secrets`.
+pub fn start_with_secrets(s: &Setup, yaml: &str, secrets: Secrets) -> Running {
+    start_full(s, yaml, 1, None, None, false, secrets)
+}
+
 /// [`start`], with a reachability feed the test controls.
 pub fn start_with(
     s: &Setup,
@@ -95,19 +109,59 @@ pub fn start_with(
     reachability: Option<Reachability>,
     approve_start: bool,
 ) -> Running {
+    let secrets = Secrets::new([s.password.clone()]);
+    start_full(
+        s,
+        yaml,
+        concurrency,
+        resume,
+        reachability,
+        approve_start,
+        secrets,
+    )
+}
+
+fn start_full(
+    s: &Setup,
+    yaml: &str,
+    concurrency: usize,
+    resume: Option<Replay>,
+    reachability: Option<Reachability>,
+    approve_start: bool,
+    secrets: Secrets,
+) -> Running {
     let plan = plan(yaml);
     let waves = waves(&plan, &s.inventory).unwrap_or_else(|e| panic!("{e}"));
     let journal = s.dir.path().join("rollout.jsonl");
     let report = s.dir.path().join("report");
     let (control, control_rx) = mpsc::channel(8);
     let (tx, events) = mpsc::channel(4096);
+    // Resuming: the journal replayed again, as the headless command does (same records).
+    let (opened, resume) = match resume {
+        Some(_) => {
+            let (j, r) = RolloutJournal::resume(
+                &journal,
+                secrets.clone(),
+                &plan.name,
+                &plan_hash(yaml),
+                |_| false,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+            (j, Some(r))
+        }
+        None => (
+            RolloutJournal::create(&journal, secrets.clone()).unwrap_or_else(|e| panic!("{e}")),
+            None,
+        ),
+    };
     let setup = RolloutSetup {
         plan,
         plan_hash: plan_hash(yaml),
         waves,
         inventory: s.inventory.clone(),
         connector: Arc::new(SshConnector::new(s.opts.clone())),
-        journal: Arc::new(RolloutJournal::open(&journal).unwrap()),
+        journal: Arc::new(opened),
+        secrets,
         resume,
         concurrency,
         reachability,

@@ -8,7 +8,7 @@ use std::time::Duration;
 use fleetdash::rollout::journal::{Resume, plan_hash, replay};
 use fleetdash::ssh::Session;
 
-use super::harness::{PASSWORD, SLOW_LAB, Setup, setup};
+use super::harness::{SLOW_LAB, Setup, setup};
 
 /// Plan, inventory, journal and report paths for the binary.
 pub struct Files {
@@ -17,6 +17,7 @@ pub struct Files {
     pub known_hosts: PathBuf,
     pub journal: PathBuf,
     pub report: PathBuf,
+    password: String,
 }
 
 impl Files {
@@ -28,6 +29,7 @@ impl Files {
             known_hosts: s.known_hosts.clone(),
             journal: dir.join("bin.jsonl"),
             report: dir.join("bin-report"),
+            password: s.password.clone(),
         };
         std::fs::write(&files.plan, plan_yaml).unwrap();
         std::fs::write(&files.inventory, s.lab.inventory_yaml()).unwrap();
@@ -46,7 +48,7 @@ impl Files {
             .args(["--host-keys", "strict", "--timeout", "5s", "--report"])
             .arg(&self.report)
             .args(extra)
-            .env("FLEETDASH_LAB_PASSWORD", PASSWORD)
+            .env("FLEETDASH_LAB_PASSWORD", &self.password)
             .stdin(Stdio::null());
         cmd
     }
@@ -160,16 +162,23 @@ pub async fn kill_and_resume() {
 
     let out = output(f.command(&["--headless", "--yes", "--json", "--resume", &journal])).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
     let events: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // A device caught between its two config lines fails its verification (only the first
+    // landed): the rollout completes, but its exit status says not every device is done.
+    let failed = events
+        .iter()
+        .filter(|e| e["event"] == "device" && e["state"] == "failed")
+        .count();
+    let expected = if failed == 0 { 0 } else { 1 };
+    assert_eq!(out.status.code(), Some(expected), "{stdout}\n{stderr}");
+    if failed > 0 {
+        let counts = format!("{} of 6 device(s) done: {failed} failed", 6 - failed);
+        assert!(stderr.contains(&counts), "{stderr}");
+    }
     // The lab's records prove it: no change step ran twice on any device.
     for (name, commands_before, changes_before) in &touched {
         for (line, n) in CHANGES.iter().zip(changes(name)) {

@@ -37,6 +37,7 @@ where
         journal: setup.journal.clone(),
         events,
         reach: setup.reachability.clone(),
+        secrets: setup.secrets,
         journal_error: Mutex::new(None),
     });
     let (gate_ctl, gate_wait) = gate();
@@ -163,6 +164,10 @@ where
             .collect();
         for (d, state, reason) in settled {
             self.settle(d, state, reason).await;
+        }
+        // Before anything runs: why some ordinary words will show as stars.
+        for warning in self.ctx.secrets.warnings().to_vec() {
+            self.ctx.log(None, warning).await;
         }
         self.overall(RunState::Running, None).await;
     }
@@ -588,7 +593,14 @@ where
             report: None,
         };
         if let Some(dir) = report_dir {
-            match super::report_out::write(&dir, &self.ctx.plan, &finished, self.started) {
+            let written = super::report_out::write(
+                &dir,
+                &self.ctx.plan,
+                &finished,
+                self.started,
+                &self.ctx.secrets,
+            );
+            match written {
                 Ok(path) => finished.report = Some(path),
                 Err(e) => {
                     self.ctx

@@ -227,7 +227,13 @@ where
 
     async fn connect(&mut self) -> Result<C::Session, ExecError> {
         let device = &self.ctx.inventory.devices[self.id];
-        let session = self.ctx.connector.connect(device).await?;
+        let session = match self.ctx.connector.connect(device).await {
+            Ok(session) => session,
+            Err(mut e) => {
+                e.reason = self.ctx.secrets.mask(&e.reason);
+                return Err(e);
+            }
+        };
         if let Some(notice) = session.connect_notice() {
             self.ctx.log(Some(self.id), notice).await;
         }
@@ -303,6 +309,8 @@ where
                 Step::Command(cmd) => session.run(cmd).await,
                 Step::Config { lines, save } => session.configure(lines, *save).await,
             };
+            // Masked at the source: checks, journal, events and report all see the same text.
+            let result = self.ctx.secrets.mask_result(result);
             let (ok, output, detail) = judge(&result);
             self.ctx.journal_step(
                 self.id,
@@ -443,7 +451,7 @@ where
     ) -> Result<(String, Option<String>), Stop> {
         self.ctx
             .journal_step(self.id, stage, index, command, Edge::Begin, None, None)?;
-        let result = session.run(command).await;
+        let result = self.ctx.secrets.mask_result(session.run(command).await);
         let (ok, output, detail) = judge(&result);
         self.ctx.journal_step(
             self.id,

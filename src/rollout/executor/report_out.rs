@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::Finished;
+use crate::base::secrets::Secrets;
 use crate::rollout::event::Outcome;
 use crate::rollout::plan::Plan;
 use crate::rollout::report::{Report, RunState};
@@ -15,6 +16,7 @@ pub fn write(
     plan: &Plan,
     finished: &Finished,
     started: SystemTime,
+    secrets: &Secrets,
 ) -> std::io::Result<PathBuf> {
     let state = match finished.outcome {
         Outcome::Completed => RunState::Completed,
@@ -30,5 +32,5 @@ pub fn write(
         finished.waves.clone(),
         finished.devices.clone(),
     );
-    report.write(dir, "report").map(|(md, _json)| md)
+    report.write(dir, "report", secrets).map(|(md, _json)| md)
 }

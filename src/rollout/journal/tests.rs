@@ -1,11 +1,12 @@
 //! Replay cases: what `--resume` does with each device given the journal's last words.
 
 use super::*;
+use crate::base::secrets::Secrets;
 
 fn header() -> Record {
     Record::Header {
         plan: "ntp".into(),
-        plan_hash: plan_hash("name: ntp"),
+        plan_hash: plan_hash(NTP),
         waves: vec![vec!["a".into()], vec!["b".into(), "c".into()]],
         resumed: false,
     }
@@ -165,28 +166,37 @@ fn pre_outputs_are_kept_for_same_as_pre() {
     );
 }
 
+fn write_all(path: &Path, records: &[Record]) -> RolloutJournal {
+    let j = RolloutJournal::create(path, Secrets::default()).unwrap();
+    for r in records {
+        j.write(r).unwrap();
+    }
+    j
+}
+
+fn append(path: &Path, bytes: &[u8]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(bytes).unwrap();
+}
+
+const NTP: &str = "name: ntp";
+
 #[test]
 fn written_journal_replays_and_refuses_another_plan() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
-    let j = RolloutJournal::open(&path).unwrap();
-    for r in [
+    let records = [
         header(),
         state("a", "applying"),
         stage("a", Stage::Apply, Edge::Begin, None),
-    ] {
-        j.write(&r).unwrap();
-    }
+    ];
+    drop(write_all(&path, &records));
     // A torn last line (crash mid-write) is ignored.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap()
-        .write_all(b"{\"ts\":\"2026")
-        .unwrap();
-    let hash = plan_hash("name: ntp");
-    let r = replay(&path, "ntp", &hash).unwrap();
+    append(&path, b"{\"ts\":\"2026");
+    let r = replay(&path, "ntp", &plan_hash(NTP)).unwrap();
     assert_eq!(r.resume("a"), Resume::Unknown);
+    assert_eq!(r.tail, Tail::Torn { line: 4 });
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.lines().next().unwrap().contains("\"kind\":\"header\""));
     let err = replay(&path, "ntp", &plan_hash("name: other")).unwrap_err();
@@ -195,11 +205,140 @@ fn written_journal_replays_and_refuses_another_plan() {
 }
 
 #[test]
-fn corruption_before_the_last_line_is_an_error() {
+fn lines_are_masked_but_their_hashes_are_not() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("j.jsonl");
-    let h = serde_json::to_string(&header()).unwrap();
-    std::fs::write(&path, format!("{h}\nnot json\n{h}\n")).unwrap();
-    let err = replay(&path, "ntp", &plan_hash("name: ntp")).unwrap_err();
-    assert!(matches!(err, ReplayError::Bad { line: 2, .. }), "{err}");
+    let j = RolloutJournal::create(&path, Secrets::new(["Pw-9999x".to_string()])).unwrap();
+    j.write(&header()).unwrap();
+    j.write(&step(
+        "a",
+        Stage::Pre,
+        0,
+        Edge::End,
+        Some("secret Pw-9999x"),
+    ))
+    .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        !text.contains("Pw-9999x") && text.contains("secret ***"),
+        "{text}"
+    );
+    let r = replay(&path, "ntp", &plan_hash(NTP)).unwrap();
+    assert_eq!(r.pre_outputs[&("a".to_string(), 0)], "secret ***");
+}
+
+#[test]
+fn an_open_journal_is_locked_and_names_its_holder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    let j = write_all(&path, &[header()]);
+    let pid = format!("pid {}", std::process::id());
+    let err = RolloutJournal::resume(&path, Secrets::default(), "ntp", &plan_hash(NTP), |_| true)
+        .unwrap_err();
+    assert!(matches!(err, OpenError::Locked(_)), "{err}");
+    assert!(err.to_string().contains(&pid), "{err}");
+    let other = dir.path().join("other.jsonl");
+    let _k = RolloutJournal::create(&other, Secrets::default()).unwrap();
+    assert!(matches!(
+        RolloutJournal::create(&other, Secrets::default()),
+        Err(OpenError::Locked(_))
+    ));
+    drop(j);
+    let (j, r) =
+        RolloutJournal::resume(&path, Secrets::default(), "ntp", &plan_hash(NTP), |_| false)
+            .unwrap();
+    assert_eq!(r.waves.len(), 2);
+    drop(j);
+    // A new rollout never writes into a journal that holds one.
+    let err = RolloutJournal::create(&path, Secrets::default()).unwrap_err();
+    assert!(matches!(err, OpenError::Exists { .. }), "{err}");
+}
+
+#[test]
+fn a_resume_cuts_a_torn_line_and_chains_on_after_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    drop(write_all(&path, &[header(), state("a", "applying")]));
+    append(&path, b"{\"prev\":\"12");
+    let (j, r) =
+        RolloutJournal::resume(&path, Secrets::default(), "ntp", &plan_hash(NTP), |_| false)
+            .unwrap();
+    assert_eq!(r.tail, Tail::Torn { line: 3 });
+    j.write(&header()).unwrap();
+    j.write(&state("a", "done")).unwrap();
+    drop(j);
+    let r = replay(&path, "ntp", &plan_hash(NTP)).unwrap();
+    assert_eq!(r.tail, Tail::Clean);
+    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Done, None));
+    assert_eq!(
+        std::fs::read_to_string(dropped_path(&path)).unwrap(),
+        "{\"prev\":\"12\n"
+    );
+}
+
+#[test]
+fn foreign_lines_at_the_end_are_dropped_only_when_the_user_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    drop(write_all(&path, &[header(), state("a", "failed")]));
+    let forged = "{\"ts\":\"x\",\"kind\":\"device\",\"device\":\"a\",\"state\":\"done\"}\n";
+    append(&path, forged.as_bytes());
+    let before = std::fs::read(&path).unwrap();
+    let hash = plan_hash(NTP);
+    let err = replay(&path, "ntp", &hash).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ReplayError::Garbage {
+                line: 3,
+                lines: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let mut asked = None;
+    let err = RolloutJournal::resume(&path, Secrets::default(), "ntp", &hash, |e| {
+        asked = Some(e.to_string());
+        false
+    })
+    .unwrap_err();
+    assert!(asked.unwrap().contains("line 3"));
+    assert!(matches!(
+        err,
+        OpenError::Replay(ReplayError::Garbage { .. })
+    ));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "refused: left as it was"
+    );
+    let (j, r) = RolloutJournal::resume(&path, Secrets::default(), "ntp", &hash, |_| true).unwrap();
+    // The forged `done` is not believed.
+    assert_eq!(r.resume("a"), Resume::Final(DeviceState::Failed, None));
+    drop(j);
+    assert_eq!(
+        std::fs::read_to_string(dropped_path(&path)).unwrap(),
+        forged
+    );
+    assert_eq!(replay(&path, "ntp", &hash).unwrap().tail, Tail::Clean);
+}
+
+#[test]
+fn a_journal_edited_in_the_middle_is_refused_with_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("j.jsonl");
+    drop(write_all(
+        &path,
+        &[header(), state("a", "failed"), state("b", "applying")],
+    ));
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("failed", "done", 1)).unwrap();
+    let err = RolloutJournal::resume(&path, Secrets::default(), "ntp", &plan_hash(NTP), |_| true)
+        .unwrap_err();
+    assert!(
+        matches!(err, OpenError::Replay(ReplayError::Broken { line: 2, .. })),
+        "{err}"
+    );
+    assert!(err.to_string().contains("line 2"), "{err}");
 }
