@@ -529,3 +529,17 @@ fn set_env(name: &str, value: &str) {
 
 #[path = "exec/lab.rs"]
 mod lab;
+
+#[tokio::test(start_paused = true)]
+async fn a_password_that_masks_ordinary_words_is_warned_about_first() {
+    let var = "FLEETDASH_TEST_EXEC_USER_PW";
+    // The user name of every device in `inventory` is `netops`.
+    set_env(var, "netops");
+    let inv = inventory(1, Some(var));
+    let mut h = start(inv, quick(), &Fake::default());
+    let Some(Event::Notice { text, .. }) = h.events.recv().await else {
+        panic!("the warning comes first");
+    };
+    assert!(text.contains("same as the user name"), "{text}");
+    assert!(text.contains(var) && !text.contains("netops"), "{text}");
+}

@@ -246,6 +246,52 @@ fn bad_plans_are_refused() {
 }
 
 #[test]
+fn a_journal_to_resume_that_is_no_regular_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = write(dir.path(), "inv.yaml", INVENTORY);
+    let plan = write(dir.path(), "plan.yaml", PLAN);
+    let fifo = dir.path().join("journal-fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let fifo = fifo.to_string_lossy().into_owned();
+    for (journal, why) in [
+        (fifo.as_str(), "a FIFO (named pipe)"),
+        ("/dev/zero", "a character device"),
+        ("/dev/urandom", "a character device"),
+    ] {
+        let args = [
+            "rollout",
+            &plan,
+            "--inventory",
+            &inv,
+            "--headless",
+            "--yes",
+            "--resume",
+            journal,
+        ];
+        assert_refused(&args, &run(&args), why);
+        let args = [
+            "rollout",
+            &plan,
+            "--inventory",
+            &inv,
+            "--headless",
+            "--yes",
+            "--journal",
+            journal,
+        ];
+        assert_refused(&args, &run(&args), why);
+        let lock = format!("{journal}.lock");
+        assert!(!Path::new(&lock).exists(), "no lock file beside {journal}");
+    }
+}
+
+#[test]
 fn a_byte_order_mark_is_accepted_by_both_loaders() {
     let dir = tempfile::tempdir().unwrap();
     let inv = write(dir.path(), "inv.yaml", format!("\u{feff}{INVENTORY}"));

@@ -461,6 +461,14 @@ fn sigtstp_suspends_and_fg_brings_the_dashboard_back() {
         tmux.keys(&["Enter"]);
         assert_back(&tmux, &format!("after SIG{signal} and fg"));
     }
+    // Ctrl-Z as a key (raw mode sends it instead of SIGTSTP) stops it the same way.
+    tmux.keys(&["C-z"]);
+    tmux.wait_for("the shell to report the stop", |s| s.contains("Stopped"));
+    assert_eq!(process_state(&pid).as_deref(), Some("T"), "Ctrl-Z: stopped");
+    assert_terminal_restored(&tmux, "Ctrl-Z");
+    tmux.type_text("clear; fg");
+    tmux.keys(&["Enter"]);
+    assert_back(&tmux, "after Ctrl-Z and fg");
     tmux.type_text("q");
     tmux.wait_for("the shell prompt", |s| !s.contains("ams-core1"));
     tmux.type_text("echo FLEETDASH-EXIT=$?");

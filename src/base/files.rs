@@ -17,6 +17,8 @@ pub enum FileKind {
     Plan,
     PrivateKey,
     KnownHosts,
+    /// A rollout journal read to resume (streamed, not held whole).
+    Journal,
 }
 
 const MIB: u64 = 1 << 20;
@@ -30,6 +32,7 @@ impl FileKind {
             FileKind::Plan => 16 * MIB,
             FileKind::PrivateKey => MIB,
             FileKind::KnownHosts => 8 * MIB,
+            FileKind::Journal => 4096 * MIB,
         }
     }
 
@@ -40,6 +43,7 @@ impl FileKind {
             FileKind::Plan => "plan",
             FileKind::PrivateKey => "private key",
             FileKind::KnownHosts => "known_hosts file",
+            FileKind::Journal => "rollout journal",
         }
     }
 }
@@ -130,6 +134,20 @@ impl std::error::Error for ReadError {
 
 /// The bytes of the regular file at `path`, at most `kind.limit()` of them.
 pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, ReadError> {
+    let (file, len) = open_regular(path, kind)?;
+    let limit = kind.limit();
+    // The size may change while we read (a growing file): never read past the limit.
+    let mut bytes = Vec::with_capacity(len as usize);
+    read_at_most(file, limit + 1, &mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// The regular file at `path` opened for reading, with its length, for readers that stream
+/// it: they must still read at most `kind.limit()` bytes (`Read::take`).
+pub fn open_regular(path: &Path, kind: FileKind) -> Result<(File, u64), ReadError> {
     // O_NONBLOCK: opening a FIFO with no writer would block forever; it is refused below.
     // O_NOCTTY: a terminal device must never become our controlling terminal.
     let file = OpenOptions::new()
@@ -153,13 +171,7 @@ pub fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>, ReadError> {
     if meta.len() > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    // The size may change while we read (a growing file): never read past the limit.
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    read_at_most(file, limit + 1, &mut bytes).map_err(ReadError::Io)?;
-    if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge { limit });
-    }
-    Ok(bytes)
+    Ok((file, meta.len()))
 }
 
 fn read_at_most(file: File, limit: u64, into: &mut Vec<u8>) -> io::Result<()> {

@@ -115,6 +115,16 @@ async fn dispatch<C: Connector>(shared: Arc<Shared<C>>, mut commands: mpsc::Rece
     let mut workers = JoinSet::new();
     let mut runs: HashMap<RunId, Arc<RunCancel>> = HashMap::new();
 
+    // A short password, or one equal to the user name, masks ordinary words: say so first,
+    // so the user understands the stars (the log pane, or stderr for `exec`).
+    for text in shared.secrets.warnings() {
+        let notice = Event::Notice {
+            at: std::time::Instant::now(),
+            text: text.clone(),
+        };
+        let _ = shared.events.send(notice).await;
+    }
+
     if shared.cfg.poll_interval.is_some() {
         for (device, queue) in queues.iter_mut().enumerate() {
             *queue = Some(start_worker(&shared, device, &mut workers));

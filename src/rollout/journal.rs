@@ -16,8 +16,7 @@ mod chain;
 mod writer;
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +25,7 @@ pub use chain::{MAX_LINE, Tail};
 pub use writer::{OpenError, RolloutJournal, dropped_path};
 
 use super::report::{DeviceState, RunState};
+use crate::base::files::{self, FileKind, ReadError};
 
 /// Output kept per step line.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -169,7 +169,7 @@ impl Replay {
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
     #[error("cannot read journal {path}: {source}")]
-    Read { path: String, source: io::Error },
+    Read { path: String, source: ReadError },
     #[error(
         "journal {path} line {line}: {why}. The journal was changed after fleetdash wrote \
          it and cannot be trusted: refusing to resume from it"
@@ -233,9 +233,12 @@ fn read_replay(
         path: name.clone(),
         source,
     };
-    let file = File::open(path).map_err(read_error)?;
-    let chain = chain::read(io::BufReader::new(file))
-        .map_err(read_error)?
+    // Only a regular file, and never more of it than the limit: `--resume /dev/zero` or a
+    // FIFO must not hang or fill memory.
+    let (file, _) = files::open_regular(path, FileKind::Journal).map_err(read_error)?;
+    let limited = file.take(FileKind::Journal.limit());
+    let chain = chain::read(io::BufReader::new(limited))
+        .map_err(|e| read_error(ReadError::Io(e)))?
         .map_err(|b| ReplayError::Broken {
             path: name.clone(),
             line: b.line,

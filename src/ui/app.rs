@@ -54,6 +54,9 @@ pub enum Action {
     Nothing,
     Redraw,
     Quit,
+    /// Ctrl-Z: give the terminal back and stop, as a shell's job control would (in raw
+    /// mode the terminal sends the key instead of SIGTSTP).
+    Suspend,
     /// Hand this to the workers (and redraw).
     Send(Command),
     /// Steer the rollout (and redraw).
@@ -277,6 +280,9 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('z') {
+            return Action::Suspend;
+        }
         if let Some(view) = self.run_view.as_mut() {
             return match view.key(key, fleet, self.screen) {
                 Some(action) => action,

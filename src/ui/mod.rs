@@ -159,6 +159,10 @@ pub async fn run(
             input_event = input.next() => match input_event {
                 Some(Ok(event)) => match app.handle(&event, &fleet) {
                     Action::Quit => return Ok(Ended::Quit),
+                    Action::Suspend => {
+                        term.suspend()?;
+                        dirty = true;
+                    }
                     Action::Redraw => dirty = true,
                     Action::Nothing => {}
                     Action::Send(command) => {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::chain::{GENESIS, seal};
 use super::{Record, Replay, ReplayError, read_replay};
+use crate::base::files::{self, FileKind, ReadError};
 use crate::base::lock::{LockError, StateLock};
 use crate::base::private_file;
 use crate::base::secrets::Secrets;
@@ -52,6 +53,22 @@ pub enum OpenError {
     Exists { path: String },
     #[error("cannot open the journal {path}: {source}")]
     Io { path: String, source: io::Error },
+    #[error("cannot use {path} as a journal: {source}")]
+    NotAFile { path: String, source: ReadError },
+}
+
+/// A journal is a regular file (or, for a new one, nothing yet): checked before the lock
+/// beside it is made and before it is opened, so a FIFO or a device never blocks an open
+/// and never gets a lock file next to it.
+fn regular_or_absent(path: &Path, must_exist: bool) -> Result<(), OpenError> {
+    match files::open_regular(path, FileKind::Journal) {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() && !must_exist => Ok(()),
+        Err(source) => Err(OpenError::NotAFile {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
 }
 
 /// `<journal>.dropped`: where lines cut from a journal by a resume are kept.
@@ -72,6 +89,7 @@ impl RolloutJournal {
     /// A new journal at `path` (absent or empty; created mode 0600 with its directory),
     /// locked until dropped.
     pub fn create(path: &Path, secrets: Secrets) -> Result<RolloutJournal, OpenError> {
+        regular_or_absent(path, false)?;
         let lock = StateLock::beside(path)?;
         let io_error = io_error(path);
         let file = private_file::append(path).map_err(&io_error)?;
@@ -101,6 +119,7 @@ impl RolloutJournal {
         plan_hash: &str,
         drop_garbage: impl FnOnce(&ReplayError) -> bool,
     ) -> Result<(RolloutJournal, Replay), OpenError> {
+        regular_or_absent(path, true)?;
         let lock = StateLock::beside(path)?;
         let replay = match read_replay(path, plan, plan_hash, false) {
             Err(e @ ReplayError::Garbage { .. }) => match drop_garbage(&e) {
