@@ -534,3 +534,34 @@ async fn aborting_before_the_start_touches_nothing() {
     assert!(f.devices.iter().all(|d| d.state == DeviceState::Skipped));
     assert!(s.lab.commands("r-ok1").is_empty() && s.lab.commands("r-ok2").is_empty());
 }
+
+/// A device that prints escape sequences: the journal says what the sanitizer took out.
+#[tokio::test]
+async fn what_the_sanitizer_removed_is_journaled() {
+    let lab = r#"
+name: ctrl
+sites: [c]
+roles:
+  - {role: ctrl, platform: cisco_ios, count: 1}
+faults:
+  - devices: [c-ctrl1]
+    control_bytes: true
+"#;
+    let s = setup(lab, 30).await;
+    let run = start(
+        &s,
+        "name: look\ntarget: all\nsteps:\n  - command: show version\n",
+        1,
+        None,
+    );
+    let journal = run.journal.clone();
+    let (f, _) = run.finish().await;
+    assert_eq!(f.outcome, Outcome::Completed, "{:#?}", f.devices);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let end = text
+        .lines()
+        .find(|l| l.contains(r#""kind":"step""#) && l.contains(r#""edge":"end""#))
+        .expect("a step end line");
+    assert!(end.contains(r#""removed":{"controls":"#), "{end}");
+    assert!(!end.contains('\u{1b}') && !end.contains("\\u001b"), "{end}");
+}

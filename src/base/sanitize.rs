@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::base::text::is_unsafe;
 
@@ -28,7 +28,7 @@ pub struct Clean {
 }
 
 /// What [`clean`] took out of a device's text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Removed {
     /// Escape sequences, control characters and bidi controls removed.
     pub controls: usize,

@@ -37,6 +37,7 @@ use super::journal::{Edge, Record, Replay, RolloutJournal, Stage, cap};
 use super::plan::Plan;
 use super::report::{DeviceOutcome, DeviceState, WaveOutcome};
 use super::waves::Wave;
+use crate::base::sanitize::Removed;
 use crate::base::secrets::Secrets;
 use crate::exec::{Connector, Session};
 use crate::fleet::{ExecError, Output};
@@ -244,8 +245,13 @@ where
         label: &str,
         edge: Edge,
         ok: Option<bool>,
+        result: Option<&Result<Output, ExecError>>,
         output: Option<&str>,
     ) -> Result<(), String> {
+        let removed = result
+            .and_then(|r| r.as_ref().ok())
+            .map(|o| o.removed)
+            .filter(Removed::any);
         self.write(&Record::Step {
             device: self.name(device).to_string(),
             stage,
@@ -254,6 +260,7 @@ where
             edge,
             ok,
             output: output.map(|o| cap(o, super::journal::OUTPUT_CAP)),
+            removed,
         })
     }
 

@@ -26,6 +26,7 @@ pub use writer::{OpenError, RolloutJournal, dropped_path};
 
 use super::report::{DeviceState, RunState};
 use crate::base::files::{self, FileKind, ReadError};
+use crate::base::sanitize::Removed;
 
 /// Output kept per step line.
 pub const OUTPUT_CAP: usize = 64 * 1024;
@@ -82,6 +83,9 @@ pub enum Record {
         ok: Option<bool>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         output: Option<String>,
+        /// What the sanitizer took out of the output (escape sequences, controls), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        removed: Option<Removed>,
     },
     Wave {
         wave: usize,

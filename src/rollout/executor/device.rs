@@ -304,7 +304,7 @@ where
             let label = step_label(step);
             self.ctx.step(self.id, &label).await;
             self.ctx
-                .journal_step(self.id, stage, i, &label, Edge::Begin, None, None)?;
+                .journal_step(self.id, stage, i, &label, Edge::Begin, None, None, None)?;
             let result = match step {
                 Step::Command(cmd) => session.run(cmd).await,
                 Step::Config { lines, save } => session.configure(lines, *save).await,
@@ -319,6 +319,7 @@ where
                 &label,
                 Edge::End,
                 Some(ok),
+                Some(&result),
                 Some(&output),
             )?;
             let outcome = StepOutcome {
@@ -449,8 +450,16 @@ where
         index: usize,
         command: &str,
     ) -> Result<(String, Option<String>), Stop> {
-        self.ctx
-            .journal_step(self.id, stage, index, command, Edge::Begin, None, None)?;
+        self.ctx.journal_step(
+            self.id,
+            stage,
+            index,
+            command,
+            Edge::Begin,
+            None,
+            None,
+            None,
+        )?;
         let result = self.ctx.secrets.mask_result(session.run(command).await);
         let (ok, output, detail) = judge(&result);
         self.ctx.journal_step(
@@ -460,6 +469,7 @@ where
             command,
             Edge::End,
             Some(ok),
+            Some(&result),
             Some(&output),
         )?;
         Ok((output, if ok { None } else { detail }))

@@ -39,6 +39,7 @@ fn step(device: &str, stage: Stage, index: usize, edge: Edge, output: Option<&st
         edge,
         ok: output.map(|_| true),
         output: output.map(str::to_string),
+        removed: None,
     }
 }
 

@@ -35,6 +35,11 @@ fn records() -> Vec<Record> {
             edge: Edge::End,
             ok: Some(true),
             output: Some("hostname a\n\"quoted\" é \u{1b}[31m".into()),
+            removed: Some(crate::base::sanitize::Removed {
+                controls: 2,
+                unterminated: 1,
+                overwritten: 0,
+            }),
         },
         device("a", DeviceState::Applying),
         Record::Stage {
