@@ -11,7 +11,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
-use crate::cli::BenchArgs;
 use crate::fleet::{Event, FleetConfig, ProbeOutcome, ProbeResult, State};
 use crate::inventory::{Device, Inventory, ProbeSpec};
 use crate::ui::{App, SortKey, view};
@@ -19,11 +18,12 @@ use crate::ui::{App, SortKey, view};
 /// Frame budget for 10,000 devices at 250×80.
 const FRAME_BUDGET: Duration = Duration::from_millis(2);
 
-pub async fn run(args: BenchArgs) -> Result<ExitCode> {
+/// `fleetdash bench --devices N`.
+pub async fn run(devices: usize) -> Result<ExitCode> {
     // The sweep first: its peak memory is this process's high-water mark at that point.
-    let sweep = crate::probe::bench_sweep(args.devices).await;
+    let sweep = crate::probe::bench_sweep(devices).await;
     println!("{sweep}");
-    let render = render_bench(args.devices, 250, 80, 200);
+    let render = render_bench(devices, 250, 80, 200);
     println!("{render}");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,16 @@
-//! Command-line arguments.
+//! Command-line arguments, and the config structs they turn into: nothing below this file
+//! sees a clap type.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::headless::exec::ExecJob;
+use crate::headless::rollout::RolloutJob;
+use crate::probe::{Rate, SweepConfig};
+use crate::rollout::prepare::{DEFAULT_CONCURRENCY, RolloutConfig};
+use crate::ssh::HostKeyPolicy;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,12 +44,12 @@ pub enum Command {
     ///
     /// Exit status: 0 when every device answered without error, 1 when any failed, 2 on
     /// usage or inventory errors.
-    Exec(crate::headless::exec::ExecArgs),
+    Exec(ExecArgs),
     /// Push a change across the fleet in waves (plan YAML), with checks, a failure
     /// threshold, pause/abort and a crash-safe journal.
     ///
     /// Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
-    Rollout(crate::headless::rollout::RolloutArgs),
+    Rollout(RolloutArgs),
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.
@@ -125,6 +132,162 @@ pub struct BenchArgs {
     pub devices: usize,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct ExecArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Devices to run on (host pattern: group, name glob, tag:key=value, `all`).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: String,
+    /// One JSON object per device per line instead of folded text.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth, command), e.g. 10s, 500ms.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Refuse every command that is not read-only on the selected devices' platforms.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Run commands that reboot, erase or change configuration (refused without it).
+    #[arg(long)]
+    pub allow_dangerous: bool,
+    /// The command, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeys {
+    /// Only keys already in a known_hosts file.
+    Strict,
+    /// Learn unknown keys (reported on stderr); a changed key is always refused.
+    AcceptNew,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RolloutArgs {
+    /// Rollout plan (YAML).
+    pub plan: PathBuf,
+    /// Inventory file (YAML).
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Run without the dashboard, printing progress lines.
+    #[arg(long)]
+    pub headless: bool,
+    /// Start without asking (required with --headless: nobody is there to confirm).
+    #[arg(long)]
+    pub yes: bool,
+    /// Progress as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the waves and which devices fall into each, without connecting.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Continue the rollout this journal records (after a crash, halt or abort).
+    #[arg(long, value_name = "JOURNAL")]
+    pub resume: Option<PathBuf>,
+    /// Where report.md and report.json go. Default: next to the journal.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Rollout journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/rollouts/.
+    #[arg(long, value_name = "FILE", conflicts_with = "resume")]
+    pub journal: Option<PathBuf>,
+    /// With --resume: when lines fleetdash did not write follow the journal's last valid
+    /// line, resume up to it and set them aside (JOURNAL.dropped) without asking.
+    #[arg(long, requires = "resume")]
+    pub truncate_journal: bool,
+    /// Devices worked on at once within a wave.
+    #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each SSH stage (connect, handshake, auth, command).
+    /// (The default is `rollout::prepare::DEFAULT_TIMEOUT`.)
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl From<HostKeys> for HostKeyPolicy {
+    fn from(keys: HostKeys) -> HostKeyPolicy {
+        match keys {
+            HostKeys::Strict => HostKeyPolicy::Strict,
+            HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
+        }
+    }
+}
+
+impl ProbeArgs {
+    pub fn sweep_config(&self, count: Option<u64>) -> SweepConfig {
+        SweepConfig {
+            interval: self.interval,
+            timeout: self.timeout,
+            rate: match self.rate {
+                None => Rate::Spread,
+                Some(0) => Rate::Unlimited,
+                Some(pps) => Rate::PerSecond(pps),
+            },
+            count,
+        }
+    }
+}
+
+impl From<ExecArgs> for ExecJob {
+    fn from(a: ExecArgs) -> ExecJob {
+        ExecJob {
+            inventory: a.inventory,
+            limit: a.limit,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            journal: a.journal,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+            read_only: a.read_only,
+            allow_dangerous: a.allow_dangerous,
+            command: a.command,
+        }
+    }
+}
+
+impl From<RolloutArgs> for RolloutJob {
+    fn from(a: RolloutArgs) -> RolloutJob {
+        RolloutJob {
+            config: RolloutConfig {
+                plan: a.plan,
+                inventory: a.inventory,
+                resume: a.resume,
+                report: a.report,
+                journal: a.journal,
+                truncate_journal: a.truncate_journal,
+                concurrency: a.concurrency,
+                timeout: a.timeout,
+                host_keys: a.host_keys.into(),
+                known_hosts: a.known_hosts,
+            },
+            headless: a.headless,
+            yes: a.yes,
+            json: a.json,
+            dry_run: a.dry_run,
+        }
+    }
+}
+
 /// `1s`, `250ms`, `2m`, or a plain number of seconds (`0.5`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -164,6 +327,51 @@ mod tests {
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("1h").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("fast").is_err());
+    }
+
+    #[test]
+    fn the_resume_command_keeps_the_flags_that_matter() {
+        use std::path::Path;
+
+        use crate::headless::rollout::resume_command;
+        let parse = |line: &[&str]| -> RolloutJob {
+            let words = ["fleetdash", "rollout"]
+                .into_iter()
+                .chain(line.iter().copied());
+            match Cli::parse_from(words).command {
+                Some(Command::Rollout(args)) => args.into(),
+                other => panic!("not a rollout: {other:?}"),
+            }
+        };
+        let args = parse(&[
+            "my plan.yaml",
+            "-i",
+            "inv.yaml",
+            "--known-hosts",
+            "/k/kh",
+            "--host-keys",
+            "strict",
+            "--concurrency",
+            "5",
+        ]);
+        assert_eq!(
+            resume_command(&args, Path::new("/s/j.jsonl")),
+            "fleetdash rollout 'my plan.yaml' --inventory inv.yaml --known-hosts /k/kh \
+             --host-keys strict --concurrency 5 --resume /s/j.jsonl"
+        );
+        let args = parse(&[
+            "p.yaml",
+            "-i",
+            "inv.yaml",
+            "--headless",
+            "--yes",
+            "--timeout",
+            "5s",
+        ]);
+        assert_eq!(
+            resume_command(&args, Path::new("j")),
+            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5000ms --headless --yes --resume j"
+        );
     }
 
     #[test]

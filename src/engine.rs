@@ -1,5 +1,15 @@
-//! Starting the engine: inventory → probe targets → sweeper → events. Both front ends (the
-//! dashboard and the headless commands) start it the same way.
+//! The engine: one way to start the workers for every front end (the dashboard, `sweep`,
+//! `exec`, `rollout`), and the one reducer that folds their events.
+//!
+//! ```text
+//! Engine::builder(inventory, cfg) ─ .exec(..) ─ .rollout(..) ─ .start()
+//!     sweeper ─┐
+//!     exec ────┼─► events ─► next_batch: State::apply ─► reachability (for the rollout)
+//!     rollout ─┘
+//! ```
+//!
+//! The rollout executor watches reachability that the fleet `State` computed with its own
+//! damping (`FleetConfig::down_after` / `up_after`): the tiles and the rollout agree.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -7,90 +17,160 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::cli::ProbeArgs;
-use crate::exec::{self, ExecConfig, ExecHandle, SshConnector};
+use crate::exec::{self, Connector, ExecConfig, ExecHandle};
 use crate::fleet::{Command, Event, FleetConfig, State};
-use crate::inventory::{HostPattern, Inventory};
-use crate::probe::{self, Rate, SweepConfig, Sweeper};
+use crate::inventory::{DeviceId, HostPattern, Inventory};
+use crate::probe::{self, SweepConfig, Sweeper};
 use crate::rollout::event::Control;
-use crate::rollout::executor::{Finished, RolloutSetup, spawn_rollout};
-use crate::ssh::SshOptions;
+use crate::rollout::executor::{ConfigMode, Finished, RolloutSetup, spawn_rollout};
 
 /// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
 /// sweeper instead of growing memory.
 const EVENT_QUEUE: usize = 16_384;
 /// Operator commands waiting for the workers; an operator does not type 64 runs ahead.
 const COMMAND_QUEUE: usize = 64;
+/// Pause / resume / abort / approve waiting for the rollout.
+const CONTROL_QUEUE: usize = 16;
+/// Events folded per batch before a front end looks at its other sources again.
+const BATCH: usize = 20_000;
 
-/// A running engine: the reducer's initial state, its event stream, and the workers
+/// What the engine runs, besides SSH work and a rollout.
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    pub fleet: FleetConfig,
+    /// Probe the devices; `None`: no probe traffic at all (`exec`).
+    pub probes: Option<Probes>,
+}
+
+/// Which devices to probe, and how.
+#[derive(Debug, Clone, Default)]
+pub struct Probes {
+    pub sweep: SweepConfig,
+    /// Only these devices; `None`: every device of the inventory.
+    pub only: Option<Vec<DeviceId>>,
+}
+
+/// How to run commands over SSH, for front ends that do.
+pub struct ExecSetup<C> {
+    pub config: ExecConfig,
+    pub connector: C,
+}
+
+/// An engine being put together: [`Engine::builder`], then the optional workers, then
+/// [`Starting::start`].
+pub struct Starting {
+    inventory: Arc<Inventory>,
+    config: EngineConfig,
+    tx: mpsc::Sender<Event>,
+    events: mpsc::Receiver<Event>,
+    commands: mpsc::Sender<Command>,
+    inbox: Option<mpsc::Receiver<Command>>,
+    exec: Option<ExecHandle>,
+    rollout: Option<(JoinHandle<Finished>, mpsc::Sender<Control>)>,
+    reachability: Option<watch::Sender<Vec<Option<bool>>>>,
+}
+
+/// A running engine: the reducer's state, the stream that feeds it, and the workers
 /// (dropping the engine stops them).
 pub struct Engine {
     pub state: State,
-    pub events: mpsc::Receiver<Event>,
+    events: mpsc::Receiver<Event>,
     /// Commands for the SSH workers (closed when none were started).
     pub commands: mpsc::Sender<Command>,
-    /// Where the front end publishes reachability for the rollout to watch.
-    pub reachability: Option<watch::Sender<Vec<Option<bool>>>>,
+    /// Pause / resume / abort / approve for the rollout, when one runs.
+    pub control: Option<mpsc::Sender<Control>>,
+    /// What the rollout executor watches, published from `state` after every batch.
+    reachability: Option<watch::Sender<Vec<Option<bool>>>>,
     pub workers: Workers,
 }
 
 /// The worker tasks; dropping this stops them.
 pub struct Workers {
-    pub sweeper: Sweeper,
+    pub sweeper: Option<Sweeper>,
     pub exec: Option<ExecHandle>,
     pub rollout: Option<JoinHandle<Finished>>,
 }
 
-/// A rollout for the engine to run beside the probes, steered through `control`.
-pub struct RolloutStart {
-    pub setup: RolloutSetup<SshConnector>,
-    pub control: mpsc::Receiver<Control>,
-}
-
-/// How to run commands over SSH, for front ends that do.
-pub struct ExecSetup {
-    pub config: ExecConfig,
-    pub ssh: SshOptions,
-}
-
 impl Engine {
-    /// Starts probing every device of `inventory`, the SSH workers when `exec` is given and
-    /// the rollout when `rollout` is. Must run inside a tokio runtime.
-    pub fn start(
-        inventory: Arc<Inventory>,
-        sweep: SweepConfig,
-        fleet: FleetConfig,
-        exec: Option<ExecSetup>,
-        rollout: Option<RolloutStart>,
-    ) -> Engine {
+    /// An engine for `inventory`; nothing runs until [`Starting::start`]. Must run inside a
+    /// tokio runtime.
+    pub fn builder(inventory: Arc<Inventory>, config: EngineConfig) -> Starting {
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (commands, inbox) = mpsc::channel(COMMAND_QUEUE);
-        let exec = exec.map(|setup| {
-            let connector = SshConnector::new(setup.ssh);
-            exec::spawn_exec(
-                inventory.clone(),
+        Starting {
+            inventory,
+            config,
+            tx,
+            events,
+            commands,
+            inbox: Some(inbox),
+            exec: None,
+            rollout: None,
+            reachability: None,
+        }
+    }
+}
+
+impl Starting {
+    /// The SSH workers, taking the engine's [`Command`]s.
+    pub fn exec<C: Connector>(mut self, setup: ExecSetup<C>) -> Starting {
+        if let Some(inbox) = self.inbox.take() {
+            let handle = exec::spawn_exec(
+                self.inventory.clone(),
                 setup.config,
-                connector,
+                setup.connector,
                 inbox,
-                tx.clone(),
-            )
-        });
-        let (reachability, rollout) = match rollout {
-            Some(RolloutStart { mut setup, control }) => {
-                let (publish, watch) = watch::channel(Vec::new());
-                setup.reachability = Some(watch);
-                let task = spawn_rollout(setup, control, tx.clone());
-                (Some(publish), Some(task))
+                self.tx.clone(),
+            );
+            self.exec = Some(handle);
+        }
+        self
+    }
+
+    /// The rollout, steered through [`Engine::control`], watching the reducer's
+    /// reachability.
+    pub fn rollout<C>(mut self, mut setup: RolloutSetup<C>) -> Starting
+    where
+        C: Connector,
+        C::Session: ConfigMode,
+    {
+        let (publish, watch) = watch::channel(vec![None; self.inventory.devices.len()]);
+        setup.reachability = Some(watch);
+        let (control, control_rx) = mpsc::channel(CONTROL_QUEUE);
+        let task = spawn_rollout(setup, control_rx, self.tx.clone());
+        self.rollout = Some((task, control));
+        self.reachability = Some(publish);
+        self
+    }
+
+    /// Starts the probes (when configured) and hands over the running engine. The event
+    /// stream ends once every started worker has ended.
+    pub fn start(self) -> Engine {
+        let Starting {
+            inventory,
+            config,
+            tx,
+            events,
+            commands,
+            inbox: _,
+            exec,
+            rollout,
+            reachability,
+        } = self;
+        let sweeper = config.probes.map(|probes| {
+            let mut targets = probe::targets_from_inventory(&inventory);
+            if let Some(only) = &probes.only {
+                targets.retain(|t| only.contains(&t.device));
             }
-            None => (None, None),
-        };
-        let targets = probe::targets_from_inventory(&inventory);
-        let sweeper = probe::spawn_sweeper(targets, sweep, probe::detect_mode(), tx);
-        let state = State::new(inventory, fleet, (Instant::now(), SystemTime::now()));
+            probe::spawn_sweeper(targets, probes.sweep, probe::detect_mode(), tx)
+        });
+        let state = State::new(inventory, config.fleet, (Instant::now(), SystemTime::now()));
+        let (rollout, control) = rollout.unzip();
         Engine {
             state,
             events,
             commands,
+            control,
             reachability,
             workers: Workers {
                 sweeper,
@@ -101,19 +181,53 @@ impl Engine {
     }
 }
 
-impl ProbeArgs {
-    pub fn sweep_config(&self, count: Option<u64>) -> SweepConfig {
-        SweepConfig {
-            interval: self.interval,
-            timeout: self.timeout,
-            rate: match self.rate {
-                None => Rate::Spread,
-                Some(0) => Rate::Unlimited,
-                Some(pps) => Rate::PerSecond(pps),
-            },
-            count,
-        }
+impl Engine {
+    /// Waits for the next events and folds them into `state` (up to a batch, without
+    /// waiting for more), showing each one to `see` first; then publishes reachability for
+    /// the rollout. The number folded, or `None` once every worker has ended. Cancel safe:
+    /// the only wait is for the first event.
+    pub async fn next_batch(&mut self, mut see: impl FnMut(&Event)) -> Option<usize> {
+        let first = self.events.recv().await?;
+        see(&first);
+        self.state.apply(first);
+        Some(1 + self.drain(see))
     }
+
+    /// Folds the events already queued (up to a batch) without waiting, showing each one to
+    /// `see` first, and publishes reachability for the rollout. The number folded.
+    pub fn drain(&mut self, mut see: impl FnMut(&Event)) -> usize {
+        let mut folded = 0;
+        while folded < BATCH {
+            let Ok(event) = self.events.try_recv() else {
+                break;
+            };
+            see(&event);
+            self.state.apply(event);
+            folded += 1;
+        }
+        if let Some(reachability) = &self.reachability {
+            publish(reachability, &self.state);
+        }
+        folded
+    }
+
+    /// Closes the command queue: the SSH workers finish what they have, then end.
+    pub fn close_commands(&mut self) {
+        let (closed, _) = mpsc::channel(1);
+        self.commands = closed;
+    }
+}
+
+/// Hands the reducer's reachability to the rollout, only when it changed.
+fn publish(reachability: &watch::Sender<Vec<Option<bool>>>, fleet: &State) {
+    let now = fleet.reachability();
+    reachability.send_if_modified(|seen| {
+        let changed = *seen != now;
+        if changed {
+            *seen = now;
+        }
+        changed
+    });
 }
 
 /// The inventory narrowed to the devices a `--limit` pattern selects (in inventory order).
@@ -143,4 +257,58 @@ pub fn limit(inventory: Inventory, pattern: Option<&str>) -> Result<Inventory, S
         devices,
         ..inventory
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::fleet::{ProbeOutcome, ProbeResult};
+
+    fn probe(device: usize, outcome: ProbeOutcome) -> Event {
+        Event::Probe(ProbeResult {
+            device,
+            at: Instant::now(),
+            outcome,
+        })
+    }
+
+    /// The rollout sees what the tiles see: the reducer's damping (down after two losses in
+    /// a row, up at the first reply), published only when it changed.
+    #[test]
+    fn the_rollout_watches_the_reducers_damping() {
+        let inventory = Inventory::from_yaml(
+            "devices:\n  - {name: a, host: 127.0.0.1}\n  - {name: b, host: 127.0.0.2}\n",
+            "t",
+        )
+        .unwrap();
+        let mut state = State::new(
+            Arc::new(inventory),
+            FleetConfig::default(),
+            (Instant::now(), SystemTime::now()),
+        );
+        let (tx, mut watch) = watch::channel(vec![None; 2]);
+        let mut fold = |event: Event| {
+            state.apply(event);
+            publish(&tx, &state);
+        };
+        let reply = ProbeOutcome::Reply {
+            rtt: Duration::from_millis(1),
+        };
+        fold(probe(1, reply.clone()));
+        assert!(watch.has_changed().unwrap());
+        assert_eq!(*watch.borrow_and_update(), vec![None, Some(true)]);
+        fold(probe(1, ProbeOutcome::Lost));
+        fold(probe(0, ProbeOutcome::Lost));
+        // One loss is not enough for either.
+        assert!(!watch.has_changed().unwrap());
+        let failed = ProbeOutcome::Failed {
+            reason: "unreachable".into(),
+        };
+        fold(probe(1, failed));
+        assert_eq!(*watch.borrow_and_update(), vec![None, Some(false)]);
+        fold(probe(1, reply));
+        assert_eq!(*watch.borrow_and_update(), vec![None, Some(true)]);
+    }
 }

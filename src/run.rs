@@ -8,21 +8,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use color_eyre::Result;
-use tokio::sync::mpsc;
 
 use crate::base::stdout;
 use crate::cli::{Cli, Command, DashboardArgs, SweepArgs};
 use crate::demo::Demo;
-use crate::engine::{Engine, ExecSetup, RolloutStart, limit};
+use crate::engine::{Engine, EngineConfig, ExecSetup, Probes, limit};
 use crate::exec::journal::{self, Journal};
-use crate::exec::{ExecConfig, Secrets};
+use crate::exec::{ExecConfig, Secrets, SshConnector};
 use crate::fleet::FleetConfig;
-use crate::headless::rollout::{self, RolloutArgs};
+use crate::headless::rollout::{self, RolloutJob};
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
-use crate::probe::SweepConfig;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
+use crate::rollout::prepare;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
@@ -40,12 +39,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Err(code) => code,
         }),
         Some(Command::Sweep(args)) => sweep_command(args).await,
-        Some(Command::Exec(args)) => crate::headless::exec::run(args).await,
-        Some(Command::Rollout(args)) if args.headless || args.dry_run => {
-            crate::headless::rollout::run(args).await
+        Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
+        Some(Command::Rollout(args)) => {
+            let job = RolloutJob::from(args);
+            match job.headless || job.dry_run {
+                true => rollout::run(job).await,
+                false => rollout_dashboard(job).await,
+            }
         }
-        Some(Command::Rollout(args)) => rollout_dashboard(args).await,
-        Some(Command::Bench(args)) => crate::bench::run(args).await,
+        Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
         Some(Command::Lab(args)) => crate::lab::run(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
@@ -116,12 +118,18 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
             journal: Some(Arc::new(journal)),
             ..ExecConfig::default()
         },
-        ssh,
+        connector: SshConnector::new(ssh),
     };
-    let fleet = FleetConfig {
-        down_after: args.down_after,
-        up_after: args.up_after,
-        ..FleetConfig::default()
+    let config = EngineConfig {
+        fleet: FleetConfig {
+            down_after: args.down_after,
+            up_after: args.up_after,
+            ..FleetConfig::default()
+        },
+        probes: Some(Probes {
+            sweep: args.probe.sweep_config(None),
+            only: None,
+        }),
     };
     if let Some(after) = args.panic_in_task_after {
         tokio::spawn(async move {
@@ -134,28 +142,30 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         interval: args.probe.interval,
         read_only: args.read_only,
     };
-    let sweep = args.probe.sweep_config(None);
-    let engine = Engine::start(Arc::new(inventory), sweep, fleet, Some(exec), None);
-    let wires = crate::ui::Wires {
-        commands: engine.commands,
-        rollout: None,
-        reachability: None,
-    };
-    let _workers = engine.workers;
-    Ok(
-        match crate::ui::run(engine.state, engine.events, wires, options).await? {
-            Ended::Quit => ExitCode::SUCCESS,
-            Ended::Signal(signo) => ExitCode::from(crate::ui::exit_status(signo)),
-        },
-    )
+    let mut engine = Engine::builder(Arc::new(inventory), config)
+        .exec(exec)
+        .start();
+    Ok(match crate::ui::run(&mut engine, options).await? {
+        Ended::Quit => ExitCode::SUCCESS,
+        Ended::Signal(signo) => ExitCode::from(crate::ui::exit_status(signo)),
+    })
 }
 
 /// `fleetdash rollout PLAN --inventory INV` without `--headless`: the rollout runs inside
 /// the dashboard, beside the probes (whose reachability it watches) and the `:` commands.
-async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
-    let prepared = match rollout::prepare(&args) {
-        Ok(Some(prepared)) => prepared,
-        Ok(None) => return Ok(ExitCode::SUCCESS),
+async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
+    let config = &job.config;
+    let mut notes = Vec::new();
+    let prepared = prepare::load(config).and_then(|loaded| {
+        let resume = config.resume.clone().unwrap_or_default();
+        let confirm = |e: &_| rollout::confirm_dropping(e, &resume);
+        prepare::prepare(config, loaded, confirm, &mut notes)
+    });
+    for note in notes {
+        eprintln!("{note}");
+    }
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(USAGE));
@@ -171,37 +181,29 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
             journal: Some(Arc::new(journal)),
             ..ExecConfig::default()
         },
-        ssh: prepared.setup.connector.opts.clone(),
+        connector: SshConnector::new(prepared.setup.connector.opts.clone()),
     };
     let options = crate::ui::Options {
-        title: format!("{} · {}", args.plan.display(), inventory.source),
+        title: format!("{} · {}", config.plan.display(), inventory.source),
         interval: Duration::from_secs(1),
         read_only: false,
     };
-    let (control, control_rx) = mpsc::channel(16);
-    let start = RolloutStart {
-        setup: RolloutSetup {
-            approve_start: true,
-            ..prepared.setup
-        },
-        control: control_rx,
+    let setup = RolloutSetup {
+        approve_start: true,
+        ..prepared.setup
     };
-    let sweep = SweepConfig::default();
-    let engine = Engine::start(
-        inventory,
-        sweep,
-        FleetConfig::default(),
-        Some(exec),
-        Some(start),
-    );
-    let wires = crate::ui::Wires {
-        commands: engine.commands,
-        rollout: Some(control),
-        reachability: engine.reachability,
+    // The rollout watches the same probes the tiles show.
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        ..EngineConfig::default()
     };
+    let mut engine = Engine::builder(inventory, config)
+        .exec(exec)
+        .rollout(setup)
+        .start();
+    let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;
-    let ended = crate::ui::run(engine.state, engine.events, wires, options).await?;
-    let resume = rollout::resume_command(&args, &prepared.journal_path);
+    let resume = rollout::resume_command(&job, &prepared.journal_path);
     if let Ended::Signal(signo) = ended {
         // After SIGHUP the terminal may be gone: a failed write must not panic.
         let mut err = std::io::stderr();

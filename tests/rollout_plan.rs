@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use fleetdash::headless::dry_run::dry_run;
 use fleetdash::inventory::Inventory;
 use fleetdash::rollout::plan::{
     Batch, Expect, GroupBy, OnFail, Pause, Plan, PlanError, PlanProblemKind, Step, Threshold,
-    dry_run,
 };
 use fleetdash::rollout::waves::{WaveKind, waves};
 

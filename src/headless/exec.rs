@@ -6,72 +6,51 @@
 //! refused, error marker or non-zero exit), 2 on usage or inventory errors.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::{Args, ValueEnum};
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::sanitize::Removed;
 use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_json, escape_line};
-use crate::cli::parse_duration;
-use crate::engine::limit;
+use crate::engine::{Engine, EngineConfig, ExecSetup, limit};
 use crate::exec::fold::{compact_names, fold};
-use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal, spawn_exec};
-use crate::fleet::{Command, DeviceRun, Event, ExecError, Output, Run, Runs};
+use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal};
+use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
-use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts, check_known_hosts_file};
+use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 /// Exit code for usage and inventory errors (clap uses 2 too).
 const USAGE: u8 = 2;
 
-#[derive(Debug, Clone, Args)]
-pub struct ExecArgs {
+/// `fleetdash exec`: what to run where, and how.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecJob {
     /// Inventory file (YAML).
     pub inventory: PathBuf,
-    /// Devices to run on (host pattern: group, name glob, tag:key=value, `all`).
-    #[arg(long, short = 'l', value_name = "PATTERN")]
+    /// Devices to run on (host pattern).
     pub limit: String,
     /// One JSON object per device per line instead of folded text.
-    #[arg(long)]
     pub json: bool,
     /// Devices worked on at once.
-    #[arg(long, default_value_t = 100, value_name = "N")]
     pub concurrency: usize,
-    /// Timeout of each stage (connect, handshake, auth, command), e.g. 10s, 500ms.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    /// Timeout of each stage (connect, handshake, auth, command).
     pub timeout: Duration,
-    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
-    #[arg(long, value_name = "FILE")]
+    /// Audit journal; default: under the state directory.
     pub journal: Option<PathBuf>,
-    /// What to do with host keys no known_hosts file lists yet.
-    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
-    pub host_keys: HostKeys,
+    pub host_keys: HostKeyPolicy,
     /// Check and learn host keys only in this known_hosts file.
-    #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
     /// Refuse every command that is not read-only on the selected devices' platforms.
-    #[arg(long)]
     pub read_only: bool,
-    /// Run commands that reboot, erase or change configuration (refused without it).
-    #[arg(long)]
+    /// Run commands that reboot, erase or change configuration.
     pub allow_dangerous: bool,
-    /// The command, after `--`.
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    /// The command, as words.
     pub command: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HostKeys {
-    /// Only keys already in a known_hosts file.
-    Strict,
-    /// Learn unknown keys (reported on stderr); a changed key is always refused.
-    AcceptNew,
 }
 
 /// One device's answer.
@@ -83,39 +62,13 @@ pub struct DeviceResult {
     pub result: Result<Output, ExecError>,
 }
 
-/// SSH options from the headless commands' flags: one timeout for every stage, the host key
-/// policy, and (optionally) the only known_hosts file to check and learn into.
-pub(crate) fn ssh_options(
-    known_hosts: Option<&Path>,
-    timeout: Duration,
-    keys: HostKeys,
-) -> SshOptions {
-    let opts = match known_hosts {
-        Some(file) => SshOptions::with_known_hosts(file.to_path_buf()),
-        None => SshOptions::default(),
-    };
-    SshOptions {
-        timeouts: Timeouts {
-            connect: timeout,
-            handshake: timeout,
-            auth: timeout,
-            command: timeout,
-        },
-        host_keys: match keys {
-            HostKeys::Strict => HostKeyPolicy::Strict,
-            HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
-        },
-        ..opts
-    }
-}
-
 impl DeviceResult {
     pub fn ok(&self) -> bool {
         self.result.as_ref().is_ok_and(Output::ok)
     }
 }
 
-pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
+pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
     let inventory = match Inventory::load(&args.inventory)
         .map_err(|e| e.to_string())
         .and_then(|inv| limit(inv, Some(&args.limit)))
@@ -158,7 +111,7 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(USAGE));
     }
-    let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
+    let opts = SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys);
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
     stdout::print(&match args.json {
         true => json_lines(&results),
@@ -203,33 +156,33 @@ pub async fn execute<C: Connector>(
 ) -> Vec<DeviceResult> {
     const RUN: u64 = 1;
     let devices: Vec<usize> = (0..inventory.devices.len()).collect();
-    let (commands, rx) = mpsc::channel(1);
-    let (tx, mut events) = mpsc::channel(4096);
-    let engine = spawn_exec(inventory.clone(), cfg, connector, rx, tx);
-    let mut runs = Runs::new(devices.len());
-    runs.start(Run::new(
-        RUN,
-        command.to_string(),
-        devices.clone(),
-        Instant::now(),
-    ));
+    // No probes: `exec` sends nothing but the command.
+    let mut engine = Engine::builder(inventory.clone(), EngineConfig::default())
+        .exec(ExecSetup {
+            config: cfg,
+            connector,
+        })
+        .start();
     let run = Command::Run {
         run: RUN,
         devices,
         command: command.to_string(),
     };
-    if commands.send(run).await.is_ok() {
-        // Closing the channel lets the engine finish the run and then end the event stream.
-        drop(commands);
-        while let Some(event) = events.recv().await {
-            match event {
-                Event::Exec(e) => runs.apply(e),
-                Event::Notice { text, .. } => eprintln!("{}", escape_line(&text)),
-                _ => {}
+    engine.state.record(&run, Instant::now());
+    if engine.commands.send(run).await.is_ok() {
+        // Closing the queue lets the workers finish the run and then end the event stream.
+        engine.close_commands();
+        let notice = |event: &Event| {
+            if let Event::Notice { text, .. } = event {
+                eprintln!("{}", escape_line(text));
             }
-        }
+        };
+        while engine.next_batch(notice).await.is_some() {}
     }
-    engine.finished().await;
+    if let Some(exec) = engine.workers.exec.take() {
+        exec.finished().await;
+    }
+    let runs = &engine.state.exec;
     let run = runs.get(RUN).expect("run recorded above");
     run.devices
         .iter()

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::base::text::{Untrusted, escape_json};
-use crate::engine::Engine;
+use crate::engine::{Engine, EngineConfig, Probes};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
 use crate::probe::SweepConfig;
@@ -40,11 +40,13 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
         history: sweeps.clamp(1, 10_000) as usize,
         ..FleetConfig::default()
     };
-    let mut engine = Engine::start(Arc::new(inventory), sweep, fleet, None, None);
+    let config = EngineConfig {
+        fleet,
+        probes: Some(Probes { sweep, only: None }),
+    };
+    let mut engine = Engine::builder(Arc::new(inventory), config).start();
     // The sweeper drops its sender after the last sweep, which ends this loop.
-    while let Some(event) = engine.events.recv().await {
-        engine.state.apply(event);
-    }
+    while engine.next_batch(|_| {}).await.is_some() {}
     engine.state
 }
 

@@ -17,7 +17,6 @@
 mod coordinator;
 mod device;
 mod gate;
-mod probe_feed;
 mod report_out;
 mod resume;
 
@@ -29,7 +28,6 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use device::step_label;
-pub use probe_feed::spawn_reachability;
 pub use resume::resume_waves;
 
 use super::event::{Control, Outcome, RolloutEvent};

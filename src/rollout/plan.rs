@@ -4,7 +4,6 @@
 //! the YAML format is documented in the README (Rollouts).
 
 mod check;
-mod dry_run;
 mod error;
 mod items;
 mod load;
@@ -15,7 +14,6 @@ mod values;
 use std::time::Duration;
 
 pub use check::{Pattern, Verdict};
-pub use dry_run::dry_run;
 pub use error::{PlanError, PlanProblem, PlanProblemKind};
 
 /// A validated rollout plan. Built by [`Plan::from_yaml`]; every field is already checked.

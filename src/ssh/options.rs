@@ -1,7 +1,7 @@
 //! What a caller tunes about SSH sessions: per-stage timeouts, the output cap, the host key
 //! policy and files, agent use and legacy algorithms. Plain data with sensible defaults.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::secret::Secret;
@@ -92,6 +92,29 @@ impl SshOptions {
             known_hosts: vec![file.clone()],
             learn_into: file,
             ..SshOptions::default()
+        }
+    }
+
+    /// The headless commands' options: one timeout for every stage, the host key policy,
+    /// and (optionally) the only known_hosts file to check and learn into.
+    pub fn headless(
+        known_hosts: Option<&Path>,
+        timeout: Duration,
+        host_keys: HostKeyPolicy,
+    ) -> SshOptions {
+        let opts = match known_hosts {
+            Some(file) => SshOptions::with_known_hosts(file.to_path_buf()),
+            None => SshOptions::default(),
+        };
+        SshOptions {
+            timeouts: Timeouts {
+                connect: timeout,
+                handshake: timeout,
+                auth: timeout,
+                command: timeout,
+            },
+            host_keys,
+            ..opts
         }
     }
 }

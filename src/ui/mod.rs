@@ -1,7 +1,7 @@
 //! The terminal dashboard: the app loop, and `view`, a pure function of state.
 //!
-//! The loop owns the terminal and selects over four sources: worker events (drained in
-//! batches and folded by the reducer), terminal input, signals (which restore the terminal
+//! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
+//! batches and folded by the engine's reducer), terminal input, signals (which restore the terminal
 //! before the process ends or stops), and a one-second tick that keeps the
 //! "down for 2m13s" ages current. It draws only when something changed, at most
 //! [`MAX_FPS`] times a second; when nothing happens it sleeps.
@@ -25,23 +25,23 @@ mod tiles;
 use std::time::{Duration, Instant};
 
 use color_eyre::Result;
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::Paragraph;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
-pub use signals::exit_status;
+pub use signals::{Signals, exit_status};
+pub use terminal::Screen;
 
+use crate::engine::Engine;
 use crate::fleet::{Command, Event, State};
 use crate::rollout::event::Control;
 
 pub const MAX_FPS: u32 = 30;
-/// Events folded per batch before the loop looks at input again.
-const BATCH: usize = 20_000;
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
@@ -104,22 +104,34 @@ pub enum Ended {
     Signal(i32),
 }
 
-/// Runs the dashboard until the user quits or a signal ends it. The terminal is restored on
-/// every exit path.
-pub async fn run(
-    mut fleet: State,
-    mut events: mpsc::Receiver<Event>,
-    wires: Wires,
-    options: Options,
-) -> Result<Ended> {
+/// Runs the dashboard on the process's terminal until the user quits or a signal ends it.
+/// The terminal is restored on every exit path.
+pub async fn run(engine: &mut Engine, options: Options) -> Result<Ended> {
     let mut signals = signals::Signals::install()?;
     let mut term = terminal::Terminal::enter()?;
+    let input = crossterm::event::EventStream::new();
+    drive(engine, options, &mut term, input, Some(&mut signals)).await
+}
+
+/// The app loop over any [`Screen`] and any input stream (the real terminal, or a
+/// `TestBackend` and scripted keys in tests), until the user quits, the input ends or one
+/// of `signals` ends it.
+pub async fn drive<S, I>(
+    engine: &mut Engine,
+    options: Options,
+    term: &mut S,
+    mut input: I,
+    mut signals: Option<&mut signals::Signals>,
+) -> Result<Ended>
+where
+    S: Screen,
+    I: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
+{
     let size = term.size()?;
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
     app.interval = options.interval;
     app.read_only = options.read_only;
-    app.rollout_screen = wires.rollout.is_some();
-    let mut input = crossterm::event::EventStream::new();
+    app.rollout_screen = engine.control.is_some();
     let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -130,26 +142,16 @@ pub async fn run(
             // is right even when a resize event was coalesced away.
             let size = term.size()?;
             app.screen = Rect::new(0, 0, size.width, size.height);
-            app.refresh(&fleet);
+            app.refresh(&engine.state);
             let now = Instant::now();
-            term.draw(|frame| view(frame, &fleet, &app, now))?;
+            term.draw(|frame| view(frame, &engine.state, &app, now))?;
             (dirty, last_draw) = (false, now);
         }
         let next_frame = tokio::time::Instant::from_std(last_draw + frame_time);
         tokio::select! {
-            event = events.recv(), if workers_alive => match event {
-                Some(event) => {
-                    fleet.apply(event);
-                    for _ in 0..BATCH {
-                        match events.try_recv() {
-                            Ok(event) => fleet.apply(event),
-                            Err(_) => break,
-                        }
-                    }
-                    if let Some(reachability) = &wires.reachability {
-                        publish(reachability, &fleet);
-                    }
-                    if app.done_quitting(&fleet) {
+            folded = engine.next_batch(|_| {}), if workers_alive => match folded {
+                Some(_) => {
+                    if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
                     dirty = true;
@@ -157,7 +159,7 @@ pub async fn run(
                 None => workers_alive = false,
             },
             input_event = input.next() => match input_event {
-                Some(Ok(event)) => match app.handle(&event, &fleet) {
+                Some(Ok(event)) => match app.handle(&event, &engine.state) {
                     Action::Quit => return Ok(Ended::Quit),
                     Action::Suspend => {
                         term.suspend()?;
@@ -166,18 +168,18 @@ pub async fn run(
                     Action::Redraw => dirty = true,
                     Action::Nothing => {}
                     Action::Send(command) => {
-                        send(&mut fleet, &wires.commands, command);
+                        send(&mut engine.state, &engine.commands, command);
                         dirty = true;
                     }
                     Action::Control(control) => {
-                        steer(&mut fleet, wires.rollout.as_ref(), control);
+                        steer(&mut engine.state, engine.control.as_ref(), control);
                         dirty = true;
                     }
                 },
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(Ended::Quit),
             },
-            caught = signals.recv() => match caught {
+            caught = next_signal(signals.as_deref_mut()) => match caught {
                 // Returning drops the terminal, which restores it.
                 signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
                 signals::Caught::Stop => {
@@ -195,26 +197,12 @@ pub async fn run(
     }
 }
 
-/// Where the dashboard's commands go, and what it publishes for workers.
-pub struct Wires {
-    /// Commands for the SSH workers.
-    pub commands: mpsc::Sender<Command>,
-    /// Pause / resume / abort / approve for the rollout, when one runs.
-    pub rollout: Option<mpsc::Sender<Control>>,
-    /// Per-device reachability for the rollout executor, when one runs.
-    pub reachability: Option<watch::Sender<Vec<Option<bool>>>>,
-}
-
-/// Hands reachability to whoever watches it, only when it changed.
-fn publish(reachability: &watch::Sender<Vec<Option<bool>>>, fleet: &State) {
-    let now = fleet.reachability();
-    reachability.send_if_modified(|seen| {
-        let changed = *seen != now;
-        if changed {
-            *seen = now;
-        }
-        changed
-    });
+/// The next signal, or never without any.
+async fn next_signal(signals: Option<&mut signals::Signals>) -> signals::Caught {
+    match signals {
+        Some(signals) => signals.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Sends a control to the rollout without waiting; a full or closed channel is reported.

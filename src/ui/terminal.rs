@@ -12,10 +12,43 @@ use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::EnterAlternateScreen;
+use ratatui::backend::TestBackend;
 use ratatui::layout::{Rect, Size};
 use ratatui::{DefaultTerminal, Frame};
 
 pub struct Terminal(DefaultTerminal);
+
+/// What the app loop draws on: the process's terminal ([`Terminal`]), or a ratatui
+/// `TestBackend` in tests.
+pub trait Screen {
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()>;
+    fn size(&self) -> io::Result<Size>;
+    /// Gives the terminal back for a stop (Ctrl-Z, SIGTSTP) and takes it again after.
+    fn suspend(&mut self) -> io::Result<()>;
+    /// Takes the terminal again after someone else stopped and continued the process.
+    fn resume(&mut self) -> io::Result<()>;
+}
+
+/// A screen in memory: nothing to give back or take again.
+impl Screen for ratatui::Terminal<TestBackend> {
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+        let Ok(_) = ratatui::Terminal::draw(self, render);
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        let Ok(size) = ratatui::Terminal::size(self);
+        Ok(size)
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
 
 /// Held while a frame is written, and by the panic hook while it restores the terminal: a
 /// frame the UI thread finished after the restore would hide the cursor again.
@@ -62,19 +95,19 @@ impl Drop for Terminal {
     }
 }
 
-impl Terminal {
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+impl Screen for Terminal {
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
         let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
         self.0.draw(render).map(|_| ())
     }
 
-    pub fn size(&self) -> io::Result<Size> {
+    fn size(&self) -> io::Result<Size> {
         self.0.size()
     }
 
     /// SIGTSTP: gives the terminal back as it was found, stops the process for real
     /// (SIGSTOP cannot be caught), and once continued takes the terminal again.
-    pub fn suspend(&mut self) -> io::Result<()> {
+    fn suspend(&mut self) -> io::Result<()> {
         {
             let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
             let _ = execute!(stdout(), DisableMouseCapture, Show);
@@ -86,7 +119,7 @@ impl Terminal {
 
     /// Raw mode, the alternate screen and the mouse again (after a stop, whoever stopped
     /// us), and a cleared screen so the next frame is drawn whole.
-    pub fn resume(&mut self) -> io::Result<()> {
+    fn resume(&mut self) -> io::Result<()> {
         let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
         // After a SIGSTOP the shell put the terminal back in cooked mode, while crossterm
         // still believes it is raw (and would do nothing): leave, then enter again.

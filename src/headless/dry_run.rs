@@ -3,10 +3,10 @@
 
 use std::fmt::Write;
 
-use super::{Batch, GroupBy, OnFail, Pause, Plan, PlanError, Step, Threshold};
 use crate::base::text::{Untrusted, escape_line};
 use crate::exec::fold::compact_names;
 use crate::inventory::Inventory;
+use crate::rollout::plan::{Batch, GroupBy, OnFail, Pause, Plan, PlanError, Step, Threshold};
 use crate::rollout::waves::{WaveKind, waves};
 
 /// The dry-run text: plan summary, one line per wave (devices written compactly, e.g.
@@ -174,7 +174,7 @@ fn pause(pause: Pause) -> String {
 }
 
 /// `1h30m`, `90s` → `1m30s`, `500ms`.
-pub(crate) fn humanise(d: std::time::Duration) -> String {
+fn humanise(d: std::time::Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         return format!("{ms}ms");
