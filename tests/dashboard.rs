@@ -1,0 +1,184 @@
+//! The whole dashboard in-process: the real app loop (`ui::drive`) over the real engine
+//! against a lab on loopback, with scripted keys in and ratatui `TestBackend` frames out.
+//! No terminal, no tmux: what `tui_tmux.rs` proves in a real terminal, minus the terminal.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use fleetdash::engine::{Engine, EngineConfig, ExecSetup, Probes};
+use fleetdash::exec::{ExecConfig, Journal, Secrets, SshConnector};
+use fleetdash::inventory::Inventory;
+use fleetdash::lab::{Lab, LabConfig, Scenario};
+use fleetdash::ssh::{HostKeyPolicy, Secret, SshOptions};
+use fleetdash::ui::{self, Ended, Screen};
+use ratatui::Frame;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Size;
+use tokio::sync::{mpsc, watch};
+
+const PASSWORD: &str = "dash-Pw-7730";
+
+/// A `TestBackend` terminal that publishes the text of every frame it draws.
+struct Recorder {
+    term: ratatui::Terminal<TestBackend>,
+    frames: watch::Sender<String>,
+}
+
+impl Screen for Recorder {
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+        Screen::draw(&mut self.term, render)?;
+        let buffer = self.term.backend().buffer();
+        let width = usize::from(buffer.area.width);
+        let text: Vec<String> = buffer
+            .content
+            .chunks(width)
+            .map(|row| row.iter().map(|cell| cell.symbol()).collect())
+            .collect();
+        self.frames.send_replace(text.join("\n"));
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Screen::size(&self.term)
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Keys typed one at a time, as the terminal would report them.
+struct Keyboard(mpsc::UnboundedSender<io::Result<TermEvent>>);
+
+impl Keyboard {
+    fn press(&self, code: KeyCode) {
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
+        self.0.send(Ok(TermEvent::Key(key))).unwrap();
+    }
+
+    fn type_text(&self, text: &str) {
+        text.chars().for_each(|c| self.press(KeyCode::Char(c)));
+    }
+}
+
+/// The next frame `ok` accepts (the frames come from the loop, not from a clock).
+async fn wait_for(
+    frames: &mut watch::Receiver<String>,
+    what: &str,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let seen = tokio::time::timeout(Duration::from_secs(30), frames.wait_for(|f| ok(f))).await;
+    let found = seen.ok().and_then(Result::ok).map(|frame| frame.clone());
+    if let Some(frame) = found {
+        return frame;
+    }
+    panic!("no frame with {what}; the last one:\n{}", *frames.borrow())
+}
+
+/// Filter, mark, `:show version` on the marked devices, read the answers, quit: keys in,
+/// frames out, and the lab and the audit journal show that exactly the marked devices ran it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_mark_run_and_quit_through_the_real_loop() {
+    let scenario = Scenario::from_yaml(
+        "name: dash\ndevices: 6\nsites: [ams, fra]\nroles:\n  \
+         - {role: core, platform: cisco_ios, count: 2}\n  \
+         - {role: sw, platform: arista_eos, count: 1}\n",
+        "test",
+    )
+    .unwrap();
+    let lab = Lab::start(LabConfig {
+        base: "127.28.0.1".parse().unwrap(),
+        port: 0,
+        password: PASSWORD.into(),
+        ..LabConfig::new(scenario)
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let known_hosts = dir.path().join("known_hosts");
+    std::fs::write(&known_hosts, lab.known_hosts()).unwrap();
+    let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "dash lab").unwrap());
+    let ssh = SshOptions {
+        host_keys: HostKeyPolicy::Strict,
+        password: Some(Secret::new(PASSWORD.into())),
+        ..SshOptions::with_known_hosts(known_hosts)
+    };
+    let audit = dir.path().join("audit.jsonl");
+    let journal = Journal::open(&audit, Secrets::from_inventory(&inventory)).unwrap();
+    let exec = ExecSetup {
+        config: ExecConfig {
+            journal: Some(Arc::new(journal)),
+            ..ExecConfig::default()
+        },
+        connector: SshConnector::new(ssh),
+    };
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::builder(inventory, config).exec(exec).start();
+
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(150, 40)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "dash lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+    };
+    let keys = Keyboard(keys_tx);
+    let script = async {
+        wait_for(&mut frames, "the lab's devices", |f| {
+            f.contains("dash lab") && f.contains("ams-core1") && f.contains("fra-sw1")
+        })
+        .await;
+        keys.type_text("/ams-core");
+        keys.press(KeyCode::Enter);
+        let filtered = wait_for(&mut frames, "only the ams cores", |f| {
+            f.contains("ams-core2") && !f.contains("fra-core1")
+        })
+        .await;
+        assert!(!filtered.contains("ams-sw1"), "{filtered}");
+        keys.type_text("a");
+        wait_for(&mut frames, "two marks", |f| f.contains("● 2 marked")).await;
+        keys.type_text(":show version");
+        keys.press(KeyCode::Enter);
+        let answers = wait_for(&mut frames, "both answers", |f| f.contains("✓ 2 ok")).await;
+        assert!(answers.contains("show version"), "{answers}");
+        assert!(answers.contains("Cisco"), "the answer is shown: {answers}");
+        keys.type_text("q");
+        wait_for(&mut frames, "the tiles again", |f| {
+            f.contains("● 2 marked") && f.contains("ams-core1")
+        })
+        .await;
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
+
+    for (device, runs) in [("ams-core1", 1), ("ams-core2", 1), ("fra-core1", 0)] {
+        assert_eq!(lab.command_count(device, "show version"), runs, "{device}");
+    }
+    let journal = std::fs::read_to_string(&audit).unwrap();
+    assert_eq!(
+        journal.lines().count(),
+        4,
+        "a start and an end per device: {journal}"
+    );
+    lab.stop().await;
+}
