@@ -143,6 +143,12 @@ impl Starting {
         self
     }
 
+    /// A sender into the event stream, for events of the front end's own (a replay, a
+    /// test's probe results). The stream ends only once every such sender is dropped too.
+    pub fn sender(&self) -> mpsc::Sender<Event> {
+        self.tx.clone()
+    }
+
     /// Starts the probes (when configured) and hands over the running engine. The event
     /// stream ends once every started worker has ended.
     pub fn start(self) -> Engine {
