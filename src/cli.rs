@@ -1,6 +1,7 @@
 //! Command-line arguments, and the config structs they turn into: nothing below this file
 //! sees a clap type.
 
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::headless::exec::ExecJob;
 use crate::headless::rollout::RolloutJob;
+use crate::lab::LabOptions;
 use crate::probe::{Rate, SweepConfig};
 use crate::rollout::prepare::{DEFAULT_CONCURRENCY, RolloutConfig};
 use crate::ssh::HostKeyPolicy;
@@ -53,7 +55,7 @@ pub enum Command {
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.
-    Lab(crate::lab::LabArgs),
+    Lab(LabArgs),
 }
 
 /// Opens the dashboard.
@@ -212,7 +214,7 @@ pub struct RolloutArgs {
     #[arg(long, default_value_t = DEFAULT_CONCURRENCY, value_name = "N")]
     pub concurrency: usize,
     /// Timeout of each SSH stage (connect, handshake, auth, command).
-    /// (The default is `rollout::prepare::DEFAULT_TIMEOUT`.)
+    // The default is `rollout::prepare::DEFAULT_TIMEOUT` (a test below checks they agree).
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// What to do with host keys no known_hosts file lists yet.
@@ -284,6 +286,58 @@ impl From<RolloutArgs> for RolloutJob {
             yes: a.yes,
             json: a.json,
             dry_run: a.dry_run,
+        }
+    }
+}
+
+/// Arguments of `fleetdash lab`.
+#[derive(Debug, Clone, Args)]
+pub struct LabArgs {
+    /// Number of devices (default: the scenario's count).
+    #[arg(long, short = 'n')]
+    pub devices: Option<usize>,
+    /// Scenario file (YAML); default: the built-in demo.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Address of the first device; the others follow (must stay in 127.0.0.0/8).
+    #[arg(long, default_value = "127.20.0.1")]
+    pub base: Ipv4Addr,
+    /// SSH port of every device (0: a free port per device).
+    #[arg(long, default_value_t = 2222)]
+    pub port: u16,
+    /// Write a fleetdash inventory for the lab to this file.
+    #[arg(long)]
+    pub write_inventory: Option<PathBuf>,
+    /// Write known_hosts lines for every device to this file.
+    #[arg(long)]
+    pub write_known_hosts: Option<PathBuf>,
+    /// Login user name.
+    #[arg(long, default_value = "admin")]
+    pub username: String,
+    /// Login password (also the enable secret).
+    #[arg(long, default_value = "admin")]
+    pub password: String,
+    /// OpenSSH authorized_keys file whose keys may log in.
+    #[arg(long)]
+    pub authorized_keys: Option<PathBuf>,
+    /// Seed for host keys: the same seed gives every device the same key across restarts.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl From<LabArgs> for LabOptions {
+    fn from(a: LabArgs) -> LabOptions {
+        LabOptions {
+            devices: a.devices,
+            scenario: a.scenario,
+            base: a.base,
+            port: a.port,
+            write_inventory: a.write_inventory,
+            write_known_hosts: a.write_known_hosts,
+            username: a.username,
+            password: a.password,
+            authorized_keys: a.authorized_keys,
+            seed: a.seed,
         }
     }
 }

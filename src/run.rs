@@ -48,7 +48,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
-        Some(Command::Lab(args)) => crate::lab::run(args).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Lab(args)) => crate::lab::run(args.into())
+            .await
+            .map(|()| ExitCode::SUCCESS),
     }
 }
 

@@ -12,43 +12,33 @@ use super::inventory::PASSWORD_ENV;
 use super::runtime::{Lab, LabConfig, LabStats};
 use super::scenario::Scenario;
 
-/// Arguments of `fleetdash lab`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct LabArgs {
-    /// Number of devices (default: the scenario's count).
-    #[arg(long, short = 'n')]
+/// What `fleetdash lab` starts (from its flags).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabOptions {
+    /// Number of devices; default: the scenario's count.
     pub devices: Option<usize>,
     /// Scenario file (YAML); default: the built-in demo.
-    #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Address of the first device; the others follow (must stay in 127.0.0.0/8).
-    #[arg(long, default_value = "127.20.0.1")]
     pub base: Ipv4Addr,
     /// SSH port of every device (0: a free port per device).
-    #[arg(long, default_value_t = 2222)]
     pub port: u16,
     /// Write a fleetdash inventory for the lab to this file.
-    #[arg(long)]
     pub write_inventory: Option<PathBuf>,
     /// Write known_hosts lines for every device to this file.
-    #[arg(long)]
     pub write_known_hosts: Option<PathBuf>,
     /// Login user name.
-    #[arg(long, default_value = "admin")]
     pub username: String,
     /// Login password (also the enable secret).
-    #[arg(long, default_value = "admin")]
     pub password: String,
     /// OpenSSH authorized_keys file whose keys may log in.
-    #[arg(long)]
     pub authorized_keys: Option<PathBuf>,
     /// Seed for host keys: the same seed gives every device the same key across restarts.
-    #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
 /// Runs a lab until Ctrl-C.
-pub async fn run(args: LabArgs) -> color_eyre::Result<()> {
+pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
     let scenario = match &args.scenario {
         Some(path) => Scenario::load(path)?,
         None => Scenario::demo(),

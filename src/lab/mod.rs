@@ -24,7 +24,7 @@ mod session;
 mod shell;
 mod topology;
 
-pub use command::{LabArgs, run};
+pub use command::{LabOptions, run};
 pub use device::{CommandRecord, Via};
 pub use platform::Platform;
 pub use runtime::{Lab, LabConfig, LabDevice, LabError, LabStats};
