@@ -157,21 +157,16 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
 /// the dashboard, beside the probes (whose reachability it watches) and the `:` commands.
 async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
     let config = &job.config;
-    let mut notes = Vec::new();
-    let prepared = prepare::load(config).and_then(|loaded| {
-        let resume = config.resume.clone().unwrap_or_default();
-        let confirm = |e: &_| rollout::confirm_dropping(e, &resume);
-        prepare::prepare(config, loaded, confirm, &mut notes)
-    });
-    for note in notes {
-        eprintln!("{note}");
-    }
-    let prepared = match prepared {
-        Ok(prepared) => prepared,
+    let loaded = match prepare::load(config) {
+        Ok(loaded) => loaded,
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(USAGE));
         }
+    };
+    let prepared = match rollout::prepare_here(config, loaded) {
+        Ok(prepared) => prepared,
+        Err(code) => return Ok(code),
     };
     let inventory = prepared.setup.inventory.clone();
     let journal = match open_journal(None, &inventory) {

@@ -1,8 +1,8 @@
 //! The terminal dashboard: the app loop, and `view`, a pure function of state.
 //!
 //! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
-//! batches and folded by the engine's reducer), terminal input, signals (which restore the terminal
-//! before the process ends or stops), and a one-second tick that keeps the
+//! batches and folded by the engine's reducer), terminal input, signals (which restore the
+//! terminal before the process ends or stops), and a one-second tick that keeps the
 //! "down for 2m13s" ages current. It draws only when something changed, at most
 //! [`MAX_FPS`] times a second; when nothing happens it sleeps.
 
@@ -180,7 +180,7 @@ where
                 None => return Ok(Ended::Quit),
             },
             caught = next_signal(signals.as_deref_mut()) => match caught {
-                // Returning drops the terminal, which restores it.
+                // Returning lets `run` drop the terminal, which restores it.
                 signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
                 signals::Caught::Stop => {
                     term.suspend()?;

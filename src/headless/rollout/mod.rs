@@ -21,12 +21,11 @@ use crate::engine::{Engine, EngineConfig, Probes};
 use crate::fleet::Event;
 use crate::rollout::event::{Control, Outcome, RolloutEvent, RunState};
 use crate::rollout::executor::Finished;
-use crate::rollout::prepare::{self, RolloutConfig};
+use crate::rollout::prepare::{self, Loaded, Prepared, RolloutConfig};
 
 pub use print::Printer;
 pub use resume::resume_command;
-pub use steer::confirm_dropping;
-use steer::{Approvals, abort_on_ctrl_c, steer_from_stdin};
+use steer::{Approvals, abort_on_ctrl_c, confirm_dropping, steer_from_stdin};
 
 /// Exit code for plan, inventory and usage errors.
 const USAGE: u8 = 2;
@@ -60,26 +59,16 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         Err(e) => return Ok(usage(&e)),
     };
     if job.dry_run {
-        return Ok(
-            match super::dry_run::dry_run(&loaded.plan, &loaded.inventory) {
-                Ok(text) => {
-                    stdout::print(&text);
-                    ExitCode::SUCCESS
-                }
-                Err(e) => usage(&e.to_string()),
-            },
-        );
+        let text = match super::dry_run::dry_run(&loaded.plan, &loaded.inventory) {
+            Ok(text) => text,
+            Err(e) => return Ok(usage(&e.to_string())),
+        };
+        stdout::print(&text);
+        return Ok(ExitCode::SUCCESS);
     }
-    let resume = config.resume.clone().unwrap_or_default();
-    let confirm = |e: &_| confirm_dropping(e, &resume);
-    let mut notes = Vec::new();
-    let prepared = prepare::prepare(config, loaded, confirm, &mut notes);
-    for note in notes {
-        eprintln!("{note}");
-    }
-    let prepared = match prepared {
+    let prepared = match prepare_here(config, loaded) {
         Ok(prepared) => prepared,
-        Err(e) => return Ok(usage(&e)),
+        Err(code) => return Ok(code),
     };
     eprintln!("journal: {}", prepared.journal_path.display());
     let setup = prepared.setup;
@@ -136,6 +125,20 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         eprintln!("to carry on: {resume}");
     }
     Ok(exit_code(&finished))
+}
+
+/// [`prepare::prepare`] for a front end run by a person: asks at a terminal whether to set
+/// foreign journal lines aside, prints the notes, and on error prints it and gives the exit
+/// status (2).
+pub fn prepare_here(config: &RolloutConfig, loaded: Loaded) -> Result<Prepared, ExitCode> {
+    let resume = config.resume.clone().unwrap_or_default();
+    let confirm = |e: &_| confirm_dropping(e, &resume);
+    let mut notes = Vec::new();
+    let prepared = prepare::prepare(config, loaded, confirm, &mut notes);
+    for note in notes {
+        eprintln!("{note}");
+    }
+    prepared.map_err(|e| usage(&e))
 }
 
 /// Prints a rollout event's line; true when it waits for an approval nobody can give.
