@@ -214,7 +214,70 @@ fn slug(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write as _;
+
     use super::*;
+    use crate::rollout::journal::Record;
+
+    const PLAN: &str = "name: t\ntarget: all\nsteps:\n  - show clock\n";
+
+    fn config(dir: &Path) -> RolloutConfig {
+        std::fs::write(dir.join("plan.yaml"), PLAN).unwrap();
+        let inventory = "devices:\n  - {name: r1, host: 127.0.0.1}\n";
+        std::fs::write(dir.join("inv.yaml"), inventory).unwrap();
+        RolloutConfig {
+            plan: dir.join("plan.yaml"),
+            inventory: dir.join("inv.yaml"),
+            resume: None,
+            report: None,
+            journal: Some(dir.join("j.jsonl")),
+            truncate_journal: false,
+            concurrency: DEFAULT_CONCURRENCY,
+            timeout: DEFAULT_TIMEOUT,
+            host_keys: HostKeyPolicy::Strict,
+            known_hosts: None,
+        }
+    }
+
+    /// What a resume cut off comes back as a note for the front end to print, never
+    /// printed here; and the journal, report and connection follow the config.
+    #[test]
+    fn a_torn_journal_is_a_note_not_a_print() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config(dir.path());
+        let journal = dir.path().join("j.jsonl");
+        let first = prepare(&config, load(&config).unwrap(), |_| false, &mut Vec::new());
+        let header = Record::Header {
+            plan: "t".into(),
+            plan_hash: journal::plan_hash(PLAN),
+            waves: vec![vec!["r1".into()]],
+            resumed: false,
+        };
+        first.unwrap().setup.journal.write(&header).unwrap();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&journal)
+            .unwrap();
+        file.write_all(b"{\"ts\":\"half a li").unwrap();
+        config.journal = None;
+        config.resume = Some(journal.clone());
+        let mut notes = Vec::new();
+        let asked = |_: &ReplayError| panic!("a torn line is not foreign: nobody is asked");
+        let prepared = prepare(&config, load(&config).unwrap(), asked, &mut notes).unwrap();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].contains("line 2 was cut short by a crash"),
+            "{notes:?}"
+        );
+        assert_eq!(prepared.journal_path, journal);
+        assert_eq!(
+            prepared.setup.report_dir.as_deref(),
+            Some(dir.path().join("j.report").as_path())
+        );
+        let ssh = &prepared.setup.connector.opts;
+        assert_eq!(ssh.host_keys, HostKeyPolicy::Strict);
+        assert_eq!(ssh.timeouts.auth, DEFAULT_TIMEOUT);
+    }
 
     #[test]
     fn slugs_and_report_paths() {
