@@ -166,7 +166,13 @@ impl Starting {
         let sweeper = config.probes.map(|probes| {
             let mut targets = probe::targets_from_inventory(&inventory);
             if let Some(only) = &probes.only {
-                targets.retain(|t| only.contains(&t.device));
+                let mut keep = vec![false; inventory.devices.len()];
+                for &id in only {
+                    if let Some(k) = keep.get_mut(id) {
+                        *k = true;
+                    }
+                }
+                targets.retain(|t| keep[t.device]);
             }
             probe::spawn_sweeper(targets, probes.sweep, probe::detect_mode(), tx)
         });
