@@ -60,8 +60,10 @@ struct Cached {
     plain: Option<Rc<[Row]>>,
     folded: Option<Rc<[Row]>>,
     /// The diff shown for (folded, selected row).
-    diff: Option<((bool, usize), Rc<[Line<'static>]>)>,
+    diff: Option<((bool, usize), Lines)>,
 }
+
+type Lines = Rc<[Line<'static>]>;
 
 impl Memo {
     /// The cache, emptied first if the run changed since it was filled.
@@ -165,7 +167,7 @@ impl RunView {
             return lines.clone();
         }
         self.memo.diffs.set(self.memo.diffs.get() + 1);
-        let lines: Rc<[Line<'static>]> = fold::diff_lines(majority, text)
+        let lines: Lines = fold::diff_lines(majority, text)
             .into_iter()
             .map(|line| match line {
                 DiffLine::Same(l) => Line::raw(format!("  {l}")),
