@@ -21,5 +21,5 @@ pub mod ssh;
 pub mod ui;
 
 pub use run::run;
-#[cfg(test)]
-mod testkit;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
