@@ -2,6 +2,8 @@
 //! the screen comes out with `capture-pane`. Tiles appear, `/` filters, `q` quits, and the
 //! terminal is left as it was found (main screen, cursor shown, mouse released).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -245,20 +247,12 @@ fn commands_on_marked_devices_of_the_demo_lab() {
 /// configuration and the report prove it happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollout_steered_from_the_dashboard() {
-    use fleetdash::lab::{Lab, LabConfig, Scenario};
-    let scenario = Scenario::from_yaml(
+    let lab = common::lab(
         "name: tui\ndevices: 4\nsites: [t]\nroles:\n  - {role: sw, platform: cisco_ios, count: 4}\n",
-        "test",
     )
-    .unwrap();
-    let lab = Lab::start(LabConfig {
-        base: "127.27.0.1".parse().unwrap(),
-        port: 0,
-        password: "tui-Pw-5521".into(),
-        ..LabConfig::new(scenario)
-    })
-    .await
-    .unwrap();
+    .password("tui-Pw-5521")
+    .start()
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();

@@ -201,7 +201,10 @@ pub async fn until<E: Debug>(
         false
     };
     let found = tokio::time::timeout(HANG, wait).await;
-    assert!(matches!(found, Ok(true)), "no event: {what}; seen: {seen:#?}");
+    assert!(
+        matches!(found, Ok(true)),
+        "no event: {what}; seen: {seen:#?}"
+    );
 }
 
 /// Receives the rest of `events` into `seen`, until the senders are gone.
