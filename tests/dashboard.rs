@@ -9,14 +9,14 @@ use std::time::Duration;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use fleetdash::engine::{Engine, EngineConfig, ExecSetup, Probes};
 use fleetdash::exec::{ExecConfig, Journal, Secrets, SshConnector};
-use fleetdash::inventory::Inventory;
-use fleetdash::lab::{Lab, LabConfig, Scenario};
-use fleetdash::ssh::{HostKeyPolicy, Secret, SshOptions};
+use fleetdash::ssh::{HostKeyPolicy, SshOptions};
 use fleetdash::ui::{self, Ended, Screen};
 use ratatui::Frame;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
 use tokio::sync::{mpsc, watch};
+
+mod common;
 
 const PASSWORD: &str = "dash-Pw-7730";
 
@@ -85,29 +85,23 @@ async fn wait_for(
 /// frames out, and the lab and the audit journal show that exactly the marked devices ran it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_mark_run_and_quit_through_the_real_loop() {
-    let scenario = Scenario::from_yaml(
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        dir,
+        ..
+    } = common::lab(
         "name: dash\ndevices: 6\nsites: [ams, fra]\nroles:\n  \
          - {role: core, platform: cisco_ios, count: 2}\n  \
          - {role: sw, platform: arista_eos, count: 1}\n",
-        "test",
     )
-    .unwrap();
-    let lab = Lab::start(LabConfig {
-        base: "127.28.0.1".parse().unwrap(),
-        port: 0,
-        password: PASSWORD.into(),
-        ..LabConfig::new(scenario)
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let known_hosts = dir.path().join("known_hosts");
-    std::fs::write(&known_hosts, lab.known_hosts()).unwrap();
-    let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "dash lab").unwrap());
+    .password(PASSWORD)
+    .setup()
+    .await;
     let ssh = SshOptions {
         host_keys: HostKeyPolicy::Strict,
-        password: Some(Secret::new(PASSWORD.into())),
-        ..SshOptions::with_known_hosts(known_hosts)
+        ..ssh
     };
     let audit = dir.path().join("audit.jsonl");
     let journal = Journal::open(&audit, Secrets::from_inventory(&inventory)).unwrap();

@@ -9,34 +9,32 @@ use std::time::{Duration, Instant};
 use fleetdash::engine::{Engine, EngineConfig};
 use fleetdash::exec::SshConnector;
 use fleetdash::fleet::{Event, ProbeOutcome, ProbeResult};
-use fleetdash::lab::{Lab, LabConfig, Scenario};
 use fleetdash::rollout::event::{Outcome, RolloutEvent, RunState};
 use fleetdash::rollout::executor::RolloutSetup;
 use fleetdash::rollout::prepare::{self, RolloutConfig};
 use fleetdash::rollout::report::DeviceState;
-use fleetdash::ssh::{HostKeyPolicy, Secret, SshOptions};
+use fleetdash::ssh::{HostKeyPolicy, SshOptions};
+
+mod common;
 
 const PASSWORD: &str = "engine-Pw-4417";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_rollout_watches_the_reducers_reachability() {
-    let scenario = Scenario::from_yaml(
+    let common::Setup {
+        lab,
+        opts,
+        dir,
+        known_hosts,
+        ..
+    } = common::lab(
         "name: eng\ndevices: 2\nsites: [e]\nroles:\n  - {role: sw, platform: cisco_ios, count: 2}\n",
-        "test",
     )
-    .unwrap();
-    let lab = Lab::start(LabConfig {
-        base: "127.28.1.1".parse().unwrap(),
-        port: 0,
-        password: PASSWORD.into(),
-        ..LabConfig::new(scenario)
-    })
-    .await
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
+    .password(PASSWORD)
+    .setup()
+    .await;
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
-    std::fs::write(path("known_hosts"), lab.known_hosts()).unwrap();
     std::fs::write(
         path("plan.yaml"),
         "name: eng\ntarget: all\nstrategy: {canary: 1}\nsteps:\n  - show clock\n\
@@ -53,7 +51,7 @@ async fn the_rollout_watches_the_reducers_reachability() {
         concurrency: 1,
         timeout: Duration::from_secs(5),
         host_keys: HostKeyPolicy::Strict,
-        known_hosts: Some(path("known_hosts")),
+        known_hosts: Some(known_hosts),
     };
     let loaded = prepare::load(&config).unwrap();
     let mut notes = Vec::new();
@@ -61,7 +59,7 @@ async fn the_rollout_watches_the_reducers_reachability() {
     assert!(notes.is_empty(), "{notes:?}");
     // The password is handed over, not read from the environment.
     let ssh = SshOptions {
-        password: Some(Secret::new(PASSWORD.into())),
+        password: opts.password,
         ..prepared.setup.connector.opts.clone()
     };
     let setup = RolloutSetup {
