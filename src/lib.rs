@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod headless;
 pub mod inventory;
 pub mod lab;
+pub mod platforms;
 pub mod probe;
 pub mod rollout;
 mod run;

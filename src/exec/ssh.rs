@@ -27,7 +27,7 @@ impl Connector for SshConnector {
     }
 
     fn poll_specs(&self, platform: &str) -> Vec<PollSpec> {
-        ssh::poll_specs(platform)
+        crate::platforms::poll_specs(platform)
             .iter()
             .map(|p| PollSpec {
                 command: p.command.to_string(),

@@ -231,7 +231,7 @@ impl Cli {
             (Family::Junos, _) => Mode::Operational,
             (Family::Linux, _) => Mode::Shell,
         };
-        let pages = dev.platform.spec().pager.is_some() && via == Via::Shell;
+        let pages = dev.platform.profile().pager.is_some() && via == Via::Shell;
         Cli {
             dev,
             session,
