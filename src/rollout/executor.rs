@@ -15,6 +15,7 @@
 //! answering probes (the `reachability` watch) after its change counts as failed.
 
 mod coordinator;
+mod decide;
 mod device;
 mod gate;
 mod probe_feed;
