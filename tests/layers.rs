@@ -43,15 +43,6 @@ const TEMPORARY: &[(&str, &str, &str)] = &[
         "cli",
         "parse_duration: h-engine / the duration module",
     ),
-    // NOT YET FIXED (issue 9): the event vocabulary (Event, ProbeResult, ExecError, Stage,
-    // Output, ExecEvent, …) lives in fleet, above the workers that send it. The fix moves
-    // the worker-side types down (into probe, ssh, exec, or base) and re-exports them from
-    // fleet; `Event` itself names every worker's events, so the workers need a sender that
-    // is not typed by it.
-    ("probe", "fleet", "event vocabulary"),
-    ("ssh", "fleet", "event vocabulary"),
-    ("exec", "fleet", "event vocabulary"),
-    ("rollout", "fleet", "event vocabulary"),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

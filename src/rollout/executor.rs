@@ -41,8 +41,8 @@ use super::waves::Wave;
 use crate::base::sanitize::Removed;
 use crate::base::secrets::Secrets;
 use crate::exec::{Connector, Session};
-use crate::fleet::{ExecError, Output};
 use crate::inventory::{DeviceId, Inventory};
+use crate::ssh::{ExecError, Output};
 
 /// Per-device reachability by `DeviceId`: `Some(false)` is down, `None` not known yet.
 pub type Reachability = watch::Receiver<Vec<Option<bool>>>;

@@ -12,6 +12,7 @@ use tokio::time::timeout;
 use super::auth;
 use super::handler::{Client, HandlerError};
 use super::options::{SshOptions, Timeouts};
+use super::outcome::{ExecError, Output, Stage};
 use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
@@ -19,7 +20,6 @@ use super::target::Target;
 use super::transport::{config, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
-use crate::fleet::{ExecError, Output, Stage};
 use crate::inventory::Device;
 use crate::platforms::{Profile, Via, profile};
 
