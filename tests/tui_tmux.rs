@@ -473,7 +473,13 @@ fn sigtstp_suspends_and_fg_brings_the_dashboard_back() {
     tmux.wait_for("the shell prompt", |s| !s.contains("ams-core1"));
     tmux.type_text("echo FLEETDASH-EXIT=$?");
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("the exit status", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    // The typed command line shows `FLEETDASH-EXIT=$?` too: wait for the line it prints.
+    let screen = tmux.wait_for("the exit status", |s| {
+        s.lines().any(|l| l.starts_with("FLEETDASH-EXIT="))
+    });
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "FLEETDASH-EXIT=0"),
+        "{screen}"
+    );
     assert_terminal_restored(&tmux, "quit after fg");
 }
