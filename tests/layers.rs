@@ -18,15 +18,16 @@ const LAYERS: &[&[&str]] = &[
     &["fleet"],
     &["engine"],
     &["ui", "headless"],
-    &["cli", "run", "demo", "bench"],
+    &["cli", "run", "demo", "bench", "logging"],
 ];
 
 /// The simulator: it may use any layer; only these may use it.
 const LAB: &str = "lab";
 const LAB_USERS: &[&str] = &["cli", "run", "demo", "bench"];
 
-/// Test helpers: may use any layer, and any module's tests may use them (`lib.rs` declares
-/// the module `#[cfg(test)]`, so the compiler keeps it out of the shipped code).
+/// Test helpers: may use any layer, and any module's tests may use them (`lib.rs` compiles
+/// the module only for tests and under the `testkit` feature the integration tests turn on,
+/// so the shipped code cannot use it).
 const TESTKIT: &str = "testkit";
 
 /// Reversed imports known today and being removed by work in flight. Each entry must still

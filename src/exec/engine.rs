@@ -50,7 +50,7 @@ pub fn spawn_exec<C: Connector, E: ExecSink>(
     events: mpsc::Sender<E>,
 ) -> ExecHandle {
     let shared = Arc::new(Shared {
-        secrets: Secrets::from_inventory(&inventory),
+        secrets: (cfg.secrets.clone()).unwrap_or_else(|| Secrets::from_inventory(&inventory)),
         permits: Semaphore::new(cfg.concurrency.max(1)),
         inventory,
         cfg,

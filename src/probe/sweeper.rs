@@ -116,6 +116,13 @@ async fn sweep_loop<E: From<ProbeEvent>>(
         ticker.tick().await;
         sweep += 1;
         let stats = run_sweep(sweep, &mut slots, &probers, &cfg, events).await?;
+        tracing::debug!(
+            sweep,
+            sent = stats.sent,
+            replies = stats.replies,
+            elapsed_ms = stats.elapsed.as_millis() as u64,
+            "sweep done"
+        );
         send(events, ProbeEvent::SweepDone(stats)).await?;
     }
     Ok(())
