@@ -5,6 +5,7 @@
 
 pub mod files;
 pub mod lock;
+pub mod notice;
 pub mod private_file;
 pub mod safety;
 pub mod sanitize;

@@ -10,9 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use super::event::RunId;
 use super::redact::Secrets;
 use crate::base::sanitize::Removed;
-use crate::fleet::{ExecError, Output, RunId};
+use crate::ssh::{ExecError, Output};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
 pub const OUTPUT_CAP: usize = 64 * 1024;
