@@ -253,15 +253,10 @@ fn send(fleet: &mut State, commands: &mpsc::Sender<Command>, command: Command) {
     }
 }
 
-/// Age for people: `42s`, `3m05s`, `2h13m`, `3d04h`.
+/// Age for people, in whole seconds: `42s`, `3m05s`, `2h13m`, `3d04h`.
 pub fn fmt_age(now: Instant, since: Instant) -> String {
-    let s = now.saturating_duration_since(since).as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
-        _ => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
-    }
+    let whole = now.saturating_duration_since(since).as_secs();
+    crate::base::duration::short(Duration::from_secs(whole))
 }
 
 #[cfg(test)]

@@ -469,7 +469,14 @@ where
             Pause::None => return,
             Pause::Duration(d) => {
                 self.ctx
-                    .log(None, format!("wave {} starts in {}", next + 1, fmt_secs(d)))
+                    .log(
+                        None,
+                        format!(
+                            "wave {} starts in {}",
+                            next + 1,
+                            crate::base::duration::format(d)
+                        ),
+                    )
                     .await;
                 Some(tokio::time::Instant::now() + d)
             }
@@ -735,13 +742,5 @@ fn fmt_threshold(t: crate::rollout::plan::Threshold) -> String {
     match t {
         crate::rollout::plan::Threshold::Count(n) => n.to_string(),
         crate::rollout::plan::Threshold::Percent(p) => format!("{p}%"),
-    }
-}
-
-fn fmt_secs(d: std::time::Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }
