@@ -26,8 +26,7 @@ use crate::rollout::executor::RolloutSetup;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
-/// Exit code for usage and inventory errors (clap uses 2 too).
-const USAGE: u8 = 2;
+use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -145,7 +144,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
     Ok(
         match crate::ui::run(engine.state, engine.events, wires, options).await? {
             Ended::Quit => ExitCode::SUCCESS,
-            Ended::Signal(signo) => ExitCode::from(crate::ui::exit_status(signo)),
+            Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
         },
     )
 }
@@ -208,7 +207,7 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
         let journal = prepared.journal_path.display();
         let _ = writeln!(err, "rollout interrupted by a signal; journal: {journal}");
         let _ = writeln!(err, "to carry on: {resume}");
-        return Ok(ExitCode::from(crate::ui::exit_status(signo)));
+        return Ok(ExitCode::from(crate::base::exit::signal(signo)));
     }
     match workers.rollout {
         Some(task) if task.is_finished() => {

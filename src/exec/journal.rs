@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::redact::Secrets;
 use crate::base::sanitize::Removed;
+use crate::base::text::cap;
 use crate::fleet::{ExecError, Output, RunId};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
@@ -115,7 +116,9 @@ impl Journal {
         let duration_ms = duration.as_millis().min(u64::MAX as u128) as u64;
         let end = match result {
             Ok(out) => {
-                let (output, output_capped) = cap(&self.secrets.mask(&out.text), OUTPUT_CAP);
+                let masked = self.secrets.mask(&out.text);
+                let output = cap(&masked, OUTPUT_CAP).to_owned();
+                let output_capped = output.len() < masked.len();
                 End {
                     outcome: if out.ok() { "ok" } else { "failed" },
                     duration_ms,
@@ -163,18 +166,6 @@ impl Journal {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(text.as_bytes())
     }
-}
-
-/// The first `max` bytes of `text` (cut on a character boundary) and whether it was cut.
-fn cap(text: &str, max: usize) -> (String, bool) {
-    if text.len() <= max {
-        return (text.to_string(), false);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].to_string(), true)
 }
 
 /// Opens a journal file for appending, creating it (mode 0600: outputs can be sensitive even
@@ -263,11 +254,5 @@ mod tests {
         assert_eq!(lines[0]["removed"]["unterminated"], 1, "{text}");
         assert_eq!(lines[0]["removed"]["overwritten"], 3, "{text}");
         assert!(lines[1].get("removed").is_none(), "{text}");
-    }
-
-    #[test]
-    fn cap_respects_char_boundaries() {
-        assert_eq!(cap("héllo", 2), ("h".to_string(), true));
-        assert_eq!(cap("abc", 3), ("abc".to_string(), false));
     }
 }

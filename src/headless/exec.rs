@@ -15,6 +15,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::base::exit::USAGE;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::sanitize::Removed;
 use crate::base::stdout;
@@ -26,9 +27,6 @@ use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output, Run, Runs};
 use crate::inventory::Inventory;
 use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts, check_known_hosts_file};
-
-/// Exit code for usage and inventory errors (clap uses 2 too).
-const USAGE: u8 = 2;
 
 #[derive(Debug, Clone, Args)]
 pub struct ExecArgs {

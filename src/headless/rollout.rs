@@ -33,8 +33,7 @@ use crate::rollout::journal::{self, OpenError, ReplayError, RolloutJournal, Tail
 use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
 
-/// Exit code for plan, inventory and usage errors.
-const USAGE: u8 = 2;
+use crate::base::exit::USAGE;
 const DEFAULT_CONCURRENCY: usize = 20;
 /// Must match the `--timeout` default below.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

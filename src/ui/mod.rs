@@ -34,7 +34,6 @@ use tokio::sync::{mpsc, watch};
 pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
-pub use signals::exit_status;
 
 use crate::fleet::{Command, Event, State};
 use crate::rollout::event::Control;
@@ -100,7 +99,7 @@ pub enum Ended {
     /// The user quit (or the input ended).
     Quit,
     /// A signal ended it (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1): exit with
-    /// [`exit_status`] of this number.
+    /// [`crate::base::exit::signal`] of this number.
     Signal(i32),
 }
 
