@@ -82,7 +82,13 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
 }
 
 async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
-    let mut ssh = SshOptions::default();
+    let mut ssh = match SshOptions::for_user() {
+        Ok(ssh) => ssh,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
     // The demo lab lives as long as `_demo`.
     let (inventory, _demo) = match &args.inventory {
         Some(path) => match load(path, args.limit.as_deref()) {
@@ -241,15 +247,8 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
 /// The audit journal at `path` or the default place; on error prints it and returns the
 /// exit code (no journal, no commands: an unrecorded command is worse than none).
 fn open_journal(path: Option<&Path>, inventory: &Inventory) -> Result<Journal, ExitCode> {
-    let Some(path) = path.map(Path::to_path_buf).or_else(journal::default_path) else {
-        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
-        return Err(ExitCode::from(USAGE));
-    };
-    Journal::open(&path, Secrets::from_inventory(inventory)).map_err(|err| {
-        eprintln!(
-            "error: cannot open the audit journal {}: {err}",
-            path.display()
-        );
+    journal::open_audit(path, Secrets::from_inventory(inventory)).map_err(|why| {
+        eprintln!("error: {why}");
         ExitCode::from(USAGE)
     })
 }

@@ -18,17 +18,17 @@ use crate::fleet::{ExecError, Output, RunId};
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
 pub const OUTPUT_CAP: usize = 64 * 1024;
 
-/// `$XDG_STATE_HOME/fleetdash/audit.jsonl`, else `~/.local/state/fleetdash/audit.jsonl`.
-pub fn default_path() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".local/state"))
-        })?;
-    Some(state.join("fleetdash/audit.jsonl"))
+/// Opens the audit journal at `path`, else at `base::paths::audit_journal`. The error is
+/// the whole message for the user (exit 2): no journal, no commands, since an unrecorded
+/// command is worse than none.
+pub fn open_audit(path: Option<&Path>, secrets: Secrets) -> Result<Journal, String> {
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None => crate::base::paths::audit_journal()
+            .map_err(|e| format!("no place for the audit journal: {e}, or use --journal FILE"))?,
+    };
+    Journal::open(&path, secrets)
+        .map_err(|err| format!("cannot open the audit journal {}: {err}", path.display()))
 }
 
 /// Who and what a journal line is about.

@@ -16,6 +16,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::base::exit::USAGE;
+use crate::base::paths::NoHome;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::sanitize::Removed;
 use crate::base::stdout;
@@ -23,7 +24,7 @@ use crate::base::text::{Untrusted, count, escape_json, escape_line};
 use crate::cli::parse_duration;
 use crate::engine::limit;
 use crate::exec::fold::{compact_names, fold};
-use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal, spawn_exec};
+use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal, spawn_exec};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output, Run, Runs};
 use crate::inventory::Inventory;
 use crate::ssh::{HostKeyPolicy, SshOptions, Timeouts, check_known_hosts_file};
@@ -87,12 +88,12 @@ pub(crate) fn ssh_options(
     known_hosts: Option<&Path>,
     timeout: Duration,
     keys: HostKeys,
-) -> SshOptions {
+) -> Result<SshOptions, NoHome> {
     let opts = match known_hosts {
         Some(file) => SshOptions::with_known_hosts(file.to_path_buf()),
-        None => SshOptions::default(),
+        None => SshOptions::for_user()?,
     };
-    SshOptions {
+    Ok(SshOptions {
         timeouts: Timeouts {
             connect: timeout,
             handshake: timeout,
@@ -104,7 +105,7 @@ pub(crate) fn ssh_options(
             HostKeys::AcceptNew => HostKeyPolicy::AcceptNew,
         },
         ..opts
-    }
+    })
 }
 
 impl DeviceResult {
@@ -129,20 +130,14 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(USAGE));
     }
-    let Some(path) = args.journal.clone().or_else(journal::default_path) else {
-        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
-        return Ok(ExitCode::from(USAGE));
-    };
-    let journal = match Journal::open(&path, Secrets::from_inventory(&inventory)) {
-        Ok(journal) => journal,
-        Err(err) => {
-            eprintln!(
-                "error: cannot open the audit journal {}: {err}",
-                path.display()
-            );
-            return Ok(ExitCode::from(USAGE));
-        }
-    };
+    let journal =
+        match journal::open_audit(args.journal.as_deref(), Secrets::from_inventory(&inventory)) {
+            Ok(journal) => journal,
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        };
     let t = args.timeout;
     let cfg = ExecConfig {
         concurrency: args.concurrency.max(1),
@@ -156,7 +151,13 @@ pub async fn run(args: ExecArgs) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(USAGE));
     }
-    let opts = ssh_options(args.known_hosts.as_deref(), t, args.host_keys);
+    let opts = match ssh_options(args.known_hosts.as_deref(), t, args.host_keys) {
+        Ok(opts) => opts,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
     stdout::print(&match args.json {
         true => json_lines(&results),

@@ -34,6 +34,7 @@ use crate::rollout::plan::{Plan, dry_run};
 use crate::rollout::waves::waves;
 
 use crate::base::exit::USAGE;
+use crate::base::paths::NoHome;
 const DEFAULT_CONCURRENCY: usize = 20;
 /// Must match the `--timeout` default below.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -129,8 +130,8 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
             let path = args
                 .journal
                 .clone()
-                .or_else(|| default_journal(&plan.name))
-                .ok_or("no place for the journal (set HOME or use --journal FILE)")?;
+                .map_or_else(|| default_journal(&plan.name), Ok)
+                .map_err(|e| format!("no place for the journal: {e}, or use --journal FILE"))?;
             let journal =
                 RolloutJournal::create(&path, secrets.clone()).map_err(|e| e.to_string())?;
             (journal, None, w, path)
@@ -145,11 +146,10 @@ pub fn prepare(args: &RolloutArgs) -> Result<Option<Prepared>, String> {
         plan_hash: hash,
         waves: plan_waves,
         inventory,
-        connector: Arc::new(SshConnector::new(ssh_options(
-            args.known_hosts.as_deref(),
-            args.timeout,
-            args.host_keys,
-        ))),
+        connector: Arc::new(SshConnector::new(
+            ssh_options(args.known_hosts.as_deref(), args.timeout, args.host_keys)
+                .map_err(|e| e.to_string())?,
+        )),
         journal: Arc::new(journal),
         secrets,
         resume,
@@ -351,14 +351,13 @@ pub fn exit_code(finished: &Finished) -> ExitCode {
 
 /// `$XDG_STATE_HOME/fleetdash/rollouts/<plan>-<unix seconds>.jsonl` (or under
 /// `~/.local/state`).
-fn default_journal(plan: &str) -> Option<PathBuf> {
-    let audit = crate::exec::journal::default_path()?;
-    let dir = audit.parent()?.join("rollouts");
+fn default_journal(plan: &str) -> Result<PathBuf, NoHome> {
+    let dir = crate::base::paths::rollouts_dir()?;
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    Some(dir.join(format!("{}-{secs}.jsonl", slug(plan))))
+    Ok(dir.join(format!("{}-{secs}.jsonl", slug(plan))))
 }
 
 /// `<journal without extension>.report/`.
