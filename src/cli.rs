@@ -81,6 +81,9 @@ pub struct DashboardArgs {
     /// changed key is always refused).
     #[arg(long)]
     pub strict_host_keys: bool,
+    /// Show times in UTC (default: the local time zone).
+    #[arg(long)]
+    pub utc: bool,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]

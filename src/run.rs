@@ -138,6 +138,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         title: inventory.source.clone(),
         interval: args.probe.interval,
         read_only: args.read_only,
+        utc: args.utc,
     };
     let sweep = args.probe.sweep_config(None);
     let engine = Engine::start(Arc::new(inventory), sweep, fleet, Some(exec), None);
@@ -182,6 +183,7 @@ async fn rollout_dashboard(args: RolloutArgs) -> Result<ExitCode> {
         title: format!("{} · {}", args.plan.display(), inventory.source),
         interval: Duration::from_secs(1),
         read_only: false,
+        utc: false,
     };
     let (control, control_rx) = mpsc::channel(16);
     let start = RolloutStart {

@@ -15,3 +15,4 @@ pub mod sanitize;
 pub mod secrets;
 pub mod stdout;
 pub mod text;
+pub mod time;

@@ -6,13 +6,14 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::redact::Secrets;
 use crate::base::sanitize::Removed;
 use crate::base::text::cap;
+use crate::base::time::rfc3339;
 use crate::fleet::{ExecError, Output, RunId};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
@@ -174,47 +175,9 @@ pub(crate) fn open_private(path: &Path) -> io::Result<File> {
     crate::base::private_file::append(path)
 }
 
-/// `2024-05-01T12:34:56.789Z` (UTC), without a date crate.
-pub fn rfc3339(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = UNIX_EPOCH + Duration::from_millis(951_827_696_123); // leap day 2000
-        assert_eq!(rfc3339(t), "2000-02-29T12:34:56.123Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_735_689_599); // last second of 2024
-        assert_eq!(rfc3339(t), "2024-12-31T23:59:59.000Z");
-    }
 
     /// The audit line says what the sanitizer took out of an answer, and is silent when it
     /// took nothing.

@@ -35,6 +35,7 @@ pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 
+use crate::base::time::WallClock;
 use crate::fleet::{Command, Event, State};
 use crate::rollout::event::Control;
 
@@ -111,6 +112,10 @@ pub async fn run(
     wires: Wires,
     options: Options,
 ) -> Result<Ended> {
+    fleet.wall_clock = match options.utc {
+        true => WallClock::utc(),
+        false => WallClock::local(),
+    };
     let mut signals = signals::Signals::install()?;
     let mut term = terminal::Terminal::enter()?;
     let size = term.size()?;
@@ -233,6 +238,8 @@ pub struct Options {
     pub title: String,
     pub interval: Duration,
     pub read_only: bool,
+    /// Show times in UTC instead of the local zone.
+    pub utc: bool,
 }
 
 /// Records a command in the fleet state and hands it to the workers without waiting: the
