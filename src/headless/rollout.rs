@@ -314,7 +314,10 @@ pub fn resume_command(args: &RolloutArgs, journal: &Path) -> String {
         words.push(format!("--concurrency {}", args.concurrency));
     }
     if args.timeout != DEFAULT_TIMEOUT {
-        words.push(format!("--timeout {}ms", args.timeout.as_millis()));
+        words.push(format!(
+            "--timeout {}",
+            crate::base::duration::format(args.timeout)
+        ));
     }
     if args.headless {
         words.push("--headless --yes".into());
@@ -622,7 +625,7 @@ mod tests {
         ]);
         assert_eq!(
             resume_command(&args, Path::new("j")),
-            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5000ms --headless --yes --resume j"
+            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5s --headless --yes --resume j"
         );
     }
 
