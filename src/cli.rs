@@ -19,6 +19,32 @@ pub struct Cli {
     pub command: Option<Command>,
     #[command(flatten)]
     pub dashboard: DashboardArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// Where diagnostics go: a file, never the terminal.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Log file. Default: $XDG_STATE_HOME/fleetdash/fleetdash.log.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+    /// Log more: -v info, -vv debug (sessions, sweeps), -vvv trace. RUST_LOG wins.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Log less: -q errors only, -qq nothing.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+}
+
+impl LogArgs {
+    pub fn config(&self) -> crate::logging::LogConfig {
+        let verbosity = i16::from(self.verbose) - i16::from(self.quiet);
+        crate::logging::LogConfig {
+            file: self.log_file.clone(),
+            verbosity: verbosity.clamp(-8, 8) as i8,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

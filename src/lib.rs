@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod headless;
 pub mod inventory;
 pub mod lab;
+pub mod logging;
 pub mod probe;
 pub mod rollout;
 mod run;
@@ -21,5 +22,5 @@ pub mod ssh;
 pub mod ui;
 
 pub use run::run;
-#[cfg(test)]
-mod testkit;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -1,4 +1,5 @@
-//! Test helpers shared by unit tests: small inventories without YAML.
+//! Test helpers for unit tests and (with the `testkit` feature, on for `cargo test`)
+//! integration tests: small inventories without YAML, fleet states and probe events.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

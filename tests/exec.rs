@@ -2,6 +2,7 @@
 //! serialisation, the global limit, retries only before send, the circuit breaker, cancel,
 //! reconnects, polling, the audit journal and secret masking.
 
+mod common;
 #[path = "exec/fake.rs"]
 mod fake;
 
@@ -443,11 +444,11 @@ async fn failing_polls_back_off() {
 async fn journal_records_before_and_after_and_never_a_secret() {
     let var = "FLEETDASH_TEST_EXEC_PW";
     let secret = "Tr0ub4dor&3";
-    set_env(var, secret);
     let inv = inventory(2, Some(var));
+    let secrets = secrets(&inv, var, secret);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/fleetdash/audit.jsonl");
-    let journal = Journal::open(&path, Secrets::from_inventory(&inv)).unwrap();
+    let journal = Journal::open(&path, secrets.clone()).unwrap();
     let fake = Fake {
         delay: Duration::from_secs(2),
         // A device echoing the password back (e.g. a misbehaving prompt).
@@ -463,6 +464,7 @@ async fn journal_records_before_and_after_and_never_a_secret() {
     });
     let cfg = ExecConfig {
         journal: Some(Arc::new(journal)),
+        secrets: Some(secrets),
         ..quick()
     };
     let mut h = start(inv, cfg, &fake);
@@ -518,13 +520,10 @@ async fn journal_records_before_and_after_and_never_a_secret() {
     assert!(!shown.contains(secret), "secret in events: {shown}");
 }
 
-/// Sets a variable no other test of this binary reads or writes.
-#[allow(unsafe_code)]
-fn set_env(name: &str, value: &str) {
-    // SAFETY: the name is unique to one test, and no test here calls C code that reads the
-    // environment concurrently (the only readers are Rust's own env functions, which take
-    // the same lock as set_var).
-    unsafe { std::env::set_var(name, value) };
+/// The secrets of `inv` when the variable `var` holds `value`: handed to the engine, so no
+/// test sets a process-wide variable.
+fn secrets(inv: &Inventory, var: &str, value: &str) -> Secrets {
+    Secrets::from_inventory_with(inv, |name| (name == var).then(|| value.to_string()))
 }
 
 #[path = "exec/lab.rs"]
@@ -534,9 +533,12 @@ mod lab;
 async fn a_password_that_masks_ordinary_words_is_warned_about_first() {
     let var = "FLEETDASH_TEST_EXEC_USER_PW";
     // The user name of every device in `inventory` is `netops`.
-    set_env(var, "netops");
     let inv = inventory(1, Some(var));
-    let mut h = start(inv, quick(), &Fake::default());
+    let cfg = ExecConfig {
+        secrets: Some(secrets(&inv, var, "netops")),
+        ..quick()
+    };
+    let mut h = start(inv, cfg, &Fake::default());
     let Some(Event::Notice { text, .. }) = h.events.recv().await else {
         panic!("the warning comes first");
     };

@@ -5,15 +5,17 @@
 //! a 70,000-character name, names that carry terminal escapes and bidi controls, and a
 //! closed stdout. Each ends with its documented status and one clear message, in bounded
 //! time, with no backtrace, no escape byte and no bidi control in what it prints.
-//! Fixtures are made in a temporary directory; traffic stays on 127.31.0.0/16.
+//! Fixtures are made in a temporary directory; traffic stays on 127.31.0.0/16 and the lab's
+//! block (see `common`).
+
+mod common;
 
 use std::io::Read;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use fleetdash::lab::{Lab, LabConfig, Scenario};
+use fleetdash::lab::Lab;
 
 /// A run that takes longer than this is a hang (the failures this file guards against
 /// never end at all, or fill memory in seconds).
@@ -435,13 +437,7 @@ const SCENARIO: &str =
     "name: h\nsites: [h]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n";
 
 async fn lab() -> Lab {
-    let mut cfg = LabConfig::new(Scenario::from_yaml(SCENARIO, "h").unwrap());
-    cfg.devices = 2;
-    cfg.base = Ipv4Addr::new(127, 31, 200, 1);
-    cfg.port = 0;
-    cfg.seed = 5;
-    cfg.auth_rejection_time = Duration::from_millis(10);
-    Lab::start(cfg).await.unwrap()
+    common::lab(SCENARIO).devices(2).seed(5).start().await
 }
 
 /// `run` off the async runtime, so the lab keeps serving while the binary talks to it.

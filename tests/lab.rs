@@ -1,12 +1,14 @@
 //! The device lab, tested from the outside: real SSH clients (russh and OpenSSH's `ssh`)
 //! against lab devices on loopback, one behaviour (or fault) per test.
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fleetdash::lab::{Lab, LabConfig, Scenario, Via};
+use fleetdash::lab::{Lab, LabConfig, Via};
 use russh::client::{self, Handle};
 use russh::keys::{PublicKey, PublicKeyOrCertificate};
 use russh::{ChannelMsg, Disconnect};
@@ -52,18 +54,16 @@ faults:
     max_sessions: 1
 "#;
 
-/// Starts the test lab on its own address block (`block` keeps parallel tests apart) with
-/// a free port per device.
-async fn start(block: u8, keys: Vec<PublicKey>) -> Lab {
-    let scenario = Scenario::from_yaml(SCENARIO, "test").unwrap();
-    let mut cfg = LabConfig::new(scenario);
-    cfg.devices = 14;
-    cfg.base = Ipv4Addr::new(127, 21, block, 1);
-    cfg.port = 0;
-    cfg.seed = 7;
-    cfg.authorized_keys = keys;
-    cfg.auth_rejection_time = Duration::from_millis(10);
-    Lab::start(cfg).await.unwrap()
+/// The test lab on a fresh loopback block (see `common`), a free port per device.
+fn lab(keys: Vec<PublicKey>) -> common::LabBuilder {
+    common::lab(SCENARIO)
+        .devices(14)
+        .seed(7)
+        .with(|cfg| cfg.authorized_keys = keys)
+}
+
+async fn start(keys: Vec<PublicKey>) -> Lab {
+    lab(keys).start().await
 }
 
 fn addr(lab: &Lab, name: &str) -> SocketAddr {
@@ -177,7 +177,7 @@ impl Shell {
 
 #[tokio::test]
 async fn ios_shell_modes_config_state_and_command_records() {
-    let lab = start(1, vec![]).await;
+    let lab = start(vec![]).await;
     let mut sh = Shell::open(addr(&lab, "t-ios1")).await;
     sh.read_until("t-ios1>").await;
     sh.cmd("enable", "Password: ").await;
@@ -238,7 +238,7 @@ async fn ios_shell_modes_config_state_and_command_records() {
 
 #[tokio::test]
 async fn paging_until_disabled() {
-    let lab = start(2, vec![]).await;
+    let lab = start(vec![]).await;
     let mut sh = Shell::open(addr(&lab, "t-eos1")).await;
     sh.read_until("t-eos1>").await;
     sh.cmd("enable", "t-eos1#").await;
@@ -269,7 +269,7 @@ async fn paging_until_disabled() {
 
 #[tokio::test]
 async fn exec_outputs_per_platform_and_lldp_follows_topology() {
-    let lab = start(3, vec![]).await;
+    let lab = start(vec![]).await;
     let (v, st) = exec_on(&lab, "t-ios1", "show version").await;
     assert!(
         v.contains("Cisco IOS Software") && v.contains("t-ios1 uptime is"),
@@ -318,7 +318,7 @@ async fn exec_outputs_per_platform_and_lldp_follows_topology() {
 
 #[tokio::test]
 async fn junos_keyboard_interactive_and_prompt() {
-    let lab = start(4, vec![]).await;
+    let lab = start(vec![]).await;
     let (mut h, _) = connect(addr(&lab, "t-junos1")).await.unwrap();
     let r = h
         .authenticate_keyboard_interactive_start("admin", None)
@@ -345,7 +345,8 @@ async fn junos_keyboard_interactive_and_prompt() {
 
 #[tokio::test]
 async fn host_keys_are_stable_and_known_hosts_matches() {
-    let lab = start(5, vec![]).await;
+    let cfg = lab(vec![]).config();
+    let lab = Lab::start(cfg.clone()).await.unwrap();
     let (_, key) = connect(addr(&lab, "t-ios1")).await.unwrap();
     assert_eq!(
         key.key_data(),
@@ -354,12 +355,13 @@ async fn host_keys_are_stable_and_known_hosts_matches() {
     let kh = lab.known_hosts();
     assert_eq!(kh.lines().count(), 14);
     assert!(kh.starts_with(&format!(
-        "[127.21.5.1]:{} ssh-ed25519 ",
+        "[{}]:{} ssh-ed25519 ",
+        cfg.base,
         addr(&lab, "t-ios1").port()
     )));
     let first = lab.device("t-ios1").unwrap().host_key.clone();
     lab.stop().await;
-    let again = start(5, vec![]).await;
+    let again = Lab::start(cfg).await.unwrap();
     assert_eq!(
         again.device("t-ios1").unwrap().host_key,
         first,
@@ -370,7 +372,8 @@ async fn host_keys_are_stable_and_known_hosts_matches() {
 
 #[tokio::test]
 async fn inventory_lists_devices_with_tcp_probes_and_no_password() {
-    let lab = start(6, vec![]).await;
+    let cfg = lab(vec![]).config();
+    let lab = Lab::start(cfg.clone()).await.unwrap();
     let inv = lab.inventory_yaml();
     assert!(!inv.contains("password:"), "{inv}");
     let v: serde_yaml::Value = serde_yaml::from_str(&inv).unwrap();
@@ -380,7 +383,11 @@ async fn inventory_lists_devices_with_tcp_probes_and_no_password() {
     let d = &devices[0];
     let port = addr(&lab, "t-ios1").port();
     assert_eq!(d["name"], "t-ios1");
-    assert_eq!(d["host"], "127.21.6.1");
+    assert_eq!(
+        d["host"],
+        cfg.base.to_string().as_str(),
+        "the first address of the block"
+    );
     assert_eq!(d["probe"], serde_yaml::Value::from(format!("tcp:{port}")));
     assert_eq!(d["platform"], "cisco_ios");
     assert_eq!(d["tags"]["site"], "t");
@@ -391,7 +398,7 @@ async fn inventory_lists_devices_with_tcp_probes_and_no_password() {
 
 #[tokio::test]
 async fn fault_latency_and_slow_login() {
-    let lab = start(7, vec![]).await;
+    let lab = start(vec![]).await;
     let h = login(addr(&lab, "t-faulty1")).await;
     let t = Instant::now();
     let (out, _) = exec(&h, "show clock").await;
@@ -410,7 +417,7 @@ async fn fault_latency_and_slow_login() {
 
 #[tokio::test]
 async fn fault_auth_failure_rejects_good_credentials() {
-    let lab = start(8, vec![]).await;
+    let lab = start(vec![]).await;
     let (mut h, _) = connect(addr(&lab, "t-faulty3")).await.unwrap();
     assert!(
         !h.authenticate_password("admin", "admin")
@@ -441,7 +448,7 @@ async fn first_bytes(addr: SocketAddr, wait: Duration) -> Vec<u8> {
 
 #[tokio::test]
 async fn fault_tarpit_accepts_but_never_speaks() {
-    let lab = start(9, vec![]).await;
+    let lab = start(vec![]).await;
     let normal = first_bytes(addr(&lab, "t-ios1"), Duration::from_secs(5)).await;
     assert!(normal.starts_with(b"SSH-2.0-Cisco"), "{normal:?}");
     let tarpit = first_bytes(addr(&lab, "t-faulty4"), Duration::from_millis(500)).await;
@@ -451,7 +458,7 @@ async fn fault_tarpit_accepts_but_never_speaks() {
 
 #[tokio::test]
 async fn fault_drop_mid_command_cuts_the_connection() {
-    let lab = start(10, vec![]).await;
+    let lab = start(vec![]).await;
     let h = login(addr(&lab, "t-faulty5")).await;
     let (out, status) = exec(&h, "show running-config").await;
     assert!(
@@ -468,7 +475,7 @@ async fn fault_drop_mid_command_cuts_the_connection() {
 
 #[tokio::test]
 async fn fault_flapping_listener_goes_away_and_comes_back() {
-    let lab = start(11, vec![]).await;
+    let lab = start(vec![]).await;
     let a = addr(&lab, "t-faulty6");
     let deadline = Instant::now() + Duration::from_secs(10);
     let (mut saw, mut reported_down) = ((false, false), false);
@@ -491,7 +498,7 @@ async fn fault_flapping_listener_goes_away_and_comes_back() {
 
 #[tokio::test]
 async fn fault_huge_output_and_control_bytes() {
-    let lab = start(12, vec![]).await;
+    let lab = start(vec![]).await;
     let h = login(addr(&lab, "t-faulty7")).await;
     let mut ch = h.channel_open_session().await.unwrap();
     ch.exec(true, "show tech-support").await.unwrap();
@@ -521,7 +528,7 @@ async fn fault_huge_output_and_control_bytes() {
 
 #[tokio::test]
 async fn fault_host_key_change_and_fail_after_config() {
-    let lab = start(13, vec![]).await;
+    let lab = start(vec![]).await;
     let a = addr(&lab, "t-faulty9");
     let normal = lab.device("t-faulty9").unwrap().host_key.clone();
     let h = login(a).await;
@@ -543,7 +550,7 @@ async fn fault_host_key_change_and_fail_after_config() {
 
 #[tokio::test]
 async fn fault_max_sessions_refuses_the_excess() {
-    let lab = start(14, vec![]).await;
+    let lab = start(vec![]).await;
     let a = addr(&lab, "t-faulty10");
     let first = login(a).await;
     assert!(
@@ -566,7 +573,7 @@ async fn fault_max_sessions_refuses_the_excess() {
 
 #[tokio::test]
 async fn stop_closes_listeners_and_sessions() {
-    let lab = start(15, vec![]).await;
+    let lab = start(vec![]).await;
     let a = addr(&lab, "t-ios1");
     let h = login(a).await;
     assert_eq!(lab.stats().active_sessions, 1);
@@ -643,7 +650,7 @@ fn ssh_base(dir: &std::path::Path, key: &std::path::Path, a: SocketAddr) -> Comm
 async fn openssh_client_logs_in_with_a_key_and_runs_show_version() {
     let dir = tempfile::tempdir().unwrap();
     let (key, public) = keygen(dir.path());
-    let lab = start(16, vec![public]).await;
+    let lab = start(vec![public]).await;
     std::fs::write(dir.path().join("known_hosts"), lab.known_hosts()).unwrap();
     let a = addr(&lab, "t-ios1");
     let out = tokio::task::spawn_blocking({
@@ -672,7 +679,7 @@ async fn openssh_client_logs_in_with_a_key_and_runs_show_version() {
 async fn openssh_tty_gets_prompt_and_paging() {
     let dir = tempfile::tempdir().unwrap();
     let (key, public) = keygen(dir.path());
-    let lab = start(17, vec![public]).await;
+    let lab = start(vec![public]).await;
     std::fs::write(dir.path().join("known_hosts"), lab.known_hosts()).unwrap();
     let a = addr(&lab, "t-ios1");
     let out = tokio::task::spawn_blocking({
@@ -700,4 +707,22 @@ async fn openssh_tty_gets_prompt_and_paging() {
     assert_eq!(stdout.matches("--More--").count(), 1, "{stdout}");
     assert_eq!(stdout.matches("\r\nend\r\n").count(), 1, "{stdout}");
     lab.stop().await;
+}
+
+/// The shared allocator gives each lab its own block and holds it for the process.
+#[test]
+fn loopback_blocks_are_unique_and_held() {
+    let a = common::block();
+    let b = common::blocks(4);
+    let c = common::block();
+    let first = |ip: Ipv4Addr| u32::from(ip) >> 8;
+    let (a, b, c) = (first(a), first(b), first(c));
+    assert!(a != b && a != c && b != c);
+    assert!(!(b..b + 4).contains(&a) && !(b..b + 4).contains(&c));
+    // Held: a second claim of the same block fails while this process lives.
+    let taken = Ipv4Addr::from((a << 8) | 255);
+    assert!(
+        std::net::TcpListener::bind(std::net::SocketAddrV4::new(taken, common::CLAIM_PORT))
+            .is_err()
+    );
 }

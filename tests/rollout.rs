@@ -1,8 +1,9 @@
-//! The rollout executor against the device lab over real SSH on loopback (127.26.x.y):
+//! The rollout executor against the device lab over real SSH on loopback (a block each):
 //! a clean rollout, thresholds (canary halt, percentage across waves, rollback), pause and
 //! resume, abort, manual approval, the journal's resume, and the headless binary (refusal
 //! without --yes, `kill -9` mid-wave then `--resume` with no step run twice).
 
+mod common;
 #[path = "rollout/harness.rs"]
 mod harness;
 #[path = "rollout/kill.rs"]
@@ -48,7 +49,7 @@ rollback:
 
 #[tokio::test]
 async fn clean_rollout_lands_everywhere_once() {
-    let s = setup(LAB, 1).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan(
         "r-ok*",
         "  canary: 1\n  batches: [2, \"50%\"]",
@@ -102,7 +103,7 @@ async fn clean_rollout_lands_everywhere_once() {
 
 #[tokio::test]
 async fn threshold_halts_after_the_canary() {
-    let s = setup(LAB, 2).await;
+    let s = setup(LAB).await;
     // r-bad1 comes first in name order: it is the canary, and breaks once changed.
     let yaml = ntp_plan("all", "  canary: 1\n  serial: 3", "max_fail: 0");
     let (f, _) = start(&s, &yaml, 4, None).finish().await;
@@ -132,7 +133,7 @@ async fn threshold_halts_after_the_canary() {
 
 #[tokio::test]
 async fn percentage_threshold_counts_across_waves() {
-    let s = setup(LAB, 3).await;
+    let s = setup(LAB).await;
     // 20% of 8 devices: one failure is tolerated, the second is not. r-bad1 (the canary)
     // fails in wave 1, r-bad2 in wave 2 (with r-ok1 beside it), and the rest never start.
     let yaml = ntp_plan(
@@ -162,7 +163,7 @@ async fn percentage_threshold_counts_across_waves() {
 
 #[tokio::test]
 async fn rollback_undoes_the_failed_devices() {
-    let s = setup(LAB, 4).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan(
         "all",
         "  canary: 1\n  serial: 3",
@@ -185,7 +186,7 @@ fn one_wave_of_three() -> String {
 
 #[tokio::test]
 async fn pause_holds_devices_until_resume() {
-    let s = setup(SLOW_LAB, 5).await;
+    let s = setup(SLOW_LAB).await;
     let mut run = start(&s, &one_wave_of_three(), 1, None);
     run.until("s-sw1 applying", |e| {
         matches!(
@@ -210,9 +211,10 @@ async fn pause_holds_devices_until_resume() {
     })
     .await;
     // The in-flight step finishes; then nothing moves until resumed.
-    while s.lab.command_count("s-sw1", "write memory") == 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    common::eventually("s-sw1 wrote its memory", || {
+        s.lab.command_count("s-sw1", "write memory") > 0
+    })
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert!(
         s.lab.commands("s-sw2").is_empty(),
@@ -228,7 +230,7 @@ async fn pause_holds_devices_until_resume() {
 
 #[tokio::test]
 async fn abort_finishes_the_step_in_flight_and_skips_the_rest() {
-    let s = setup(SLOW_LAB, 6).await;
+    let s = setup(SLOW_LAB).await;
     let mut run = start(&s, &one_wave_of_three(), 1, None);
     run.until("s-sw1 applying", |e| {
         matches!(
@@ -258,7 +260,7 @@ async fn abort_finishes_the_step_in_flight_and_skips_the_rest() {
 
 #[tokio::test]
 async fn manual_pause_waits_for_approval() {
-    let s = setup(LAB, 7).await;
+    let s = setup(LAB).await;
     let yaml = format!(
         "{}pause: manual\n",
         ntp_plan("r-ok[1-3]", "  canary: 1\n  serial: 2", "max_fail: 0")
@@ -284,7 +286,7 @@ async fn manual_pause_waits_for_approval() {
 
 #[tokio::test]
 async fn a_device_that_stops_answering_after_its_change_fails() {
-    let s = setup(LAB, 11).await;
+    let s = setup(LAB).await;
     let yaml = format!(
         "{}pause: manual\nunreachable_is_failure: true\n",
         ntp_plan("r-ok[1-2]", "  canary: 1\n  serial: 1", "max_fail: 0")
@@ -323,7 +325,7 @@ async fn a_device_that_stops_answering_after_its_change_fails() {
 
 #[tokio::test]
 async fn resume_verifies_unknown_devices_and_skips_done_ones() {
-    let s = setup(LAB, 8).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan("r-ok[1-3]", "  serial: 3", "max_fail: 0");
     // A first run aborted right at the start: nothing changed.
     let run = start(&s, &yaml, 1, None);
@@ -372,7 +374,7 @@ async fn resume_verifies_unknown_devices_and_skips_done_ones() {
 
 #[tokio::test]
 async fn headless_refuses_to_start_unattended_and_rejects_another_plan() {
-    let s = setup(LAB, 9).await;
+    let s = setup(LAB).await;
     let k = kill::Files::new(&s, &ntp_plan("r-ok1", "  serial: 1", "max_fail: 0"));
     let out = kill::output(k.command(&["--headless"])).await;
     assert_eq!(out.status.code(), Some(2));
@@ -402,7 +404,7 @@ async fn kill_9_mid_wave_then_resume_runs_no_step_twice() {
 
 #[tokio::test]
 async fn waves_run_in_order_with_group_by_and_never_together() {
-    let s = setup(LAB, 12).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan(
         "all",
         "  canary: 1\n  serial: 3\n  group_by: tag:role\n  never_together:\n    - [r-ok1, r-ok2]",
@@ -451,7 +453,7 @@ async fn waves_run_in_order_with_group_by_and_never_together() {
 
 #[tokio::test]
 async fn headless_dry_run_and_halt_exit_codes() {
-    let s = setup(LAB, 13).await;
+    let s = setup(LAB).await;
     let k = kill::Files::new(
         &s,
         &ntp_plan("all", "  canary: 1\n  serial: 3", "max_fail: 0"),
@@ -482,7 +484,7 @@ async fn headless_dry_run_and_halt_exit_codes() {
 
 #[tokio::test]
 async fn headless_manual_pause_without_stdin_aborts_instead_of_hanging() {
-    let s = setup(LAB, 14).await;
+    let s = setup(LAB).await;
     let yaml = format!(
         "{}pause: manual\n",
         ntp_plan("r-ok[1-2]", "  canary: 1\n  serial: 1", "max_fail: 0")
@@ -509,7 +511,7 @@ async fn headless_manual_pause_without_stdin_aborts_instead_of_hanging() {
 
 #[tokio::test]
 async fn a_rollout_that_asks_first_changes_nothing_before_approval() {
-    let s = setup(LAB, 15).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
     let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
     run.until_waiting_to_start().await;
@@ -524,7 +526,7 @@ async fn a_rollout_that_asks_first_changes_nothing_before_approval() {
 
 #[tokio::test]
 async fn aborting_before_the_start_touches_nothing() {
-    let s = setup(LAB, 16).await;
+    let s = setup(LAB).await;
     let yaml = ntp_plan("r-ok[1-2]", "  canary: 1", "max_fail: 0");
     let mut run = harness::start_with(&s, &yaml, 2, None, None, true);
     run.until_waiting_to_start().await;
@@ -547,7 +549,7 @@ faults:
   - devices: [c-ctrl1]
     control_bytes: true
 "#;
-    let s = setup(lab, 30).await;
+    let s = setup(lab).await;
     let run = start(
         &s,
         "name: look\ntarget: all\nsteps:\n  - command: show version\n",

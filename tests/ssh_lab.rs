@@ -3,12 +3,13 @@
 //! (tarpit, dropped session, huge output, escape sequences, host key change, auth failure,
 //! max sessions). Timeouts are short so the suite stays fast.
 
-use std::net::Ipv4Addr;
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
 use fleetdash::fleet::Stage;
-use fleetdash::lab::{Lab, LabConfig, Scenario, Via};
+use fleetdash::lab::{Lab, Via};
 use fleetdash::ssh::{
     Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts, poll_specs,
 };
@@ -52,16 +53,9 @@ faults:
     slow_login: 1s
 "#;
 
-/// A lab on its own address block (`block` keeps parallel tests apart), free ports.
-async fn start(block: u8) -> Lab {
-    let scenario = Scenario::from_yaml(SCENARIO, "ssh-test").unwrap();
-    let mut cfg = LabConfig::new(scenario);
-    cfg.devices = 14;
-    cfg.base = Ipv4Addr::new(127, 22, block, 1);
-    cfg.port = 0;
-    cfg.seed = 11;
-    cfg.auth_rejection_time = Duration::from_millis(10);
-    Lab::start(cfg).await.unwrap()
+/// The lab of [`SCENARIO`] on a fresh loopback block.
+async fn start() -> Lab {
+    common::lab(SCENARIO).devices(14).seed(11).start().await
 }
 
 fn target(lab: &Lab, name: &str) -> Target {
@@ -85,9 +79,7 @@ fn target(lab: &Lab, name: &str) -> Target {
 
 /// Options with a known_hosts file holding the lab's keys, and short timeouts.
 fn opts(dir: &Path, lab: &Lab) -> SshOptions {
-    let file = dir.join("known_hosts");
-    std::fs::write(&file, lab.known_hosts()).unwrap();
-    let mut o = SshOptions::with_known_hosts(file);
+    let mut o = common::lab_options(lab, dir.join("known_hosts"));
     o.host_keys = HostKeyPolicy::Strict;
     o.timeouts = Timeouts {
         connect: Duration::from_secs(2),
@@ -111,7 +103,7 @@ fn no_controls(text: &str) -> bool {
 
 #[tokio::test]
 async fn every_platform_answers_over_exec_or_pty_with_paging_off() {
-    let lab = start(1).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let cases = [
@@ -191,7 +183,7 @@ async fn every_platform_answers_over_exec_or_pty_with_paging_off() {
 
 #[tokio::test]
 async fn long_output_is_not_paged_and_privileged_commands_work() {
-    let lab = start(2).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut s = connect(&lab, &o, "s-ios1").await;
@@ -205,7 +197,7 @@ async fn long_output_is_not_paged_and_privileged_commands_work() {
 
 #[tokio::test]
 async fn invalid_input_is_detected_on_every_platform() {
-    let lab = start(3).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     for (name, marker) in [
@@ -230,7 +222,7 @@ async fn invalid_input_is_detected_on_every_platform() {
 
 #[tokio::test]
 async fn tarpit_times_out_at_the_handshake() {
-    let lab = start(4).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let e = Session::connect_target(&target(&lab, "s-tarpit1"), &o)
@@ -244,7 +236,7 @@ async fn tarpit_times_out_at_the_handshake() {
 
 #[tokio::test]
 async fn dropped_session_is_a_command_error_that_may_have_run() {
-    let lab = start(5).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut s = connect(&lab, &o, "s-drop1").await;
@@ -260,7 +252,7 @@ async fn dropped_session_is_a_command_error_that_may_have_run() {
 
 #[tokio::test]
 async fn huge_output_is_truncated_at_the_cap_and_the_session_recovers() {
-    let lab = start(6).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut o = opts(dir.path(), &lab);
     o.output_cap = 64 * 1024;
@@ -284,7 +276,7 @@ async fn huge_output_is_truncated_at_the_cap_and_the_session_recovers() {
 
 #[tokio::test]
 async fn escape_sequences_and_control_bytes_are_neutralised() {
-    let lab = start(7).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut clean = connect(&lab, &o, "s-ios1").await;
@@ -308,7 +300,7 @@ async fn escape_sequences_and_control_bytes_are_neutralised() {
 
 #[tokio::test]
 async fn changed_host_key_is_refused_under_both_policies() {
-    let lab = start(8).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("known_hosts");
     let mut o = opts(dir.path(), &lab);
@@ -347,7 +339,7 @@ async fn changed_host_key_is_refused_under_both_policies() {
 
 #[tokio::test]
 async fn auth_failure_is_an_auth_error_without_secrets() {
-    let lab = start(9).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut t = target(&lab, "s-authfail1");
@@ -372,7 +364,7 @@ async fn auth_failure_is_an_auth_error_without_secrets() {
 
 #[tokio::test]
 async fn sessions_beyond_the_device_limit_are_refused_at_the_handshake() {
-    let lab = start(10).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let a = connect(&lab, &o, "s-busy1").await;
@@ -390,7 +382,7 @@ async fn sessions_beyond_the_device_limit_are_refused_at_the_handshake() {
 
 #[tokio::test]
 async fn configure_applies_lines_and_saves() {
-    let lab = start(11).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut s = connect(&lab, &o, "s-ios1").await;
@@ -428,7 +420,7 @@ async fn configure_applies_lines_and_saves() {
 
 #[tokio::test]
 async fn pager_prompts_are_answered_when_paging_is_back_on() {
-    let lab = start(12).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut s = connect(&lab, &o, "s-eos1").await;
@@ -451,25 +443,15 @@ async fn pager_prompts_are_answered_when_paging_is_back_on() {
 fn measure_one_command_on_1000_devices() {
     const N: usize = 1000;
     const CONCURRENCY: usize = 200;
-    let scenario = Scenario::from_yaml(
-        "name: bench\nsites: [b]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n  \
+    let scenario = "name: bench\nsites: [b]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n  \
          - {role: eos, platform: arista_eos, count: 1}\n  - {role: junos, platform: juniper_junos, count: 1}\n  \
-         - {role: linux, platform: linux, count: 1}\n",
-        "bench",
-    )
-    .unwrap();
+         - {role: linux, platform: linux, count: 1}\n";
     let lab_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let lab = lab_rt.block_on(async {
-        let mut cfg = LabConfig::new(scenario);
-        cfg.devices = N;
-        cfg.base = Ipv4Addr::new(127, 23, 0, 1);
-        cfg.port = 0;
-        Lab::start(cfg).await.unwrap()
-    });
+    let lab = lab_rt.block_on(common::lab(scenario).devices(N).start());
     let dir = tempfile::tempdir().unwrap();
     let mut o = opts(dir.path(), &lab);
     o.timeouts.handshake = Duration::from_secs(10);
@@ -541,7 +523,7 @@ fn thread_cpu() -> Duration {
 
 #[tokio::test]
 async fn a_cancelled_command_does_not_leak_into_the_next_one() {
-    let lab = start(13).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let mut s = connect(&lab, &o, "s-slow1").await;
@@ -559,7 +541,7 @@ async fn a_cancelled_command_does_not_leak_into_the_next_one() {
 
 #[tokio::test]
 async fn each_stage_times_out_on_its_own_and_refusal_is_a_connect_error() {
-    let lab = start(14).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut o = opts(dir.path(), &lab);
     o.timeouts.auth = Duration::from_millis(300);
@@ -599,7 +581,7 @@ async fn each_stage_times_out_on_its_own_and_refusal_is_a_connect_error() {
 
 #[tokio::test]
 async fn poll_commands_parse_into_facts_on_every_platform() {
-    let lab = start(15).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     for name in ["s-ios1", "s-xe1", "s-eos1", "s-junos1", "s-linux1"] {
@@ -629,7 +611,7 @@ async fn poll_commands_parse_into_facts_on_every_platform() {
 
 #[tokio::test]
 async fn a_command_with_a_line_break_never_reaches_the_device() {
-    let lab = start(16).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let smuggled = "show clock\nconfigure terminal\nhostname PWNED\nend";
@@ -663,7 +645,7 @@ async fn a_command_with_a_line_break_never_reaches_the_device() {
 /// file whose other lines ssh-keygen hashed; a `@cert-authority` line refuses to learn.
 #[tokio::test]
 async fn revoked_host_keys_are_refused_and_never_learned() {
-    let lab = start(20).await;
+    let lab = start().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("known_hosts");
     let mut o = opts(dir.path(), &lab);

@@ -4,8 +4,9 @@
 //! keyboard-interactive via PAM), legacy-only algorithms, and
 //! known_hosts accept-new then strict (and a changed key refused).
 //!
-//! One test function on purpose: it sets process environment variables (the password and
-//! passphrase variables the session reads, `SSH_AUTH_SOCK`) before any other thread exists.
+//! The session reads the password and passphrase variables and `SSH_AUTH_SOCK` from the
+//! environment, as it does for users. The test never sets them in its own process (unsafe
+//! once threads exist): it runs itself again as a child process that starts with them set.
 //! As root it logs in as a test account that `.ci/sshd-setup.sh` prepares (with a password);
 //! otherwise sshd runs as the current user, who can log in with keys only: the password part
 //! then prints SKIPPED, except under CI (env `CI`), where it must run (run it as root).
@@ -79,15 +80,35 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Sets the variables the sessions read.
-#[allow(unsafe_code)]
-fn set_env(vars: &[(&str, &str)]) {
-    for (k, v) in vars {
-        // SAFETY: called at the start of the only test in this binary, before the tokio
-        // runtime or any other thread of ours exists; nothing reads the environment
-        // concurrently.
-        unsafe { std::env::set_var(k, v) };
-    }
+/// Set in the child run: the directory and user the parent prepared.
+const CHILD_DIR: &str = "FLEETDASH_SSHD_TEST_DIR";
+const CHILD_USER: &str = "FLEETDASH_SSHD_TEST_USER";
+
+/// Runs this test again in a child process whose environment holds what the sessions read;
+/// passes its output on and fails when it fails.
+fn rerun_with_env(dir: &Path, user: &str, password: Option<&str>) {
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "openssh_key_agent_password_and_known_hosts",
+            "--exact",
+            "--nocapture",
+        ])
+        .args(["--test-threads", "1"])
+        .env(CHILD_DIR, dir)
+        .env(CHILD_USER, user)
+        .env(PASSWORD_ENV, password.unwrap_or(""))
+        .env(PASSPHRASE_ENV, PASSPHRASE)
+        .env("SSH_AUTH_SOCK", dir.join("agent.sock"))
+        .output()
+        .expect("run the test again");
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the child run failed: {}", out.status);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran no test: {stdout}"
+    );
 }
 
 /// Starts sshd on `port`; `extra` is appended to the config (algorithm restrictions).
@@ -175,23 +196,25 @@ fn openssh_key_agent_password_and_known_hosts() {
     }
     // Root: a test account with a fresh password. Otherwise: ourselves, keys only (an
     // unprivileged sshd can only log in the user it runs as, and cannot check passwords).
-    let (user, password) = if id("-u") == "0" {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/sshd-setup.sh");
-        run(&mut Command::new(script));
-        let pw = std::fs::read_to_string(PASSWORD_FILE).expect("sshd-setup.sh wrote it");
-        (TEST_USER.to_string(), Some(pw))
-    } else {
-        (id("-un"), None)
+    let (Some(d), Some(user)) = (std::env::var_os(CHILD_DIR), std::env::var(CHILD_USER).ok())
+    else {
+        let (user, password) = if id("-u") == "0" {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/sshd-setup.sh");
+            run(&mut Command::new(script));
+            let pw = std::fs::read_to_string(PASSWORD_FILE).expect("sshd-setup.sh wrote it");
+            (TEST_USER.to_string(), Some(pw))
+        } else {
+            (id("-un"), None)
+        };
+        let dir = tempfile::tempdir().unwrap();
+        return rerun_with_env(dir.path(), &user, password.as_deref());
     };
+    // The child: the parent's directory and user, the secrets in the environment.
+    let d = PathBuf::from(d);
+    let d = d.as_path();
     let user = user.as_str();
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+    let password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty());
     let agent_sock = d.join("agent.sock");
-    set_env(&[
-        (PASSWORD_ENV, password.as_deref().unwrap_or("")),
-        (PASSPHRASE_ENV, PASSPHRASE),
-        ("SSH_AUTH_SOCK", agent_sock.to_str().unwrap()),
-    ]);
     keygen(&d.join("host_key"), "");
     keygen(&d.join("user_key"), "");
     keygen(&d.join("user_key_enc"), PASSPHRASE);

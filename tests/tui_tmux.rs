@@ -2,6 +2,8 @@
 //! the screen comes out with `capture-pane`. Tiles appear, `/` filters, `q` quits, and the
 //! terminal is left as it was found (main screen, cursor shown, mouse released).
 
+mod common;
+
 use std::fmt::Write as _;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -245,20 +247,12 @@ fn commands_on_marked_devices_of_the_demo_lab() {
 /// configuration and the report prove it happened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rollout_steered_from_the_dashboard() {
-    use fleetdash::lab::{Lab, LabConfig, Scenario};
-    let scenario = Scenario::from_yaml(
+    let lab = common::lab(
         "name: tui\ndevices: 4\nsites: [t]\nroles:\n  - {role: sw, platform: cisco_ios, count: 4}\n",
-        "test",
     )
-    .unwrap();
-    let lab = Lab::start(LabConfig {
-        base: "127.27.0.1".parse().unwrap(),
-        port: 0,
-        password: "tui-Pw-5521".into(),
-        ..LabConfig::new(scenario)
-    })
-    .await
-    .unwrap();
+    .password("tui-Pw-5521")
+    .start()
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
@@ -473,7 +467,65 @@ fn sigtstp_suspends_and_fg_brings_the_dashboard_back() {
     tmux.wait_for("the shell prompt", |s| !s.contains("ams-core1"));
     tmux.type_text("echo FLEETDASH-EXIT=$?");
     tmux.keys(&["Enter"]);
-    let screen = tmux.wait_for("the exit status", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    // The typed command line shows `FLEETDASH-EXIT=$?` too: wait for the line it prints.
+    let screen = tmux.wait_for("the exit status", |s| {
+        s.lines().any(|l| l.starts_with("FLEETDASH-EXIT="))
+    });
+    assert!(
+        screen.lines().any(|l| l.trim_end() == "FLEETDASH-EXIT=0"),
+        "{screen}"
+    );
     assert_terminal_restored(&tmux, "quit after fg");
+}
+
+/// While the dashboard runs, diagnostics go to the log file only: a session that fails
+/// auth is logged with its stage and reason, sweeps at debug, and stderr stays empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_logs_to_its_file_and_never_to_the_terminal() {
+    let lab = common::lab(
+        "name: log\nsites: [g]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n\
+         faults:\n  - devices: [g-ios2]\n    auth_failure: true\n",
+    )
+    .devices(2)
+    .start()
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
+    let command = format!(
+        "cd {dir} && FLEETDASH_LAB_PASSWORD=admin XDG_STATE_HOME={dir} {bin} inv.yaml \
+         --interval 200ms -vv --log-file app.log 2>stderr.txt; \
+         echo FLEETDASH-EXIT=$?; sleep 60",
+        dir = dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_fleetdash"),
+    );
+    let tmux = tokio::task::spawn_blocking(move || {
+        let tmux = Tmux::start("logging", 120, 30, &command)?;
+        tmux.wait_for("both tiles up", |s| s.contains("▲ 2 up"));
+        tmux.type_text("a");
+        tmux.type_text(":show clock");
+        tmux.keys(&["Enter"]);
+        tmux.wait_for("one answer, one failure", |s| {
+            s.contains("✓ 1 ok") && s.contains("✗ 1 failed")
+        });
+        tmux.type_text("q");
+        tmux.type_text("q");
+        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
+        assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+        Some(tmux)
+    })
+    .await
+    .unwrap();
+    if tmux.is_none() {
+        return;
+    }
+    let log = std::fs::read_to_string(path("app.log")).unwrap();
+    let failed = log.lines().find(|l| l.contains("session failed"));
+    assert!(
+        failed.is_some_and(|l| l.contains("g-ios2") && l.contains(r#"stage="auth""#)),
+        "{log}"
+    );
+    assert!(log.contains("sweep done"), "sweeps at debug: {log}");
+    assert_eq!(std::fs::read_to_string(path("stderr.txt")).unwrap(), "");
+    lab.stop().await;
 }

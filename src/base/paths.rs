@@ -35,6 +35,11 @@ pub fn audit_journal() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("audit.jsonl"))
 }
 
+/// The log file (`--log-file` chooses another).
+pub fn log_file() -> Result<PathBuf, NoHome> {
+    Ok(state_dir()?.join("fleetdash.log"))
+}
+
 /// The directory of rollout journals and reports.
 pub fn rollouts_dir() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("rollouts"))

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::journal::Journal;
+use super::redact::Secrets;
 
 #[derive(Debug, Clone)]
 pub struct ExecConfig {
@@ -27,6 +28,10 @@ pub struct ExecConfig {
     pub poll_interval: Option<Duration>,
     /// Where each sent command is recorded (`None`: not recorded, for tests and benches).
     pub journal: Option<Arc<Journal>>,
+    /// What to mask in events (and warn about at the start). `None`, as every front end
+    /// leaves it: the values of the variables the inventory names, read when the engine
+    /// starts. Tests hand theirs over instead of setting process-wide variables.
+    pub secrets: Option<Secrets>,
 }
 
 impl Default for ExecConfig {
@@ -42,6 +47,7 @@ impl Default for ExecConfig {
             breaker_cooldown: Duration::from_secs(30),
             poll_interval: None,
             journal: None,
+            secrets: None,
         }
     }
 }

@@ -49,7 +49,7 @@ pub fn spawn_exec<C: Connector>(
     events: mpsc::Sender<Event>,
 ) -> ExecHandle {
     let shared = Arc::new(Shared {
-        secrets: Secrets::from_inventory(&inventory),
+        secrets: (cfg.secrets.clone()).unwrap_or_else(|| Secrets::from_inventory(&inventory)),
         permits: Semaphore::new(cfg.concurrency.max(1)),
         inventory,
         cfg,

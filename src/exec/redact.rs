@@ -20,8 +20,12 @@ impl Secrets {
         Secrets::from_inventory_with(inventory, |var| std::env::var(var).ok())
     }
 
-    /// [`Secrets::from_inventory`] with the variables read through `env`.
-    fn from_inventory_with(inventory: &Inventory, env: impl Fn(&str) -> Option<String>) -> Secrets {
+    /// [`Secrets::from_inventory`] with the variables read through `env` (a test's own
+    /// values, instead of the process environment).
+    pub fn from_inventory_with(
+        inventory: &Inventory,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Secrets {
         // Variable → the user names that log in with it.
         let mut passwords: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         let mut passphrases: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

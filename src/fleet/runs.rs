@@ -89,6 +89,9 @@ pub struct Runs {
     /// Per device, parallel to the inventory; `Link::Idle` until first used.
     pub links: Vec<Link>,
     pub facts: Vec<Vec<(String, String)>>,
+    /// Bumped by every change to the runs or links (not by probes), so a view derived from
+    /// them is computed once per change, not once per frame.
+    pub version: u64,
 }
 
 impl Runs {
@@ -97,11 +100,13 @@ impl Runs {
             runs: VecDeque::new(),
             links: vec![Link::Idle; devices],
             facts: vec![Vec::new(); devices],
+            version: 0,
         }
     }
 
     /// Records a run the front end just asked for.
     pub fn start(&mut self, run: Run) {
+        self.version += 1;
         if self.runs.len() >= RUNS_KEPT {
             self.runs.pop_front();
         }
@@ -117,6 +122,7 @@ impl Runs {
     }
 
     pub fn apply(&mut self, event: ExecEvent) {
+        self.version += 1;
         match event {
             ExecEvent::Queued { run, device } => self.set(run, device, DeviceRun::Queued),
             ExecEvent::Started { run, device, at } => {

@@ -182,4 +182,113 @@ mod tests {
         );
         assert!(!matches("show [x", "show x"));
     }
+
+    /// A piece of a generated pattern, with the meaning the reference matcher gives it.
+    #[derive(Debug, Clone)]
+    enum Piece {
+        Char(char),
+        One,
+        Star,
+        /// `[lo-hi]`, or `[!lo-hi]` when negated.
+        Range(bool, char, char),
+    }
+
+    impl Piece {
+        fn write(&self, out: &mut String) {
+            match *self {
+                Piece::Char(c) => out.push(c),
+                Piece::One => out.push('?'),
+                Piece::Star => out.push('*'),
+                Piece::Range(neg, lo, hi) => {
+                    out.push('[');
+                    if neg {
+                        out.push('!');
+                    }
+                    out.extend([lo, '-', hi, ']']);
+                }
+            }
+        }
+    }
+
+    /// The obvious backtracking matcher, exponential but plainly right.
+    fn reference(pieces: &[Piece], text: &[char]) -> bool {
+        match pieces.split_first() {
+            None => text.is_empty(),
+            Some((Piece::Star, rest)) => (0..=text.len()).any(|k| reference(rest, &text[k..])),
+            Some((piece, rest)) => match text.split_first() {
+                None => false,
+                Some((&c, tail)) => {
+                    let here = match *piece {
+                        Piece::Char(want) => want == c,
+                        Piece::One => true,
+                        Piece::Range(neg, lo, hi) => (lo <= c && c <= hi) != neg,
+                        Piece::Star => unreachable!(),
+                    };
+                    here && reference(rest, tail)
+                }
+            },
+        }
+    }
+
+    fn arb_piece() -> impl proptest::strategy::Strategy<Value = Piece> {
+        use proptest::prelude::*;
+        // A small alphabet, so stars and classes meet the text often.
+        let c = prop::sample::select(vec!['a', 'b', 'c', '-', '.']);
+        let lo = prop::sample::select(vec!['a', 'b']);
+        let hi = prop::sample::select(vec!['b', 'c']);
+        prop_oneof![
+            4 => c.prop_map(Piece::Char),
+            1 => Just(Piece::One),
+            2 => Just(Piece::Star),
+            1 => (any::<bool>(), lo, hi).prop_map(|(n, lo, hi)| Piece::Range(n, lo, hi)),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The matcher agrees with the reference on every pattern of `*`, `?`, classes and
+        /// literals, against texts of the same small alphabet.
+        #[test]
+        fn agrees_with_the_reference_matcher(
+            pieces in proptest::collection::vec(arb_piece(), 0..8),
+            text in "[abc.-]{0,10}",
+        ) {
+            let mut pattern = String::new();
+            for p in &pieces {
+                p.write(&mut pattern);
+            }
+            let chars: Vec<char> = text.chars().collect();
+            let glob = Glob::parse(&pattern).unwrap();
+            proptest::prop_assert_eq!(glob.matches(&text), reference(&pieces, &chars), "{} vs {}", pattern, text);
+            proptest::prop_assert_eq!(glob.source(), pattern.as_str());
+        }
+
+        /// Text without glob characters is a literal: it matches itself and nothing else.
+        #[test]
+        fn a_plain_name_matches_only_itself(name in "[a-z0-9.-]{0,12}", other in "[a-z0-9.-]{0,12}") {
+            proptest::prop_assert!(m(&name, &name));
+            proptest::prop_assert_eq!(m(&name, &other), name == other);
+        }
+
+        /// `prefix*` is "starts with", `*suffix` is "ends with", whatever the text holds.
+        #[test]
+        fn stars_mean_starts_and_ends_with(fix in "[a-z.-]{0,6}", text in "\\PC{0,16}") {
+            proptest::prop_assert_eq!(m(&format!("{fix}*"), &text), text.starts_with(&fix));
+            proptest::prop_assert_eq!(m(&format!("*{fix}"), &text), text.ends_with(&fix));
+        }
+
+        /// Any pattern either compiles or is refused for an unclosed `[`; none panics, and
+        /// `matches` then falls back to comparing the text.
+        #[test]
+        fn any_pattern_compiles_or_is_an_unclosed_class(pattern in "\\PC{0,24}", text in "\\PC{0,24}") {
+            match Glob::parse(&pattern) {
+                Ok(glob) => {
+                    glob.matches(&text);
+                }
+                Err(e) => {
+                    proptest::prop_assert!(pattern.contains('[') && e.contains("unclosed"), "{}", e);
+                    proptest::prop_assert_eq!(matches(&pattern, &text), pattern == text);
+                }
+            }
+        }
+    }
 }

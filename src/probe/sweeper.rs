@@ -107,6 +107,13 @@ async fn sweep_loop(
         ticker.tick().await;
         sweep += 1;
         let stats = run_sweep(sweep, &mut slots, &probers, &cfg, events).await?;
+        tracing::debug!(
+            sweep,
+            sent = stats.sent,
+            replies = stats.replies,
+            elapsed_ms = stats.elapsed.as_millis() as u64,
+            "sweep done"
+        );
         send(events, Event::SweepDone(stats)).await?;
     }
     Ok(())

@@ -335,19 +335,6 @@ mod tests {
             .collect()
     }
 
-    /// A small deterministic generator (64-bit LCG), so failures reproduce.
-    struct Rng(u64);
-
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((self.0 >> 33) % n.max(1) as u64) as usize
-        }
-    }
-
     /// The sizes the strategy asks for over `total` devices, before `never_together`.
     fn nominal(s: &Strategy, total: usize) -> Vec<usize> {
         let mut sizes = Vec::new();
@@ -369,43 +356,59 @@ mod tests {
         sizes
     }
 
-    #[test]
-    fn random_strategies_keep_every_invariant() {
-        let mut rng = Rng(7);
-        for case in 0..400 {
-            let n = 1 + rng.below(40);
-            let sites = 1 + rng.below(5);
-            let inv = inventory(n, sites);
-            let batches = (0..rng.below(4))
-                .map(|_| match rng.below(2) {
-                    0 => Batch::Count(1 + rng.below(6)),
-                    _ => Batch::Percent((5 + rng.below(60)) as f64),
-                })
-                .collect();
-            let group_by = match rng.below(3) {
-                0 => None,
-                1 => Some(GroupBy::Tag("site".into())),
-                _ => Some(GroupBy::Group(Some("site-".into()))),
-            };
-            let mut never_together = Vec::new();
-            if n >= 2 && rng.below(2) == 0 {
-                for _ in 0..1 + rng.below(3) {
-                    let set: BTreeSet<usize> =
-                        (0..2 + rng.below(2)).map(|_| 1 + rng.below(n)).collect();
-                    if set.len() >= 2 {
-                        never_together.push(set.iter().map(|i| format!("dev{i}")).collect());
-                    }
-                }
-            }
-            let strategy = Strategy {
-                canary: rng.below(4).min(n),
-                batches,
+    /// A strategy over `n` devices in `sites` sites: canary, batches, grouping and
+    /// never-together sets as a plan could hold them.
+    fn arb_case() -> impl proptest::strategy::Strategy<Value = (usize, usize, Strategy)> {
+        use proptest::prelude::{Just, prop_oneof};
+        use proptest::strategy::Strategy as _;
+        (1..=40usize, 1..=5usize).prop_flat_map(|(n, sites)| {
+            let batch = prop_oneof![
+                (1..=6usize).prop_map(Batch::Count),
+                (5..65u32).prop_map(|p| Batch::Percent(f64::from(p))),
+            ];
+            let group_by = prop_oneof![
+                Just(None),
+                Just(Some(GroupBy::Tag("site".into()))),
+                Just(Some(GroupBy::Group(Some("site-".into())))),
+            ];
+            // Sets of device numbers; a set of one keeps nothing apart, so it is dropped.
+            let set = proptest::collection::vec(1..=n, 2..=3);
+            let never_together = proptest::collection::vec(set, 0..=3).prop_map(|sets| {
+                sets.into_iter()
+                    .map(BTreeSet::from_iter)
+                    .filter(|s| s.len() >= 2)
+                    .map(|s| s.iter().map(|i| format!("dev{i}")).collect())
+                    .collect()
+            });
+            (
+                0..4usize,
+                proptest::collection::vec(batch, 0..4),
                 group_by,
                 never_together,
-            };
+            )
+                .prop_map(move |(canary, batches, group_by, never_together)| {
+                    let strategy = Strategy {
+                        canary: canary.min(n),
+                        batches,
+                        group_by,
+                        never_together,
+                    };
+                    (n, sites, strategy)
+                })
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        /// Every device exactly once, in waves of the sizes asked for, never-together sets
+        /// apart; a failure shrinks to the smallest strategy that breaks it.
+        #[test]
+        fn random_strategies_keep_every_invariant((n, sites, strategy) in arb_case()) {
+            let inv = inventory(n, sites);
             let p = plan(strategy.clone());
-            let waves = waves(&p, &inv).unwrap_or_else(|e| panic!("case {case}: {e}"));
-            let ctx = format!("case {case}: {strategy:?} over {n} devices, {sites} sites");
+            let waves = waves(&p, &inv).unwrap_or_else(|e| panic!("{e}"));
+            let ctx = format!("{strategy:?} over {n} devices, {sites} sites");
 
             // Every device exactly once.
             let mut seen: Vec<DeviceId> = waves.iter().flat_map(|w| w.devices.clone()).collect();

@@ -14,6 +14,7 @@ mod exec;
 mod handler;
 mod hostkeys;
 mod known_hosts;
+mod log;
 mod options;
 mod platform;
 mod poll;

@@ -26,6 +26,8 @@ use crate::inventory::Device;
 /// A logged-in session to one device.
 pub struct Session {
     pub(super) handle: Handle<Client>,
+    /// The device's name, for the log file.
+    device: String,
     profile: &'static Profile,
     /// The PTY shell of network platforms; reopened lazily after it was abandoned.
     shell: Option<Shell>,
@@ -54,6 +56,12 @@ impl Session {
     /// TCP connect, handshake, host key check, auth chain, and (network platforms) PTY
     /// shell with paging disabled. Each stage under its own timeout; errors carry the Stage.
     pub async fn connect_target(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
+        let result = Session::open(t, opts).await;
+        super::log::connected(t, &result);
+        result
+    }
+
+    async fn open(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
         let to = opts.timeouts;
         let addrs = resolve(&t.host, t.port, to.connect).await?;
         let stream = tcp_connect(&addrs, to.connect).await?;
@@ -113,6 +121,7 @@ impl Session {
         let password = t.credentials.password().and_then(Result::ok);
         let mut session = Session {
             handle,
+            device: t.name.clone(),
             profile: profile(&t.platform),
             shell: None,
             password,
@@ -186,6 +195,12 @@ impl Session {
     /// Output is capped, sanitized and checked for the platform's error markers.
     /// `maybe_ran` is true on every error after the command was sent.
     pub async fn run(&mut self, command: &str) -> Result<Output, ExecError> {
+        let result = self.run_once(command).await;
+        super::log::ran(&self.device, self.password.as_ref(), &result);
+        result
+    }
+
+    async fn run_once(&mut self, command: &str) -> Result<Output, ExecError> {
         // The last line of defence: every front end checks too, but nothing reaches a
         // device that is not exactly one line.
         one_line(command).map_err(|why| err(Stage::Command, format!("not sent: {why}")))?;

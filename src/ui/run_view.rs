@@ -12,7 +12,10 @@
 //!  ↑↓ select  f fold  d diff vs majority  PgUp/PgDn scroll  Esc cancel queued / back
 //! ```
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::fmt;
+use std::rc::Rc;
 use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -36,6 +39,65 @@ pub struct RunView {
     pub folded: bool,
     pub diff: bool,
     pub scroll: u16,
+    memo: Memo,
+}
+
+/// The rows and the diff a frame shows, computed once per change of the runs
+/// ([`crate::fleet::Runs::version`]) rather than on every frame: refolding and re-diffing
+/// hundreds of long answers at each redraw would make the dashboard lag.
+#[derive(Default)]
+struct Memo {
+    cached: RefCell<Cached>,
+    /// How often the answers were folded and diffed; a test proves it is once per change.
+    folds: Cell<u64>,
+    diffs: Cell<u64>,
+}
+
+#[derive(Default)]
+struct Cached {
+    /// The run and the runs' version the rest was computed from.
+    of: Option<(RunId, u64)>,
+    plain: Option<Rc<[Row]>>,
+    folded: Option<Rc<[Row]>>,
+    /// The diff shown for (folded, selected row).
+    diff: Option<((bool, usize), Lines)>,
+}
+
+type Lines = Rc<[Line<'static>]>;
+
+impl Memo {
+    /// The cache, emptied first if the run changed since it was filled.
+    fn current(&self, fleet: &State, run: RunId) -> std::cell::RefMut<'_, Cached> {
+        let mut cached = self.cached.borrow_mut();
+        let of = Some((run, fleet.exec.version));
+        if cached.of != of {
+            *cached = Cached {
+                of,
+                ..Cached::default()
+            };
+        }
+        cached
+    }
+}
+
+// The memo is a cache, not part of what the view is: copies start empty, and it never makes
+// two views differ.
+impl Clone for Memo {
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Memo) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for Memo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 /// One line of the left list: a device, or (folded) a group of devices with one answer.
@@ -68,7 +130,59 @@ impl RunView {
             folded: false,
             diff: false,
             scroll: 0,
+            memo: Memo::default(),
         }
+    }
+
+    /// [`rows`] of `run`, computed once per change of the runs.
+    fn rows(&self, fleet: &State, run: &Run, folded: bool) -> Rc<[Row]> {
+        let mut cached = self.memo.current(fleet, run.id);
+        let slot = if folded {
+            &mut cached.folded
+        } else {
+            &mut cached.plain
+        };
+        slot.get_or_insert_with(|| {
+            if folded {
+                self.memo.folds.set(self.memo.folds.get() + 1);
+            }
+            rows(fleet, run, folded).into()
+        })
+        .clone()
+    }
+
+    /// The selected answer's diff against `majority`, computed once per change of the runs.
+    fn diff_lines(
+        &self,
+        fleet: &State,
+        run: &Run,
+        majority: &str,
+        text: &str,
+    ) -> Rc<[Line<'static>]> {
+        let mut cached = self.memo.current(fleet, run.id);
+        let key = (self.folded, self.selected);
+        if let Some((k, lines)) = &cached.diff
+            && *k == key
+        {
+            return lines.clone();
+        }
+        self.memo.diffs.set(self.memo.diffs.get() + 1);
+        let lines: Lines = fold::diff_lines(majority, text)
+            .into_iter()
+            .map(|line| match line {
+                DiffLine::Same(l) => Line::raw(format!("  {l}")),
+                DiffLine::Removed(l) => Line::styled(format!("- {l}"), Style::new().fg(Color::Red)),
+                DiffLine::Added(l) => Line::styled(format!("+ {l}"), Style::new().fg(Color::Green)),
+            })
+            .collect();
+        cached.diff = Some((key, lines.clone()));
+        lines
+    }
+
+    /// How often this view folded answers and diffed them (for tests of the memo).
+    #[cfg(test)]
+    pub fn computed(&self) -> (u64, u64) {
+        (self.memo.folds.get(), self.memo.diffs.get())
     }
 
     /// Handles a key; `None` closes the view.
@@ -77,7 +191,7 @@ impl RunView {
         let unfinished = !run.progress().finished();
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
-        let rows = rows(fleet, run, self.folded).len();
+        let rows = self.rows(fleet, run, self.folded).len();
         let page = screen.height.saturating_sub(8).max(1);
         match key.code {
             // Esc and Ctrl-C cancel what has not started; once nothing is left, they go back.
@@ -257,7 +371,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
         gauge,
     );
 
-    let rows = rows(fleet, run, view.folded);
+    let rows = view.rows(fleet, run, view.folded);
     let [list_area, out_area] =
         Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(body);
     let items: Vec<ListItem> = rows
@@ -308,7 +422,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
     let selected = rows.get(view.selected);
     let (title, lines) = match selected {
         None => (" output ".to_string(), vec![]),
-        Some(row) => output_lines(fleet, run, row, view, &rows),
+        Some(row) => output_lines(fleet, run, row, view),
     };
     frame.render_widget(
         Paragraph::new(lines)
@@ -336,7 +450,6 @@ fn output_lines<'a>(
     run: &Run,
     row: &Row,
     view: &RunView,
-    rows: &[Row],
 ) -> (String, Vec<Line<'a>>) {
     let who = names(fleet, &row.devices);
     let duration = match row.devices.first().and_then(|d| run.per_device.get(d)) {
@@ -355,33 +468,16 @@ fn output_lines<'a>(
             truncated,
             removed,
         } => {
-            let folded_rows;
-            let all = if view.folded {
-                rows
-            } else {
-                folded_rows = self::rows(fleet, run, true);
-                &folded_rows
-            };
+            let all = view.rows(fleet, run, true);
             let state = if *ok { "ok" } else { "rejected by the device" };
             let mut cut = if *truncated { " (truncated)" } else { "" }.to_string();
             if removed.any() {
                 cut = format!("{cut} · {removed}");
             }
-            match majority(all).filter(|m| view.diff && *m != text.as_str()) {
+            match majority(&all).filter(|m| view.diff && *m != text.as_str()) {
                 Some(majority) => (
                     format!(" {who}: diff against the majority{duration} "),
-                    fold::diff_lines(majority, text)
-                        .into_iter()
-                        .map(|line| match line {
-                            DiffLine::Same(l) => Line::raw(format!("  {l}")),
-                            DiffLine::Removed(l) => {
-                                Line::styled(format!("- {l}"), Style::new().fg(Color::Red))
-                            }
-                            DiffLine::Added(l) => {
-                                Line::styled(format!("+ {l}"), Style::new().fg(Color::Green))
-                            }
-                        })
-                        .collect(),
+                    view.diff_lines(fleet, run, majority, text).to_vec(),
                 ),
                 None => (
                     format!(" {who}: {state}{duration}{cut} "),

@@ -1,16 +1,13 @@
 //! `fleetdash exec` end to end: the library's `execute` with the russh connector against an
-//! in-process device lab on loopback (127.23.x.y).
+//! in-process device lab on loopback (a block each, from `common`).
 
-use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::Setup;
 use fleetdash::exec::{ExecConfig, Journal, Secrets, SshConnector};
 use fleetdash::fleet::Stage;
 use fleetdash::headless::exec::{DeviceResult, execute, folded};
-use fleetdash::inventory::Inventory;
-use fleetdash::lab::{Lab, LabConfig, Scenario};
-use fleetdash::ssh::{SshOptions, Timeouts};
 
 const SCENARIO: &str = r#"
 name: x
@@ -33,42 +30,16 @@ faults:
 /// The lab password; unique so masking it cannot hide ordinary output.
 const PASSWORD: &str = "lab-Pw-93127";
 
-pub struct Setup {
-    pub lab: Lab,
-    pub inventory: Arc<Inventory>,
-    pub opts: SshOptions,
-    pub dir: tempfile::TempDir,
-}
-
-pub async fn setup(block: u8) -> Setup {
-    let mut cfg = LabConfig::new(Scenario::from_yaml(SCENARIO, "x").unwrap());
-    cfg.devices = 8;
-    cfg.base = Ipv4Addr::new(127, 23, block, 1);
-    cfg.port = 0;
-    cfg.seed = 11;
-    cfg.password = PASSWORD.into();
-    cfg.auth_rejection_time = Duration::from_millis(10);
-    let lab = Lab::start(cfg).await.unwrap();
-    super::set_env("FLEETDASH_LAB_PASSWORD", PASSWORD);
-    let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "<lab>").unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let known = dir.path().join("known_hosts");
-    std::fs::write(&known, lab.known_hosts()).unwrap();
-    let mut opts = SshOptions::with_known_hosts(known);
-    opts.use_agent = false;
-    let t = Duration::from_millis(1500);
-    opts.timeouts = Timeouts {
-        connect: t,
-        handshake: t,
-        auth: t,
-        command: Duration::from_secs(5),
-    };
-    Setup {
-        lab,
-        inventory,
-        opts,
-        dir,
-    }
+/// The lab of [`SCENARIO`] with 8 devices, login timeouts of 1.5 s.
+pub async fn setup() -> Setup {
+    let mut s = crate::common::lab(SCENARIO)
+        .devices(8)
+        .seed(11)
+        .password(PASSWORD)
+        .setup()
+        .await;
+    s.opts.timeouts = crate::common::timeouts(Duration::from_millis(1500), Duration::from_secs(5));
+    s
 }
 
 fn by_name<'a>(results: &'a [DeviceResult], name: &str) -> &'a DeviceResult {
@@ -77,9 +48,9 @@ fn by_name<'a>(results: &'a [DeviceResult], name: &str) -> &'a DeviceResult {
 
 #[tokio::test]
 async fn exec_against_the_lab() {
-    let s = setup(1).await;
+    let s = setup().await;
     let path = s.dir.path().join("audit.jsonl");
-    let journal = Journal::open(&path, Secrets::from_inventory(&s.inventory)).unwrap();
+    let journal = Journal::open(&path, Secrets::new([PASSWORD.to_string()])).unwrap();
     let cfg = ExecConfig {
         journal: Some(Arc::new(journal)),
         retries: 0,
@@ -156,7 +127,7 @@ async fn queued_commands_share_one_session_per_device() {
     use fleetdash::exec::spawn_exec;
     use fleetdash::fleet::{Command, Event, ExecEvent};
 
-    let s = setup(2).await;
+    let s = setup().await;
     let ios1 = s
         .inventory
         .devices

@@ -1,22 +1,17 @@
-//! A lab on its own loopback block, an inventory and SSH options for it, and a rollout
-//! started through the library with channels the test drives.
+//! A rollout lab (from the shared lab builder), and a rollout started through the library
+//! with channels the test drives.
 
-use std::net::Ipv4Addr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use fleetdash::base::secrets::Secrets;
 use fleetdash::exec::SshConnector;
-use fleetdash::inventory::Inventory;
-use fleetdash::lab::{Lab, LabConfig, Scenario};
 use fleetdash::rollout::event::{Control, RolloutEvent};
 use fleetdash::rollout::executor::{Finished, Reachability, RolloutSetup, spawn_rollout};
 use fleetdash::rollout::journal::{Replay, RolloutJournal, plan_hash};
 use fleetdash::rollout::plan::Plan;
 use fleetdash::rollout::report::RunState;
 use fleetdash::rollout::waves::waves;
-use fleetdash::ssh::{Secret, SshOptions, Timeouts};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -26,53 +21,20 @@ pub const SLOW_LAB: &str = include_str!("../../assets/lab/rollout-slow.yaml");
 /// The lab password (unique, so it cannot match ordinary output).
 pub const PASSWORD: &str = "rollout-Pw-5531";
 
-pub struct Setup {
-    pub lab: Lab,
-    /// The lab's login password (also what `FLEETDASH_LAB_PASSWORD` is set to).
-    pub password: String,
-    pub inventory: Arc<Inventory>,
-    pub opts: SshOptions,
-    pub dir: tempfile::TempDir,
-    pub known_hosts: PathBuf,
-}
+pub use crate::common::Setup;
 
-/// A lab of `scenario` on 127.26.`block`.1 and up.
-pub async fn setup(scenario: &str, block: u8) -> Setup {
-    setup_with_password(scenario, block, PASSWORD).await
+/// A lab of `scenario` on a fresh loopback block, logging in with [`PASSWORD`].
+pub async fn setup(scenario: &str) -> Setup {
+    setup_with_password(scenario, PASSWORD).await
 }
 
 /// [`setup`] with another login password.
-pub async fn setup_with_password(scenario: &str, block: u8, password: &str) -> Setup {
-    let scenario = Scenario::from_yaml(scenario, "rollout test").unwrap();
-    let mut cfg = LabConfig::new(scenario);
-    cfg.base = Ipv4Addr::new(127, 26, block, 1);
-    cfg.port = 0;
-    cfg.seed = 26;
-    cfg.password = password.into();
-    cfg.auth_rejection_time = Duration::from_millis(10);
-    let lab = Lab::start(cfg).await.unwrap();
-    let inventory = Arc::new(Inventory::from_yaml(&lab.inventory_yaml(), "<lab>").unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    let known_hosts = dir.path().join("known_hosts");
-    std::fs::write(&known_hosts, lab.known_hosts()).unwrap();
-    let mut opts = SshOptions::with_known_hosts(known_hosts.clone());
-    opts.use_agent = false;
-    opts.password = Some(Secret::new(password.into()));
-    let t = Duration::from_secs(5);
-    opts.timeouts = Timeouts {
-        connect: t,
-        handshake: t,
-        auth: t,
-        command: t,
-    };
-    Setup {
-        lab,
-        password: password.to_string(),
-        inventory,
-        opts,
-        dir,
-        known_hosts,
-    }
+pub async fn setup_with_password(scenario: &str, password: &str) -> Setup {
+    crate::common::lab(scenario)
+        .seed(26)
+        .password(password)
+        .setup()
+        .await
 }
 
 /// A running rollout and the test's ends of its channels.
@@ -195,35 +157,12 @@ impl Running {
 
     /// Receives events until one matches (or the stream ends: a test failure).
     pub async fn until(&mut self, what: &str, pred: impl Fn(&RolloutEvent) -> bool) {
-        let wait = async {
-            while let Some(e) = self.events.recv().await {
-                let hit = pred(&e);
-                self.seen.push(e);
-                if hit {
-                    return true;
-                }
-            }
-            false
-        };
-        // Generous: only a hang ever reaches it.
-        let found = tokio::time::timeout(Duration::from_secs(60), wait).await;
-        assert!(
-            matches!(found, Ok(true)),
-            "no event: {what}; seen: {:#?}",
-            self.seen
-        );
+        crate::common::until(&mut self.events, &mut self.seen, what, pred).await;
     }
 
     /// Drains the remaining events and returns the result.
     pub async fn finish(mut self) -> (Finished, Vec<RolloutEvent>) {
-        let drain = async {
-            while let Some(e) = self.events.recv().await {
-                self.seen.push(e);
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(60), drain)
-            .await
-            .expect("the rollout ends");
+        crate::common::drain(&mut self.events, &mut self.seen).await;
         (self.handle.await.unwrap(), self.seen)
     }
 }

@@ -105,7 +105,7 @@ fn apply_begins(journal: &std::path::Path) -> usize {
 }
 
 pub async fn kill_and_resume() {
-    let s = setup(SLOW_LAB, 10).await;
+    let s = setup(SLOW_LAB).await;
     let f = Files::new(&s, SLOW_PLAN);
     let journal = f.journal.to_str().unwrap().to_string();
     let mut child = f

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 
 use fleetdash::rollout::event::{Control, Outcome};
 use fleetdash::rollout::journal::{plan_hash, replay};
@@ -91,7 +90,7 @@ fn mode(path: &Path) -> u32 {
 #[tokio::test]
 async fn the_password_never_reaches_the_journal_the_reports_or_stdout() {
     let password = r#"Rk"9/x\y&z%w"#;
-    let s = setup_with_password(LAB, 17, password).await;
+    let s = setup_with_password(LAB, password).await;
     // The device's own config holds it three ways (as IOS, a URL and a quoted string would).
     let lines = [
         format!("username admin secret {password}"),
@@ -150,11 +149,11 @@ async fn the_password_never_reaches_the_journal_the_reports_or_stdout() {
 #[tokio::test]
 async fn a_password_that_masks_ordinary_words_is_warned_about_at_the_start() {
     // The lab's user name is `admin`: a password equal to it turns it into stars.
-    for (block, password, why) in [
-        (18, "admin", "same as the user name"),
-        (19, "Sh0rt!x", "shorter than 8 characters"),
+    for (password, why) in [
+        ("admin", "same as the user name"),
+        ("Sh0rt!x", "shorter than 8 characters"),
     ] {
-        let s = setup_with_password(LAB, block, password).await;
+        let s = setup_with_password(LAB, password).await;
         let k = Files::new(&s, &show_config_plan("r-ok1", "max_fail: 0"));
         let journal = k.journal.to_str().unwrap().to_string();
         let out = output(k.command(&["--headless", "--yes", "--journal", &journal])).await;
@@ -179,7 +178,7 @@ async fn a_password_that_masks_ordinary_words_is_warned_about_at_the_start() {
 #[tokio::test]
 async fn masking_goes_on_when_the_password_is_the_user_name() {
     // The issue's own example: `username admin privilege 15` shows with stars.
-    let s = setup_with_password(LAB, 20, "admin").await;
+    let s = setup_with_password(LAB, "admin").await;
     let run = super::harness::start_with_secrets(
         &s,
         &show_config_plan("r-ok1", "max_fail: 0"),
@@ -192,7 +191,7 @@ async fn masking_goes_on_when_the_password_is_the_user_name() {
 
 #[tokio::test]
 async fn a_second_run_of_a_journal_in_use_is_refused_and_names_the_holder() {
-    let s = setup(SLOW_LAB, 21).await;
+    let s = setup(SLOW_LAB).await;
     let yaml = show_config_plan("s-sw[1-4]", "max_fail: 0")
         .replace("show ip interface brief", "show version")
         .replace("serial: 4", "serial: 1");
@@ -225,13 +224,7 @@ async fn a_second_run_of_a_journal_in_use_is_refused_and_names_the_holder() {
         .spawn()
         .unwrap();
     // Once its header is written it is working on the journal.
-    let started = tokio::time::timeout(Duration::from_secs(60), async {
-        while headers(&journal) < 2 {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    assert!(started.is_ok(), "the first resume never started");
+    crate::common::eventually("the first resume started", || headers(&journal) >= 2).await;
     let second = output(k.command(&resume)).await;
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(2), "{stderr}");
@@ -250,7 +243,7 @@ async fn a_second_run_of_a_journal_in_use_is_refused_and_names_the_holder() {
 
 #[tokio::test]
 async fn a_rollout_told_to_continue_that_changed_fewer_devices_exits_1_with_the_counts() {
-    let s = setup(LAB, 22).await;
+    let s = setup(LAB).await;
     // r-bad1 and r-bad2 fail their post-check; the threshold says carry on.
     let plan = show_config_plan("all", "max_fail:\n  overall: 0\n  action: continue");
     let k = Files::new(&s, &plan);
@@ -268,7 +261,7 @@ async fn a_rollout_told_to_continue_that_changed_fewer_devices_exits_1_with_the_
 
 #[tokio::test]
 async fn forged_foreign_and_edited_journal_lines_are_refused_with_their_line_number() {
-    let s = setup(LAB, 23).await;
+    let s = setup(LAB).await;
     let yaml = show_config_plan("r-ok[1-2]", "max_fail: 0");
     let run = start(&s, &yaml, 1, None);
     run.control.send(Control::Abort).await.unwrap();
@@ -328,7 +321,7 @@ async fn forged_foreign_and_edited_journal_lines_are_refused_with_their_line_num
 
 #[tokio::test]
 async fn lines_appended_to_a_journal_are_dropped_only_with_truncate_journal() {
-    let s = setup(LAB, 24).await;
+    let s = setup(LAB).await;
     let yaml = show_config_plan("r-ok[1-2]", "max_fail: 0");
     let run = start(&s, &yaml, 1, None);
     run.control.send(Control::Abort).await.unwrap();

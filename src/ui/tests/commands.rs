@@ -304,6 +304,51 @@ fn the_run_view_shows_progress_answers_folds_and_diffs() {
     assert!(screen.contains("  uptime is 3 weeks"), "{screen}");
 }
 
+/// Folding and diffing happen once per change of the runs, not once per frame: redraws, key
+/// presses that only move within the view and probe results reuse what was computed.
+#[test]
+fn the_run_view_folds_and_diffs_once_per_change() {
+    let (mut fleet, _) = fleet();
+    let mut app = App::new("t", Rect::new(0, 0, 110, 24));
+    let (run, now) = run_with_answers(&mut fleet, &mut app);
+    press(&mut app, &fleet, "fjd");
+    let computed = |app: &App| app.run_view.as_ref().unwrap().computed();
+    for i in 0..5u64 {
+        let screen = format!("{}", draw(&fleet, &mut app, now).backend());
+        assert!(screen.contains("diff against the majority"), "{screen}");
+        // Probes change the fleet, not the run.
+        fleet.apply(crate::testkit::probe(
+            0,
+            now + Duration::from_secs(i),
+            Some(200),
+        ));
+    }
+    assert_eq!(
+        computed(&app),
+        (1, 1),
+        "one fold and one diff for five frames"
+    );
+
+    fleet.apply(Event::Exec(ExecEvent::Finished {
+        run,
+        device: 6,
+        at: now,
+        duration: Duration::from_millis(250),
+        result: Err(ExecError {
+            stage: Stage::Command,
+            maybe_ran: true,
+            reason: "timed out".into(),
+        }),
+    }));
+    draw(&fleet, &mut app, now);
+    draw(&fleet, &mut app, now);
+    assert_eq!(
+        computed(&app),
+        (2, 2),
+        "the run changed: folded and diffed again, once"
+    );
+}
+
 /// What the sanitizer took out of an answer is said in the answer's title, like truncation.
 #[test]
 fn the_run_view_says_when_control_sequences_were_removed() {

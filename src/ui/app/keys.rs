@@ -1,0 +1,232 @@
+//! The key bindings and mouse actions of the dashboard: which input does what, in which
+//! mode (run view, a question, the rollout screen, a prompt, the tiles).
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use ratatui::layout::Rect;
+
+use super::{Action, App, Question};
+use crate::fleet::State;
+use crate::rollout::event::Control;
+use crate::ui::filter::Filter;
+use crate::ui::prompt::{Edit, edit_line};
+use crate::ui::run_view::RunView;
+
+impl App {
+    pub fn handle(&mut self, input: &TermEvent, fleet: &State) -> Action {
+        match input {
+            TermEvent::Key(key) if key.kind == KeyEventKind::Press => self.on_key(*key, fleet),
+            TermEvent::Mouse(mouse) => self.on_mouse(*mouse, fleet),
+            TermEvent::Resize(w, h) => {
+                self.screen = Rect::new(0, 0, *w, *h);
+                self.keep_focus_visible(fleet);
+                Action::Redraw
+            }
+            _ => Action::Nothing,
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('z') {
+            return Action::Suspend;
+        }
+        if let Some(view) = self.run_view.as_mut() {
+            return match view.key(key, fleet, self.screen) {
+                Some(action) => action,
+                None => {
+                    self.run_view = None;
+                    Action::Redraw
+                }
+            };
+        }
+        if let Some(question) = self.asking.take() {
+            return match (question, key.code == KeyCode::Char('y')) {
+                (Question::Abort, true) => Action::Control(Control::Abort),
+                // Quit only once in-flight steps finished: nothing is killed halfway.
+                (Question::Quit, true) => {
+                    self.quitting = true;
+                    Action::Control(Control::Abort)
+                }
+                (_, false) => Action::Redraw,
+            };
+        }
+        if self.quitting {
+            // Waiting for the abort to land; a second Ctrl-C leaves at once.
+            let ctrl_c = ctrl && key.code == KeyCode::Char('c');
+            return if ctrl_c {
+                Action::Quit
+            } else {
+                Action::Nothing
+            };
+        }
+        let quit = (ctrl && key.code == KeyCode::Char('c'))
+            || (key.code == KeyCode::Char('q') && !self.typing());
+        if quit {
+            return self.request_quit(fleet);
+        }
+        if self.rollout(fleet).is_some()
+            && !self.typing()
+            && let Some(action) = self.on_rollout_key(key)
+        {
+            return action;
+        }
+        if key.code == KeyCode::Tab && fleet.rollout.is_some() && !self.typing() {
+            self.rollout_screen = true;
+            self.list_stale = true;
+            self.refresh(fleet);
+            return Action::Redraw;
+        }
+        if let Some(pending) = self.confirm.take() {
+            if key.code == KeyCode::Char('y') {
+                return self.start_run(pending.command, pending.devices);
+            }
+            self.status = Some(format!("not run: {}", pending.command));
+            return Action::Redraw;
+        }
+        if self.command_line.is_open() {
+            return match self.command_line.key(key) {
+                Edit::Editing | Edit::Cancelled => Action::Redraw,
+                Edit::Submitted(command) => self.submit(command, fleet),
+            };
+        }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key, fleet);
+        }
+        self.status = None;
+        if self.help {
+            // Any key closes help; q still quits.
+            self.help = false;
+            return if key.code == KeyCode::Char('q') {
+                Action::Quit
+            } else {
+                Action::Redraw
+            };
+        }
+        let grid = self.grid(fleet);
+        let (cols, page) = (grid.cols as isize, (grid.cols * grid.rows) as isize);
+        match key.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('?') => self.help = true,
+            KeyCode::Char(':') => self.command_line.open(),
+            KeyCode::Char(' ') => self.toggle_mark(),
+            KeyCode::Char('v') => self.mark_range(),
+            KeyCode::Char('a') => self.marks.extend(self.visible.iter().copied()),
+            KeyCode::Char('A') => self.marks.clear(),
+            KeyCode::Char('r') => match self.last_run {
+                Some(run) => self.run_view = Some(RunView::new(run)),
+                None => self.status = Some("no command has run yet (: runs one)".into()),
+            },
+            KeyCode::Char('/') => self.filter_input = Some(self.filter_text()),
+            KeyCode::Esc if self.filter != Filter::None => self.set_filter("", fleet),
+            KeyCode::Char('s') => {
+                self.sort = self.sort.next();
+                self.list_stale = true;
+                self.refresh(fleet);
+            }
+            KeyCode::Left | KeyCode::Char('h') => self.move_focus(fleet, -1),
+            KeyCode::Right | KeyCode::Char('l') => self.move_focus(fleet, 1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_focus(fleet, -cols),
+            KeyCode::Down | KeyCode::Char('j') => self.move_focus(fleet, cols),
+            KeyCode::PageUp => self.move_focus(fleet, -page),
+            KeyCode::PageDown => self.move_focus(fleet, page),
+            KeyCode::Home | KeyCode::Char('g') => self.move_focus(fleet, isize::MIN / 2),
+            KeyCode::End | KeyCode::Char('G') => self.move_focus(fleet, isize::MAX / 2),
+            _ => return Action::Nothing,
+        }
+        Action::Redraw
+    }
+
+    /// Keys of the rollout screen; `None` for keys it leaves to the dashboard.
+    fn on_rollout_key(&mut self, key: KeyEvent) -> Option<Action> {
+        if self.details {
+            let page = self.screen.height.saturating_sub(6).max(1);
+            match key.code {
+                KeyCode::Char('d') | KeyCode::Esc => self.details = false,
+                KeyCode::Down | KeyCode::Char('j') => self.details_scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => {
+                    self.details_scroll = self.details_scroll.saturating_sub(1)
+                }
+                KeyCode::PageDown | KeyCode::Char(' ') => self.details_scroll += page,
+                KeyCode::PageUp => self.details_scroll = self.details_scroll.saturating_sub(page),
+                KeyCode::Home | KeyCode::Char('g') => self.details_scroll = 0,
+                _ => {}
+            }
+            return Some(Action::Redraw);
+        }
+        Some(match key.code {
+            KeyCode::Char('p') => Action::Control(Control::Pause),
+            KeyCode::Char('r') => Action::Control(Control::Resume),
+            KeyCode::Enter => Action::Control(Control::Approve),
+            KeyCode::Char('a') => {
+                self.asking = Some(Question::Abort);
+                Action::Redraw
+            }
+            KeyCode::Char('d') if self.focused.is_some() => {
+                (self.details, self.details_scroll) = (true, 0);
+                Action::Redraw
+            }
+            KeyCode::Tab => {
+                self.rollout_screen = false;
+                self.list_stale = true;
+                Action::Redraw
+            }
+            _ => return None,
+        })
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent, fleet: &State) -> Action {
+        let Some(input) = self.filter_input.as_mut() else {
+            return Action::Nothing;
+        };
+        match key.code {
+            KeyCode::Enter => self.filter_input = None,
+            KeyCode::Esc => {
+                self.filter_input = None;
+                self.set_filter("", fleet);
+                return Action::Redraw;
+            }
+            _ if edit_line(input, key) => {}
+            _ => return Action::Nothing,
+        }
+        // Filter as you type: the tiles follow every keystroke.
+        let text = self
+            .filter_input
+            .clone()
+            .unwrap_or_else(|| self.filter_text());
+        self.set_filter(&text, fleet);
+        Action::Redraw
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent, fleet: &State) -> Action {
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let grid = self.grid(fleet);
+                let Some((row, col)) = grid.hit(mouse.column, mouse.row) else {
+                    return Action::Nothing;
+                };
+                let index = (self.scroll + row) * grid.cols + col;
+                match self.visible.get(index) {
+                    Some(&id) => {
+                        self.focused = Some(id);
+                        Action::Redraw
+                    }
+                    None => Action::Nothing,
+                }
+            }
+            MouseEventKind::ScrollDown => {
+                let cols = self.grid(fleet).cols as isize;
+                self.move_focus(fleet, cols);
+                Action::Redraw
+            }
+            MouseEventKind::ScrollUp => {
+                let cols = self.grid(fleet).cols as isize;
+                self.move_focus(fleet, -cols);
+                Action::Redraw
+            }
+            _ => Action::Nothing,
+        }
+    }
+}
