@@ -14,6 +14,7 @@ pub mod headless;
 pub mod inventory;
 pub mod lab;
 pub mod logging;
+pub mod platforms;
 pub mod probe;
 pub mod rollout;
 mod run;

@@ -10,9 +10,8 @@ use std::time::Duration;
 
 use fleetdash::fleet::Stage;
 use fleetdash::lab::{Lab, Via};
-use fleetdash::ssh::{
-    Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts, poll_specs,
-};
+use fleetdash::platforms::poll_specs;
+use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
 
 const SCENARIO: &str = r#"
 name: ssh-test

@@ -8,6 +8,7 @@ pub mod exit;
 pub mod files;
 pub mod fnv;
 pub mod lock;
+pub mod notice;
 pub mod paths;
 pub mod private_file;
 pub mod safety;

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::fleet::Link;
+use super::event::Link;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {

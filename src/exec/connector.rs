@@ -6,8 +6,8 @@
 
 use std::future::Future;
 
-use crate::fleet::{ExecError, Output};
 use crate::inventory::Device;
+use crate::ssh::{ExecError, Output};
 
 /// A command polled periodically on a platform, and how to turn its output into facts.
 #[derive(Debug, Clone)]

@@ -11,11 +11,12 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::config::ExecConfig;
 use super::connector::Connector;
+use super::event::{Command, ExecEvent, ExecSink, RunId};
 use super::redact::Secrets;
 use super::worker::{Job, Worker};
-use crate::fleet::Event;
-use crate::fleet::{Command, ExecError, ExecEvent, RunId, Stage};
+use crate::base::notice::Notice;
 use crate::inventory::Inventory;
+use crate::ssh::{ExecError, Stage};
 
 /// The running engine. Dropping it stops every worker (a command in flight is abandoned,
 /// its session closed).
@@ -41,12 +42,12 @@ impl Drop for ExecHandle {
 }
 
 /// Starts the engine. Must run inside a tokio runtime.
-pub fn spawn_exec<C: Connector>(
+pub fn spawn_exec<C: Connector, E: ExecSink>(
     inventory: Arc<Inventory>,
     cfg: ExecConfig,
     connector: C,
     commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<Event>,
+    events: mpsc::Sender<E>,
 ) -> ExecHandle {
     let shared = Arc::new(Shared {
         secrets: (cfg.secrets.clone()).unwrap_or_else(|| Secrets::from_inventory(&inventory)),
@@ -62,20 +63,25 @@ pub fn spawn_exec<C: Connector>(
 }
 
 /// What every worker reads.
-pub(super) struct Shared<C> {
+pub(super) struct Shared<C, E> {
     pub inventory: Arc<Inventory>,
     pub cfg: ExecConfig,
     pub connector: C,
     /// The global concurrency limit: held while connecting and running, not while idle.
     pub permits: Semaphore,
-    pub events: mpsc::Sender<Event>,
+    pub events: mpsc::Sender<E>,
     pub secrets: Secrets,
 }
 
-impl<C> Shared<C> {
+impl<C, E: ExecSink> Shared<C, E> {
     pub async fn emit(&self, event: ExecEvent) {
         // A closed receiver means the front end is gone; the work still ends normally.
-        let _ = self.events.send(Event::Exec(event)).await;
+        let _ = self.events.send(event.into()).await;
+    }
+
+    /// A line for the log pane.
+    pub async fn notice(&self, at: std::time::Instant, text: String) {
+        let _ = self.events.send(Notice { at, text }.into()).await;
     }
 }
 
@@ -108,7 +114,10 @@ impl RunCancel {
     }
 }
 
-async fn dispatch<C: Connector>(shared: Arc<Shared<C>>, mut commands: mpsc::Receiver<Command>) {
+async fn dispatch<C: Connector, E: ExecSink>(
+    shared: Arc<Shared<C, E>>,
+    mut commands: mpsc::Receiver<Command>,
+) {
     let count = shared.inventory.devices.len();
     let mut queues: Vec<Option<mpsc::UnboundedSender<Job>>> = vec![None; count];
     // Aborted with this task (dropping a JoinSet aborts its tasks).
@@ -118,11 +127,7 @@ async fn dispatch<C: Connector>(shared: Arc<Shared<C>>, mut commands: mpsc::Rece
     // A short password, or one equal to the user name, masks ordinary words: say so first,
     // so the user understands the stars (the log pane, or stderr for `exec`).
     for text in shared.secrets.warnings() {
-        let notice = Event::Notice {
-            at: std::time::Instant::now(),
-            text: text.clone(),
-        };
-        let _ = shared.events.send(notice).await;
+        shared.notice(std::time::Instant::now(), text.clone()).await;
     }
 
     if shared.cfg.poll_interval.is_some() {
@@ -170,8 +175,8 @@ async fn dispatch<C: Connector>(shared: Arc<Shared<C>>, mut commands: mpsc::Rece
     while workers.join_next().await.is_some() {}
 }
 
-fn start_worker<C: Connector>(
-    shared: &Arc<Shared<C>>,
+fn start_worker<C: Connector, E: ExecSink>(
+    shared: &Arc<Shared<C, E>>,
     device: usize,
     workers: &mut JoinSet<()>,
 ) -> mpsc::UnboundedSender<Job> {
@@ -180,7 +185,7 @@ fn start_worker<C: Connector>(
     tx
 }
 
-async fn unknown_device<C>(shared: &Shared<C>, run: RunId, device: usize) {
+async fn unknown_device<C, E: ExecSink>(shared: &Shared<C, E>, run: RunId, device: usize) {
     let at = tokio::time::Instant::now().into_std();
     shared
         .emit(ExecEvent::Finished {

@@ -10,11 +10,12 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use super::event::RunId;
 use super::redact::Secrets;
 use crate::base::sanitize::Removed;
 use crate::base::text::cap;
 use crate::base::time::rfc3339;
-use crate::fleet::{ExecError, Output, RunId};
+use crate::ssh::{ExecError, Output};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
 pub const OUTPUT_CAP: usize = 64 * 1024;

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 pub use crate::base::secrets::{MASK, Secrets};
-use crate::fleet::{ExecError, Output};
 use crate::inventory::Inventory;
+use crate::ssh::{ExecError, Output};
 
 // The masker lives in base, which knows no inventory; what an inventory holds is read here.
 impl Secrets {
@@ -78,7 +78,7 @@ mod tests {
         }));
         assert_eq!(out.unwrap().text, "Password: ***\nok");
         let err = s.mask_result(Err(ExecError {
-            stage: crate::fleet::Stage::Auth,
+            stage: crate::ssh::Stage::Auth,
             maybe_ran: false,
             reason: "rejected s3cret!".into(),
         }));

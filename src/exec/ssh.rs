@@ -1,9 +1,8 @@
 //! The production connector: the exec engine's seam implemented by the russh session layer
 //! (`crate::ssh`). Thin on purpose: stages, timeouts and output handling live there.
 
-use crate::fleet::{ExecError, Output};
 use crate::inventory::Device;
-use crate::ssh::{self, SshOptions};
+use crate::ssh::{self, ExecError, Output, SshOptions};
 
 use super::connector::{Connector, PollSpec, Session};
 
@@ -27,7 +26,7 @@ impl Connector for SshConnector {
     }
 
     fn poll_specs(&self, platform: &str) -> Vec<PollSpec> {
-        ssh::poll_specs(platform)
+        crate::platforms::poll_specs(platform)
             .iter()
             .map(|p| PollSpec {
                 command: p.command.to_string(),

@@ -12,9 +12,10 @@ use super::backoff;
 use super::breaker::{Admit, Breaker};
 use super::connector::{Connector, Session};
 use super::engine::{RunCancel, Shared};
+use super::event::{ExecEvent, ExecSink, Link, RunId};
 use super::journal::Entry;
-use crate::fleet::{Event, ExecError, ExecEvent, Link, Output, RunId, Stage};
 use crate::inventory::DeviceId;
+use crate::ssh::{ExecError, Output, Stage};
 
 /// Poll backoff: the interval doubles per consecutive failure up to this factor.
 const POLL_BACKOFF_MAX: u32 = 16;
@@ -32,8 +33,8 @@ struct Audit<'a> {
     command: &'a str,
 }
 
-pub(super) struct Worker<C: Connector> {
-    shared: Arc<Shared<C>>,
+pub(super) struct Worker<C: Connector, E> {
+    shared: Arc<Shared<C, E>>,
     device: DeviceId,
     jobs: mpsc::UnboundedReceiver<Job>,
     session: Option<C::Session>,
@@ -47,9 +48,9 @@ fn now_std() -> std::time::Instant {
     Instant::now().into_std()
 }
 
-impl<C: Connector> Worker<C> {
+impl<C: Connector, E: ExecSink> Worker<C, E> {
     pub fn new(
-        shared: Arc<Shared<C>>,
+        shared: Arc<Shared<C, E>>,
         device: DeviceId,
         jobs: mpsc::UnboundedReceiver<Job>,
     ) -> Self {
@@ -260,7 +261,7 @@ impl<C: Connector> Worker<C> {
             Ok(session) => {
                 if let Some(text) = session.connect_notice() {
                     let at = now_std();
-                    let _ = self.shared.events.send(Event::Notice { at, text }).await;
+                    self.shared.notice(at, text).await;
                 }
                 self.session = Some(session);
                 report_link(&self.shared, self.device, Link::Connected).await;
@@ -336,12 +337,12 @@ impl<C: Connector> Worker<C> {
 }
 
 /// Reports a change of the device's link (a free function: `&Worker` is not `Sync`).
-async fn report_link<C>(shared: &Shared<C>, device: DeviceId, link: Link) {
+async fn report_link<C, E: ExecSink>(shared: &Shared<C, E>, device: DeviceId, link: Link) {
     shared.emit(ExecEvent::Link { device, link }).await;
 }
 
 /// The link failed: its tile shows why, with any secret masked.
-async fn report_failure<C>(shared: &Shared<C>, device: DeviceId, e: &ExecError) {
+async fn report_failure<C, E: ExecSink>(shared: &Shared<C, E>, device: DeviceId, e: &ExecError) {
     let reason = shared.secrets.mask(&e.to_string());
     report_link(shared, device, Link::Failed { reason }).await;
 }

@@ -1,65 +1,14 @@
 //! What workers tell the engine. Workers only ever send these; they never touch state.
+//! Each worker has its own vocabulary (`probe::ProbeEvent`, `exec::ExecEvent`,
+//! `rollout::event::RolloutEvent`, `base::notice::Notice`) and sends it into a channel of
+//! [`Event`] through the conversions below, so no worker depends on the reducer.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crate::inventory::DeviceId;
-
-/// The result of one probe of one device.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProbeResult {
-    pub device: DeviceId,
-    /// When the result was known (reply received, or timeout expired).
-    pub at: Instant,
-    pub outcome: ProbeOutcome,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProbeOutcome {
-    /// An echo reply (ICMP) or a completed/refused connect (TCP), with the round trip.
-    Reply { rtt: Duration },
-    /// No answer before the timeout.
-    Lost,
-    /// The probe could not be sent or was answered with an error (no route, unresolvable
-    /// host, ICMP unreachable…). Counts as a loss; the reason is shown.
-    Failed { reason: String },
-}
-
-/// Which ICMP socket kind the sweeper uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IcmpSocket {
-    Raw,
-    Datagram,
-}
-
-impl IcmpSocket {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IcmpSocket::Raw => "raw",
-            IcmpSocket::Datagram => "datagram",
-        }
-    }
-}
-
-/// How devices declared `probe: icmp` are probed in this process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProbeMode {
-    Icmp(IcmpSocket),
-    /// ICMP sockets could not be opened; ICMP devices are probed by TCP connect to their
-    /// SSH port instead. `enable` is the exact command that would enable ICMP.
-    TcpFallback {
-        reason: String,
-        enable: String,
-    },
-}
-
-/// Totals for one completed sweep over all targets.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SweepStats {
-    pub sweep: u64,
-    pub sent: usize,
-    pub replies: usize,
-    pub elapsed: Duration,
-}
+use crate::base::notice::Notice;
+use crate::exec::ExecEvent;
+use crate::probe::{ProbeEvent, ProbeMode, ProbeResult, SweepStats};
+use crate::rollout::event::RolloutEvent;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -72,13 +21,36 @@ pub enum Event {
         text: String,
     },
     /// From the SSH workers.
-    Exec(super::exec::ExecEvent),
+    Exec(ExecEvent),
     /// From the rollout executor.
-    Rollout(crate::rollout::event::RolloutEvent),
+    Rollout(RolloutEvent),
 }
 
-impl From<crate::rollout::event::RolloutEvent> for Event {
-    fn from(event: crate::rollout::event::RolloutEvent) -> Event {
+impl From<ProbeEvent> for Event {
+    fn from(event: ProbeEvent) -> Event {
+        match event {
+            ProbeEvent::Probe(result) => Event::Probe(result),
+            ProbeEvent::SweepDone(stats) => Event::SweepDone(stats),
+            ProbeEvent::Mode(mode) => Event::Mode(mode),
+            ProbeEvent::Notice(notice) => notice.into(),
+        }
+    }
+}
+
+impl From<Notice> for Event {
+    fn from(Notice { at, text }: Notice) -> Event {
+        Event::Notice { at, text }
+    }
+}
+
+impl From<ExecEvent> for Event {
+    fn from(event: ExecEvent) -> Event {
+        Event::Exec(event)
+    }
+}
+
+impl From<RolloutEvent> for Event {
+    fn from(event: RolloutEvent) -> Event {
         Event::Rollout(event)
     }
 }

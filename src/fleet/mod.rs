@@ -6,14 +6,16 @@
 
 mod device;
 mod event;
-mod exec;
 mod runs;
 mod state;
 
 pub use device::fmt_rtt;
 pub use device::{DeviceState, Reach, Transition};
-pub use event::{Event, IcmpSocket, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
-pub use exec::{Command, ExecError, ExecEvent, Link, Output, RunId, Stage};
+pub use event::Event;
+// The workers' vocabulary, where the reducer's users have always found it.
+pub use crate::exec::{Command, ExecEvent, Link, RunId};
+pub use crate::probe::{IcmpSocket, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
+pub use crate::ssh::{ExecError, Output, Stage};
 pub use runs::{DeviceRun, Progress, Run, Runs};
 pub use state::{Counts, FleetConfig, LogEntry, State};
 

@@ -4,8 +4,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::exec::{ExecError, ExecEvent, Link, Output, RunId};
+use crate::exec::{ExecEvent, Link, RunId};
 use crate::inventory::DeviceId;
+use crate::ssh::{ExecError, Output};
 
 /// Runs kept for the run view (oldest dropped first).
 pub const RUNS_KEPT: usize = 32;

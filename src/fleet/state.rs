@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::device::{DeviceState, Reach, push_capped};
-use super::event::{Event, ProbeMode, ProbeOutcome, SweepStats};
-use super::exec::Command;
+use super::event::Event;
 use super::runs::{Run, Runs};
 use crate::base::time::WallClock;
+use crate::exec::Command;
 use crate::inventory::{DeviceId, Inventory};
+use crate::probe::{ProbeMode, ProbeOutcome, SweepStats};
 use crate::rollout::event::RolloutState;
 
 /// Knobs of the reducer.

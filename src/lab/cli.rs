@@ -1,6 +1,12 @@
 //! The per-session command interpreter: modes, prompts, abbreviations, `% Invalid input`,
 //! config mode that changes the device's configuration, pipes, and the command-level
 //! faults. Pure with respect to I/O: the shell/exec layer does timing, paging and bytes.
+//! One interpreter per platform family (`ios` for IOS and EOS, `junos`, `linux`); this
+//! module holds the session state they share and what every family does alike.
+
+mod ios;
+mod junos;
+mod linux;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -106,49 +112,6 @@ const fn e(words: &'static [&'static str], args: bool, privileged: bool) -> Entr
     }
 }
 
-const IOS_EXEC: &[Entry] = &[
-    e(&["show", "version"], false, false),
-    e(&["show", "ip", "interface", "brief"], false, false),
-    e(&["show", "running-config"], true, true),
-    e(&["show", "lldp", "neighbors"], true, false),
-    e(&["show", "clock"], false, false),
-    e(&["show", "tech-support"], false, true),
-    e(&["terminal", "length"], true, false),
-    e(&["terminal", "width"], true, false),
-    e(&["write", "memory"], false, true),
-    e(&["copy", "running-config", "startup-config"], false, true),
-    e(&["enable"], false, false),
-    e(&["disable"], false, true),
-    e(&["configure", "terminal"], false, true),
-    e(&["ping"], true, false),
-    e(&["exit"], false, false),
-    e(&["logout"], false, false),
-    e(&["quit"], false, false),
-];
-
-const JUNOS_OP: &[Entry] = &[
-    e(&["show", "version"], false, false),
-    e(&["show", "interfaces", "terse"], false, false),
-    e(&["show", "lldp", "neighbors"], false, false),
-    e(&["show", "system", "uptime"], false, false),
-    e(&["show", "configuration"], true, false),
-    e(&["show", "tech-support"], false, false),
-    e(&["set", "cli", "screen-length"], true, false),
-    e(&["configure"], true, false),
-    e(&["exit"], false, false),
-    e(&["quit"], false, false),
-];
-
-const LINUX: &[Entry] = &[
-    e(&["uname"], true, false),
-    e(&["uptime"], false, false),
-    e(&["hostname"], false, false),
-    e(&["whoami"], false, false),
-    e(&["cat", "/etc/os-release"], false, false),
-    e(&["exit"], false, false),
-    e(&["logout"], false, false),
-];
-
 enum Lookup {
     Found(&'static Entry, Vec<String>),
     /// Index of the first word that matches nothing.
@@ -231,7 +194,7 @@ impl Cli {
             (Family::Junos, _) => Mode::Operational,
             (Family::Linux, _) => Mode::Shell,
         };
-        let pages = dev.platform.spec().pager.is_some() && via == Via::Shell;
+        let pages = dev.platform.profile().pager.is_some() && via == Via::Shell;
         Cli {
             dev,
             session,
@@ -304,9 +267,9 @@ impl Cli {
     /// The command as the device understood it (abbreviations expanded), for fault patterns.
     fn expanded(&self, text: &str) -> String {
         let table = match self.dev.platform.family() {
-            Family::Ios | Family::Eos => IOS_EXEC,
-            Family::Junos => JUNOS_OP,
-            Family::Linux => LINUX,
+            Family::Ios | Family::Eos => ios::IOS_EXEC,
+            Family::Junos => junos::JUNOS_OP,
+            Family::Linux => linux::LINUX,
         };
         let (cmd, _) = split_pipes(text);
         let words: Vec<&str> = cmd.split_whitespace().collect();
@@ -344,21 +307,6 @@ impl Cli {
         }
     }
 
-    fn enable_password_entered(&mut self, line: &str) -> Reply {
-        self.awaiting_password = false;
-        if line.trim_end_matches(['\r', '\n']) == self.enable_password {
-            self.mode = Mode::Privileged;
-            return Reply::empty();
-        }
-        self.bad_passwords += 1;
-        if self.bad_passwords >= 3 {
-            self.bad_passwords = 0;
-            return Reply::error("% Bad secrets\n\n");
-        }
-        self.awaiting_password = true;
-        Reply::error("% Access denied\n\n")
-    }
-
     fn caret(&self, width: usize, text: &str, bad_word: usize) -> String {
         let offset = text
             .split_whitespace()
@@ -379,310 +327,6 @@ impl Cli {
                 "{}% Invalid input detected at '^' marker.\n\n",
                 self.caret(width, text, bad_word)
             )),
-        }
-    }
-
-    fn run_ios(&mut self, cmd: &str, text: &str, width: usize) -> Reply {
-        if let Mode::Config { section, .. } = &self.mode {
-            let section = section.clone();
-            return self.run_ios_config(cmd, section, text, width);
-        }
-        let words: Vec<&str> = cmd.split_whitespace().collect();
-        let privileged = self.mode == Mode::Privileged;
-        let eos = self.dev.platform.family() == Family::Eos;
-        // EOS accepts a bare `configure`.
-        if eos && privileged && words == ["configure"] {
-            return self.enter_config();
-        }
-        let (entry, args) = match lookup(IOS_EXEC, &words, privileged) {
-            Lookup::Found(en, args) => (en, args),
-            Lookup::Invalid(i) => return self.invalid(text, width, i),
-            Lookup::Incomplete => return Reply::error("% Incomplete command.\n\n"),
-            Lookup::Ambiguous => {
-                return Reply::error(format!("% Ambiguous command:  \"{cmd}\"\n"));
-            }
-        };
-        match entry.words {
-            ["show", "version"] => Reply::text(outputs::show_version(&self.dev)),
-            ["show", "ip", "interface", "brief"] => {
-                Reply::text(outputs::interface_brief(&self.dev))
-            }
-            ["show", "running-config"] => {
-                let body = match &*self.dev.config() {
-                    DeviceConfig::Tree(t) => t.render(),
-                    _ => String::new(),
-                };
-                Reply::text(outputs::running_config(&self.dev, &body))
-            }
-            ["show", "lldp", "neighbors"] => Reply::text(outputs::lldp_neighbors(&self.dev)),
-            ["show", "clock"] => Reply::text(format!("*{}\n", clock())),
-            ["show", "tech-support"] => Reply::text(format!(
-                "------------------ show version ------------------\n\n{}",
-                outputs::show_version(&self.dev)
-            )),
-            ["terminal", "length"] => match args.first().and_then(|a| a.parse::<usize>().ok()) {
-                Some(0) => {
-                    self.page = None;
-                    Reply::empty()
-                }
-                Some(n) if n <= 512 => {
-                    self.page = Some(n.max(2));
-                    Reply::empty()
-                }
-                _ => self.invalid(text, width, 2),
-            },
-            ["terminal", "width"] => Reply::empty(),
-            ["write", "memory"] | ["copy", "running-config", "startup-config"] => {
-                if eos {
-                    Reply::text("Copy completed successfully.\n")
-                } else {
-                    Reply::text("Building configuration...\n[OK]\n")
-                }
-            }
-            ["enable"] => {
-                if privileged || eos {
-                    self.mode = Mode::Privileged;
-                } else {
-                    self.awaiting_password = true;
-                }
-                Reply::empty()
-            }
-            ["disable"] => {
-                self.mode = Mode::User;
-                Reply::empty()
-            }
-            ["configure", "terminal"] => self.enter_config(),
-            ["ping"] => Reply::text(format!(
-                "Type escape sequence to abort.\nSending 5, 100-byte ICMP Echos to {}, timeout is 2 seconds:\n!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2 ms\n",
-                args.first().map(String::as_str).unwrap_or("")
-            )),
-            _ => Reply {
-                close: true,
-                ..Reply::empty()
-            },
-        }
-    }
-
-    fn enter_config(&mut self) -> Reply {
-        self.mode = Mode::Config {
-            section: None,
-            sub: None,
-        };
-        if self.dev.platform.family() == Family::Eos || self.via == Via::Exec {
-            Reply::empty()
-        } else {
-            Reply::text("Enter configuration commands, one per line.  End with CNTL/Z.\n")
-        }
-    }
-
-    fn run_ios_config(
-        &mut self,
-        cmd: &str,
-        section: Option<String>,
-        text: &str,
-        width: usize,
-    ) -> Reply {
-        let words: Vec<&str> = cmd.split_whitespace().collect();
-        match words.as_slice() {
-            ["end"] => {
-                self.mode = Mode::Privileged;
-                return Reply::empty();
-            }
-            ["exit"] => {
-                self.mode = match section {
-                    Some(_) => Mode::Config {
-                        section: None,
-                        sub: None,
-                    },
-                    None => Mode::Privileged,
-                };
-                return Reply::empty();
-            }
-            ["do", rest @ ..] if !rest.is_empty() => {
-                let saved = std::mem::replace(&mut self.mode, Mode::Privileged);
-                let reply = self.run_ios(&rest.join(" "), text, width);
-                if self.mode == Mode::Privileged {
-                    self.mode = saved;
-                }
-                return reply;
-            }
-            _ => {}
-        }
-        let keyword = match words.as_slice() {
-            ["no" | "default", k, ..] => *k,
-            [k, ..] => *k,
-            [] => return Reply::empty(),
-        };
-        if !CONFIG_KEYWORDS.contains(&keyword) {
-            let bad = usize::from(matches!(words[0], "no" | "default"));
-            return self.invalid(text, width, bad);
-        }
-        let line = normalize_interface(cmd);
-        let now_in = match &mut *self.dev.config() {
-            DeviceConfig::Tree(t) => t.apply(section.as_deref(), &line),
-            _ => None,
-        };
-        self.dev.mark_config_changed();
-        let sub = now_in.as_deref().and_then(section_mode);
-        self.mode = Mode::Config {
-            section: now_in,
-            sub,
-        };
-        Reply::empty()
-    }
-
-    fn run_junos(&mut self, cmd: &str, pipes: &[&str], text: &str, width: usize) -> Reply {
-        let words: Vec<&str> = cmd.split_whitespace().collect();
-        if self.mode == Mode::Configuration {
-            return self.run_junos_config(cmd, &words, pipes, text, width);
-        }
-        let (entry, args) = match lookup(JUNOS_OP, &words, true) {
-            Lookup::Found(en, args) => (en, args),
-            Lookup::Invalid(i) => return self.invalid(text, width, i),
-            Lookup::Incomplete | Lookup::Ambiguous => {
-                return Reply::error(format!(
-                    "{}syntax error, expecting <command>.\n",
-                    self.caret(width, text, words.len())
-                ));
-            }
-        };
-        match entry.words {
-            ["show", "version"] => Reply::text(outputs::show_version(&self.dev)),
-            ["show", "interfaces", "terse"] => Reply::text(outputs::interface_brief(&self.dev)),
-            ["show", "lldp", "neighbors"] => Reply::text(outputs::lldp_neighbors(&self.dev)),
-            ["show", "system", "uptime"] => {
-                let up = outputs::uptime(&self.dev).as_secs();
-                Reply::text(format!(
-                    "Current time: {}\nSystem booted: {} days ago\n",
-                    clock(),
-                    up / 86_400
-                ))
-            }
-            ["show", "configuration"] => Reply::text(self.junos_config_text(pipes)),
-            ["show", "tech-support"] => Reply::text(outputs::show_version(&self.dev)),
-            ["set", "cli", "screen-length"] => {
-                match args.first().and_then(|a| a.parse::<usize>().ok()) {
-                    Some(0) => self.page = None,
-                    Some(n) => self.page = Some(n.max(2)),
-                    None => return self.invalid(text, width, 3),
-                }
-                Reply::text(format!("Screen length set to {}\n", args[0]))
-            }
-            ["configure"] => {
-                self.mode = Mode::Configuration;
-                Reply::text("Entering configuration mode\n")
-            }
-            _ => Reply {
-                close: true,
-                ..Reply::empty()
-            },
-        }
-    }
-
-    fn junos_config_text(&self, pipes: &[&str]) -> String {
-        match &*self.dev.config() {
-            DeviceConfig::Set(c) if pipes.iter().any(|p| p.starts_with("display set")) => {
-                c.render_set()
-            }
-            DeviceConfig::Set(c) => c.render_tree(),
-            _ => String::new(),
-        }
-    }
-
-    fn run_junos_config(
-        &mut self,
-        cmd: &str,
-        words: &[&str],
-        pipes: &[&str],
-        text: &str,
-        width: usize,
-    ) -> Reply {
-        let mut guard = self.dev.config();
-        let DeviceConfig::Set(c) = &mut *guard else {
-            return Reply::error("error: no configuration\n");
-        };
-        match words {
-            ["set", rest @ ..] if !rest.is_empty() => {
-                c.set(&cmd[4..]);
-                Reply::empty()
-            }
-            ["delete", rest @ ..] if !rest.is_empty() => {
-                c.delete(&cmd[7..]);
-                Reply::empty()
-            }
-            ["commit", ..] => {
-                let changed = c.commit();
-                drop(guard);
-                if changed {
-                    self.dev.mark_config_changed();
-                }
-                if words.get(1) == Some(&"and-quit") {
-                    self.mode = Mode::Operational;
-                    return Reply::text("commit complete\nExiting configuration mode\n");
-                }
-                Reply::text("commit complete\n")
-            }
-            ["rollback", ..] => {
-                c.rollback();
-                Reply::text("load complete\n")
-            }
-            ["show"] if pipes.iter().any(|p| p.starts_with("compare")) => Reply::text(c.compare()),
-            ["show"] => {
-                let mut shown = c.clone();
-                shown.commit();
-                Reply::text(shown.render_tree())
-            }
-            ["exit"] | ["quit"] | ["exit", "configuration-mode"] => {
-                let warn = if c.uncommitted() {
-                    "The configuration has been changed but not committed\n"
-                } else {
-                    ""
-                };
-                drop(guard);
-                self.mode = Mode::Operational;
-                Reply::text(format!("{warn}Exiting configuration mode\n"))
-            }
-            ["run", rest @ ..] if !rest.is_empty() => {
-                drop(guard);
-                self.mode = Mode::Operational;
-                let r = self.run_junos(&rest.join(" "), pipes, text, width);
-                if self.mode == Mode::Operational {
-                    self.mode = Mode::Configuration;
-                }
-                r
-            }
-            _ => Reply::error(format!("{}unknown command.\n", self.caret(width, text, 0))),
-        }
-    }
-
-    fn run_linux(&mut self, text: &str) -> Reply {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let entry = match lookup(LINUX, &words, true) {
-            // Linux has no abbreviations: only exact words count.
-            Lookup::Found(en, _) if en.words.iter().zip(&words).all(|(a, b)| a == b) => en,
-            _ => {
-                return Reply {
-                    status: 127,
-                    ..Reply::text(format!("-bash: {}: command not found\n", words[0]))
-                };
-            }
-        };
-        match entry.words {
-            ["uname"] => Reply::text(if words.len() > 1 {
-                outputs::uname(&self.dev)
-            } else {
-                "Linux\n".into()
-            }),
-            ["uptime"] => Reply::text(outputs::linux_uptime(&self.dev)),
-            ["hostname"] => Reply::text(format!("{}\n", self.dev.hostname())),
-            ["whoami"] => Reply::text(format!("{}\n", self.user)),
-            ["cat", "/etc/os-release"] => Reply::text(
-                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n",
-            ),
-            _ => Reply {
-                close: true,
-                ..Reply::empty()
-            },
         }
     }
 }
@@ -709,35 +353,6 @@ fn apply_pipes(text: &mut String, pipes: &[&str]) {
             .filter(|l| keep(l))
             .map(|l| format!("{l}\n"))
             .collect();
-    }
-}
-
-/// Expands abbreviated interface names like real gear does (`gi0/1` → `GigabitEthernet0/1`).
-fn normalize_interface(line: &str) -> String {
-    const FULL: &[&str] = &[
-        "GigabitEthernet",
-        "TenGigabitEthernet",
-        "Ethernet",
-        "Loopback",
-        "Vlan",
-        "Management",
-        "Port-channel",
-    ];
-    let Some(rest) = line.strip_prefix("interface ") else {
-        return line.to_string();
-    };
-    let rest = rest.trim();
-    let split = rest
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(rest.len());
-    let (kind, num) = rest.split_at(split);
-    let lower = kind.to_ascii_lowercase();
-    match FULL
-        .iter()
-        .find(|f| lower.len() >= 2 && f.to_ascii_lowercase().starts_with(&lower))
-    {
-        Some(full) => format!("interface {full}{num}"),
-        None => line.to_string(),
     }
 }
 

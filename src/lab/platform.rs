@@ -1,9 +1,12 @@
 //! Platform definitions as data: prompts, banners, paging, interface names, auth methods.
 //!
-//! Kept declarative so the SSH client side can share the same facts (prompt patterns,
-//! the command that disables paging, the pager marker) instead of re-learning them.
+//! What the client needs to know about a platform (its name, prompt, pager marker,
+//! paging-off command, …) is `crate::platforms`' profile, which each spec points at; this
+//! module adds only what a simulated device shows (identification, banners, interfaces).
 
 use serde::{Deserialize, Serialize};
+
+use crate::platforms::{self, Profile};
 
 /// A device platform, named like netmiko's `device_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,8 +35,8 @@ pub enum Family {
 /// The static facts about one platform.
 #[derive(Debug, Clone, Copy)]
 pub struct PlatformSpec {
-    /// netmiko-style name used in the inventory.
-    pub name: &'static str,
+    /// The client-side facts: netmiko-style name, prompt, pager marker, paging off, ….
+    pub profile: &'static Profile,
     pub family: Family,
     /// SSH identification string the device sends.
     pub server_id: &'static str,
@@ -43,12 +46,6 @@ pub struct PlatformSpec {
     pub motd: &'static str,
     /// Whether keyboard-interactive auth is offered (Junos and Linux do, like real ones).
     pub keyboard_interactive: bool,
-    /// Marker shown at a page break while paging is on (`None`: never pages).
-    pub pager: Option<&'static str>,
-    /// The command that disables paging.
-    pub disable_paging: &'static str,
-    /// A regular expression that matches the prompt at the end of output, in any mode.
-    pub prompt_pattern: &'static str,
     /// Management interface (holds the lab address).
     pub mgmt_interface: &'static str,
     /// Data port name for 1-based port number `n` is `port_prefix` + n + `port_offset`.
@@ -86,7 +83,12 @@ impl Platform {
     }
 
     pub fn name(self) -> &'static str {
-        self.spec().name
+        self.spec().profile.name
+    }
+
+    /// The client-side facts of this platform.
+    pub fn profile(self) -> &'static Profile {
+        self.spec().profile
     }
 
     pub fn family(self) -> Family {
@@ -107,15 +109,12 @@ impl Platform {
 }
 
 static CISCO_IOS: PlatformSpec = PlatformSpec {
-    name: "cisco_ios",
+    profile: &platforms::CISCO_IOS,
     family: Family::Ios,
     server_id: "SSH-2.0-Cisco-1.25",
     login_banner: Some(IOS_BANNER),
     motd: "\r\n",
     keyboard_interactive: false,
-    pager: Some(" --More-- "),
-    disable_paging: "terminal length 0",
-    prompt_pattern: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
     mgmt_interface: "Vlan1",
     port_prefix: "GigabitEthernet0/",
     port_short: "Gi0/",
@@ -123,7 +122,7 @@ static CISCO_IOS: PlatformSpec = PlatformSpec {
 };
 
 static CISCO_XE: PlatformSpec = PlatformSpec {
-    name: "cisco_xe",
+    profile: &platforms::CISCO_XE,
     server_id: "SSH-2.0-Cisco-1.25",
     mgmt_interface: "GigabitEthernet0/0",
     port_prefix: "GigabitEthernet1/0/",
@@ -132,15 +131,12 @@ static CISCO_XE: PlatformSpec = PlatformSpec {
 };
 
 static ARISTA_EOS: PlatformSpec = PlatformSpec {
-    name: "arista_eos",
+    profile: &platforms::ARISTA_EOS,
     family: Family::Eos,
     server_id: "SSH-2.0-OpenSSH_7.8",
     login_banner: None,
     motd: "Last login: from 127.0.0.1\r\n",
     keyboard_interactive: false,
-    pager: Some(" --More-- "),
-    disable_paging: "terminal length 0",
-    prompt_pattern: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
     mgmt_interface: "Management1",
     port_prefix: "Ethernet",
     port_short: "Et",
@@ -148,15 +144,12 @@ static ARISTA_EOS: PlatformSpec = PlatformSpec {
 };
 
 static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
-    name: "juniper_junos",
+    profile: &platforms::JUNIPER_JUNOS,
     family: Family::Junos,
     server_id: "SSH-2.0-OpenSSH_7.5",
     login_banner: None,
     motd: "--- JUNOS 21.4R3-S4.9 Kernel 64-bit  JNPR-12.1-20230321.be2f0d1_buil\r\n",
     keyboard_interactive: true,
-    pager: Some("---(more)---"),
-    disable_paging: "set cli screen-length 0",
-    prompt_pattern: r"[\w.\-]+@[\w.\-]+[>#] $",
     mgmt_interface: "fxp0",
     port_prefix: "ge-0/0/",
     port_short: "ge-0/0/",
@@ -164,16 +157,13 @@ static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
 };
 
 static LINUX: PlatformSpec = PlatformSpec {
-    name: "linux",
+    profile: &platforms::LINUX,
     family: Family::Linux,
     server_id: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
     login_banner: None,
     motd: "Linux lab 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 x86_64\r\n\r\n\
 The programs included with the Debian GNU/Linux system are free software.\r\n",
     keyboard_interactive: true,
-    pager: None,
-    disable_paging: "",
-    prompt_pattern: r"[\w.\-]+@[\w.\-]+:[^$#]*[$#] $",
     mgmt_interface: "eth0",
     port_prefix: "eth",
     port_short: "eth",
@@ -191,6 +181,14 @@ mod tests {
         assert_eq!(Platform::AristaEos.port_name(2), "Ethernet2");
         assert_eq!(Platform::JuniperJunos.port_name(1), "ge-0/0/0");
         assert_eq!(Platform::Linux.port_name(1), "eth1");
+    }
+
+    #[test]
+    fn every_platform_has_its_profile_under_its_name() {
+        for p in Platform::ALL {
+            assert!(std::ptr::eq(platforms::profile(p.name()), p.profile()));
+        }
+        assert_eq!(platforms::KNOWN.len(), Platform::ALL.len());
     }
 
     #[test]

@@ -11,9 +11,9 @@ use tokio::sync::mpsc;
 
 use super::mode::detect_mode;
 use super::pacing::Rate;
+use super::report::{ProbeEvent, ProbeMode};
 use super::sweeper::spawn_sweeper;
 use super::target::{SweepConfig, Target};
-use crate::fleet::{Event, ProbeMode};
 use crate::inventory::ProbeSpec;
 
 /// Per-probe timeout of the benchmark, the same for us and for fping (`-t 1000`).
@@ -113,7 +113,7 @@ pub async fn sweep_once(hosts: &[IpAddr], mode: ProbeMode, timeout: Duration) ->
     let _sweeper = spawn_sweeper(targets, cfg, mode, tx);
     let mut done = (0, Duration::ZERO);
     while let Some(event) = rx.recv().await {
-        if let Event::SweepDone(stats) = event {
+        if let ProbeEvent::SweepDone(stats) = event {
             done = (stats.replies, stats.elapsed);
         }
     }
@@ -214,7 +214,7 @@ mod tests {
             replies: 10,
             wall: Duration::from_millis(50),
             peak_rss_kib: Some(10_240),
-            mode: ProbeMode::Icmp(crate::fleet::IcmpSocket::Raw),
+            mode: ProbeMode::Icmp(crate::probe::IcmpSocket::Raw),
             fping: Ok(FpingRun {
                 replies: 9,
                 wall: Duration::from_millis(100),

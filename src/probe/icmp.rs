@@ -28,8 +28,8 @@ use tokio::task::JoinHandle;
 
 use super::packet::{answer_error, decode, echo_request};
 use super::reply_table::{Answer, Table, Ticket};
+use super::report::{IcmpSocket, ProbeOutcome};
 use super::sockopt::{self, RCVBUF_BYTES};
-use crate::fleet::{IcmpSocket, ProbeOutcome};
 
 /// Echo payload: small on purpose (more replies fit the receive queue), still recognisable.
 const PAYLOAD: &[u8; 16] = b"fleetdash-probe!";

@@ -4,7 +4,7 @@ use std::io;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::fleet::{IcmpSocket, ProbeMode};
+use super::report::{IcmpSocket, ProbeMode};
 
 /// Which way ICMP can be sent here: a RAW socket (root or `CAP_NET_RAW`), else a DGRAM
 /// "ping socket" (allowed by `net.ipv4.ping_group_range`), else `TcpFallback`, in which ICMP

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::fleet::ProbeOutcome;
+use super::report::ProbeOutcome;
 
 /// A settled ICMP probe, sent on the sweep's channel by the receive task.
 #[derive(Debug)]

@@ -17,10 +17,10 @@ use tokio::time::Instant;
 use super::icmp::IcmpProber;
 use super::pacing::Pacer;
 use super::reply_table::{Answer, Ticket};
+use super::report::{ProbeEvent, ProbeOutcome, ProbeResult, SweepStats};
 use super::resolve::{HostAddr, RESOLVE_TIMEOUT};
 use super::target::{SweepConfig, Target};
 use super::tcp::{TcpPolicy, tcp_probe};
-use crate::fleet::{Event, ProbeOutcome, ProbeResult, SweepStats};
 use crate::inventory::ProbeSpec;
 
 /// One target and what we know about its address.
@@ -63,7 +63,12 @@ struct Tally {
 
 impl Tally {
     /// Record a result (the first one per target wins) and say what to report.
-    fn settle(&mut self, slots: &mut [Slot], key: usize, outcome: ProbeOutcome) -> Option<Event> {
+    fn settle(
+        &mut self,
+        slots: &mut [Slot],
+        key: usize,
+        outcome: ProbeOutcome,
+    ) -> Option<ProbeEvent> {
         self.settle_at(slots, key, outcome, std::time::Instant::now())
     }
 
@@ -74,7 +79,7 @@ impl Tally {
         key: usize,
         outcome: ProbeOutcome,
         at: std::time::Instant,
-    ) -> Option<Event> {
+    ) -> Option<ProbeEvent> {
         if std::mem::replace(&mut self.done[key], true) {
             return None;
         }
@@ -85,7 +90,7 @@ impl Tally {
             // No answer: maybe the name points elsewhere now.
             slots[key].host.doubt();
         }
-        Some(Event::Probe(ProbeResult {
+        Some(ProbeEvent::Probe(ProbeResult {
             device: slots[key].target.device,
             at,
             outcome,
@@ -93,12 +98,12 @@ impl Tally {
     }
 }
 
-pub async fn run_sweep(
+pub async fn run_sweep<E: From<ProbeEvent>>(
     sweep: u64,
     slots: &mut [Slot],
     probers: &Probers,
     cfg: &SweepConfig,
-    events: &mpsc::Sender<Event>,
+    events: &mpsc::Sender<E>,
 ) -> Result<SweepStats, Closed> {
     let start = Instant::now();
     let n = slots.len();
@@ -200,7 +205,7 @@ async fn send_icmp(
     waiting: &mut VecDeque<(Instant, usize, Ticket)>,
     tally: &mut Tally,
     slots: &mut [Slot],
-) -> Option<Event> {
+) -> Option<ProbeEvent> {
     let Some(icmp) = &probers.icmp else {
         return tally.settle(
             slots,
@@ -266,6 +271,9 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-pub async fn send(events: &mpsc::Sender<Event>, event: Event) -> Result<(), Closed> {
-    events.send(event).await.map_err(|_| Closed)
+pub async fn send<E: From<ProbeEvent>>(
+    events: &mpsc::Sender<E>,
+    event: ProbeEvent,
+) -> Result<(), Closed> {
+    events.send(event.into()).await.map_err(|_| Closed)
 }

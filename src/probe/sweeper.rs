@@ -14,11 +14,12 @@ use tokio::task::{JoinError, JoinHandle};
 use tokio::time::MissedTickBehavior;
 
 use super::icmp::IcmpProber;
+use super::report::{ProbeEvent, ProbeMode};
 use super::resolve::{HostAddr, RESOLVE_CONCURRENCY, RESOLVE_TIMEOUT, refresh_all};
 use super::sweep::{Closed, Probers, Slot, run_sweep, send};
 use super::target::{SweepConfig, Target};
 use super::tcp::TCP_CONCURRENCY;
-use crate::fleet::{Event, ProbeMode};
+use crate::base::notice::Notice;
 use crate::inventory::ProbeSpec;
 
 /// Handle to a running sweeper task. Dropping it stops the task.
@@ -55,28 +56,36 @@ impl Drop for Sweeper {
 ///
 /// `mode` is normally [`super::detect_mode`]'s answer; passing `TcpFallback` forces ICMP
 /// devices onto the TCP path (tests do that).
-pub fn spawn_sweeper(
+pub fn spawn_sweeper<E>(
     targets: Vec<Target>,
     cfg: SweepConfig,
     mode: ProbeMode,
-    events: mpsc::Sender<Event>,
-) -> Sweeper {
+    events: mpsc::Sender<E>,
+) -> Sweeper
+where
+    E: From<ProbeEvent> + Send + 'static,
+{
     let task = tokio::spawn(run(targets, cfg, mode, events));
     Sweeper { task: Some(task) }
 }
 
-async fn run(targets: Vec<Target>, cfg: SweepConfig, mode: ProbeMode, events: mpsc::Sender<Event>) {
+async fn run<E: From<ProbeEvent>>(
+    targets: Vec<Target>,
+    cfg: SweepConfig,
+    mode: ProbeMode,
+    events: mpsc::Sender<E>,
+) {
     // `Err(Closed)` only means the receiver went away; there is nothing left to do then.
     let _ = sweep_loop(targets, cfg, mode, &events).await;
 }
 
-async fn sweep_loop(
+async fn sweep_loop<E: From<ProbeEvent>>(
     targets: Vec<Target>,
     cfg: SweepConfig,
     mode: ProbeMode,
-    events: &mpsc::Sender<Event>,
+    events: &mpsc::Sender<E>,
 ) -> Result<(), Closed> {
-    send(events, Event::Mode(mode.clone())).await?;
+    send(events, ProbeEvent::Mode(mode.clone())).await?;
     let mut slots: Vec<Slot> = targets
         .into_iter()
         .map(|target| Slot {
@@ -90,7 +99,7 @@ async fn sweep_loop(
     let (icmp, notices) = open_icmp(&mode, &slots);
     for text in notices {
         let at = std::time::Instant::now();
-        send(events, Event::Notice { at, text }).await?;
+        send(events, ProbeEvent::Notice(Notice { at, text })).await?;
     }
     let probers = Probers {
         icmp,
@@ -114,7 +123,7 @@ async fn sweep_loop(
             elapsed_ms = stats.elapsed.as_millis() as u64,
             "sweep done"
         );
-        send(events, Event::SweepDone(stats)).await?;
+        send(events, ProbeEvent::SweepDone(stats)).await?;
     }
     Ok(())
 }

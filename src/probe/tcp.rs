@@ -18,7 +18,7 @@ use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-use crate::fleet::ProbeOutcome;
+use super::report::ProbeOutcome;
 
 /// At most this many TCP connects in flight at once (file descriptors, SYN bursts).
 pub const TCP_CONCURRENCY: usize = 256;

@@ -15,6 +15,7 @@
 //! answering probes (the `reachability` watch) after its change counts as failed.
 
 mod coordinator;
+mod decide;
 mod device;
 mod gate;
 mod probe_feed;
@@ -41,8 +42,8 @@ use crate::base::sanitize::Removed;
 use crate::base::secrets::Secrets;
 use crate::base::text::cap;
 use crate::exec::{Connector, Session};
-use crate::fleet::{ExecError, Output};
 use crate::inventory::{DeviceId, Inventory};
+use crate::ssh::{ExecError, Output};
 
 /// Per-device reachability by `DeviceId`: `Some(false)` is down, `None` not known yet.
 pub type Reachability = watch::Receiver<Vec<Option<bool>>>;

@@ -2,13 +2,13 @@
 //! save commands are platform data. A line the device rejects stops the rest, and nothing
 //! is saved (on Junos the candidate is rolled back, never committed).
 
-use super::platform::Via;
+use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
 use super::shell::output_text;
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
-use crate::fleet::{ExecError, Output, Stage};
+use crate::platforms::Via;
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves

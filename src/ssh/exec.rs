@@ -5,10 +5,10 @@
 use russh::ChannelMsg;
 use tokio::time::timeout;
 
+use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
 use super::stage::{err, ran, timed_out};
 use crate::base::sanitize::{Capped, Clean, clean};
-use crate::fleet::{ExecError, Output, Stage};
 
 /// How reading an exec channel ended.
 enum Read {

@@ -4,11 +4,11 @@
 //! password a reason happens to echo is masked. Commands themselves are not logged (they
 //! may carry secrets); the audit journal records them, masked.
 
+use super::outcome::{ExecError, Output};
 use super::secret::Secret;
 use super::target::Target;
 use crate::base::secrets::Secrets;
 use crate::base::text::escape_line;
-use crate::fleet::{ExecError, Output};
 
 /// Logs a connect: debug when the session is up, warn with the stage when it failed.
 pub(super) fn connected<T>(t: &Target, result: &Result<T, ExecError>) {

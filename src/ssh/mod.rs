@@ -2,7 +2,7 @@
 //!
 //! [`Session::connect`] runs resolve → TCP → handshake and host key check → auth chain →
 //! (network platforms) PTY shell with paging off, each stage under its own timeout, and
-//! reports failures as [`ExecError`](crate::fleet::ExecError) with the stage.
+//! reports failures as [`ExecError`] with the stage.
 //! [`Session::run`] runs one command (exec channel on Linux, the shell on network gear),
 //! caps and sanitizes the output and spots error markers. Queues, concurrency, retries and
 //! circuit breakers are the exec engine's (`crate::exec`), not this module's.
@@ -16,8 +16,7 @@ mod hostkeys;
 mod known_hosts;
 mod log;
 mod options;
-mod platform;
-mod poll;
+mod outcome;
 mod secret;
 mod session;
 mod shell;
@@ -28,8 +27,7 @@ mod transport;
 pub use auth::Credentials;
 pub use hostkeys::{check_file as check_known_hosts_file, host_port};
 pub use options::{HostKeyPolicy, SshOptions, Timeouts};
-pub use platform::{Profile, Via, profile};
-pub use poll::{PollSpec, poll_specs};
+pub use outcome::{ExecError, Output, Stage};
 pub use secret::Secret;
 pub use session::Session;
 pub use target::Target;

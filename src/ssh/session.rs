@@ -12,7 +12,7 @@ use tokio::time::timeout;
 use super::auth;
 use super::handler::{Client, HandlerError};
 use super::options::{SshOptions, Timeouts};
-use super::platform::{Profile, Via, profile};
+use super::outcome::{ExecError, Output, Stage};
 use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
@@ -20,8 +20,8 @@ use super::target::Target;
 use super::transport::{config, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
-use crate::fleet::{ExecError, Output, Stage};
 use crate::inventory::Device;
+use crate::platforms::{Profile, Via, profile};
 
 /// A logged-in session to one device.
 pub struct Session {

@@ -8,9 +8,9 @@ use regex::Regex;
 use russh::client::Msg;
 use russh::{Channel, ChannelMsg};
 
-use super::platform::Profile;
 use super::secret::Secret;
 use crate::base::sanitize::{Capped, Clean, clean, sanitize};
+use crate::platforms::Profile;
 
 /// Why reading stopped early.
 #[derive(Debug)]

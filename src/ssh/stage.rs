@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::fleet::{ExecError, Stage};
+use super::outcome::{ExecError, Stage};
 
 /// A failure before the command reached the device.
 pub(super) fn err(stage: Stage, reason: impl Into<String>) -> ExecError {

@@ -10,8 +10,8 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::algorithms;
+use super::outcome::{ExecError, Stage};
 use super::stage::{err, timed_out};
-use crate::fleet::{ExecError, Stage};
 
 /// One russh client config per algorithm set, shared by every session.
 pub(super) fn config(legacy: bool) -> Arc<client::Config> {

@@ -9,6 +9,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::{Id, JoinSet};
 
+use super::decide::{self, Stop};
 use super::device::{self, Done, Mode};
 use super::gate::{Gate, GateControl, GateWait, gate};
 use super::{ConfigMode, Ctx, Finished, RolloutSetup, replayed_pre};
@@ -79,13 +80,6 @@ where
         c.roll_back().await;
     }
     c.finish(setup.report_dir).await
-}
-
-/// Why the rollout stopped early.
-#[derive(Debug, Clone)]
-struct Stop {
-    outcome: Outcome,
-    reason: String,
 }
 
 struct Coordinator<C, E> {
@@ -338,41 +332,12 @@ where
             return;
         }
         let max = self.ctx.plan.max_fail;
-        let failed = |o: &&DeviceOutcome| o.state == DeviceState::Failed;
-        let in_wave = self
-            .outcomes
-            .iter()
-            .filter(|o| o.wave == w)
-            .filter(failed)
-            .count();
-        let overall = self.outcomes.iter().filter(failed).count();
         let wave_len = self.waves[w].devices.len();
-        let exceeded = if let Some(t) = max.per_wave.filter(|t| t.exceeded(in_wave, wave_len)) {
-            Some(format!(
-                "{in_wave} of {wave_len} device(s) failed in wave {}: more than max_fail per wave ({})",
-                w + 1,
-                fmt_threshold(t)
-            ))
-        } else {
-            max.overall
-                .filter(|t| t.exceeded(overall, self.outcomes.len()))
-                .map(|t| {
-                    format!(
-                        "{overall} of {} device(s) failed: more than max_fail overall ({})",
-                        self.outcomes.len(),
-                        fmt_threshold(t)
-                    )
-                })
-        };
+        let exceeded = decide::exceeded(max, w, wave_len, &self.outcomes);
         let Some(reason) = exceeded else { return };
         match max.action {
             OnFail::Continue => {
-                let key = reason
-                    .split(':')
-                    .next_back()
-                    .unwrap_or_default()
-                    .to_string();
-                if self.warned.insert(key) {
+                if self.warned.insert(decide::warning_key(&reason)) {
                     self.ctx
                         .log(None, format!("{reason}; continuing (on_fail: continue)"))
                         .await;
@@ -392,12 +357,7 @@ where
         if !self.ctx.plan.unreachable_is_failure {
             return;
         }
-        let down: Vec<usize> = (0..self.outcomes.len())
-            .filter(|&i| {
-                let o = &self.outcomes[i];
-                o.wave == w && o.state == DeviceState::Done && self.ctx.is_down(o.device)
-            })
-            .collect();
+        let down = decide::unreachable_after_change(&self.outcomes, w, |d| self.ctx.is_down(d));
         for i in down {
             let reason = "stopped answering probes after its change".to_string();
             let d = self.outcomes[i].device;
@@ -698,11 +658,7 @@ where
     }
 
     fn stop_with(&mut self, outcome: Outcome, reason: String) {
-        // An abort wins over a halt (the operator's word is final); the first reason stays.
-        match &self.stop {
-            Some(s) if s.outcome == Outcome::Aborted || outcome != Outcome::Aborted => {}
-            _ => self.stop = Some(Stop { outcome, reason }),
-        }
+        decide::stop_with(&mut self.stop, outcome, reason);
     }
 
     async fn overall(&self, state: RunState, reason: Option<String>) {
@@ -726,21 +682,5 @@ where
                 reason,
             })
             .await;
-    }
-}
-
-impl Stop {
-    fn run_state(&self) -> RunState {
-        match self.outcome {
-            Outcome::Aborted => RunState::Aborted,
-            _ => RunState::Halted,
-        }
-    }
-}
-
-fn fmt_threshold(t: crate::rollout::plan::Threshold) -> String {
-    match t {
-        crate::rollout::plan::Threshold::Count(n) => n.to_string(),
-        crate::rollout::plan::Threshold::Percent(p) => format!("{p}%"),
     }
 }

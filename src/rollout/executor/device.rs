@@ -9,12 +9,12 @@ use std::time::Instant;
 use super::gate::GateWait;
 use super::{ConfigMode, Ctx};
 use crate::exec::{Connector, Session};
-use crate::fleet::{ExecError, Output};
 use crate::inventory::DeviceId;
 use crate::rollout::event::{CheckPhase, RolloutEvent};
 use crate::rollout::journal::{Edge, Stage};
 use crate::rollout::plan::{Check, Expect, Step};
 use crate::rollout::report::{CheckOutcome, DeviceOutcome, DeviceState, StepOutcome};
+use crate::ssh::{ExecError, Output};
 
 /// How much of the change a device still needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

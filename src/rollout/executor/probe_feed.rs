@@ -8,9 +8,11 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
 
 use super::Reachability;
-use crate::fleet::{Event, ProbeOutcome};
 use crate::inventory::Inventory;
-use crate::probe::{SweepConfig, Sweeper, detect_mode, spawn_sweeper, targets_from_inventory};
+use crate::probe::{
+    ProbeEvent, ProbeOutcome, SweepConfig, Sweeper, detect_mode, spawn_sweeper,
+    targets_from_inventory,
+};
 
 /// Consecutive losses before a device counts as down.
 pub const DOWN_AFTER: u32 = 2;
@@ -34,13 +36,13 @@ pub fn spawn_reachability(
 
 /// Folds probe events into the watch; ends with the sweeper or when nobody watches.
 async fn fold(
-    mut events: mpsc::Receiver<Event>,
+    mut events: mpsc::Receiver<ProbeEvent>,
     reach: watch::Sender<Vec<Option<bool>>>,
     n: usize,
 ) {
     let mut losses = vec![0u32; n];
     while let Some(event) = events.recv().await {
-        let Event::Probe(result) = event else {
+        let ProbeEvent::Probe(result) = event else {
             continue;
         };
         let Some(lost) = losses.get_mut(result.device) else {
@@ -74,10 +76,10 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::fleet::ProbeResult;
+    use crate::probe::ProbeResult;
 
-    fn probe(device: usize, outcome: ProbeOutcome) -> Event {
-        Event::Probe(ProbeResult {
+    fn probe(device: usize, outcome: ProbeOutcome) -> ProbeEvent {
+        ProbeEvent::Probe(ProbeResult {
             device,
             at: Instant::now(),
             outcome,

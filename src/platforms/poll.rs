@@ -11,7 +11,7 @@ pub struct PollSpec {
 
 /// The poll commands of `platform` (empty for platforms without any).
 pub fn poll_specs(platform: &str) -> &'static [PollSpec] {
-    super::platform::profile(platform).polls
+    super::profile(platform).polls
 }
 
 pub(super) static IOS: &[PollSpec] = &[PollSpec {

@@ -1,15 +1,16 @@
-//! Platforms as data, client side: how to talk to each platform (exec channel or PTY shell),
-//! its prompt, paging, privilege, config mode and error markers. Prompt patterns, pager
-//! markers and paging-off commands are the lab's facts (`crate::lab::Platform`), read from
-//! there rather than copied, so the simulator and the client cannot drift apart.
+//! Platform facts: how to talk to each platform (exec channel or PTY shell), its prompt,
+//! pager marker and paging-off command, privilege, config mode, save and error markers, and
+//! what to poll. The SSH client reads them here, and the simulated devices of the lab are
+//! built on the same profiles, so the client and the simulator cannot drift apart.
+
+mod poll;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::poll::{self, PollSpec};
-use crate::lab::Platform;
+pub use poll::{PollSpec, poll_specs};
 
 /// How commands reach the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,50 +55,66 @@ const IOS_ERRORS: &[&str] = &[
 ];
 const JUNOS_ERRORS: &[&str] = &["syntax error", "unknown command", "error:"];
 
-fn lab_profile(p: Platform) -> Profile {
-    let spec = p.spec();
-    let base = Profile {
-        name: spec.name,
-        via: Via::Shell,
-        prompt: spec.prompt_pattern,
-        pager: spec.pager,
-        disable_paging: spec.disable_paging,
-        enable: Some("enable"),
-        config_enter: "configure terminal",
-        config_exit: "end",
-        config_save: Some("write memory"),
-        error_markers: IOS_ERRORS,
-        polls: poll::IOS,
-    };
-    match p {
-        Platform::CiscoIos | Platform::CiscoXe => base,
-        Platform::AristaEos => Profile {
-            config_enter: "configure",
-            polls: poll::EOS,
-            ..base
-        },
-        Platform::JuniperJunos => Profile {
-            enable: None,
-            config_enter: "configure",
-            // `commit and-quit` applies and persists; see `Session::configure`.
-            config_exit: "commit and-quit",
-            config_save: None,
-            error_markers: JUNOS_ERRORS,
-            polls: poll::JUNOS,
-            ..base
-        },
-        Platform::Linux => Profile {
-            via: Via::Exec,
-            enable: None,
-            config_enter: "",
-            config_exit: "",
-            config_save: None,
-            error_markers: &[],
-            polls: poll::LINUX,
-            ..base
-        },
-    }
-}
+/// Cisco IOS and IOS-XE; Arista EOS starts from it.
+const IOS: Profile = Profile {
+    name: "cisco_ios",
+    via: Via::Shell,
+    prompt: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
+    pager: Some(" --More-- "),
+    disable_paging: "terminal length 0",
+    enable: Some("enable"),
+    config_enter: "configure terminal",
+    config_exit: "end",
+    config_save: Some("write memory"),
+    error_markers: IOS_ERRORS,
+    polls: poll::IOS,
+};
+
+pub static CISCO_IOS: Profile = IOS;
+
+pub static CISCO_XE: Profile = Profile {
+    name: "cisco_xe",
+    ..IOS
+};
+
+pub static ARISTA_EOS: Profile = Profile {
+    name: "arista_eos",
+    config_enter: "configure",
+    polls: poll::EOS,
+    ..IOS
+};
+
+pub static JUNIPER_JUNOS: Profile = Profile {
+    name: "juniper_junos",
+    via: Via::Shell,
+    prompt: r"[\w.\-]+@[\w.\-]+[>#] $",
+    pager: Some("---(more)---"),
+    disable_paging: "set cli screen-length 0",
+    enable: None,
+    config_enter: "configure",
+    // `commit and-quit` applies and persists; see `Session::configure`.
+    config_exit: "commit and-quit",
+    config_save: None,
+    error_markers: JUNOS_ERRORS,
+    polls: poll::JUNOS,
+};
+
+pub static LINUX: Profile = Profile {
+    name: "linux",
+    via: Via::Exec,
+    prompt: r"[\w.\-]+@[\w.\-]+:[^$#]*[$#] $",
+    pager: None,
+    disable_paging: "",
+    enable: None,
+    config_enter: "",
+    config_exit: "",
+    config_save: None,
+    error_markers: &[],
+    polls: poll::LINUX,
+};
+
+/// Every platform with its own profile.
+pub static KNOWN: [&Profile; 5] = [&CISCO_IOS, &CISCO_XE, &ARISTA_EOS, &JUNIPER_JUNOS, &LINUX];
 
 /// Any other platform: exec channels, no markers, no polls (works on any SSH server).
 static GENERIC: Profile = Profile {
@@ -114,12 +131,9 @@ static GENERIC: Profile = Profile {
     polls: &[],
 };
 
-static PROFILES: LazyLock<Vec<Profile>> =
-    LazyLock::new(|| Platform::ALL.into_iter().map(lab_profile).collect());
-
 static PROMPTS: LazyLock<HashMap<&'static str, Regex>> = LazyLock::new(|| {
-    PROFILES
-        .iter()
+    KNOWN
+        .into_iter()
         .chain(std::iter::once(&GENERIC))
         .map(|p| {
             let re = Regex::new(p.prompt).expect("platform prompt patterns are valid regexes");
@@ -130,8 +144,8 @@ static PROMPTS: LazyLock<HashMap<&'static str, Regex>> = LazyLock::new(|| {
 
 /// The profile for an inventory platform name; unknown names get the generic exec profile.
 pub fn profile(platform: &str) -> &'static Profile {
-    PROFILES
-        .iter()
+    KNOWN
+        .into_iter()
         .find(|p| p.name == platform)
         .unwrap_or(&GENERIC)
 }
@@ -158,9 +172,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_lab_platform_has_a_profile_and_unknown_is_exec() {
-        for p in Platform::ALL {
-            assert_eq!(profile(p.name()).name, p.name());
+    fn every_known_platform_has_its_profile_and_unknown_is_exec() {
+        for p in KNOWN {
+            assert!(std::ptr::eq(profile(p.name), p));
         }
         assert_eq!(profile("linux").via, Via::Exec);
         assert_eq!(profile("cisco_ios").via, Via::Shell);

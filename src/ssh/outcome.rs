@@ -1,27 +1,6 @@
-//! Commands run over SSH: what the front ends ask for ([`Command`]) and what the exec
-//! workers report back ([`ExecEvent`]). Types only; the engine lives in `crate::exec`.
-
-use std::time::{Duration, Instant};
+//! What one SSH attempt ends with: the output, or the error and the stage it failed at.
 
 use crate::base::sanitize::Removed;
-use crate::inventory::DeviceId;
-
-/// Identifies one operator action ("run `show version` on these 40 devices").
-pub type RunId = u64;
-
-/// What a front end asks the workers to do. Workers never touch UI state; the UI never
-/// awaits the network: it sends these.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    /// Run `command` on each device (in order of the list, within the concurrency limits).
-    Run {
-        run: RunId,
-        devices: Vec<DeviceId>,
-        command: String,
-    },
-    /// Cancel what of this run has not started yet. A command already sent is never killed.
-    Cancel { run: RunId },
-}
 
 /// The stage an SSH attempt failed at: the first thing an engineer asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,51 +71,4 @@ impl Output {
     pub fn ok(&self) -> bool {
         self.error_marker.is_none() && self.exit_status.is_none_or(|s| s == 0)
     }
-}
-
-/// The device's SSH link as its tile shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Link {
-    Idle,
-    Connecting,
-    Connected,
-    Failed {
-        reason: String,
-    },
-    /// Too many consecutive failures: not tried again before `until`.
-    CircuitOpen {
-        until: Instant,
-    },
-    /// Cool-down over: the next command is the one trial.
-    HalfOpen,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ExecEvent {
-    Queued {
-        run: RunId,
-        device: DeviceId,
-    },
-    Started {
-        run: RunId,
-        device: DeviceId,
-        at: Instant,
-    },
-    Finished {
-        run: RunId,
-        device: DeviceId,
-        at: Instant,
-        duration: Duration,
-        result: Result<Output, ExecError>,
-    },
-    Link {
-        device: DeviceId,
-        link: Link,
-    },
-    /// Facts parsed from poll commands (version, uptime…), as label → value.
-    Facts {
-        device: DeviceId,
-        at: Instant,
-        facts: Vec<(String, String)>,
-    },
 }
