@@ -116,6 +116,9 @@ pub struct DashboardArgs {
     /// changed key is always refused).
     #[arg(long)]
     pub strict_host_keys: bool,
+    /// Show times in UTC (default: the local time zone).
+    #[arg(long)]
+    pub utc: bool,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]
@@ -124,7 +127,7 @@ pub struct DashboardArgs {
 
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// Time between sweeps (e.g. 1s, 500ms, 2.5).
+    /// Time between sweeps (e.g. 1s, 500ms, 2.5, 1m30s).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub interval: Duration,
     /// How long to wait for each reply.
@@ -368,46 +371,13 @@ impl From<LabArgs> for LabOptions {
     }
 }
 
-/// `1s`, `250ms`, `2m`, or a plain number of seconds (`0.5`).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| c.is_ascii_alphabetic()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (try 1s, 500ms, 2m)"))?;
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        _ => {
-            return Err(format!(
-                "unknown unit `{unit}` in `{text}` (use ms, s or m)"
-            ));
-        }
-    };
-    if !(value.is_finite() && value > 0.0) {
-        return Err(format!("`{text}` must be greater than zero"));
-    }
-    Ok(Duration::from_secs_f64(value * scale))
-}
+/// Every duration flag takes the one grammar (`500ms`, `30s`, `1h30m`, a bare number of
+/// seconds) and refuses zero.
+pub use crate::base::duration::parse_positive as parse_duration;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("1s"), Ok(Duration::from_secs(1)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert!(parse_duration("0").is_err());
-        assert!(parse_duration("1h").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("fast").is_err());
-    }
 
     #[test]
     fn the_resume_command_keeps_the_flags_that_matter() {
@@ -450,7 +420,7 @@ mod tests {
         ]);
         assert_eq!(
             resume_command(&args, Path::new("j")),
-            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5000ms --headless --yes --resume j"
+            "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5s --headless --yes --resume j"
         );
     }
 

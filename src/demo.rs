@@ -7,7 +7,7 @@ use color_eyre::eyre::WrapErr;
 
 use crate::inventory::Inventory;
 use crate::lab::{Lab, LabConfig};
-use crate::ssh::{HostKeyPolicy, Secret, SshOptions, fleetdash_known_hosts};
+use crate::ssh::{HostKeyPolicy, Secret, SshOptions};
 
 /// The lab's default password, public by design.
 const DEMO_PASSWORD: &str = "admin";
@@ -34,7 +34,7 @@ impl Demo {
     /// SSH options for the demo lab: its host keys (written to fleetdash's state dir, where a
     /// new demo overwrites them) checked strictly, and its public password.
     pub fn ssh_options(&self) -> Result<SshOptions> {
-        let file = fleetdash_known_hosts().with_file_name("demo_known_hosts");
+        let file = crate::base::paths::demo_known_hosts()?;
         if let Some(dir) = file.parent() {
             std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
         }

@@ -14,6 +14,8 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::base::paths::NoHome;
+
 /// A log file that has grown past this is moved to `<file>.1` (one old copy) at start.
 pub const ROTATE_AT: u64 = 10 << 20;
 
@@ -40,18 +42,13 @@ impl LogConfig {
     }
 }
 
-/// `$XDG_STATE_HOME/fleetdash/fleetdash.log` (beside the audit journal).
-pub fn default_path() -> Option<PathBuf> {
-    crate::exec::journal::default_path().map(|p| p.with_file_name("fleetdash.log"))
-}
-
 /// Why the log could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
     #[error("cannot open the log file {path}: {source} (choose another with --log-file)")]
     Open { path: String, source: io::Error },
-    #[error("no state directory for the log file (set HOME or XDG_STATE_HOME, or use --log-file)")]
-    NoStateDir,
+    #[error("no place for the log file: {0}, or use --log-file")]
+    NoStateDir(#[from] NoHome),
 }
 
 /// Opens the log file and sends every event (and `log` record) there from now on.
@@ -59,7 +56,7 @@ pub enum LogError {
 pub fn init(config: &LogConfig) -> Result<PathBuf, LogError> {
     let path = match &config.file {
         Some(path) => path.clone(),
-        None => default_path().ok_or(LogError::NoStateDir)?,
+        None => crate::base::paths::log_file()?,
     };
     let file = open(&path).map_err(|source| LogError::Open {
         path: crate::base::text::escape_line(&path.display().to_string()),

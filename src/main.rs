@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     match fleetdash::logging::init(&log) {
         Err(err) if log.file.is_some() => {
             eprintln!("error: {err}");
-            return ExitCode::from(2);
+            return ExitCode::from(fleetdash::base::exit::USAGE);
         }
         Err(err) if log.verbosity > 0 => eprintln!("warning: {err}"),
         _ => {}

@@ -25,8 +25,7 @@ use crate::rollout::prepare;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
-/// Exit code for usage and inventory errors (clap uses 2 too).
-const USAGE: u8 = 2;
+use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -87,7 +86,13 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
 }
 
 async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
-    let mut ssh = SshOptions::default();
+    let mut ssh = match SshOptions::for_user() {
+        Ok(ssh) => ssh,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
     // The demo lab lives as long as `_demo`.
     let (inventory, _demo) = match &args.inventory {
         Some(path) => match load(path, args.limit.as_deref()) {
@@ -143,13 +148,14 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         title: inventory.source.clone(),
         interval: args.probe.interval,
         read_only: args.read_only,
+        utc: args.utc,
     };
     let mut engine = Engine::builder(Arc::new(inventory), config)
         .exec(exec)
         .start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
-        Ended::Signal(signo) => ExitCode::from(crate::ui::exit_status(signo)),
+        Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
     })
 }
 
@@ -184,6 +190,7 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         title: format!("{} · {}", config.plan.display(), inventory.source),
         interval: Duration::from_secs(1),
         read_only: false,
+        utc: false,
     };
     let setup = RolloutSetup {
         approve_start: true,
@@ -207,7 +214,7 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         let journal = prepared.journal_path.display();
         let _ = writeln!(err, "rollout interrupted by a signal; journal: {journal}");
         let _ = writeln!(err, "to carry on: {resume}");
-        return Ok(ExitCode::from(crate::ui::exit_status(signo)));
+        return Ok(ExitCode::from(crate::base::exit::signal(signo)));
     }
     match workers.rollout {
         Some(task) if task.is_finished() => {
@@ -241,15 +248,8 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
 /// The audit journal at `path` or the default place; on error prints it and returns the
 /// exit code (no journal, no commands: an unrecorded command is worse than none).
 fn open_journal(path: Option<&Path>, inventory: &Inventory) -> Result<Journal, ExitCode> {
-    let Some(path) = path.map(Path::to_path_buf).or_else(journal::default_path) else {
-        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
-        return Err(ExitCode::from(USAGE));
-    };
-    Journal::open(&path, Secrets::from_inventory(inventory)).map_err(|err| {
-        eprintln!(
-            "error: cannot open the audit journal {}: {err}",
-            path.display()
-        );
+    journal::open_audit(path, Secrets::from_inventory(inventory)).map_err(|why| {
+        eprintln!("error: {why}");
         ExitCode::from(USAGE)
     })
 }

@@ -131,6 +131,7 @@ async fn filter_mark_run_and_quit_through_the_real_loop() {
         title: "dash lab".into(),
         interval: Duration::from_secs(1),
         read_only: false,
+        utc: true,
     };
     let keys = Keyboard(keys_tx);
     let script = async {

@@ -27,6 +27,19 @@ impl fmt::Display for Untrusted<'_> {
     }
 }
 
+/// The first `max` bytes of `text`, cut back to a character boundary: the one cap for
+/// outputs kept in journals, events and reports. Cut when `cap(t, n).len() < t.len()`.
+pub fn cap(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// `text` escaped for one line of output, without a length limit (for values that are
 /// already bounded, such as a command line).
 pub fn escape_line(text: &str) -> String {
@@ -141,6 +154,15 @@ mod tests {
             serde_json::from_str::<serde_json::Value>(&json).unwrap(),
             value
         );
+    }
+
+    #[test]
+    fn cap_cuts_on_character_boundaries() {
+        assert_eq!(cap("héllo", 2), "h");
+        assert_eq!(cap("héllo", 3), "hé");
+        assert_eq!(cap("abc", 3), "abc");
+        assert_eq!(cap("abc", 0), "");
+        assert_eq!(cap("€", 2), "");
     }
 
     #[test]

@@ -4,6 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffTag};
 
 /// Devices that gave the same answer (`key`: the output, or an error reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,68 +48,38 @@ pub enum DiffLine {
     Added(String),
 }
 
-/// Above this many cells, the LCS table is not built and the differing middle is shown as
-/// removed-then-added (outputs of that size are not read line by line anyway).
-const LCS_CELLS: usize = 4_000_000;
+/// A diff that takes longer than this is finished coarsely (still correct, less minimal):
+/// outputs of that size are not read line by line anyway.
+const DIFF_TIME: Duration = Duration::from_millis(300);
 
-/// A line diff (longest common subsequence) turning `majority` into `outlier`.
+/// A line diff (Myers, from `similar`) turning `majority` into `outlier`.
 pub fn diff_lines(majority: &str, outlier: &str) -> Vec<DiffLine> {
     let a: Vec<&str> = majority.lines().collect();
     let b: Vec<&str> = outlier.lines().collect();
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
-
-    let mut out: Vec<DiffLine> = a[..prefix]
-        .iter()
-        .map(|l| DiffLine::Same(l.to_string()))
-        .collect();
-    if am.len().saturating_mul(bm.len()) > LCS_CELLS {
-        out.extend(am.iter().map(|l| DiffLine::Removed(l.to_string())));
-        out.extend(bm.iter().map(|l| DiffLine::Added(l.to_string())));
-    } else {
-        out.extend(lcs_diff(am, bm));
-    }
-    out.extend(
-        a[a.len() - suffix..]
-            .iter()
-            .map(|l| DiffLine::Same(l.to_string())),
-    );
-    out
-}
-
-fn lcs_diff(a: &[&str], b: &[&str]) -> Vec<DiffLine> {
-    let (n, m) = (a.len(), b.len());
-    // len[i][j]: LCS length of a[i..] and b[j..], row-major in one Vec.
-    let w = m + 1;
-    let mut len = vec![0u32; (n + 1) * w];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            len[i * w + j] = if a[i] == b[j] {
-                len[(i + 1) * w + j + 1] + 1
-            } else {
-                len[(i + 1) * w + j].max(len[i * w + j + 1])
-            };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(n + m);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            out.push(DiffLine::Same(a[i].to_string()));
-            i += 1;
-            j += 1;
-        } else if j < m && (i == n || len[i * w + j + 1] >= len[(i + 1) * w + j]) {
-            out.push(DiffLine::Added(b[j].to_string()));
-            j += 1;
-        } else {
-            out.push(DiffLine::Removed(a[i].to_string()));
-            i += 1;
+    let deadline = Instant::now() + DIFF_TIME;
+    let ops = similar::capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let mut out = Vec::with_capacity(a.len().max(b.len()));
+    for op in ops {
+        let (tag, old, new) = op.as_tag_tuple();
+        let same = || a[old.clone()].iter().map(|l| DiffLine::Same(l.to_string()));
+        let removed = || {
+            a[old.clone()]
+                .iter()
+                .map(|l| DiffLine::Removed(l.to_string()))
+        };
+        let added = || {
+            b[new.clone()]
+                .iter()
+                .map(|l| DiffLine::Added(l.to_string()))
+        };
+        match tag {
+            DiffTag::Equal => out.extend(same()),
+            DiffTag::Delete => out.extend(removed()),
+            DiffTag::Insert => out.extend(added()),
+            DiffTag::Replace => {
+                out.extend(removed());
+                out.extend(added());
+            }
         }
     }
     // Show removals before additions within a changed block, as unified diffs do.

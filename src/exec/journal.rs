@@ -6,29 +6,31 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::event::RunId;
 use super::redact::Secrets;
 use crate::base::sanitize::Removed;
+use crate::base::text::cap;
+use crate::base::time::rfc3339;
 use crate::ssh::{ExecError, Output};
 
 /// Output kept per journal line; the rest is cut (and `output_capped` set).
 pub const OUTPUT_CAP: usize = 64 * 1024;
 
-/// `$XDG_STATE_HOME/fleetdash/audit.jsonl`, else `~/.local/state/fleetdash/audit.jsonl`.
-pub fn default_path() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".local/state"))
-        })?;
-    Some(state.join("fleetdash/audit.jsonl"))
+/// Opens the audit journal at `path`, else at `base::paths::audit_journal`. The error is
+/// the whole message for the user (exit 2): no journal, no commands, since an unrecorded
+/// command is worse than none.
+pub fn open_audit(path: Option<&Path>, secrets: Secrets) -> Result<Journal, String> {
+    let path = match path {
+        Some(path) => path.to_path_buf(),
+        None => crate::base::paths::audit_journal()
+            .map_err(|e| format!("no place for the audit journal: {e}, or use --journal FILE"))?,
+    };
+    Journal::open(&path, secrets)
+        .map_err(|err| format!("cannot open the audit journal {}: {err}", path.display()))
 }
 
 /// Who and what a journal line is about.
@@ -116,7 +118,9 @@ impl Journal {
         let duration_ms = duration.as_millis().min(u64::MAX as u128) as u64;
         let end = match result {
             Ok(out) => {
-                let (output, output_capped) = cap(&self.secrets.mask(&out.text), OUTPUT_CAP);
+                let masked = self.secrets.mask(&out.text);
+                let output = cap(&masked, OUTPUT_CAP).to_owned();
+                let output_capped = output.len() < masked.len();
                 End {
                     outcome: if out.ok() { "ok" } else { "failed" },
                     duration_ms,
@@ -166,65 +170,15 @@ impl Journal {
     }
 }
 
-/// The first `max` bytes of `text` (cut on a character boundary) and whether it was cut.
-fn cap(text: &str, max: usize) -> (String, bool) {
-    if text.len() <= max {
-        return (text.to_string(), false);
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    (text[..end].to_string(), true)
-}
-
 /// Opens a journal file for appending, creating it (mode 0600: outputs can be sensitive even
 /// without passwords) and its directory.
 pub(crate) fn open_private(path: &Path) -> io::Result<File> {
     crate::base::private_file::append(path)
 }
 
-/// `2024-05-01T12:34:56.789Z` (UTC), without a date crate.
-pub fn rfc3339(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        let t = UNIX_EPOCH + Duration::from_millis(951_827_696_123); // leap day 2000
-        assert_eq!(rfc3339(t), "2000-02-29T12:34:56.123Z");
-        let t = UNIX_EPOCH + Duration::from_secs(1_735_689_599); // last second of 2024
-        assert_eq!(rfc3339(t), "2024-12-31T23:59:59.000Z");
-    }
 
     /// The audit line says what the sanitizer took out of an answer, and is silent when it
     /// took nothing.
@@ -264,11 +218,5 @@ mod tests {
         assert_eq!(lines[0]["removed"]["unterminated"], 1, "{text}");
         assert_eq!(lines[0]["removed"]["overwritten"], 3, "{text}");
         assert!(lines[1].get("removed").is_none(), "{text}");
-    }
-
-    #[test]
-    fn cap_respects_char_boundaries() {
-        assert_eq!(cap("héllo", 2), ("h".to_string(), true));
-        assert_eq!(cap("abc", 3), ("abc".to_string(), false));
     }
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::device::{DeviceState, Reach, push_capped};
 use super::event::Event;
 use super::runs::{Run, Runs};
+use crate::base::time::WallClock;
 use crate::exec::Command;
 use crate::inventory::{DeviceId, Inventory};
 use crate::probe::{ProbeMode, ProbeOutcome, SweepStats};
@@ -83,6 +84,9 @@ pub struct State {
     pub rollout: Option<RolloutState>,
     /// A pair of clocks read together, to print `Instant`s as wall-clock times.
     pub origin: (Instant, SystemTime),
+    /// The zone [`State::clock`] shows times in: UTC unless the front end chooses (the
+    /// dashboard shows local time).
+    pub wall_clock: WallClock,
     /// Bumped by every change; front ends compare it to know whether to redraw.
     pub version: u64,
 }
@@ -108,6 +112,7 @@ impl State {
             exec: Runs::new(n),
             rollout: None,
             origin,
+            wall_clock: WallClock::default(),
             version: 0,
         }
     }
@@ -208,17 +213,13 @@ impl State {
             .collect()
     }
 
-    /// Wall-clock time of an `Instant`, as `HH:MM:SS` UTC.
+    /// Wall-clock time of an `Instant`, as `HH:MM:SS` in [`State::wall_clock`]'s zone.
     pub fn clock(&self, at: Instant) -> String {
         let wall = if at >= self.origin.0 {
             self.origin.1 + (at - self.origin.0)
         } else {
             self.origin.1 - (self.origin.0 - at)
         };
-        let secs = wall
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let day = secs % 86_400;
-        format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
+        self.wall_clock.hms(wall)
     }
 }

@@ -195,6 +195,18 @@ fn log_is_bounded_and_clock_prints_utc() {
 }
 
 #[test]
+fn the_clock_shows_the_chosen_zone() {
+    let (mut s, c) = setup(FleetConfig::default());
+    assert_eq!(
+        s.clock(c.at(3661)),
+        "13:01:01",
+        "UTC unless a front end chooses"
+    );
+    s.wall_clock = crate::base::time::WallClock::posix("XYZ-2").unwrap();
+    assert_eq!(s.clock(c.at(3661)), "15:01:01");
+}
+
+#[test]
 fn events_for_unknown_devices_are_ignored() {
     let (mut s, c) = setup(FleetConfig::default());
     s.apply(reply(99, c.at(0), 1));

@@ -168,28 +168,7 @@ fn stop_policy(plan: &Plan, total: usize) -> String {
 fn pause(pause: Pause) -> String {
     match pause {
         Pause::None => "none: each wave starts when the previous one is done".to_owned(),
-        Pause::Duration(d) => format!("{} between waves", humanise(d)),
+        Pause::Duration(d) => format!("{} between waves", crate::base::duration::format(d)),
         Pause::Manual => "manual: each next wave waits for approval".to_owned(),
     }
-}
-
-/// `1h30m`, `90s` → `1m30s`, `500ms`.
-fn humanise(d: std::time::Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        return format!("{ms}ms");
-    }
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 || out.is_empty() {
-        out.push_str(&format!("{s}s"));
-    }
-    out
 }

@@ -12,19 +12,17 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::base::exit::USAGE;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_line};
 use crate::engine::{Engine, EngineConfig, ExecSetup, limit};
-use crate::exec::{Connector, ExecConfig, Journal, Secrets, SshConnector, journal};
+use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
 use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 pub use print::{folded, json_lines, summary};
-
-/// Exit code for usage and inventory errors (clap uses 2 too).
-const USAGE: u8 = 2;
 
 /// `fleetdash exec`: what to run where, and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,20 +81,14 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(USAGE));
     }
-    let Some(path) = args.journal.clone().or_else(journal::default_path) else {
-        eprintln!("error: no place for the audit journal (set HOME or use --journal FILE)");
-        return Ok(ExitCode::from(USAGE));
-    };
-    let journal = match Journal::open(&path, Secrets::from_inventory(&inventory)) {
-        Ok(journal) => journal,
-        Err(err) => {
-            eprintln!(
-                "error: cannot open the audit journal {}: {err}",
-                path.display()
-            );
-            return Ok(ExitCode::from(USAGE));
-        }
-    };
+    let journal =
+        match journal::open_audit(args.journal.as_deref(), Secrets::from_inventory(&inventory)) {
+            Ok(journal) => journal,
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        };
     let t = args.timeout;
     let cfg = ExecConfig {
         concurrency: args.concurrency.max(1),
@@ -110,7 +102,13 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         return Ok(ExitCode::from(USAGE));
     }
-    let opts = SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys);
+    let opts = match SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys) {
+        Ok(opts) => opts,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(USAGE));
+        }
+    };
     let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
     stdout::print(&match args.json {
         true => json_lines(&results),

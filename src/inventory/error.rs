@@ -35,10 +35,11 @@ pub enum ProblemKind {
     InlineSecret,
 }
 
-/// One located mistake in an inventory file. `line` and `column` are 1-based.
+/// One located mistake in a YAML file (an inventory, a rollout plan), of some kind `K`
+/// callers and tests match on. `line` and `column` are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub kind: ProblemKind,
+pub struct LocatedProblem<K> {
+    pub kind: K,
     pub line: usize,
     pub column: usize,
     /// What is wrong, one line, no trailing period.
@@ -46,6 +47,9 @@ pub struct Problem {
     /// How to fix it, when we know.
     pub help: Option<String>,
 }
+
+/// One located mistake in an inventory file.
+pub type Problem = LocatedProblem<ProblemKind>;
 
 /// Why an inventory could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -77,38 +81,15 @@ impl InventoryError {
     }
 }
 
-/// A problem with a position in a YAML file (inventory or rollout plan).
-pub(crate) trait Located {
-    fn line(&self) -> usize;
-    fn column(&self) -> usize;
-    fn message(&self) -> &str;
-    fn help(&self) -> Option<&str>;
-}
-
-impl Located for Problem {
-    fn line(&self) -> usize {
-        self.line
-    }
-    fn column(&self) -> usize {
-        self.column
-    }
-    fn message(&self) -> &str {
-        &self.message
-    }
-    fn help(&self) -> Option<&str> {
-        self.help.as_deref()
-    }
-}
-
 /// Renders problems as `origin:line:col: message` + `  help: …` blocks.
-pub(crate) struct Rendered<'a, P> {
+pub(crate) struct Rendered<'a, K> {
     pub origin: &'a str,
-    pub problems: &'a [P],
+    pub problems: &'a [LocatedProblem<K>],
     /// Further problems that were not located, counted at the end.
     pub omitted: usize,
 }
 
-impl<P: Located> fmt::Display for Rendered<'_, P> {
+impl<K> fmt::Display for Rendered<'_, K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
@@ -118,11 +99,11 @@ impl<P: Located> fmt::Display for Rendered<'_, P> {
                 f,
                 "{}:{}:{}: {}",
                 self.origin,
-                p.line(),
-                p.column(),
-                Visible(p.message())
+                p.line,
+                p.column,
+                Visible(&p.message)
             )?;
-            if let Some(help) = p.help() {
+            if let Some(help) = &p.help {
                 write!(f, "\n  help: {}", Visible(help))?;
             }
         }

@@ -1,6 +1,7 @@
-//! Collects problems while an inventory is checked, then locates and renders them.
+//! Collects problems while a YAML file (an inventory, a rollout plan) is checked, then
+//! locates them; the inventory's own YAML syntax errors.
 
-use super::error::{InventoryError, Problem, ProblemKind};
+use super::error::{InventoryError, LocatedProblem, Problem, ProblemKind};
 use super::locate::{YamlPath, locate};
 use crate::base::text::Untrusted;
 
@@ -8,20 +9,20 @@ use crate::base::text::Untrusted;
 /// (about 15 ms per 1,000 devices in a release build), and nobody reads the 10,000th error.
 const MAX_LOCATED: usize = 10;
 
-struct Pending {
-    kind: ProblemKind,
+struct Pending<K> {
+    kind: K,
     at: YamlPath,
     message: String,
     help: Option<String>,
 }
 
 /// Gathers problems found by the checks, with the node each one is about.
-pub(crate) struct Report<'t> {
+pub(crate) struct Report<'t, K = ProblemKind> {
     text: &'t str,
-    pending: Vec<Pending>,
+    pending: Vec<Pending<K>>,
 }
 
-impl<'t> Report<'t> {
+impl<'t, K> Report<'t, K> {
     pub(crate) fn new(text: &'t str) -> Self {
         Report {
             text,
@@ -31,7 +32,7 @@ impl<'t> Report<'t> {
 
     pub(crate) fn add(
         &mut self,
-        kind: ProblemKind,
+        kind: K,
         at: YamlPath,
         message: impl Into<String>,
         help: Option<String>,
@@ -46,23 +47,34 @@ impl<'t> Report<'t> {
 
     /// The 1-based line of a node, for messages that point at a second place.
     pub(crate) fn line_of(&self, at: &YamlPath) -> usize {
-        locate(self.text, at).0
+        self.position(at).0
+    }
+
+    /// The 1-based (line, column) of a node.
+    pub(crate) fn position(&self, at: &YamlPath) -> (usize, usize) {
+        locate(self.text, at)
+    }
+
+    /// How many problems so far (to tell whether a check added one).
+    pub(crate) fn len(&self) -> usize {
+        self.pending.len()
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 
-    /// All problems as one error, sorted by position (first `MAX_LOCATED` found).
-    pub(crate) fn into_error(self, origin: &str) -> InventoryError {
-        let omitted = self.pending.len().saturating_sub(MAX_LOCATED);
-        let mut problems: Vec<Problem> = self
+    /// The first `max` problems found, located and sorted by position (problems at one node
+    /// keep the order they were found in), and how many more were not located.
+    pub(crate) fn into_problems(self, max: usize) -> (Vec<LocatedProblem<K>>, usize) {
+        let omitted = self.pending.len().saturating_sub(max);
+        let mut problems: Vec<LocatedProblem<K>> = self
             .pending
             .into_iter()
-            .take(MAX_LOCATED)
+            .take(max)
             .map(|p| {
                 let (line, column) = locate(self.text, &p.at);
-                Problem {
+                LocatedProblem {
                     kind: p.kind,
                     line,
                     column,
@@ -72,6 +84,14 @@ impl<'t> Report<'t> {
             })
             .collect();
         problems.sort_by_key(|p| (p.line, p.column));
+        (problems, omitted)
+    }
+}
+
+impl Report<'_> {
+    /// All problems as one error, sorted by position (first `MAX_LOCATED` found).
+    pub(crate) fn into_error(self, origin: &str) -> InventoryError {
+        let (problems, omitted) = self.into_problems(MAX_LOCATED);
         InventoryError::Invalid {
             origin: origin.to_owned(),
             problems,
@@ -181,6 +201,36 @@ mod tests {
     fn syntax(text: &str) -> Problem {
         let err = serde_yaml::from_str::<serde_yaml::Value>(text).unwrap_err();
         syntax_error("f.yaml", text, &err).problems()[0].clone()
+    }
+
+    /// Any kind of problem (inventory, plan, …) goes through the same locating pipeline.
+    #[test]
+    fn problems_of_any_kind_are_located_sorted_and_capped() {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Kind {
+            A,
+            B,
+        }
+        let text = "a: 1\nb:\n  - x\n  - y\n";
+        let mut r: Report<'_, Kind> = Report::new(text);
+        let root = YamlPath::root();
+        r.add(Kind::A, root.key("b").index(1), "second item", None);
+        r.add(Kind::B, root.key("a"), "a is wrong", Some("fix a".into()));
+        r.add(Kind::A, root.key("b").index(0), "first item", None);
+        assert_eq!(r.len(), 3);
+        let (problems, omitted) = r.into_problems(2);
+        let got: Vec<_> = problems
+            .iter()
+            .map(|p| (p.kind, p.line, p.column, p.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Kind::B, 1, 4, "a is wrong"),
+                (Kind::A, 4, 5, "second item")
+            ]
+        );
+        assert_eq!(omitted, 1);
     }
 
     #[test]

@@ -357,14 +357,6 @@ fn apply_pipes(text: &mut String, pipes: &[&str]) {
 }
 
 fn clock() -> String {
-    let secs = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!(
-        "{:02}:{:02}:{:02}.000 UTC",
-        secs / 3600 % 24,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let now = crate::base::time::WallClock::utc().hms(SystemTime::now());
+    format!("{now}.000 UTC")
 }

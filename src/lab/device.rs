@@ -11,6 +11,7 @@ use super::config::{SetConfig, TreeConfig};
 use super::platform::{Family, Platform};
 use super::scenario::{Faults, PlannedDevice};
 use super::topology::Neighbor;
+use crate::base::fnv::fnv1a;
 
 /// The most command records kept per device (oldest dropped first) so a long demo stays
 /// bounded; counts are kept exactly.
@@ -90,13 +91,6 @@ impl Facts {
             m[0], m[1], m[2], m[3], m[4], m[5]
         )
     }
-}
-
-/// 64-bit FNV-1a: stable across Rust versions, unlike `DefaultHasher`.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 fn alnum(mut v: u64, n: usize) -> String {

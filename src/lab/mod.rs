@@ -11,7 +11,6 @@ mod cli;
 mod command;
 mod config;
 mod device;
-mod duration;
 mod hostkey;
 mod inventory;
 mod listener;

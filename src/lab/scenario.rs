@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::duration;
 use super::platform::Platform;
+use crate::base::duration;
 use crate::inventory::glob;
 
 /// The demo scenario, compiled in so `fleetdash` with no arguments needs no files.

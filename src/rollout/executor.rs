@@ -32,12 +32,13 @@ pub use device::step_label;
 pub use resume::resume_waves;
 
 use super::event::{Control, Outcome, RolloutEvent};
-use super::journal::{Edge, Record, Replay, RolloutJournal, Stage, cap};
+use super::journal::{Edge, Record, Replay, RolloutJournal, Stage};
 use super::plan::Plan;
 use super::report::{DeviceOutcome, DeviceState, WaveOutcome};
 use super::waves::Wave;
 use crate::base::sanitize::Removed;
 use crate::base::secrets::Secrets;
+use crate::base::text::cap;
 use crate::exec::{Connector, Session};
 use crate::inventory::{DeviceId, Inventory};
 use crate::ssh::{ExecError, Output};
@@ -258,7 +259,7 @@ where
             label: label.to_string(),
             edge,
             ok,
-            output: output.map(|o| cap(o, super::journal::OUTPUT_CAP)),
+            output: output.map(|o| cap(o, super::journal::OUTPUT_CAP).to_owned()),
             removed,
         })
     }

@@ -112,24 +112,7 @@ impl Record {
 
 /// FNV-1a 64 of the plan text, as hex: a resume with a different plan is refused.
 pub fn plan_hash(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.as_bytes() {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
-
-/// The first `max` bytes of `text`, cut on a character boundary.
-pub fn cap(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_string();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
+    format!("{:016x}", crate::base::fnv::fnv1a(text.as_bytes()))
 }
 
 /// What a resumed rollout does with one device.

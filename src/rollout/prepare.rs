@@ -11,6 +11,7 @@ use super::executor::{RolloutSetup, resume_waves};
 use super::journal::{self, OpenError, ReplayError, RolloutJournal, Tail};
 use super::plan::Plan;
 use super::waves::waves;
+use crate::base::paths::NoHome;
 use crate::exec::{Secrets, SshConnector};
 use crate::inventory::Inventory;
 use crate::ssh::{HostKeyPolicy, SshOptions};
@@ -112,8 +113,8 @@ pub fn prepare(
             let path = config
                 .journal
                 .clone()
-                .or_else(|| default_journal(&plan.name))
-                .ok_or("no place for the journal (set HOME or use --journal FILE)")?;
+                .map_or_else(|| default_journal(&plan.name), Ok)
+                .map_err(|e| format!("no place for the journal: {e}, or use --journal FILE"))?;
             let journal =
                 RolloutJournal::create(&path, secrets.clone()).map_err(|e| e.to_string())?;
             (journal, None, w, path)
@@ -127,7 +128,8 @@ pub fn prepare(
         config.known_hosts.as_deref(),
         config.timeout,
         config.host_keys,
-    );
+    )
+    .map_err(|e| e.to_string())?;
     let setup = RolloutSetup {
         plan,
         plan_hash: hash,
@@ -182,14 +184,13 @@ fn what_was_cut(replay: &journal::Replay, path: &Path) -> Option<String> {
 
 /// `$XDG_STATE_HOME/fleetdash/rollouts/<plan>-<unix seconds>.jsonl` (or under
 /// `~/.local/state`).
-fn default_journal(plan: &str) -> Option<PathBuf> {
-    let audit = crate::exec::journal::default_path()?;
-    let dir = audit.parent()?.join("rollouts");
+fn default_journal(plan: &str) -> Result<PathBuf, NoHome> {
+    let dir = crate::base::paths::rollouts_dir()?;
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs();
-    Some(dir.join(format!("{}-{secs}.jsonl", slug(plan))))
+    Ok(dir.join(format!("{}-{secs}.jsonl", slug(plan))))
 }
 
 /// `<journal without extension>.report/`.

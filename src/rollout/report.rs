@@ -10,8 +10,8 @@ use super::plan::Plan;
 use super::waves::WaveKind;
 use crate::base::private_file;
 use crate::base::secrets::Secrets;
+use crate::base::time::rfc3339;
 use crate::exec::fold::{diff_lines, render_diff};
-use crate::exec::journal::rfc3339;
 use crate::inventory::DeviceId;
 
 mod markdown;

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use russh::keys::{HashAlg, PublicKey};
 
 use super::known_hosts::{self, Entry, Marker};
-use super::options::{HostKeyPolicy, fleetdash_known_hosts};
+use super::options::HostKeyPolicy;
 use crate::base::files::{self, FileKind};
 
 /// Serialises learning so concurrent sessions never write one host twice or interleave.
@@ -181,7 +181,7 @@ fn known(file: &Path, entries: &[Entry], key: &PublicKey, target: &str) -> Resul
 fn learn(target: &str, key: &PublicKey, file: &Path) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom, Write};
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if file == fleetdash_known_hosts() {
+        if crate::base::paths::known_hosts().is_ok_and(|own| file == own) {
             std::fs::create_dir_all(dir)?;
         } else if !dir.is_dir() {
             return Err(std::io::Error::new(

@@ -26,7 +26,7 @@ mod transport;
 
 pub use auth::Credentials;
 pub use hostkeys::{check_file as check_known_hosts_file, host_port};
-pub use options::{HostKeyPolicy, SshOptions, Timeouts, fleetdash_known_hosts};
+pub use options::{HostKeyPolicy, SshOptions, Timeouts};
 pub use outcome::{ExecError, Output, Stage};
 pub use secret::Secret;
 pub use session::Session;

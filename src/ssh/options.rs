@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::secret::Secret;
+use crate::base::paths::{self, NoHome};
 
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +64,32 @@ pub struct SshOptions {
     pub password: Option<Secret>,
 }
 
-impl Default for SshOptions {
-    fn default() -> SshOptions {
-        let own = fleetdash_known_hosts();
+impl SshOptions {
+    /// The user's files: `~/.ssh/known_hosts` (when `HOME` is set) and fleetdash's own,
+    /// which new keys are learned into. Without a state directory there is nowhere safe to
+    /// learn keys: [`NoHome`], never the current directory.
+    pub fn for_user() -> Result<SshOptions, NoHome> {
+        let own = paths::known_hosts()?;
         let mut known_hosts = Vec::new();
-        if let Some(home) = std::env::var_os("HOME") {
-            known_hosts.push(PathBuf::from(home).join(".ssh/known_hosts"));
+        if let Some(home) = paths::home() {
+            known_hosts.push(home.join(".ssh/known_hosts"));
         }
         known_hosts.push(own.clone());
+        Ok(SshOptions::with_files(known_hosts, own))
+    }
+
+    /// Options that check and learn host keys only in `file` (tests, sandboxes).
+    pub fn with_known_hosts(file: PathBuf) -> SshOptions {
+        SshOptions::with_files(vec![file.clone()], file)
+    }
+
+    fn with_files(known_hosts: Vec<PathBuf>, learn_into: PathBuf) -> SshOptions {
         SshOptions {
             timeouts: Timeouts::default(),
             output_cap: 1 << 20,
             host_keys: HostKeyPolicy::default(),
             known_hosts,
-            learn_into: own,
+            learn_into,
             use_agent: true,
             legacy_algorithms: false,
             pty_size: (200, 24),
@@ -86,27 +99,18 @@ impl Default for SshOptions {
 }
 
 impl SshOptions {
-    /// Options that check and learn host keys only in `file` (tests, sandboxes).
-    pub fn with_known_hosts(file: PathBuf) -> SshOptions {
-        SshOptions {
-            known_hosts: vec![file.clone()],
-            learn_into: file,
-            ..SshOptions::default()
-        }
-    }
-
     /// The headless commands' options: one timeout for every stage, the host key policy,
     /// and (optionally) the only known_hosts file to check and learn into.
     pub fn headless(
         known_hosts: Option<&Path>,
         timeout: Duration,
         host_keys: HostKeyPolicy,
-    ) -> SshOptions {
+    ) -> Result<SshOptions, NoHome> {
         let opts = match known_hosts {
             Some(file) => SshOptions::with_known_hosts(file.to_path_buf()),
-            None => SshOptions::default(),
+            None => SshOptions::for_user()?,
         };
-        SshOptions {
+        Ok(SshOptions {
             timeouts: Timeouts {
                 connect: timeout,
                 handshake: timeout,
@@ -115,17 +119,6 @@ impl SshOptions {
             },
             host_keys,
             ..opts
-        }
+        })
     }
-}
-
-/// fleetdash's own known_hosts: `$XDG_STATE_HOME/fleetdash/known_hosts`, else
-/// `~/.local/state/fleetdash/known_hosts`.
-pub fn fleetdash_known_hosts() -> PathBuf {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("fleetdash").join("known_hosts")
 }

@@ -24,13 +24,8 @@ pub(super) fn ran(reason: impl Into<String>) -> ExecError {
 }
 
 pub(super) fn timed_out(what: &str, after: Duration) -> String {
-    format!("{what} timed out after {}", fmt_duration(after))
-}
-
-fn fmt_duration(d: Duration) -> String {
-    if d.as_millis().is_multiple_of(1000) {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
-    }
+    format!(
+        "{what} timed out after {}",
+        crate::base::duration::format(after)
+    )
 }

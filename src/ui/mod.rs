@@ -34,9 +34,10 @@ use tokio::sync::mpsc;
 pub use app::{Action, App, Question, SortKey};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
-pub use signals::{Signals, exit_status};
+pub use signals::Signals;
 pub use terminal::Screen;
 
+use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, State};
 use crate::rollout::event::Control;
@@ -100,13 +101,17 @@ pub enum Ended {
     /// The user quit (or the input ended).
     Quit,
     /// A signal ended it (SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1): exit with
-    /// [`exit_status`] of this number.
+    /// [`crate::base::exit::signal`] of this number.
     Signal(i32),
 }
 
 /// Runs the dashboard on the process's terminal until the user quits or a signal ends it.
 /// The terminal is restored on every exit path.
 pub async fn run(engine: &mut Engine, options: Options) -> Result<Ended> {
+    engine.state.wall_clock = match options.utc {
+        true => WallClock::utc(),
+        false => WallClock::local(),
+    };
     let mut signals = signals::Signals::install()?;
     let mut term = terminal::Terminal::enter()?;
     let input = crossterm::event::EventStream::new();
@@ -222,6 +227,8 @@ pub struct Options {
     pub title: String,
     pub interval: Duration,
     pub read_only: bool,
+    /// Show times in UTC instead of the local zone.
+    pub utc: bool,
 }
 
 /// Records a command in the fleet state and hands it to the workers without waiting: the
@@ -241,15 +248,10 @@ fn send(fleet: &mut State, commands: &mpsc::Sender<Command>, command: Command) {
     }
 }
 
-/// Age for people: `42s`, `3m05s`, `2h13m`, `3d04h`.
+/// Age for people, in whole seconds: `42s`, `3m05s`, `2h13m`, `3d04h`.
 pub fn fmt_age(now: Instant, since: Instant) -> String {
-    let s = now.saturating_duration_since(since).as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86_400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
-        _ => format!("{}d{:02}h", s / 86_400, s / 3600 % 24),
-    }
+    let whole = now.saturating_duration_since(since).as_secs();
+    crate::base::duration::short(Duration::from_secs(whole))
 }
 
 #[cfg(test)]

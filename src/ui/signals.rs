@@ -61,8 +61,3 @@ impl Signals {
         }
     }
 }
-
-/// The conventional exit status for a process ended by signal `signo`: 128 + its number.
-pub fn exit_status(signo: i32) -> u8 {
-    u8::try_from(128 + signo).unwrap_or(u8::MAX)
-}

@@ -22,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         Some(s) => format!(
             "sweep #{} ({}): {}/{} in {} ms  ",
             s.sweep,
-            fmt_interval(app.interval),
+            crate::base::duration::format(app.interval),
             s.replies,
             s.sent,
             s.elapsed.as_millis(),
@@ -66,13 +66,4 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         ));
     }
     frame.render_widget(Paragraph::new(lines), area);
-}
-
-fn fmt_interval(interval: std::time::Duration) -> String {
-    let ms = interval.as_millis();
-    if ms.is_multiple_of(1000) {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{ms}ms")
-    }
 }

@@ -81,8 +81,34 @@ fn long_unchanged_runs_are_shortened() {
     );
 }
 
+/// A large running-config with two changes far apart: the old LCS gave up above 4M cells
+/// and showed the whole middle as removed and added again.
 #[test]
-fn huge_outputs_fall_back_to_replace() {
+fn large_configs_diff_line_by_line() {
+    let majority: String = (0..5000).map(|i| format!("interface Gi0/{i}\n")).collect();
+    let outlier = majority
+        .replace("interface Gi0/10\n", "interface Gi9/10\n")
+        .replace("interface Gi0/4990\n", "")
+        + "end\n";
+    let d = diff_lines(&majority, &outlier);
+    let changed: Vec<&DiffLine> = d
+        .iter()
+        .filter(|l| !matches!(l, DiffLine::Same(_)))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            &DiffLine::Removed("interface Gi0/10".into()),
+            &DiffLine::Added("interface Gi9/10".into()),
+            &DiffLine::Removed("interface Gi0/4990".into()),
+            &DiffLine::Added("end".into()),
+        ]
+    );
+    assert_eq!(d.len(), 5002);
+}
+
+#[test]
+fn outputs_that_share_nothing_are_all_removed_then_added() {
     let a: String = (0..3000).map(|i| format!("a{i}\n")).collect();
     let b: String = (0..3000).map(|i| format!("b{i}\n")).collect();
     let d = diff_lines(&a, &b);

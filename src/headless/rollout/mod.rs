@@ -27,8 +27,7 @@ pub use print::Printer;
 pub use resume::resume_command;
 use steer::{Approvals, abort_on_ctrl_c, confirm_dropping, steer_from_stdin};
 
-/// Exit code for plan, inventory and usage errors.
-const USAGE: u8 = 2;
+use crate::base::exit::USAGE;
 
 /// `fleetdash rollout`: which rollout, and how this front end runs it.
 #[derive(Debug, Clone, PartialEq)]

@@ -37,7 +37,10 @@ pub fn resume_command(job: &RolloutJob, journal: &Path) -> String {
         words.push(format!("--concurrency {}", args.concurrency));
     }
     if args.timeout != DEFAULT_TIMEOUT {
-        words.push(format!("--timeout {}ms", args.timeout.as_millis()));
+        words.push(format!(
+            "--timeout {}",
+            crate::base::duration::format(args.timeout)
+        ));
     }
     if job.headless {
         words.push("--headless --yes".into());

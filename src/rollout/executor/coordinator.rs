@@ -9,7 +9,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio::task::{Id, JoinSet};
 
-use super::decide::{self, Stop, fmt_secs};
+use super::decide::{self, Stop};
 use super::device::{self, Done, Mode};
 use super::gate::{Gate, GateControl, GateWait, gate};
 use super::{ConfigMode, Ctx, Finished, RolloutSetup, replayed_pre};
@@ -429,7 +429,14 @@ where
             Pause::None => return,
             Pause::Duration(d) => {
                 self.ctx
-                    .log(None, format!("wave {} starts in {}", next + 1, fmt_secs(d)))
+                    .log(
+                        None,
+                        format!(
+                            "wave {} starts in {}",
+                            next + 1,
+                            crate::base::duration::format(d)
+                        ),
+                    )
                     .await;
                 Some(tokio::time::Instant::now() + d)
             }

@@ -2,8 +2,6 @@
 //! `max_fail` threshold is exceeded, which devices fail for no longer answering probes, and
 //! which reason a stop keeps. No I/O, no tasks: the actor in `coordinator` acts on them.
 
-use std::time::Duration;
-
 use crate::inventory::DeviceId;
 use crate::rollout::event::Outcome;
 use crate::rollout::plan::{MaxFail, Threshold};
@@ -95,14 +93,6 @@ pub(super) fn fmt_threshold(t: Threshold) -> String {
     match t {
         Threshold::Count(n) => n.to_string(),
         Threshold::Percent(p) => format!("{p}%"),
-    }
-}
-
-pub(super) fn fmt_secs(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{} ms", d.as_millis())
     }
 }
 
@@ -239,11 +229,5 @@ mod tests {
         assert_eq!(s, aborted("operator"));
         assert_eq!(s.unwrap().run_state(), RunState::Aborted);
         assert_eq!(halted("x").unwrap().run_state(), RunState::Halted);
-    }
-
-    #[test]
-    fn pauses_read_in_seconds_or_milliseconds() {
-        assert_eq!(fmt_secs(Duration::from_secs(30)), "30 s");
-        assert_eq!(fmt_secs(Duration::from_millis(1500)), "1500 ms");
     }
 }

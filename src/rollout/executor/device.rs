@@ -430,7 +430,7 @@ where
                 phase,
                 name: check.name.clone(),
                 passed,
-                output: crate::rollout::journal::cap(&output, EVENT_OUTPUT_CAP),
+                output: crate::base::text::cap(&output, EVENT_OUTPUT_CAP).to_owned(),
             })
             .await;
         Ok(CheckOutcome {

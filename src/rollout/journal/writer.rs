@@ -15,7 +15,7 @@ use crate::base::files::{self, FileKind, ReadError};
 use crate::base::lock::{LockError, StateLock};
 use crate::base::private_file;
 use crate::base::secrets::Secrets;
-use crate::exec::journal::rfc3339;
+use crate::base::time::rfc3339;
 
 /// An open journal, shared by the device tasks of a rollout. Dropping it unlocks it.
 pub struct RolloutJournal {

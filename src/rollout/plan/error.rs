@@ -2,7 +2,7 @@
 //! rendered like the inventory's (a compiler-style message).
 
 use crate::base::files::ReadError;
-use crate::inventory::error::{Located, Rendered};
+use crate::inventory::error::{LocatedProblem, Rendered};
 
 /// What kind of mistake a [`PlanProblem`] reports; callers and tests match on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -39,17 +39,8 @@ pub enum PlanProblemKind {
     UnknownDevice,
 }
 
-/// One located mistake in a plan. `line` and `column` are 1-based.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanProblem {
-    pub kind: PlanProblemKind,
-    pub line: usize,
-    pub column: usize,
-    /// What is wrong, one line, no trailing period.
-    pub message: String,
-    /// How to fix it, when we know.
-    pub help: Option<String>,
-}
+/// One located mistake in a plan.
+pub type PlanProblem = LocatedProblem<PlanProblemKind>;
 
 /// Why a plan could not be loaded, or does not fit the inventory.
 #[derive(Debug, thiserror::Error)]
@@ -80,20 +71,5 @@ impl PlanError {
     /// Whether any problem is of `kind`.
     pub fn has(&self, kind: PlanProblemKind) -> bool {
         self.problems().iter().any(|p| p.kind == kind)
-    }
-}
-
-impl Located for PlanProblem {
-    fn line(&self) -> usize {
-        self.line
-    }
-    fn column(&self) -> usize {
-        self.column
-    }
-    fn message(&self) -> &str {
-        &self.message
-    }
-    fn help(&self) -> Option<&str> {
-        self.help.as_deref()
     }
 }

@@ -9,7 +9,8 @@ use super::error::{PlanError, PlanProblem, PlanProblemKind};
 use super::{Plan, read};
 use crate::base::files::{self, FileKind};
 use crate::inventory::InventoryError;
-use crate::inventory::locate::{YamlPath, locate};
+use crate::inventory::locate::YamlPath;
+use crate::inventory::report::Report;
 use crate::inventory::yaml;
 
 /// Problems beyond this many are dropped: each location re-reads the file, so thousands of
@@ -64,27 +65,15 @@ fn syntax(origin: &str, inv: &InventoryError) -> PlanError {
     }
 }
 
-struct Pending {
-    kind: PlanProblemKind,
-    at: YamlPath,
-    message: String,
-    help: Option<String>,
-}
-
 /// Problems found while reading, with the node each is about; located only at the end.
-pub(super) struct Problems<'t> {
-    text: &'t str,
-    pending: Vec<Pending>,
-}
+pub(super) struct Problems<'t>(Report<'t, PlanProblemKind>);
 
 impl<'t> Problems<'t> {
     fn new(text: &'t str) -> Self {
-        Problems {
-            text,
-            pending: Vec::new(),
-        }
+        Problems(Report::new(text))
     }
 
+    /// Every plan problem says how to fix it.
     pub(super) fn add(
         &mut self,
         kind: PlanProblemKind,
@@ -92,46 +81,26 @@ impl<'t> Problems<'t> {
         message: impl Into<String>,
         help: impl Into<String>,
     ) {
-        self.pending.push(Pending {
-            kind,
-            at,
-            message: message.into(),
-            help: Some(help.into()),
-        });
+        self.0.add(kind, at, message, Some(help.into()));
     }
 
     /// The (line, column) of a node, kept in the plan for errors found later (waves).
     pub(super) fn position(&self, at: &YamlPath) -> (usize, usize) {
-        locate(self.text, at)
+        self.0.position(at)
     }
 
     /// How many problems so far (to tell whether a reader added one).
     pub(super) fn len(&self) -> usize {
-        self.pending.len()
+        self.0.len()
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+        self.0.is_empty()
     }
 
     fn into_error(self, origin: &str) -> PlanError {
-        let mut problems: Vec<PlanProblem> = self
-            .pending
-            .into_iter()
-            .take(MAX_LOCATED)
-            .map(|p| {
-                let (line, column) = locate(self.text, &p.at);
-                PlanProblem {
-                    kind: p.kind,
-                    line,
-                    column,
-                    message: p.message,
-                    help: p.help,
-                }
-            })
-            .collect();
-        // Stable: problems at one node keep the order they were found in.
-        problems.sort_by_key(|p| (p.line, p.column));
+        // A plan has few problems; those past the located ones are not counted (as before).
+        let (problems, _) = self.0.into_problems(MAX_LOCATED);
         PlanError::Invalid {
             origin: origin.to_owned(),
             problems,

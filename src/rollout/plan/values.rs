@@ -1,5 +1,5 @@
 //! Scalar forms in a plan: counts, percentages (`"20%"`), thresholds and durations
-//! (`90s`, `5m`, `1h30m`). Each parser returns a message and a hint on failure.
+//! (`90s`, `5m`, `1h30m`, the grammar of `base::duration`). Each parser returns a message and a hint on failure.
 
 use crate::base::text::Untrusted;
 use std::time::Duration;
@@ -88,48 +88,22 @@ pub(super) fn threshold(value: &Value) -> Result<Threshold, Bad> {
     }
 }
 
-/// `90s`, `5m`, `1h30m`, `500ms`; a bare number is seconds. Must be more than zero.
+/// A duration in the one grammar (`base::duration`); must be more than zero.
 pub(super) fn duration(text: &str) -> Result<Duration, Bad> {
-    let help = "write a duration such as `30s`, `5m` or `1h30m` (or `none` / `manual`)";
-    let fail = || bad(format!("bad duration `{}`", Untrusted(text)), help);
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(fail());
-    }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(fail)?;
-        let number: u64 = rest[..digits].parse().map_err(|_| fail())?;
-        rest = &rest[digits..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let unit = match &rest[..unit_len] {
-            "ms" => Duration::from_millis(1),
-            "s" => Duration::from_secs(1),
-            "m" => Duration::from_secs(60),
-            "h" => Duration::from_secs(3600),
-            _ => return Err(fail()),
-        };
-        total += unit
-            .checked_mul(u32::try_from(number).map_err(|_| fail())?)
-            .ok_or_else(fail)?;
-        rest = &rest[unit_len..];
-    }
-    if total.is_zero() {
-        return Err(bad(
+    match crate::base::duration::parse(text) {
+        Ok(d) if d.is_zero() => Err(bad(
             format!(
                 "bad duration `{}`: it must be longer than zero",
                 Untrusted(text)
             ),
             "use `pause: none` to start the next wave at once",
-        ));
+        )),
+        Ok(d) => Ok(d),
+        Err(e) => Err(bad(
+            format!("bad duration `{}`: {}", Untrusted(text), e.why()),
+            "write a duration such as `30s`, `5m` or `1h30m` (or `none` / `manual`)",
+        )),
     }
-    Ok(total)
 }
 
 /// A short rendering of a YAML value for messages.
@@ -202,5 +176,6 @@ mod tests {
         assert!(duration("m5").is_err());
         assert!(duration("0s").is_err());
         assert!(duration("").is_err());
+        assert_eq!(duration("1.5s").ok(), Some(Duration::from_millis(1500)));
     }
 }

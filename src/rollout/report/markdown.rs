@@ -203,11 +203,8 @@ fn cell(text: &str) -> String {
 
 /// `850ms`, `12.3s`, `4m05s`; `—` for a phase that did not run.
 fn human(d: Duration) -> String {
-    let ms = d.as_millis();
-    match ms {
-        0 if d.is_zero() => "—".to_owned(),
-        0..1_000 => format!("{ms}ms"),
-        1_000..60_000 => format!("{:.1}s", d.as_secs_f64()),
-        _ => format!("{}m{:02}s", d.as_secs() / 60, d.as_secs() % 60),
+    if d.is_zero() {
+        return "—".to_owned();
     }
+    crate::base::duration::short(d)
 }
