@@ -11,6 +11,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 
+use crate::base::stdout;
 use crate::fleet::{Event, FleetConfig, ProbeOutcome, ProbeResult, State};
 use crate::inventory::{Device, Inventory, ProbeSpec};
 use crate::ui::{App, SortKey, view};
@@ -22,9 +23,9 @@ const FRAME_BUDGET: Duration = Duration::from_millis(2);
 pub async fn run(devices: usize) -> Result<ExitCode> {
     // The sweep first: its peak memory is this process's high-water mark at that point.
     let sweep = crate::probe::bench_sweep(devices).await;
-    println!("{sweep}");
+    stdout::println(&sweep.to_string());
     let render = render_bench(devices, 250, 80, 200);
-    println!("{render}");
+    stdout::println(&render.to_string());
     Ok(ExitCode::SUCCESS)
 }
 

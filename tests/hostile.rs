@@ -571,3 +571,32 @@ fn ipv4_mapped_hosts_are_reached_as_ipv4() {
     // Nothing listens on port 1: "refused" (not "unreachable") shows the address answered.
     assert_eq!(rows[2]["error"], "tcp:1 refused", "{rows:?}");
 }
+
+/// `fleetdash lab | head -0`: the lab keeps serving and ends on Ctrl-C with status 0, never
+/// a panic on the closed pipe.
+#[test]
+fn the_lab_survives_a_closed_stdout() {
+    let base = common::block().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        .args(["lab", "--devices", "2", "--port", "0", "--base", &base])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fleetdash lab");
+    drop(child.stdout.take());
+    // The start line and at least one status line go to the closed pipe.
+    std::thread::sleep(Duration::from_millis(2500));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -11,6 +11,7 @@ use russh::keys::PublicKey;
 use super::inventory::PASSWORD_ENV;
 use super::runtime::{Lab, LabConfig, LabStats};
 use super::scenario::Scenario;
+use crate::base::stdout;
 
 /// What `fleetdash lab` starts (from its flags).
 #[derive(Debug, Clone, PartialEq)]
@@ -58,26 +59,26 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
     let started = std::time::Instant::now();
     let lab = Lab::start(cfg).await?;
     let devices = lab.devices();
-    println!(
+    stdout::println(&format!(
         "lab: {} devices on {}..{} started in {:.0?}; user {:?}; Ctrl-C stops",
         devices.len(),
         devices[0].addr,
         devices[devices.len() - 1].addr,
         started.elapsed(),
         args.username
-    );
+    ));
     if let Some(path) = &args.write_inventory {
         std::fs::write(path, lab.inventory_yaml())
             .wrap_err_with(|| format!("cannot write the inventory to {}", path.display()))?;
-        println!(
+        stdout::println(&format!(
             "lab: inventory written to {} (export {PASSWORD_ENV}=<password>)",
             path.display()
-        );
+        ));
     }
     if let Some(path) = &args.write_known_hosts {
         std::fs::write(path, lab.known_hosts())
             .wrap_err_with(|| format!("cannot write known_hosts to {}", path.display()))?;
-        println!("lab: known_hosts written to {}", path.display());
+        stdout::println(&format!("lab: known_hosts written to {}", path.display()));
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
@@ -87,12 +88,12 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
             _ = tokio::signal::ctrl_c() => break,
             _ = tick.tick() => {
                 let now = lab.stats();
-                println!("{}", summary(&now, &last));
+                stdout::println(&summary(&now, &last));
                 last = now;
             }
         }
     }
-    println!("lab: stopping");
+    stdout::println("lab: stopping");
     lab.stop().await;
     Ok(())
 }
