@@ -73,6 +73,17 @@ impl Tmux {
         }
     }
 
+    /// The status `echo FLEETDASH-EXIT=$?` printed, once its line is on screen (a line that
+    /// starts with it: a typed command line that contains it does not count).
+    fn exit_status(&self) -> String {
+        let marker = "FLEETDASH-EXIT=";
+        let screen = self.wait_for("fleetdash to exit", |s| {
+            s.lines().any(|l| l.starts_with(marker))
+        });
+        let line = screen.lines().find(|l| l.starts_with(marker)).unwrap();
+        line[marker.len()..].trim_end().to_string()
+    }
+
     fn flag(&self, name: &str) -> String {
         self.run(&["display-message", "-p", "-t", "t", &format!("#{{{name}}}")])
             .trim()
@@ -136,8 +147,8 @@ fn dashboard_in_a_real_terminal() {
     });
 
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    assert_eq!(tmux.exit_status(), "0");
+    let screen = tmux.screen();
     assert!(
         !screen.contains("node7"),
         "the dashboard left the screen: {screen}"
@@ -166,8 +177,7 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_ends_the_process() {
         return;
     };
     tmux.wait_for("the dashboard", |s| s.contains("lonely"));
-    let screen = tmux.wait_for("the process to end", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=101"), "{screen}");
+    assert_eq!(tmux.exit_status(), "101");
     assert_eq!(tmux.flag("alternate_on"), "0", "back on the main screen");
     assert_eq!(tmux.flag("cursor_flag"), "1", "cursor visible again");
     assert_eq!(tmux.flag("mouse_any_flag"), "0", "mouse released");
@@ -195,8 +205,7 @@ fn the_demo_opens_with_no_arguments() {
         "{screen}"
     );
     tmux.keys(&["q"]);
-    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    assert_eq!(tmux.exit_status(), "0");
 }
 
 #[test]
@@ -228,8 +237,7 @@ fn commands_on_marked_devices_of_the_demo_lab() {
     tmux.type_text("q");
     tmux.wait_for("the tiles again", |s| s.contains("● 2 marked"));
     tmux.type_text("q");
-    let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-    assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+    assert_eq!(tmux.exit_status(), "0");
     let journal = std::fs::read_to_string(state.path().join("audit.jsonl")).unwrap();
     assert_eq!(
         journal.lines().count(),
@@ -289,8 +297,7 @@ async fn a_rollout_steered_from_the_dashboard() {
             s.contains("completed") && s.contains(&done)
         });
         tmux.type_text("q");
-        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-        assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+        assert_eq!(tmux.exit_status(), "0");
         Some(tmux)
     })
     .await
@@ -389,10 +396,9 @@ fn signals_restore_the_terminal_before_the_dashboard_exits() {
         });
         assert_terminal_taken(&tmux, "running");
         kill(signal, &pid_in(&pidfile));
-        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-        let expected = format!("FLEETDASH-EXIT={}", 128 + number);
-        if !screen.contains(&expected) {
-            problems.push(format!("SIG{signal}: not {expected}: {screen}"));
+        let (status, expected) = (tmux.exit_status(), (128 + number).to_string());
+        if status != expected {
+            problems.push(format!("SIG{signal}: exit status {status}, not {expected}"));
         }
         for problem in not_restored(&tmux) {
             problems.push(format!("SIG{signal}: {problem}"));
@@ -467,14 +473,7 @@ fn sigtstp_suspends_and_fg_brings_the_dashboard_back() {
     tmux.wait_for("the shell prompt", |s| !s.contains("ams-core1"));
     tmux.type_text("echo FLEETDASH-EXIT=$?");
     tmux.keys(&["Enter"]);
-    // The typed command line shows `FLEETDASH-EXIT=$?` too: wait for the line it prints.
-    let screen = tmux.wait_for("the exit status", |s| {
-        s.lines().any(|l| l.starts_with("FLEETDASH-EXIT="))
-    });
-    assert!(
-        screen.lines().any(|l| l.trim_end() == "FLEETDASH-EXIT=0"),
-        "{screen}"
-    );
+    assert_eq!(tmux.exit_status(), "0");
     assert_terminal_restored(&tmux, "quit after fg");
 }
 
@@ -510,8 +509,7 @@ async fn the_dashboard_logs_to_its_file_and_never_to_the_terminal() {
         });
         tmux.type_text("q");
         tmux.type_text("q");
-        let screen = tmux.wait_for("fleetdash to exit", |s| s.contains("FLEETDASH-EXIT="));
-        assert!(screen.contains("FLEETDASH-EXIT=0"), "{screen}");
+        assert_eq!(tmux.exit_status(), "0");
         Some(tmux)
     })
     .await
