@@ -135,6 +135,7 @@ fn synthetic_inventory(n: usize) -> Inventory {
             all_groups: vec![],
             tags: Default::default(),
             probe: ProbeSpec::Icmp,
+            jump: Vec::new(),
         })
         .collect();
     Inventory {

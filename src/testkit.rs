@@ -26,6 +26,7 @@ pub fn device(name: &str, host: &str, groups: &[&str]) -> Device {
         all_groups: groups.iter().map(|g| g.to_string()).collect(),
         tags: BTreeMap::from([("site".to_string(), site.to_string())]),
         probe: ProbeSpec::Icmp,
+        jump: Vec::new(),
     }
 }
 

@@ -522,3 +522,32 @@ fn numeric_group_names_work_both_ways() {
         "t:4:41: unknown group `2025` in device `a`\n  help: did you mean `2024`?"
     );
 }
+
+#[test]
+fn jump_hosts_resolve_like_any_attribute_and_none_turns_them_off() {
+    let inv = Inventory::from_yaml(
+        "defaults:\n  jump: admin@127.0.0.9:2222\n\
+         groups:\n  far:\n    jump: [bastion-1, 127.0.0.8]\n  near:\n    jump: none\n\
+         devices:\n  - {name: a, host: 127.0.0.1, groups: [far]}\n\
+         \x20 - {name: b, host: 127.0.0.2, groups: [near]}\n\
+         \x20 - {name: c, host: 127.0.0.3}\n\
+         \x20 - {name: d, host: 127.0.0.4, jump: 'j1, j2'}\n",
+        "t",
+    )
+    .unwrap();
+    let jumps: Vec<Vec<String>> = inv.devices.iter().map(|d| d.jump.clone()).collect();
+    assert_eq!(
+        jumps,
+        vec![
+            vec!["bastion-1".to_string(), "127.0.0.8".into()],
+            vec![],
+            vec!["admin@127.0.0.9:2222".into()],
+            vec!["j1".into(), "j2".into()],
+        ]
+    );
+    for bad in ["'a b'", "'x,,y'", "'-oProxyCommand=sh'", "{a: 1}"] {
+        let text = format!("devices:\n  - {{name: a, host: 127.0.0.1, jump: {bad}}}\n");
+        let err = Inventory::from_yaml(&text, "t").unwrap_err();
+        assert!(err.to_string().contains("t:2:"), "{bad}: {err}");
+    }
+}

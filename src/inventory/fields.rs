@@ -77,6 +77,7 @@ pub(crate) fn read_attrs(
                     report,
                 )
             }
+            "jump" => attrs.jump = read_jump(value, &vat, level, report),
             "tags" => attrs.tags = read_tags(value, &vat, level, report),
             // Level-specific keys (name, host, groups, parents) are read by the caller.
             _ => {}
@@ -127,6 +128,62 @@ fn read_tags(
         }
     }
     tags
+}
+
+/// `jump:` as one hop, a comma list (as ssh's `-J`), or a list of hops; `none` or `[]`
+/// turns off a jump inherited from a group or `defaults`.
+fn read_jump(
+    value: &Value,
+    at: &YamlPath,
+    level: Level<'_>,
+    report: &mut Report<'_>,
+) -> Option<Vec<String>> {
+    let help =
+        || Some("write `jump: bastion-1`, `jump: admin@192.0.2.1:2222` or a list of hops".into());
+    let items: Vec<(String, YamlPath)> = match value {
+        Value::String(s) if s == "none" => return Some(Vec::new()),
+        Value::String(s) => s
+            .split(',')
+            .map(|h| (h.trim().to_string(), at.clone()))
+            .collect(),
+        Value::Sequence(list) => {
+            let mut items = Vec::new();
+            for (i, item) in list.iter().enumerate() {
+                match item {
+                    Value::String(s) => items.push((s.trim().to_string(), at.index(i))),
+                    _ => report.add(
+                        K::InvalidValue,
+                        at.index(i),
+                        format!("hop #{} of `jump` {level} is not a host", i + 1),
+                        help(),
+                    ),
+                }
+            }
+            items
+        }
+        _ => {
+            report.add(
+                K::InvalidValue,
+                at.clone(),
+                format!("`jump` {level} must be a host or a list of hosts"),
+                help(),
+            );
+            return None;
+        }
+    };
+    let mut hops = Vec::new();
+    for (hop, hop_at) in items {
+        match values::check_jump_hop(&hop) {
+            Ok(()) => hops.push(hop),
+            Err(bad) => report.add(
+                K::InvalidValue,
+                hop_at,
+                format!("{} {level}", bad.reason),
+                bad.help,
+            ),
+        }
+    }
+    Some(hops)
 }
 
 /// A `true`/`false` attribute; `purpose` says what `true` is for, in the help.

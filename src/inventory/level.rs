@@ -24,6 +24,7 @@ const ATTR_FIELDS: &[&str] = &[
     "agent",
     "legacy_ssh",
     "probe",
+    "jump",
     "tags",
 ];
 /// Keys that would hold a secret in clear text: refused everywhere, value never echoed.

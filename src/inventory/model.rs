@@ -42,6 +42,9 @@ pub struct Device {
     pub all_groups: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub probe: ProbeSpec,
+    /// Jump hosts (bastions) to go through, first hop first: another device's name or
+    /// `[user@]host[:port]`. Empty: connect directly.
+    pub jump: Vec<String>,
 }
 
 /// A named group; `parents` as listed in the file.

@@ -19,6 +19,8 @@ pub(crate) struct Attrs {
     pub(crate) agent: Option<bool>,
     pub(crate) legacy_ssh: Option<bool>,
     pub(crate) probe: Option<ProbeSpec>,
+    /// Jump hosts, nearest first: device names or `[user@]host[:port]`.
+    pub(crate) jump: Option<Vec<String>>,
     pub(crate) tags: BTreeMap<String, String>,
 }
 

@@ -80,5 +80,6 @@ fn device(raw: &RawDevice, all_groups: Vec<String>, chain: &[&Attrs]) -> Device 
         all_groups,
         tags,
         probe: first(chain, |a| a.probe.as_ref()).unwrap_or(ProbeSpec::Icmp),
+        jump: first(chain, |a| a.jump.as_ref()).unwrap_or_default(),
     }
 }

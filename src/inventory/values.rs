@@ -143,6 +143,26 @@ pub(crate) fn probe(value: &Value) -> Result<ProbeSpec, Bad> {
 }
 
 /// netmiko-style platform names are snake_case (`cisco_ios`, `juniper_junos`).
+/// One jump hop: a device name or `[user@]host[:port]`, without spaces or controls.
+pub(crate) fn check_jump_hop(hop: &str) -> Result<(), Bad> {
+    if hop.is_empty() {
+        return bad(
+            "a `jump` hop is empty",
+            "remove the extra comma, or write `jump: none` for no jump host",
+        );
+    }
+    let odd = hop
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '\'' | '"' | '`' | '$' | ';'));
+    if odd || hop.len() > 255 || hop.starts_with('-') {
+        return bad(
+            format!("`jump` hop `{}` is not a host", Untrusted(hop)),
+            "a hop is a device name or `[user@]host[:port]`, e.g. `admin@192.0.2.1:2222`",
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn check_platform(platform: &str) -> Result<(), Bad> {
     let snake = platform.split('_').all(|part| {
         !part.is_empty()
