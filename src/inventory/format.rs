@@ -152,7 +152,9 @@ fn from_content(map: &serde_yaml::Mapping) -> Format {
         return Format::Containerlab;
     }
     let sections = ["hosts", "children", "vars"];
+    // `plugin:` is an Ansible inventory plugin's configuration (refused with a message).
     let ansible = keys.contains(&"all")
+        || keys.contains(&"plugin")
         || map.values().any(|v| match v {
             Value::Mapping(m) => m
                 .keys()

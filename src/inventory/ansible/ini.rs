@@ -409,7 +409,10 @@ pub(crate) fn literal(text: &str) -> Value {
                 return Value::String(unescape(inner));
             }
         }
+        // A Jinja template (`{{ x }}`) is text to Python, never a dict.
         if matches!((first, last), (b'[', b']') | (b'{', b'}'))
+            && !t.contains("{{")
+            && !t.contains("{%")
             && let Ok(v) = serde_yaml::from_str::<Value>(t)
         {
             return v;
@@ -512,6 +515,7 @@ mod tests {
             assert_eq!(&literal(text), want, "{text}");
         }
         assert!(matches!(literal("[1, 2]"), Value::Sequence(_)));
+        assert_eq!(literal("{{ x }}"), Value::from("{{ x }}"));
     }
 
     #[test]

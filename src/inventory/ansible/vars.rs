@@ -150,7 +150,7 @@ fn merge(vars: &mut Vars, sources: &mut Sources, path: &Path) -> Result<(), Inve
             K::InvalidValue,
             Where::yaml(file, root),
             "a variables file must be a mapping of `name: value` lines",
-            None,
+            Some("write one `name: value` per line, e.g. `ansible_user: admin`".into()),
         ),
     }
     Ok(())
