@@ -675,3 +675,60 @@ fn ansible_ssh_args_give_the_jump_hosts() {
         ]
     );
 }
+
+/// `fleetdash check` names the format and the files; other commands take the same path.
+#[test]
+fn commands_take_foreign_inventories_unchanged() {
+    let bin = env!("CARGO_BIN_EXE_fleetdash");
+    let ini = fixture("ansible/ini/hosts");
+    let out = std::process::Command::new(bin)
+        .arg("check")
+        .arg(&ini)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("format: ansible\nread from:\n"), "{text}");
+    assert!(
+        text.contains("ansible/ini/group_vars/core/20-tier.yaml"),
+        "{text}"
+    );
+    assert!(text.contains("edge1    127.30.2.1  22    juniper_junos  admin      edge              ops@127.30.0.1:22"), "{text}");
+    // `--format` overrides what the path looks like.
+    let out = std::process::Command::new(bin)
+        .args(["check", "--format", "own"])
+        .arg(&ini)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("ansible/ini/hosts:") && err.contains("help:"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.yaml");
+    std::fs::write(
+        &plan,
+        "name: ntp\ntarget: \"core:!edge\"\nstrategy: {canary: 1}\nsteps:\n  - show clock\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(bin)
+        .arg("rollout")
+        .arg(&plan)
+        .arg("--inventory")
+        .arg(&ini)
+        .arg("--dry-run")
+        .env("XDG_STATE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(text.contains("core:!edge → 4 device(s)"), "{text}");
+    assert!(
+        text.contains("rtr[01-03]") && text.contains("rtr-x"),
+        "{text}"
+    );
+    assert!(!text.contains("edge1"), "{text}");
+}
