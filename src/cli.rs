@@ -82,6 +82,55 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.
     Lab(LabArgs),
+    /// Find the platform of each device (log in, run identification commands, score them
+    /// against every platform file), remember it, and optionally write it into the inventory.
+    ///
+    /// Exit status: 0 when every device was identified, 1 when any was not, 2 on usage or
+    /// inventory errors.
+    Detect(DetectArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DetectArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// One JSON object per device per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth, command).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Write the inventory, with `platform:` set on each identified device, to FILE (may
+    /// be the inventory itself; comments and layout are kept).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+impl From<DetectArgs> for crate::headless::detect::DetectJob {
+    fn from(a: DetectArgs) -> Self {
+        crate::headless::detect::DetectJob {
+            inventory: a.inventory,
+            limit: a.limit,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+            write: a.write,
+        }
+    }
 }
 
 /// Opens the dashboard.

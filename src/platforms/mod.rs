@@ -6,6 +6,7 @@
 //! reads them here, and the lab's simulated devices are built on the same files.
 
 mod builtin;
+pub mod detect;
 pub mod error;
 mod load;
 mod poll;

@@ -1,0 +1,4 @@
+//! Fleet jobs beside `exec` and rollouts: platform detection now; config backup, the
+//! cabling check and discovery next. Each runs on the same SSH layer and platform drivers.
+
+pub mod detect;
