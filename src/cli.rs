@@ -88,6 +88,69 @@ pub enum Command {
     /// Exit status: 0 when every device was identified, 1 when any was not, 2 on usage or
     /// inventory errors.
     Detect(DetectArgs),
+    /// Back up each device's running configuration into a git repository: one file per
+    /// device, volatile lines dropped, secrets masked, one commit per run when anything
+    /// changed.
+    ///
+    /// Exit status: 0 when every device was backed up, 1 when any failed, 2 on usage or
+    /// inventory errors.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// The git repository (created if missing, 0700). Default:
+    /// $XDG_STATE_HOME/fleetdash/backups.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Path of each device's file in the repository: {name}, {platform}, {group},
+    /// {tag:KEY}, `/` for folders.
+    #[arg(long, default_value = "{name}", value_name = "LAYOUT")]
+    pub layout: String,
+    /// Store secrets (enable secrets, SNMP communities, keys) instead of masking them.
+    #[arg(long)]
+    pub keep_secrets: bool,
+    /// One JSON object per device per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each login stage; fetching the configuration may take six times this.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl From<BackupArgs> for crate::headless::backup::BackupJob {
+    fn from(a: BackupArgs) -> Self {
+        crate::headless::backup::BackupJob {
+            inventory: a.inventory,
+            limit: a.limit,
+            to: a.to,
+            layout: a.layout,
+            keep_secrets: a.keep_secrets,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            journal: a.journal,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,6 +1,7 @@
 //! Front ends without a terminal UI: they run the same engine and reducer as the dashboard
 //! and print what the reducer produced.
 
+pub mod backup;
 pub mod detect;
 pub mod dry_run;
 pub mod exec;
