@@ -95,6 +95,80 @@ pub enum Command {
     /// Exit status: 0 when every device was backed up, 1 when any failed, 2 on usage or
     /// inventory errors.
     Backup(BackupArgs),
+    /// Find the hosts of address ranges that answer on SSH ports, read their banners,
+    /// optionally detect their platforms, and write or merge an inventory.
+    ///
+    /// Exit status: 0 when the scan ran, 2 on usage errors.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverArgs {
+    /// Address ranges: 192.0.2.0/24, 2001:db8::/120 or single addresses (no names).
+    #[arg(required = true, value_name = "CIDR")]
+    pub ranges: Vec<String>,
+    /// TCP ports to try on each address.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "22",
+        value_name = "PORTS"
+    )]
+    pub ports: Vec<u16>,
+    /// Connection attempts per second (0: as fast as they go; only for labs).
+    #[arg(long, default_value_t = 2000, value_name = "PPS")]
+    pub rate: u32,
+    /// How long to wait for a connect and for a banner.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Connection attempts in flight at once.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub concurrency: usize,
+    /// Allow a scan of more than a /16 (65,536 addresses).
+    #[arg(long)]
+    pub yes: bool,
+    /// Log in to each SSH host found and detect its platform.
+    #[arg(long)]
+    pub detect: bool,
+    /// Login user for --detect.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password for --detect.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Write the hosts found into this inventory (created, or merged without repeating
+    /// hosts it already lists).
+    #[arg(long, value_name = "FILE")]
+    pub write_inventory: Option<PathBuf>,
+    /// One JSON object per host per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<DiscoverArgs> for crate::headless::discover::DiscoverJob {
+    fn from(a: DiscoverArgs) -> Self {
+        crate::headless::discover::DiscoverJob {
+            ranges: a.ranges,
+            ports: a.ports,
+            rate: a.rate,
+            timeout: a.timeout,
+            concurrency: a.concurrency,
+            yes: a.yes,
+            detect: a.detect,
+            username: a.username,
+            password_env: a.password_env,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+            write_inventory: a.write_inventory,
+            json: a.json,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -50,6 +50,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
         Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
         Some(Command::Lab(args)) => crate::lab::run(args.into())

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod detect;
+pub mod discover;
 pub mod dry_run;
 pub mod exec;
 pub mod rollout;

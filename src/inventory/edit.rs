@@ -17,6 +17,125 @@ pub struct EditError {
     why: String,
 }
 
+/// A device to add to an inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub name: String,
+    pub host: String,
+    /// `None`: the default (22).
+    pub port: Option<u16>,
+    pub platform: Option<String>,
+}
+
+impl NewDevice {
+    fn line(&self) -> String {
+        let mut line = format!("{{name: {}, host: {}", self.name, yaml_scalar(&self.host));
+        if let Some(port) = self.port {
+            line.push_str(&format!(", port: {port}"));
+        }
+        if let Some(p) = &self.platform {
+            line.push_str(&format!(", platform: {p}"));
+        }
+        line.push('}');
+        line
+    }
+}
+
+/// IPv6 addresses hold `:`: quoted so YAML reads them as one string.
+fn yaml_scalar(text: &str) -> String {
+    match text.contains(':') {
+        true => format!("'{text}'"),
+        false => text.to_string(),
+    }
+}
+
+/// `text` (an inventory, or `None` for a new one) with `devices` added at the top of its
+/// `devices:` list, except those whose host and port it already has (returned apart). The
+/// rest of the file stays as it was.
+pub fn add_devices(
+    text: Option<&str>,
+    origin: &str,
+    devices: &[NewDevice],
+) -> Result<(String, Vec<NewDevice>), EditError> {
+    let fail = |why: String| EditError {
+        origin: origin.to_string(),
+        why,
+    };
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        let mut out = String::from("# Written by `fleetdash discover`.\ndevices:\n");
+        for d in devices {
+            out.push_str(&format!("  - {}\n", d.line()));
+        }
+        verify_added(&out, origin, devices).map_err(fail)?;
+        return Ok((out, Vec::new()));
+    };
+    let existing = Inventory::from_yaml(text, origin).map_err(|e| fail(e.to_string()))?;
+    let (known, new): (Vec<NewDevice>, Vec<NewDevice>) = devices.iter().cloned().partition(|d| {
+        existing
+            .devices
+            .iter()
+            .any(|e| e.host == d.host && e.port == d.port.unwrap_or(22))
+    });
+    let mut taken: std::collections::HashSet<String> =
+        existing.devices.iter().map(|d| d.name.clone()).collect();
+    let new: Vec<NewDevice> = new
+        .into_iter()
+        .map(|mut d| {
+            // A name the file already uses gets a suffix rather than a duplicate.
+            let base = d.name.clone();
+            let mut n = 2;
+            while !taken.insert(d.name.clone()) {
+                d.name = format!("{base}-{n}");
+                n += 1;
+            }
+            d
+        })
+        .collect();
+    if new.is_empty() {
+        return Ok((text.to_string(), known));
+    }
+    let first = YamlPath::root().key("devices").index(0);
+    let at = offset(text, locate(text, &first));
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    let indent: String = text[line_start..at]
+        .chars()
+        .take_while(|c| *c == ' ')
+        .collect();
+    let lines: String = new
+        .iter()
+        .map(|d| format!("{indent}- {}\n", d.line()))
+        .collect();
+    let mut out = text.to_string();
+    out.insert_str(line_start, &lines);
+    verify_added(&out, origin, &new).map_err(fail)?;
+    if out.len() < text.len()
+        || Inventory::from_yaml(&out, origin)
+            .map(|i| i.devices.len())
+            .ok()
+            != Some(existing.devices.len() + new.len())
+    {
+        return Err(fail(
+            "the new devices would not fit into its `devices:` list".into(),
+        ));
+    }
+    Ok((out, known))
+}
+
+fn verify_added(text: &str, origin: &str, devices: &[NewDevice]) -> Result<(), String> {
+    let inv = Inventory::from_yaml(text, origin)
+        .map_err(|e| format!("the result would not load: {e}"))?;
+    for d in devices {
+        if !inv
+            .devices
+            .iter()
+            .any(|e| e.name == d.name && e.host == d.host)
+        {
+            return Err(format!("`{}` would not be in it", d.name));
+        }
+    }
+    Ok(())
+}
+
 /// `text` with `platform:` set on each `(device, platform)` in `changes`.
 pub fn set_platforms(
     text: &str,
@@ -187,6 +306,38 @@ mod tests {
              \x20   platform: linux # to find\n\
              \x20   host: 127.0.0.4\n"
         );
+    }
+
+    #[test]
+    fn added_devices_go_on_top_of_the_list_and_known_hosts_are_skipped() {
+        let new = |name: &str, host: &str| NewDevice {
+            name: name.into(),
+            host: host.into(),
+            port: None,
+            platform: Some("cisco_ios".into()),
+        };
+        let text =
+            "# keep me\ndefaults: {port: 22}\ndevices:\n    - {name: r1, host: 127.0.0.1}  # one\n";
+        let (out, known) = add_devices(
+            Some(text),
+            "inv.yaml",
+            &[
+                new("ip-127-0-0-1", "127.0.0.1"),
+                new("r1", "127.0.0.2"),
+                new("ip-6", "::1"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(known.len(), 1);
+        assert_eq!(
+            out,
+            "# keep me\ndefaults: {port: 22}\ndevices:\n    \
+             - {name: r1-2, host: 127.0.0.2, platform: cisco_ios}\n    \
+             - {name: ip-6, host: '::1', platform: cisco_ios}\n    \
+             - {name: r1, host: 127.0.0.1}  # one\n"
+        );
+        let (fresh, _) = add_devices(None, "new.yaml", &[new("a", "127.0.0.9")]).unwrap();
+        assert!(Inventory::from_yaml(&fresh, "new.yaml").is_ok(), "{fresh}");
     }
 
     #[test]
