@@ -3,5 +3,6 @@
 
 pub mod dry_run;
 pub mod exec;
+pub mod platforms;
 pub mod rollout;
 pub mod sweep;
