@@ -11,6 +11,7 @@
 mod address;
 mod ansible;
 mod containerlab;
+pub mod edit;
 pub(crate) mod error;
 mod fields;
 pub mod format;
