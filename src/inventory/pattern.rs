@@ -259,15 +259,14 @@ fn term(body: &str) -> Result<Term, PatternError> {
     }
     if let Some(re) = body.strip_prefix('~') {
         if re.len() > MAX_REGEX {
-            return Err(PatternError::Regex(format!(
-                "~{}…: longer than {MAX_REGEX} characters",
-                &re[..40.min(re.len())]
-            )));
+            // The start of the term (whole characters: the text may not be ASCII).
+            let shown: String = body.chars().take(40).collect();
+            return Err(PatternError::Regex(shown));
         }
         let compiled = regex::RegexBuilder::new(&format!("^(?:{re})"))
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| PatternError::Regex(format!("{body}: {e}")))?;
+            .map_err(|_| PatternError::Regex(body.to_owned()))?;
         return Ok(Term::Name {
             text: body.to_owned(),
             matcher: Matcher::Regex(compiled),
