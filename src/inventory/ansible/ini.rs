@@ -67,7 +67,7 @@ pub(crate) fn read(model: &mut Model, sources: &mut Sources, file: FileId) {
                             State::Hosts
                         }
                     };
-                    if model.group_index.get(name).is_none() && state == State::Vars {
+                    if !model.group_index.contains_key(name) && state == State::Vars {
                         pending_vars.entry(name.to_owned()).or_insert_with(|| at(1));
                     }
                     group = model.group(name, Some(at(2)));
