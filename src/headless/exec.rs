@@ -20,7 +20,7 @@ use crate::engine::{Engine, EngineConfig, ExecSetup, limit};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
-use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::{BastionLimits, Bastions, HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 pub use print::{folded, json_lines, summary};
 
@@ -66,11 +66,14 @@ impl DeviceResult {
 }
 
 pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
-    let inventory = match Inventory::load(&args.inventory)
+    // Named jump hosts resolve in the whole inventory, also when `--limit` leaves them out.
+    let (inventory, bastions) = match Inventory::load(&args.inventory)
         .map_err(|e| e.to_string())
-        .and_then(|inv| limit(inv, Some(&args.limit)))
-    {
-        Ok(inventory) => Arc::new(inventory),
+        .and_then(|inv| {
+            let bastions = Bastions::new(&inv, BastionLimits::default());
+            limit(inv, Some(&args.limit)).map(|inv| (inv, bastions))
+        }) {
+        Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(USAGE));
@@ -103,7 +106,7 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         return Ok(ExitCode::from(USAGE));
     }
     let opts = match SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys) {
-        Ok(opts) => opts,
+        Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => {
             eprintln!("error: {why}");
             return Ok(ExitCode::from(USAGE));

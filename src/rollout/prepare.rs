@@ -13,6 +13,7 @@ use super::plan::Plan;
 use super::waves::waves;
 use crate::base::paths::NoHome;
 use crate::exec::{Secrets, SshConnector};
+use crate::ssh::BastionLimits;
 use crate::inventory::Inventory;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
@@ -129,7 +130,8 @@ pub fn prepare(
         config.timeout,
         config.host_keys,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .with_bastions(&inventory, BastionLimits::default());
     let setup = RolloutSetup {
         plan,
         plan_hash: hash,
