@@ -19,10 +19,10 @@ use crate::fleet::FleetConfig;
 use crate::headless::rollout::{self, RolloutJob};
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
+use crate::probe::ViaBastion;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::rollout::prepare;
-use crate::probe::ViaBastion;
 use crate::ssh::{BastionLimits, Bastions, HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 

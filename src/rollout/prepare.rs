@@ -13,8 +13,8 @@ use super::plan::Plan;
 use super::waves::waves;
 use crate::base::paths::NoHome;
 use crate::exec::{Secrets, SshConnector};
-use crate::ssh::BastionLimits;
 use crate::inventory::Inventory;
+use crate::ssh::BastionLimits;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// Devices worked on at once within a wave, unless told otherwise.

@@ -249,10 +249,10 @@ impl Bastions {
         port: u16,
         opts: &SshOptions,
     ) -> Result<(Tunnel, Hops), ExecError> {
-        let (tunnel, link) = self.open(chain, host, port, IDLE, opts).await?;
+        // Busy until the session is logged in (it then calls `Lease::end`): a channel is
+        // never taken back mid-login.
+        let (tunnel, link) = self.open(chain, host, port, BUSY, opts).await?;
         let lease = tunnel.lease.clone();
-        // Busy until the session is logged in: it must not be taken back mid-login.
-        lease.state.store(BUSY, Ordering::Release);
         Ok((tunnel, Hops { link, lease }))
     }
 
@@ -376,7 +376,9 @@ impl Bastions {
     ) -> Result<(Tunnel, Arc<Link>), ExecError> {
         let link = self.link(chain, opts).await?;
         let slot = self.slot(chain);
-        let lease = self.lease(&slot, &link, mode, opts.timeouts.connect).await?;
+        let lease = self
+            .lease(&slot, &link, mode, opts.timeouts.connect)
+            .await?;
         let limit = opts.timeouts.connect;
         let open = link
             .handle
@@ -465,7 +467,10 @@ impl Slot {
 /// Why the bastion did not open the channel, in words.
 fn open_error(link: &Link, host: &str, port: u16, e: russh::Error) -> ExecError {
     if link.is_closed() {
-        return bastion_failed(&link.name, err(Stage::Channel, "the bastion connection dropped"));
+        return bastion_failed(
+            &link.name,
+            err(Stage::Channel, "the bastion connection dropped"),
+        );
     }
     let why = match e {
         russh::Error::ChannelOpenFailure(ChannelOpenFailure::ConnectFailed) => {
@@ -492,7 +497,13 @@ fn open_error(link: &Link, host: &str, port: u16, e: russh::Error) -> ExecError 
 fn chain_key(chain: &[Target]) -> String {
     chain
         .iter()
-        .map(|t| format!("{}@{}", t.credentials.user, super::hostkeys::host_port(&t.host, t.port)))
+        .map(|t| {
+            format!(
+                "{}@{}",
+                t.credentials.user,
+                super::hostkeys::host_port(&t.host, t.port)
+            )
+        })
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -193,8 +193,18 @@ mod tests {
             seen,
             vec![
                 ("b1".into(), "127.0.0.5".into(), 2200, "jumper".into()),
-                ("b2".into(), "127.0.0.6".into(), 22, device(&b, "b2").credentials.user),
-                ("root@127.0.0.7:2201".into(), "127.0.0.7".into(), 2201, "root".into()),
+                (
+                    "b2".into(),
+                    "127.0.0.6".into(),
+                    22,
+                    device(&b, "b2").credentials.user
+                ),
+                (
+                    "root@127.0.0.7:2201".into(),
+                    "127.0.0.7".into(),
+                    2201,
+                    "root".into()
+                ),
                 ("[::1]:2202".into(), "::1".into(), 2202, "ops".into()),
                 ("127.0.0.8".into(), "127.0.0.8".into(), 22, "ops".into()),
             ]
@@ -232,7 +242,10 @@ mod tests {
 
     #[test]
     fn a_bastion_failure_names_the_bastion_and_its_stage_once() {
-        let auth = err(Stage::Auth, "authentication failed for user x: password: rejected");
+        let auth = err(
+            Stage::Auth,
+            "authentication failed for user x: password: rejected",
+        );
         let e = bastion_failed("bastion-1", auth);
         assert_eq!(e.stage, Stage::Connect);
         assert_eq!(
@@ -249,7 +262,10 @@ mod tests {
         // An outer hop does not wrap an inner hop's failure again.
         assert_eq!(bastion_failed("b0", e.clone()), e);
         // The device unreachable behind a bastion is not the bastion's failure.
-        let behind = err(Stage::Connect, "bastion-1 cannot reach 10.0.0.1:22: connect failed");
+        let behind = err(
+            Stage::Connect,
+            "bastion-1 cannot reach 10.0.0.1:22: connect failed",
+        );
         assert_eq!(failed_bastion(&behind), None);
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::bastion::{BastionLimits, Bastions};
 use super::secret::Secret;
-use crate::inventory::Inventory;
 use crate::base::paths::{self, NoHome};
+use crate::inventory::Inventory;
 
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -39,7 +39,10 @@ pub(super) fn spawn(
         .map_err(|e| {
             err(
                 Stage::Connect,
-                format!("cannot start the proxy command `{}`: {e}", Untrusted(command)),
+                format!(
+                    "cannot start the proxy command `{}`: {e}",
+                    Untrusted(command)
+                ),
             )
         })?;
     let (Some(stdin), Some(stdout), Some(stderr)) =

@@ -11,10 +11,10 @@ use tokio::time::timeout;
 
 use super::auth;
 use super::bastion::{Hops, Io, Lease};
-use super::proxy::ProxyChild;
 use super::handler::{Client, HandlerError};
 use super::options::{SshOptions, Timeouts};
 use super::outcome::{ExecError, Output, Stage};
+use super::proxy::ProxyChild;
 use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
@@ -75,12 +75,13 @@ impl Session {
                 let chain = opts.bastions.chain(t)?;
                 if chain.is_empty() {
                     let addrs = resolve(&t.host, t.port, to.connect).await?;
-                    (Box::new(tcp_connect(&addrs, to.connect).await?), Route::Direct)
+                    (
+                        Box::new(tcp_connect(&addrs, to.connect).await?),
+                        Route::Direct,
+                    )
                 } else {
-                    let (tunnel, via) = opts
-                        .bastions
-                        .connect(&chain, &t.host, t.port, opts)
-                        .await?;
+                    let (tunnel, via) =
+                        opts.bastions.connect(&chain, &t.host, t.port, opts).await?;
                     (Box::new(tunnel), Route::Bastion(via))
                 }
             }
@@ -112,6 +113,10 @@ impl Session {
             && let Err(e) = session.open_shell().await
         {
             return Err(with_learned(e));
+        }
+        if let Route::Bastion(via) = &session.route {
+            // Logged in: from now on an idle session may give its channel back.
+            via.lease.end();
         }
         Ok(session)
     }

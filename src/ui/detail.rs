@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{fmt_age, theme};
-use crate::fleet::{Link, State, fmt_rtt};
 use crate::base::text::Untrusted;
+use crate::fleet::{Link, State, fmt_rtt};
 use crate::inventory::{DeviceId, ProbeSpec};
 
 pub fn render(
