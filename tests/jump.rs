@@ -468,3 +468,45 @@ async fn proxy_command_with_openssh_ssh_w() {
     let e = Session::connect_target(&t, &opts).await.err().unwrap();
     assert_eq!(e.stage, fleetdash::fleet::Stage::Handshake, "{e}");
 }
+
+#[tokio::test]
+async fn with_every_channel_busy_a_new_session_waits_then_says_why() {
+    let j = jumped(Plan {
+        devices: 2,
+        scenario: "name: x\nsites: [x]\nroles:\n  - {role: r, platform: linux, count: 1}\n\
+                   faults:\n  - devices: [x-r1]\n    latency: 3s\n",
+        limits: BastionLimits {
+            channels: 1,
+            ..BastionLimits::default()
+        },
+        ..Plan::default()
+    })
+    .await;
+    let mut slow = Session::connect_target(&j.target("x-r1"), &j.opts)
+        .await
+        .unwrap();
+    let running = tokio::spawn(async move { slow.run("hostname").await });
+    eventually("the slow command runs", || {
+        j.devices.command_count("x-r1", "hostname") == 1
+    })
+    .await;
+    // The one channel is busy with a command: it is not taken back, and the wait ends.
+    let mut opts = j.opts.clone();
+    opts.timeouts.connect = Duration::from_millis(300);
+    let e = Session::connect_target(&j.target("x-r2"), &opts)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, fleetdash::fleet::Stage::Channel, "{e}");
+    assert!(
+        e.reason
+            .starts_with("all 1 channels through bastion bastion-1 stayed busy"),
+        "{e}"
+    );
+    assert_eq!(running.await.unwrap().unwrap().text, "x-r1\n");
+    // Once it is idle again, the next session takes it.
+    let mut s = Session::connect_target(&j.target("x-r2"), &j.opts)
+        .await
+        .unwrap();
+    assert_eq!(s.run("hostname").await.unwrap().text, "x-r2\n");
+}

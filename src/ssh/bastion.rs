@@ -135,7 +135,8 @@ pub(super) struct Lease {
 }
 
 impl Lease {
-    /// Marks the session busy for one command; false once the channel was taken back.
+    /// Marks the session busy for one command (it may be busy already: a fresh session is
+    /// until its first command ends); false once the channel was taken back.
     pub(super) fn begin(&self) -> bool {
         match self
             .state
@@ -249,8 +250,8 @@ impl Bastions {
         port: u16,
         opts: &SshOptions,
     ) -> Result<(Tunnel, Hops), ExecError> {
-        // Busy until the session is logged in (it then calls `Lease::end`): a channel is
-        // never taken back mid-login.
+        // Busy until the end of the session's first command (then idle between commands):
+        // a channel is never taken back between the login and the work it was opened for.
         let (tunnel, link) = self.open(chain, host, port, BUSY, opts).await?;
         let lease = tunnel.lease.clone();
         Ok((tunnel, Hops { link, lease }))
@@ -441,8 +442,8 @@ impl Bastions {
                 return Err(err(
                     Stage::Channel,
                     format!(
-                        "all {} channels through bastion {} stay busy for {}; \
-                         allow more with --bastion-channels, or run fewer devices at once",
+                        "all {} channels through bastion {} stayed busy for {}; \
+                         run fewer devices at once (--concurrency)",
                         slot.limit,
                         Untrusted(&link.name),
                         crate::base::duration::format(limit)

@@ -114,10 +114,6 @@ impl Session {
         {
             return Err(with_learned(e));
         }
-        if let Route::Bastion(via) = &session.route {
-            // Logged in: from now on an idle session may give its channel back.
-            via.lease.end();
-        }
         Ok(session)
     }
 
