@@ -19,6 +19,10 @@ pub enum FileKind {
     KnownHosts,
     /// A rollout journal read to resume (streamed, not held whole).
     Journal,
+    /// A platform driver file.
+    Platform,
+    /// A cache fleetdash keeps in its state directory (detected platforms).
+    Cache,
 }
 
 const MIB: u64 = 1 << 20;
@@ -33,6 +37,8 @@ impl FileKind {
             FileKind::PrivateKey => MIB,
             FileKind::KnownHosts => 8 * MIB,
             FileKind::Journal => 4096 * MIB,
+            FileKind::Platform => MIB,
+            FileKind::Cache => 64 * MIB,
         }
     }
 
@@ -44,6 +50,8 @@ impl FileKind {
             FileKind::PrivateKey => "private key",
             FileKind::KnownHosts => "known_hosts file",
             FileKind::Journal => "rollout journal",
+            FileKind::Platform => "platform file",
+            FileKind::Cache => "cache file",
         }
     }
 }

@@ -12,6 +12,7 @@ mod algorithms;
 mod auth;
 mod bastion;
 mod config;
+pub mod detect;
 mod exec;
 mod handler;
 mod hostkeys;
