@@ -73,6 +73,8 @@ fn target(lab: &Lab, name: &str) -> Target {
             password: Some(Secret::new("admin".into())),
         },
         legacy: false,
+        jump: Vec::new(),
+        proxy_command: None,
     }
 }
 
