@@ -4,10 +4,11 @@
 
 use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
-use super::shell::output_text;
+use super::shell::{Typed, output_text};
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
+use crate::platforms::Answer;
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
@@ -35,8 +36,9 @@ impl Session {
         let mut removed = Removed::default();
         let enter = [mode.enter.clone()];
         for (i, line) in enter.iter().chain(lines).enumerate() {
-            let (raw, cut) = self.type_line(line, i > 0).await?;
-            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+            let typed = self.type_line(line, i > 0, None).await?;
+            let cut = typed.cut;
+            let Clean { text, removed: r } = output_text(&typed, line);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
@@ -48,29 +50,30 @@ impl Session {
             }
         }
         let failed = marker.is_some() || truncated;
-        let mut tail: Vec<&str> = Vec::new();
+        let mut tail: Vec<(&str, Option<&'static Answer>)> = Vec::new();
         match (&mode.commit, failed) {
             // Nothing was committed: throw the candidate away rather than apply half of it.
             (Some(_), true) if !mode.discard.is_empty() => {
-                tail.extend(mode.discard.iter().map(String::as_str))
+                tail.extend(mode.discard.iter().map(|l| (l.as_str(), None)))
             }
             (Some(commit), false) => {
-                tail.push(commit);
+                tail.push((commit, None));
                 if !mode.commit_exits {
-                    tail.push(&mode.exit);
+                    tail.push((&mode.exit, None));
                 }
             }
-            _ => tail.push(&mode.exit),
+            _ => tail.push((&mode.exit, None)),
         }
         if save
             && !failed
             && let Some(s) = &p.save
         {
-            tail.push(&s.command);
+            // Only the save command's question is answered (Huawei's `[Y/N]`).
+            tail.push((&s.command, s.confirm.as_ref()));
         }
-        for line in tail {
-            let (raw, cut) = self.type_line(line, true).await?;
-            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+        for (line, question) in tail {
+            let typed = self.type_line(line, true, question).await?;
+            let Clean { text, removed: r } = output_text(&typed, line);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
@@ -89,9 +92,14 @@ impl Session {
     }
 
     /// One line; once config mode was entered every failure may have changed something.
-    async fn type_line(&mut self, line: &str, entered: bool) -> Result<(Vec<u8>, bool), ExecError> {
+    async fn type_line(
+        &mut self,
+        line: &str,
+        entered: bool,
+        question: Option<&'static Answer>,
+    ) -> Result<Typed, ExecError> {
         self.ensure_shell().await?;
-        self.type_command(line).await.map_err(|mut e| {
+        self.type_command(line, question).await.map_err(|mut e| {
             e.maybe_ran |= entered;
             e
         })

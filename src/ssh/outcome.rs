@@ -11,6 +11,8 @@ pub enum Stage {
     HostKey,
     Auth,
     Channel,
+    /// Logged in, but the device never showed a prompt its platform recognises.
+    Prompt,
     Command,
     /// The device's circuit breaker is open: not tried.
     CircuitOpen,
@@ -27,6 +29,7 @@ impl Stage {
             Stage::HostKey => "host key",
             Stage::Auth => "auth",
             Stage::Channel => "channel",
+            Stage::Prompt => "prompt",
             Stage::Command => "command",
             Stage::CircuitOpen => "circuit open",
             Stage::Cancelled => "cancelled",
