@@ -196,8 +196,7 @@ impl Session {
         self.lost || self.handle.is_closed()
     }
 
-    /// Opens the PTY shell and learns the prompt. Learning is bounded by the auth timeout
-    /// (it is the end of logging in); the rest by the command timeout. A device
+    /// Opens the PTY shell and learns the prompt, each bounded by the command timeout. A device
     /// that never shows a prompt fails at stage `prompt` with what it sent quoted: that is
     /// not worth a retry, since it logged us in and will greet the same way again.
     async fn open_shell(&mut self) -> Result<(), ExecError> {
@@ -217,11 +216,10 @@ impl Session {
             Ok(Ok(shell)) => shell,
         };
         let mut greeting = Greeting::default();
-        let learn_limit = self.timeouts.auth.min(limit);
-        let learned = timeout(learn_limit, shell.learn_prompt(&mut greeting)).await;
+                let learned = timeout(limit, shell.learn_prompt(&mut greeting)).await;
         let failed = match learned {
             Err(_) => {
-                let what = timed_out("looking for the prompt", learn_limit);
+                let what = timed_out("looking for the prompt", limit);
                 Some(err(Stage::Prompt, format!("{what}; {}", greeting.quoted())))
             }
             Ok(Err(OpenError::Prompt(reason))) => Some(err(Stage::Prompt, reason)),

@@ -17,7 +17,7 @@ use crate::base::text::escape_line;
 use crate::platforms::Profile;
 
 /// Silence after which a device that has shown no prompt yet is sent an Enter.
-const NUDGE_AFTER: Duration = Duration::from_millis(700);
+const NUDGE_AFTER: Duration = Duration::from_millis(500);
 /// Enters sent to a device that stays silent without a prompt before giving up.
 const NUDGES: usize = 3;
 /// Silence after which what arrived is taken as complete, when the device's answer to an
