@@ -216,7 +216,7 @@ impl Session {
             Ok(Ok(shell)) => shell,
         };
         let mut greeting = Greeting::default();
-                let learned = timeout(limit, shell.learn_prompt(&mut greeting)).await;
+        let learned = timeout(limit, shell.learn_prompt(&mut greeting)).await;
         let failed = match learned {
             Err(_) => {
                 let what = timed_out("looking for the prompt", limit);
