@@ -13,6 +13,8 @@ pub enum Stage {
     Channel,
     /// Logged in, but the device never showed a prompt its platform recognises.
     Prompt,
+    /// `platform: autodetect` found no platform (or several) on the device.
+    Detect,
     Command,
     /// The device's circuit breaker is open: not tried.
     CircuitOpen,
@@ -30,6 +32,7 @@ impl Stage {
             Stage::Auth => "auth",
             Stage::Channel => "channel",
             Stage::Prompt => "prompt",
+            Stage::Detect => "detect",
             Stage::Command => "command",
             Stage::CircuitOpen => "circuit open",
             Stage::Cancelled => "cancelled",
