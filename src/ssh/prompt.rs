@@ -3,6 +3,12 @@
 //! line again. From then on a line is our prompt when it carries the learned host part; the
 //! platform's patterns only tell modes apart. A banner line full of `#` and `>`, a prompt
 //! that arrives in pieces or another host's prompt in an output cannot end a read.
+//!
+//! The host part is the platform pattern's `host` capture group when it has one (a later
+//! prompt's group must start with the learned text: EXOS counts commands, RouterOS shows the
+//! menu after it), else the first run of host characters.
+
+use regex::Regex;
 
 /// What the learned prompt identifies us by: `r1`, `admin@lab-edge1`, `RP/0/RP0/CPU0:r1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +16,8 @@ pub struct Learned {
     /// The whole prompt line as learned (`admin@h:~$ `).
     pub line: String,
     host: String,
+    /// The host part came from the pattern's `host` group.
+    grouped: bool,
 }
 
 /// Characters of a host part: names with dots, dashes and underscores, `user@`, XR's
@@ -27,11 +35,27 @@ fn host_part(line: &str) -> &str {
     &rest[..end]
 }
 
+/// The platform pattern's `host` group in `line`, if the pattern has one and matches.
+fn host_group<'l>(pattern: &Regex, line: &'l str) -> Option<&'l str> {
+    pattern.captures(line)?.name("host").map(|m| m.as_str())
+}
+
 impl Learned {
-    pub fn new(line: &str) -> Learned {
+    /// The prompt `line`, learned on a platform whose prompts match `pattern`.
+    pub fn new(line: &str, pattern: &Regex) -> Learned {
+        let group = host_group(pattern, line).filter(|h| !h.is_empty());
         Learned {
             line: line.to_string(),
-            host: host_part(line).to_string(),
+            host: group.unwrap_or_else(|| host_part(line)).to_string(),
+            grouped: group.is_some(),
+        }
+    }
+
+    /// Whether `line`, a line the platform's pattern matches, is this device's prompt.
+    pub fn matches(&self, pattern: &Regex, line: &str) -> bool {
+        match self.grouped {
+            true => host_group(pattern, line).is_some_and(|h| h.starts_with(&self.host)),
+            false => self.same_host(line),
         }
     }
 
@@ -80,6 +104,28 @@ mod tests {
         }
     }
 
+    fn plain() -> Regex {
+        Regex::new(r"[>#$\]]\s*$").unwrap()
+    }
+
+    #[test]
+    fn a_host_group_in_the_pattern_is_the_stable_part() {
+        // EXOS: `* sw1.7 # ` counts commands; `*` marks unsaved changes.
+        let exos = Regex::new(r"^(\* )?(?P<host>[\w.\-]+?)\.\d+ [#>] ?$").unwrap();
+        let learned = Learned::new("sw1.1 # ", &exos);
+        assert!(learned.matches(&exos, "* sw1.12 # "));
+        assert!(!learned.matches(&exos, "sw2.3 # "));
+        // RouterOS: the menu follows the host part.
+        let ros = Regex::new(r"^\[(?P<host>[\w.\-]+@[\w.\-]+)\][^>]*> ?$").unwrap();
+        let learned = Learned::new("[admin@r1] > ", &ros);
+        assert!(learned.matches(&ros, "[admin@r1] /ip address> "));
+        assert!(!learned.matches(&ros, "[admin@r2] > "));
+        // Without the group: the first run of host characters.
+        let learned = Learned::new("r1#", &plain());
+        assert!(learned.matches(&plain(), "r1(config)#"));
+        assert!(!learned.matches(&plain(), "r10#"));
+    }
+
     #[test]
     fn a_prompt_in_another_mode_is_ours_another_host_is_not() {
         let ours = [
@@ -96,7 +142,7 @@ mod tests {
         ];
         for (learned, line) in ours {
             assert!(
-                Learned::new(learned).same_host(line),
+                Learned::new(learned, &plain()).same_host(line),
                 "{learned:?} {line:?}"
             );
         }
@@ -113,7 +159,7 @@ mod tests {
         ];
         for (learned, line) in others {
             assert!(
-                !Learned::new(learned).same_host(line),
+                !Learned::new(learned, &plain()).same_host(line),
                 "{learned:?} {line:?}"
             );
         }

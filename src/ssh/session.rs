@@ -261,13 +261,14 @@ impl Session {
         if self.is_closed() {
             return Err(err(Stage::Channel, "the session is closed"));
         }
-        if self.profile.uses_shell() || self.exec_refused {
+        let fallback = self.profile.transport == Transport::ExecOrShell;
+        if self.profile.uses_shell() || (fallback && self.exec_refused) {
             return self.run_shell(command).await;
         }
         match self.run_exec(command).await {
-            Err(e) if self.exec_refused && self.profile.transport == Transport::ExecOrShell => {
+            Err(e) if fallback && self.exec_refused => {
                 // Nothing ran; this device only gives a shell. Said once per session.
-                tracing::info!(
+                tracing::warn!(
                     device = %crate::base::text::escape_line(&self.device),
                     "the device refused an exec request ({}); using a shell for this session",
                     e.reason

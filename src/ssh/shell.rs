@@ -150,7 +150,7 @@ impl Shell {
         Ok(Shell {
             channel,
             profile,
-            learned: Learned::new(""),
+            learned: Learned::new("", &profile.prompt),
         })
     }
 
@@ -158,7 +158,7 @@ impl Shell {
     /// `greeting` for the caller's error.
     pub async fn learn_prompt(&mut self, greeting: &mut Greeting) -> Result<(), OpenError> {
         let learned = self.learn(greeting).await?;
-        self.learned = Learned::new(&learned);
+        self.learned = Learned::new(&learned, &self.profile.prompt);
         Ok(())
     }
 
@@ -430,7 +430,8 @@ impl Shell {
     fn is_prompt(&self, line: &str) -> bool {
         let learned = &self.learned.line;
         (!learned.trim().is_empty() && line.ends_with(learned.as_str()))
-            || (self.profile.prompt.is_match(line) && self.learned.same_host(line))
+            || (self.profile.prompt.is_match(line)
+                && self.learned.matches(&self.profile.prompt, line))
     }
 
     pub async fn close(self) {
