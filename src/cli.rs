@@ -78,6 +78,13 @@ pub enum Command {
     ///
     /// Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
     Rollout(RolloutArgs),
+    /// List the platforms (built in and from $XDG_CONFIG_HOME/fleetdash/platforms/): name,
+    /// description, transport and the file each comes from.
+    Platforms {
+        /// One JSON object per platform and line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.

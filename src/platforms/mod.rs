@@ -6,6 +6,7 @@
 //! reads them here, and the lab's simulated devices are built on the same files.
 
 mod builtin;
+mod check;
 pub mod detect;
 pub mod error;
 mod load;
@@ -15,10 +16,14 @@ pub mod spec;
 
 use regex::Regex;
 
+pub use check::{check_platforms, load_inventory};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
-pub use registry::{Registry, install, profile, registry, user_dir};
+pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
 pub use spec::{ConfigMode, Transport};
+
+/// The `platform:` value that asks fleetdash to find the platform itself.
+pub const AUTODETECT: &str = "autodetect";
 
 /// One platform's driver: a platform file, checked and compiled.
 #[derive(Debug)]
@@ -38,6 +43,8 @@ pub struct Profile {
     pub pagers: Vec<Answer>,
     /// Answered before the first prompt ("Press any key to continue").
     pub login_prompts: Vec<Answer>,
+    /// Appended to the login name when authenticating (MikroTik `+ct511w4098h`).
+    pub username_suffix: Option<String>,
     pub config: Option<ConfigMode>,
     pub save: Option<Save>,
     /// An output line matching one of these means the device rejected the command.
@@ -58,11 +65,23 @@ pub struct Modes {
     pub user: Option<Regex>,
     pub privileged: Option<Regex>,
     pub config: Option<Regex>,
+    /// The line printed above every prompt (Nokia MD-CLI `[/]`), part of the prompt.
+    pub above: Option<Regex>,
+}
+
+/// The CLI mode a prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    User,
+    Privileged,
+    Config,
 }
 
 #[derive(Debug)]
 pub struct Privilege {
     pub command: String,
+    /// Answered with the login name (HP ProCurve asks before the password).
+    pub username_prompt: Option<Regex>,
     pub password_prompt: Option<Regex>,
 }
 
@@ -77,6 +96,8 @@ pub struct Answer {
 pub struct Save {
     pub command: String,
     pub confirm: Option<Answer>,
+    /// Typed in config mode after the commit (VyOS), not after leaving.
+    pub in_config: bool,
 }
 
 /// Volatile lines to drop and secrets to mask in a configuration backup.
@@ -172,6 +193,39 @@ impl Profile {
             .iter()
             .find(|p| p.pattern.is_match(line))
             .map(|p| p.answer.as_str())
+    }
+
+    /// The stable part of a prompt line: its `host` group when the pattern has one (see
+    /// [`spec`]), `None` when the line is no prompt of this platform or has no such group.
+    pub fn prompt_host<'l>(&self, line: &'l str) -> Option<&'l str> {
+        self.prompt.captures(line)?.name("host").map(|m| m.as_str())
+    }
+
+    /// The mode a prompt shows. `prompt` is the prompt line, preceded by the line above it
+    /// and `\n` on platforms with `prompt.above`. Config wins over privileged over user.
+    pub fn mode(&self, prompt: &str) -> Option<Mode> {
+        let is = |re: &Option<Regex>| re.as_ref().is_some_and(|re| re.is_match(prompt));
+        if is(&self.modes.config) {
+            Some(Mode::Config)
+        } else if is(&self.modes.privileged) {
+            Some(Mode::Privileged)
+        } else if is(&self.modes.user) {
+            Some(Mode::User)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `detect` claims a device whose prompt line is `prompt` and whose answer to
+    /// `detect.command` is `output`: the prompt is one of this platform's, an `output`
+    /// pattern matches and no `unless` pattern does.
+    pub fn claims(&self, prompt: &str, output: &str) -> bool {
+        let Some(d) = &self.detect else {
+            return false;
+        };
+        self.prompt.is_match(prompt)
+            && d.output.iter().any(|re| re.is_match(output))
+            && !d.unless.iter().any(|re| re.is_match(output))
     }
 }
 
@@ -302,6 +356,64 @@ mod tests {
         assert!(e.has(PlatformProblemKind::MissingField), "{e}");
         let e = load_err(&base.replace("shell", "shel"));
         assert!(e.to_string().contains("shel"), "{e}");
+    }
+
+    #[test]
+    fn new_format_fields_are_checked() {
+        let base = "name: x_os\ndescription: X\ntransport: shell\nprompt:\n  pattern: '#$'\n";
+        for bad in [
+            "'+c t'",
+            "'a@b'",
+            "''",
+            "'+ct\\u0007'",
+            &format!("'{}'", "+".repeat(33)),
+        ] {
+            let e = load_err(&format!("{base}username_suffix: {bad}\n"));
+            assert!(e.has(PlatformProblemKind::InvalidValue), "{bad}: {e}");
+            assert!(e.to_string().starts_with("x_os.yaml:6:"), "{e}");
+        }
+        let ok = format!("{base}username_suffix: '+ct511w4098h'\n");
+        assert!(load::profile(&ok, "x_os", "x_os.yaml").is_ok());
+        let e = load_err(&format!("{base}  above: '[/'\n"));
+        assert!(e.has(PlatformProblemKind::BadRegex), "{e}");
+        let e = load_err(&format!("{base}save:\n  command: save\n  in_confg: true\n"));
+        assert!(e.to_string().contains("did you mean `in_config`?"), "{e}");
+    }
+
+    #[test]
+    fn modes_hosts_and_two_line_prompts() {
+        let md = profile("nokia_sros_md");
+        assert_eq!(md.mode("[/]\nA:admin@r1#"), Some(Mode::Privileged));
+        assert_eq!(
+            md.mode("*(pr)[/configure]\nA:admin@r1#"),
+            Some(Mode::Config)
+        );
+        assert_eq!(md.mode("[pr:/configure]\nA:admin@r1#"), Some(Mode::Config));
+        assert!(!profile("nokia_sros").prompt_regex().is_match("A:admin@r1#"));
+        let exos = profile("extreme_exos");
+        assert_eq!(exos.prompt_host("* sw1.lab.12 # "), Some("sw1.lab"));
+        assert_eq!(exos.prompt_host("X440G2-48p.1 # "), Some("X440G2-48p"));
+        let ros = profile("mikrotik_routeros");
+        assert_eq!(
+            ros.prompt_host("[admin@r 1] /ip address> "),
+            Some("admin@r 1")
+        );
+        assert_eq!(ros.username_suffix.as_deref(), Some("+ct511w4098h"));
+        let vrp = profile("huawei_vrp");
+        assert_eq!(vrp.mode("<r1>"), Some(Mode::Privileged));
+        assert_eq!(vrp.mode("[r1-GigabitEthernet0/0/1]"), Some(Mode::Config));
+        // A V8 candidate prompt is not V5's config mode: never left uncommitted.
+        assert_eq!(vrp.mode("[~r1]"), None);
+        assert_eq!(profile("huawei_vrpv8").mode("[*r1]"), Some(Mode::Config));
+        assert!(profile("vyos").save.as_ref().unwrap().in_config);
+        assert!(
+            profile("hp_procurve")
+                .privilege
+                .as_ref()
+                .unwrap()
+                .username_prompt
+                .is_some()
+        );
     }
 
     #[test]

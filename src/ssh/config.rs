@@ -8,7 +8,7 @@ use super::shell::{Typed, output_text};
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
-use crate::platforms::Answer;
+use crate::platforms::{Answer, Save};
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
@@ -50,6 +50,11 @@ impl Session {
             }
         }
         let failed = marker.is_some() || truncated;
+        let save = p.save.as_ref().filter(|_| save && !failed);
+        // Only the save command's question is answered (Huawei's `[Y/N]`).
+        let save_line = |s: &'static Save| (s.command.as_str(), s.confirm.as_ref());
+        // VyOS saves from config mode: after the commit, before leaving.
+        let save_inside = save.filter(|s| s.in_config).map(save_line);
         let mut tail: Vec<(&str, Option<&'static Answer>)> = Vec::new();
         match (&mode.commit, failed) {
             // Nothing was committed: throw the candidate away rather than apply half of it.
@@ -58,18 +63,18 @@ impl Session {
             }
             (Some(commit), false) => {
                 tail.push((commit, None));
+                tail.extend(save_inside);
                 if !mode.commit_exits {
                     tail.push((&mode.exit, None));
                 }
             }
-            _ => tail.push((&mode.exit, None)),
+            _ => {
+                tail.extend(save_inside.filter(|_| mode.commit.is_none()));
+                tail.push((&mode.exit, None))
+            }
         }
-        if save
-            && !failed
-            && let Some(s) = &p.save
-        {
-            // Only the save command's question is answered (Huawei's `[Y/N]`).
-            tail.push((&s.command, s.confirm.as_ref()));
+        if let Some(s) = save.filter(|s| !s.in_config) {
+            tail.push(save_line(s));
         }
         for (line, question) in tail {
             let typed = self.type_line(line, true, question).await?;
