@@ -4,6 +4,7 @@
 
 use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
+use super::session::drop_above;
 use super::shell::{Typed, output_text};
 use super::stage::err;
 use crate::base::safety::one_line;
@@ -39,6 +40,7 @@ impl Session {
             let typed = self.type_line(line, i > 0, None).await?;
             let cut = typed.cut;
             let Clean { text, removed: r } = output_text(&typed, line);
+            let text = drop_above(p, text);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
@@ -79,6 +81,7 @@ impl Session {
         for (line, question) in tail {
             let typed = self.type_line(line, true, question).await?;
             let Clean { text, removed: r } = output_text(&typed, line);
+            let text = drop_above(p, text);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');

@@ -35,6 +35,8 @@ pub struct Session {
     shell: Option<Shell>,
     /// For `enable` prompts: the login password, if the inventory names one.
     password: Option<Secret>,
+    /// The login name, for an `enable` that asks for one (HP ProCurve).
+    user: String,
     pub(super) timeouts: Timeouts,
     pub(super) cap: usize,
     pty_size: (u32, u32),
@@ -123,6 +125,11 @@ impl Session {
         let device_key = format!("{}:{}", t.host, t.port);
         let mut creds = t.credentials.clone();
         creds.agent &= opts.use_agent;
+        let platform = profile(&t.platform);
+        // MikroTik: `admin+ct511w4098h` turns off colours and terminal probing at login.
+        if let Some(suffix) = &platform.username_suffix {
+            creds.user.push_str(suffix);
+        }
         let mut handle = match timeout(
             to.handshake,
             client::connect_stream(config(legacy), stream, handler),
@@ -158,9 +165,10 @@ impl Session {
         let mut session = Session {
             handle,
             device: t.name.clone(),
-            profile: profile(&t.platform),
+            profile: platform,
             shell: None,
             password,
+            user: t.credentials.user.clone(),
             timeouts: to,
             cap: opts.output_cap,
             pty_size: opts.pty_size,
@@ -228,7 +236,12 @@ impl Session {
         };
         let failed = match failed {
             Some(e) => Some(e),
-            None => match timeout(limit, shell.setup(self.password.as_ref(), self.cap)).await {
+            None => match timeout(
+                limit,
+                shell.setup(&self.user, self.password.as_ref(), self.cap),
+            )
+            .await
+            {
                 Err(_) => Some(err(
                     Stage::Channel,
                     timed_out("setting up the shell", limit),
@@ -298,7 +311,7 @@ impl Session {
         self.ensure_shell().await?;
         let typed = self.type_command(command, None).await?;
         let Clean { text, removed } = output_text(&typed, command);
-        let text = self.profile.strip_noise(&text);
+        let text = self.profile.strip_noise(&drop_above(self.profile, text));
         Ok(Output {
             error_marker: self.profile.find_error(&text),
             text,
@@ -423,5 +436,45 @@ async fn type_on(
             true,
         )),
         Ok(Err(ShellError::Send(e))) => Err((ran(format!("shell write failed: {e}")), false)),
+    }
+}
+
+/// Output without the line a platform prints above its prompt (Nokia MD-CLI's `[/]`):
+/// it belongs to the prompt that ended the answer.
+pub(super) fn drop_above(profile: &Profile, text: String) -> String {
+    let Some(above) = &profile.modes.above else {
+        return text;
+    };
+    let Some(body) = text.strip_suffix('\n') else {
+        return text;
+    };
+    let start = body.rfind('\n').map_or(0, |i| i + 1);
+    match above.is_match(&body[start..]) {
+        true => body[..start].to_string(),
+        false => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_above_the_prompt_goes_with_it() {
+        // Nokia MD-CLI: `[/]` (or `*(pr)[/configure]`) above `A:admin@node-2#`.
+        let md = profile("nokia_sros_md");
+        let cases = [
+            ("Router Name: Base\n[/]\n", "Router Name: Base\n"),
+            ("x\n*(pr)[/configure router \"Base\"]\n", "x\n"),
+            ("[/]\n", ""),
+            ("Router Name: Base\n", "Router Name: Base\n"),
+            // Only the line right above the prompt, and only at the end.
+            ("[/]\nlast line\n", "[/]\nlast line\n"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(drop_above(md, text.to_string()), want, "{text:?}");
+        }
+        // Platforms without the line keep everything.
+        assert_eq!(drop_above(profile("cisco_ios"), "[/]\n".into()), "[/]\n");
     }
 }

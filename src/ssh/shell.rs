@@ -14,7 +14,7 @@ use super::prompt::Learned;
 use super::secret::Secret;
 use crate::base::sanitize::{Capped, Clean, clean, sanitize};
 use crate::base::text::escape_line;
-use crate::platforms::Profile;
+use crate::platforms::{Privilege, Profile};
 
 /// Silence after which a device that has shown no prompt yet is sent an Enter.
 const NUDGE_AFTER: Duration = Duration::from_millis(500);
@@ -164,7 +164,12 @@ impl Shell {
 
     /// Enters privileged mode when the platform has one and the learned prompt is in user
     /// mode, and runs the session setup (paging off).
-    pub async fn setup(&mut self, password: Option<&Secret>, cap: usize) -> Result<(), String> {
+    pub async fn setup(
+        &mut self,
+        user: &str,
+        password: Option<&Secret>,
+        cap: usize,
+    ) -> Result<(), String> {
         let fail = |what: &str, e: ShellError| match e {
             ShellError::Closed(_) => format!("the shell closed while {what}"),
             ShellError::Capped(_) => format!("endless output while {what}"),
@@ -177,14 +182,9 @@ impl Shell {
             .as_ref()
             .is_some_and(|re| re.is_match(&self.learned.line));
         if user_mode && let Some(privilege) = &self.profile.privilege {
-            self.enable(
-                &privilege.command,
-                privilege.password_prompt.as_ref(),
-                password,
-                cap,
-            )
-            .await
-            .map_err(|e| fail("entering privileged mode", e))?;
+            self.enable(privilege, user, password, cap)
+                .await
+                .map_err(|e| fail("entering privileged mode", e))?;
         }
         for line in &self.profile.setup {
             self.send_line(line)
@@ -326,13 +326,12 @@ impl Shell {
         let text = sanitize(answer);
         let mut lines: Vec<&str> = text.split('\n').collect();
         lines.pop();
+        let above = self.profile.modes.above.as_ref();
         lines.iter().all(|l| {
+            let l = l.trim_end();
             l.trim().is_empty()
-                || self
-                    .profile
-                    .strip
-                    .iter()
-                    .any(|re| re.is_match(l.trim_end()))
+                || self.profile.strip.iter().any(|re| re.is_match(l))
+                || above.is_some_and(|re| re.is_match(l))
         })
     }
 
@@ -340,16 +339,28 @@ impl Shell {
     /// enable password, or a wrong one, leaves us in user mode: commands then say so).
     async fn enable(
         &mut self,
-        enable: &str,
-        asks: Option<&Regex>,
+        privilege: &Privilege,
+        user: &str,
         password: Option<&Secret>,
         cap: usize,
     ) -> Result<(), ShellError> {
         static ASKS: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(?i)password:\s*$").expect("valid regex"));
-        let asks = asks.unwrap_or(&ASKS);
-        self.send_line(enable).await?;
-        let r = self.read(cap, Some(asks)).await?;
+        let asks = privilege.password_prompt.as_ref().unwrap_or(&ASKS);
+        self.send_line(&privilege.command).await?;
+        let mut r = self
+            .read_asked(cap, asks, privilege.username_prompt.as_ref())
+            .await?;
+        if r.end == End::Other
+            && privilege
+                .username_prompt
+                .as_ref()
+                .is_some_and(|re| re.is_match(&r.prompt))
+        {
+            // ProCurve asks for the manager's name first: the login name.
+            self.send_line(user).await?;
+            r = self.read(cap, Some(asks)).await?;
+        }
         if r.end == End::Other {
             self.send_line(password.map_or("", Secret::expose)).await?;
             let r = self.read(cap, Some(asks)).await?;
@@ -375,6 +386,21 @@ impl Shell {
             .data_bytes(bytes.to_vec())
             .await
             .map_err(|e| ShellError::Send(e.to_string()))
+    }
+
+    /// [`Shell::read`] that also stops at `or_else` (a second question the device may ask).
+    async fn read_asked(
+        &mut self,
+        cap: usize,
+        asks: &Regex,
+        or_else: Option<&Regex>,
+    ) -> Result<Reading, ShellError> {
+        let Some(or_else) = or_else else {
+            return self.read(cap, Some(asks)).await;
+        };
+        let either = Regex::new(&format!("(?:{})|(?:{})", asks.as_str(), or_else.as_str()))
+            .map_err(|e| ShellError::Send(format!("bad privilege patterns: {e}")))?;
+        self.read(cap, Some(&either)).await
     }
 
     /// Reads until the prompt (or `other`) ends the output, the cap is hit or the channel
