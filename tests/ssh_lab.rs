@@ -710,6 +710,7 @@ roles:
   - {role: bare, platform: juniper_junos, count: 1}
   - {role: junos, platform: juniper_junos, count: 1}
   - {role: eos, platform: arista_eos, count: 1}
+  - {role: slow, platform: cisco_ios, count: 1}
 faults:
   - devices: [p-banner1]
     motd: "** ########\n# core-sw1# and edge>  #\nr2>\nother-host#\n##########\nlab-fake#"
@@ -719,6 +720,8 @@ faults:
     motd: "--- JUNOS 21.4R3\nadmin@not-this-one> \n{master:0}\n"
   - devices: [p-eos1]
     latency: 150ms
+  - devices: [p-slow1]
+    latency: 800ms
 "##;
 
 /// Banners full of prompt-like lines (one left without its line break), a Junos prompt
@@ -727,7 +730,7 @@ faults:
 /// prompt changes, and none of the banner reaches an answer.
 #[tokio::test]
 async fn prompts_are_learned_through_banners_and_bare_prompts() {
-    let lab = common::lab(PROMPT_SHAPES).devices(4).seed(3).start().await;
+    let lab = common::lab(PROMPT_SHAPES).devices(5).seed(3).start().await;
     let dir = tempfile::tempdir().unwrap();
     let o = opts(dir.path(), &lab);
     let cases = [
@@ -735,6 +738,9 @@ async fn prompts_are_learned_through_banners_and_bare_prompts() {
         ("p-bare1", "show version", "Hostname: p-bare1"),
         ("p-junos1", "show version", "Hostname: p-junos1"),
         ("p-eos1", "show version", "Arista"),
+        // Slower than the client waits before pressing Enter again: the extra prompt that
+        // Enter is answered with later must not be taken for a command's answer.
+        ("p-slow1", "show version", "Cisco IOS Software"),
     ];
     for (name, command, expect) in cases {
         let mut s = connect(&lab, &o, name).await;

@@ -391,7 +391,7 @@ async fn type_on(
         return Err((e, false));
     }
     let read = async {
-        let r = shell.read(cap, question.map(|q| &q.pattern)).await?;
+        let r = shell.read_answer(cap, question.map(|q| &q.pattern)).await?;
         match (&r.end, question) {
             (super::shell::End::Other, Some(q)) => {
                 // The question is part of the answer; so is what follows the reply.

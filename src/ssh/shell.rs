@@ -20,6 +20,8 @@ use crate::platforms::{Privilege, Profile};
 const NUDGE_AFTER: Duration = Duration::from_millis(500);
 /// Enters sent to a device that stays silent without a prompt before giving up.
 const NUDGES: usize = 3;
+/// Silence after an Enter, without a prompt, that ends the wait.
+const GIVE_UP: Duration = Duration::from_secs(3);
 /// Silence after which what arrived is taken as complete, when the device's answer to an
 /// Enter was not just a fresh prompt (a banner still arriving, a prompt sent in pieces).
 const SETTLE: Duration = Duration::from_millis(200);
@@ -61,6 +63,11 @@ pub struct Shell {
     profile: &'static Profile,
     /// The prompt learned at open: only a line with its host part ends a read.
     learned: Learned,
+    /// Enters pressed while learning the prompt.
+    enters: usize,
+    /// Prompts still owed for those Enters (a slow device answers them after the prompt
+    /// was learned): a reading that is nothing but such a prompt is not an answer.
+    owed: usize,
 }
 
 /// Output of one typed command.
@@ -151,6 +158,8 @@ impl Shell {
             channel,
             profile,
             learned: Learned::new("", &profile.prompt),
+            enters: 0,
+            owed: 0,
         })
     }
 
@@ -159,6 +168,13 @@ impl Shell {
     pub async fn learn_prompt(&mut self, greeting: &mut Greeting) -> Result<(), OpenError> {
         let learned = self.learn(greeting).await?;
         self.learned = Learned::new(&learned, &self.profile.prompt);
+        // Each Enter is answered with a prompt, and so is the login (when the device shows
+        // a prompt by itself): what has not arrived yet is still on its way.
+        let seen = sanitize(&greeting.bytes)
+            .split('\n')
+            .filter(|l| self.is_prompt(l))
+            .count();
+        self.owed = (self.enters + 1).saturating_sub(seen);
         Ok(())
     }
 
@@ -190,7 +206,7 @@ impl Shell {
             self.send_line(line)
                 .await
                 .map_err(|e| fail("setting up the session", e))?;
-            self.read(cap, None)
+            self.read_answer(cap, None)
                 .await
                 .map_err(|e| fail("setting up the session", e))?;
         }
@@ -229,6 +245,9 @@ impl Shell {
     }
 
     async fn send_or_fail(&mut self, bytes: &[u8]) -> Result<(), OpenError> {
+        if bytes == b"\n" {
+            self.enters += 1;
+        }
         self.send_raw(bytes)
             .await
             .map_err(|_| OpenError::Channel("cannot send to the shell".into()))
@@ -243,10 +262,13 @@ impl Shell {
         since: Option<usize>,
     ) -> Result<String, OpenError> {
         let mut nudges = 0;
-        let mut since = since;
+        // Silence since the last data, and whether an Enter was pressed in it.
+        let mut silent = Duration::ZERO;
+        let mut nudged = false;
         loop {
             match self.next(NUDGE_AFTER).await? {
                 Next::Data(data) => {
+                    (silent, nudged) = (Duration::ZERO, false);
                     greeting.push(&data);
                     let tail = greeting.tail();
                     let asked = self
@@ -262,7 +284,10 @@ impl Shell {
                     if let Some((i, question)) = asked {
                         // Each question once: its text may stay on the last line a while.
                         greeting.answered |= 1 << i;
-                        self.send_or_fail(question.answer.as_bytes()).await?;
+                        // A key, not an Enter: it owes no prompt.
+                        self.send_raw(question.answer.as_bytes())
+                            .await
+                            .map_err(|_| OpenError::Channel("cannot send to the shell".into()))?;
                         continue;
                     }
                     let fresh = since.is_none_or(|at| greeting.since(at).contains(&b'\n'));
@@ -270,11 +295,14 @@ impl Shell {
                         return Ok(tail);
                     }
                 }
-                Next::Quiet if nudges < NUDGES => {
-                    nudges += 1;
-                    since = Some(greeting.mark());
+                // One Enter per silence: a slow device still answering the last one is
+                // not sent more (each would owe a prompt).
+                Next::Quiet if !nudged && nudges < NUDGES => {
+                    (nudges, nudged) = (nudges + 1, true);
+                    silent += NUDGE_AFTER;
                     self.send_or_fail(b"\n").await?;
                 }
+                Next::Quiet if nudges < NUDGES && silent < GIVE_UP => silent += NUDGE_AFTER,
                 Next::Quiet => {
                     return Err(OpenError::Prompt(format!(
                         "no prompt that platform {} recognises after {NUDGES} Enters; {}",
@@ -388,6 +416,23 @@ impl Shell {
             .map_err(|e| ShellError::Send(e.to_string()))
     }
 
+    /// The answer to a typed line: [`Shell::read`], skipping a reading that is only a
+    /// prompt still owed from learning it (netmiko checks the echo for the same reason).
+    pub async fn read_answer(
+        &mut self,
+        cap: usize,
+        other: Option<&Regex>,
+    ) -> Result<Reading, ShellError> {
+        loop {
+            let r = self.read(cap, other).await?;
+            if self.owed > 0 && r.end == End::Prompt && only_prompt(&r.raw.bytes) {
+                self.owed -= 1;
+                continue;
+            }
+            return Ok(r);
+        }
+    }
+
     /// [`Shell::read`] that also stops at `or_else` (a second question the device may ask).
     async fn read_asked(
         &mut self,
@@ -396,11 +441,11 @@ impl Shell {
         or_else: Option<&Regex>,
     ) -> Result<Reading, ShellError> {
         let Some(or_else) = or_else else {
-            return self.read(cap, Some(asks)).await;
+            return self.read_answer(cap, Some(asks)).await;
         };
         let either = Regex::new(&format!("(?:{})|(?:{})", asks.as_str(), or_else.as_str()))
             .map_err(|e| ShellError::Send(format!("bad privilege patterns: {e}")))?;
-        self.read(cap, Some(&either)).await
+        self.read_answer(cap, Some(&either)).await
     }
 
     /// Reads until the prompt (or `other`) ends the output, the cap is hit or the channel
@@ -463,6 +508,12 @@ impl Shell {
     pub async fn close(self) {
         let _ = self.channel.close().await;
     }
+}
+
+/// Whether a reading is nothing but line breaks and the prompt: an Enter's answer.
+fn only_prompt(raw: &[u8]) -> bool {
+    let start = raw.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    sanitize(&raw[..start]).trim().is_empty()
 }
 
 /// The sanitized text after the last newline (the prompt, when there is one).
@@ -656,6 +707,15 @@ mod tests {
                 String::from_utf8_lossy(raw)
             );
         }
+    }
+
+    #[test]
+    fn a_reading_of_only_a_prompt_is_an_enters_answer() {
+        assert!(only_prompt(b"\r\nr1#"));
+        assert!(only_prompt(b"\r\n\r\nr1#"));
+        assert!(only_prompt(b"r1#"));
+        assert!(!only_prompt(b"terminal length 0\r\nr1#"));
+        assert!(!only_prompt(b"\r\n% Invalid input\r\nr1#"));
     }
 
     #[test]
