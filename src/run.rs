@@ -35,13 +35,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory }) => Ok(match load(&inventory, None) {
-            Ok(inv) => {
-                stdout::print(&inventory::summary(&inv));
-                ExitCode::SUCCESS
-            }
-            Err(code) => code,
-        }),
+        Some(Command::Check { inventory, format }) => {
+            Ok(match Inventory::load_as(&inventory, format) {
+                Ok(inv) => {
+                    stdout::print(&inventory::check_report(&inv));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::from(USAGE)
+                }
+            })
+        }
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {

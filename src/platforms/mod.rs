@@ -10,6 +10,7 @@ mod check;
 pub mod detect;
 pub mod error;
 mod load;
+pub mod neighbors;
 mod poll;
 mod registry;
 pub mod spec;
