@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use super::device::{CommandRecord, DeviceConfig, DeviceShared};
 use super::listener::{self, Configs};
 use super::platform::Platform;
-use super::scenario::{Faults, Scenario};
+use super::scenario::{Faults, PlannedDevice, Scenario};
 use super::session;
 use super::{hostkey, inventory, rlimit, topology};
 
@@ -111,6 +111,8 @@ pub struct LabStats {
     pub auth_failures: u64,
     /// Connections refused by the max-sessions fault.
     pub refused: u64,
+    /// `direct-tcpip` channels opened (the device acting as a bastion).
+    pub forwards: u64,
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +123,7 @@ pub struct Counters {
     pub commands: AtomicU64,
     pub auth_failures: AtomicU64,
     pub refused: AtomicU64,
+    pub forwards: AtomicU64,
 }
 
 /// What every connection handler needs from the lab.
@@ -189,11 +192,11 @@ impl Lab {
             let dev = Arc::new(DeviceShared::new(p, addr, &links[i], &plan));
             let key = hostkey::derive(cfg.seed, &p.name, 0);
             let host_key = key.public_key().clone();
-            let normal = Arc::new(server_config(&cfg, p.platform, key));
+            let normal = Arc::new(server_config(&cfg, p, key));
             let rotated = if p.faults.host_key_change_after.is_some() {
                 Arc::new(server_config(
                     &cfg,
-                    p.platform,
+                    p,
                     hostkey::derive(cfg.seed, &p.name, 1),
                 ))
             } else {
@@ -230,6 +233,27 @@ impl Lab {
 
     fn shared(&self, name: &str) -> Option<&Arc<DeviceShared>> {
         self.shared.iter().find(|d| d.name == name)
+    }
+
+    /// The lab's cabling as its devices report it over LLDP: each link once, as
+    /// `[device, port, device, port]` with full port names.
+    pub fn cabling(&self) -> Vec<[String; 4]> {
+        let mut links = Vec::new();
+        for d in &self.shared {
+            for l in &d.lldp {
+                let far = self.shared(&l.remote_name);
+                let a = [d.name.clone(), d.platform.port_name(l.local_port)];
+                let b = [
+                    l.remote_name.clone(),
+                    l.remote_platform.port_name(l.remote_port),
+                ];
+                // Once per cable: from the end whose name sorts first.
+                if far.is_some() && a[0] < b[0] {
+                    links.push([a[0].clone(), a[1].clone(), b[0].clone(), b[1].clone()]);
+                }
+            }
+        }
+        links
     }
 
     /// The fleetdash inventory for this lab (`probe: tcp:<port>`, password from
@@ -281,6 +305,7 @@ impl Lab {
             commands: c.commands.load(Ordering::Relaxed),
             auth_failures: c.auth_failures.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
+            forwards: c.forwards.load(Ordering::Relaxed),
         }
     }
 
@@ -310,8 +335,8 @@ impl Drop for Lab {
 }
 
 /// The russh server configuration of one device with `key` as its host key.
-fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateKey) -> Config {
-    let spec = platform.spec();
+fn server_config(cfg: &LabConfig, plan: &PlannedDevice, key: russh::keys::PrivateKey) -> Config {
+    let spec = plan.platform.spec();
     Config {
         server_id: SshId::Standard(spec.server_id.into()),
         methods: session::methods(spec.keyboard_interactive),
@@ -319,7 +344,12 @@ fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateK
         // OpenSSH probes with "none" first; answering it at once costs nothing.
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
-        inactivity_timeout: Some(Duration::from_secs(3600)),
+        // The idle-timeout fault also hangs up connections that only run exec channels.
+        inactivity_timeout: Some(
+            plan.faults
+                .idle_timeout
+                .unwrap_or(Duration::from_secs(3600)),
+        ),
         nodelay: true,
         ..Default::default()
     }

@@ -17,7 +17,7 @@ pub mod spec;
 
 use regex::Regex;
 
-pub use check::{check_platforms, load_inventory};
+pub use check::{check_platforms, load_inventory, load_inventory_as};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
 pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
@@ -58,6 +58,15 @@ pub struct Profile {
     pub logout: Option<String>,
     pub detect: Option<Detect>,
     pub polls: Vec<PollSpec>,
+    /// LLDP/CDP neighbour commands and their parsers (the cabling check).
+    pub neighbors: Vec<NeighborSpec>,
+}
+
+/// A neighbour-table command and the parser of its answer.
+#[derive(Debug)]
+pub struct NeighborSpec {
+    pub command: String,
+    pub parse: neighbors::NeighborParser,
 }
 
 /// Patterns that tell the prompt's modes apart.
