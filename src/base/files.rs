@@ -19,6 +19,8 @@ pub enum FileKind {
     KnownHosts,
     /// A rollout journal read to resume (streamed, not held whole).
     Journal,
+    /// An OpenSSH client configuration file (or one it includes).
+    SshConfig,
 }
 
 const MIB: u64 = 1 << 20;
@@ -33,6 +35,7 @@ impl FileKind {
             FileKind::PrivateKey => MIB,
             FileKind::KnownHosts => 8 * MIB,
             FileKind::Journal => 4096 * MIB,
+            FileKind::SshConfig => 16 * MIB,
         }
     }
 
@@ -44,6 +47,7 @@ impl FileKind {
             FileKind::PrivateKey => "private key",
             FileKind::KnownHosts => "known_hosts file",
             FileKind::Journal => "rollout journal",
+            FileKind::SshConfig => "ssh_config file",
         }
     }
 }

@@ -20,6 +20,7 @@ mod outcome;
 mod secret;
 mod session;
 mod shell;
+pub mod ssh_config;
 mod stage;
 mod target;
 mod transport;
