@@ -22,17 +22,32 @@ use crate::inventory::{self, Inventory};
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::rollout::prepare;
+use crate::ssh::ssh_config::SshConfig;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    // Commands that open SSH sessions (and check, which shows what ssh_config gives) read
+    // the OpenSSH client configuration once, before anything connects.
+    let ssh_config = match &cli.command {
+        Some(Command::Sweep(_) | Command::Bench(_) | Command::Lab(_)) => SshConfig::empty(),
+        _ => match SshConfig::load(&cli.ssh_config.sources()) {
+            Ok(config) => Arc::new(config),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        },
+    };
+    crate::ssh::install_ssh_config(ssh_config.clone());
     match cli.command {
         None => dashboard(cli.dashboard).await,
         Some(Command::Check { inventory }) => Ok(match load(&inventory, None) {
             Ok(inv) => {
                 stdout::print(&inventory::summary(&inv));
+                stdout::print(&crate::ssh::ssh_config::check_lines(&inv, &ssh_config));
                 ExitCode::SUCCESS
             }
             Err(code) => code,

@@ -389,3 +389,250 @@ fn fleetdash_resolves_what_ssh_dash_g_prints() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked >= 30, "only {checked} hosts checked");
 }
+
+// ---------------------------------------------------------------------------------------
+// The binary: which files it reads, and what `check` says.
+
+fn fleetdash(args: &[&str], home: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .expect("run fleetdash")
+}
+
+/// A home whose `~/.ssh/config` is broken: reading it is an error, so any command that
+/// reads it shows.
+fn home_with_broken_config() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/config"), "Port not-a-port\n").unwrap();
+    std::fs::write(
+        home.path().join("inv.yaml"),
+        "devices:\n  - {name: core1, host: core1-alias}\n  - {name: plain, host: 127.0.0.9}\n",
+    )
+    .unwrap();
+    home
+}
+
+#[test]
+fn the_test_suite_never_reads_the_users_ssh_config_and_the_binary_does_by_default() {
+    let home = home_with_broken_config();
+    let inv = home.path().join("inv.yaml");
+    let inv = inv.to_str().unwrap();
+    // cargo runs every test with FLEETDASH_SSH_CONFIG=none (.cargo/config.toml).
+    assert_eq!(std::env::var("FLEETDASH_SSH_CONFIG").as_deref(), Ok("none"));
+    let out = fleetdash(&["check", inv], home.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ssh_config"));
+    // Without it, the user's file is read (and this one is refused with where and how).
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        .args(["check", inv])
+        .env("HOME", home.path())
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env_remove("FLEETDASH_SSH_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!(
+        "{}:1: Port: not a port number",
+        home.path().join(".ssh/config").display()
+    );
+    assert!(err.contains(&want), "{err}");
+    assert!(err.contains("--no-ssh-config"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("stack backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_says_where_a_devices_ssh_options_came_from() {
+    let home = home_with_broken_config();
+    let cfg = home.path().join("cfg");
+    std::fs::write(
+        &cfg,
+        "Host core1-alias\n  HostName 127.0.0.7\n  Port 2222\n\nHost *\n  User ops\n  \
+         ProxyJump 127.0.0.5\n",
+    )
+    .unwrap();
+    let inv = home.path().join("inv.yaml");
+    let out = fleetdash(
+        &[
+            "check",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+            cfg.to_str().unwrap(),
+        ],
+        home.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let c = cfg.display();
+    assert!(text.contains(&format!("ssh_config: {c}\n")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "  core1: ops@127.0.0.7:2222 via 127.0.0.5 (hostname, port, user, proxyjump from {c}:2-7)\n"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "  plain: ops@127.0.0.9:22 via 127.0.0.5 (user, proxyjump from {c}:6-7)\n"
+        )),
+        "{text}"
+    );
+    // The file named must exist; --no-ssh-config reads nothing, whatever the rest says.
+    let out = fleetdash(
+        &[
+            "check",
+            inv.to_str().unwrap(),
+            "--ssh-config",
+            "/nonexistent/cfg",
+        ],
+        home.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/cfg"));
+    let out = fleetdash(
+        &["check", inv.to_str().unwrap(), "--no-ssh-config"],
+        home.path(),
+    );
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ssh_config"));
+}
+
+// ---------------------------------------------------------------------------------------
+// End to end: a device the inventory names only by an alias is reached with what
+// ssh_config says (address, port, user, key, host key alias), the inventory winning
+// where it sets a value.
+
+mod common;
+
+use std::sync::Arc;
+
+use fleetdash::inventory::Inventory;
+use fleetdash::ssh::{HostKeyPolicy, Session, Stage};
+use russh::keys::PrivateKey;
+use russh::keys::ssh_key::LineEnding;
+use russh::keys::ssh_key::private::{Ed25519Keypair, KeypairData};
+
+// Linux devices: network gear would ask for an enable password this test does not give.
+const LAB: &str =
+    "name: sshcfg\nsites: [s]\nroles:\n  - {role: linux, platform: linux, count: 2}\n";
+
+#[tokio::test]
+async fn a_device_named_by_an_alias_is_reached_through_ssh_config_alone() {
+    let key = PrivateKey::new(
+        KeypairData::Ed25519(Ed25519Keypair::from_seed(&[7; 32])),
+        "",
+    )
+    .unwrap();
+    let lab = common::lab(LAB)
+        .password("not-offered")
+        .with(|c| c.authorized_keys = vec![key.public_key().clone()])
+        .start()
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("id_ed25519");
+    std::fs::write(
+        &key_file,
+        key.to_openssh(LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    // A missing key first: several IdentityFiles are tried in order.
+    let mut cfg = String::new();
+    let mut aliases = String::new();
+    for d in lab.devices() {
+        let alias = format!("{}.mgmt", d.name);
+        cfg += &format!(
+            "Host {alias}\n  HostName {}\n  Port {}\n  HostKeyAlias key-{}\n",
+            d.addr.ip(),
+            d.addr.port(),
+            d.name
+        );
+        aliases += &format!(
+            "  - {{name: {}, host: {alias}, platform: {}}}\n",
+            d.name,
+            d.platform.name()
+        );
+    }
+    cfg += &format!(
+        "Host *.mgmt\n  User admin\n  IdentityFile {}/missing\n  IdentityFile {}\n  \
+         StrictHostKeyChecking yes\n",
+        dir.path().display(),
+        key_file.display()
+    );
+    let cfg_path = dir.path().join("ssh_config");
+    std::fs::write(&cfg_path, &cfg).unwrap();
+    // Host keys filed under the HostKeyAlias only: the strict check passes only if the
+    // alias is used.
+    let known_hosts = dir.path().join("known_hosts");
+    let lines: String = lab
+        .devices()
+        .iter()
+        .map(|d| format!("key-{} {}\n", d.name, d.host_key.to_openssh().unwrap()))
+        .collect();
+    let mut opts = common::lab_options(&lab, known_hosts.clone());
+    std::fs::write(&known_hosts, &lines).unwrap();
+    opts.host_keys = HostKeyPolicy::AcceptNew;
+    let local = Local {
+        user: "nobody-local".into(),
+        home: Some(dir.path().display().to_string()),
+    };
+    opts.ssh_config = Arc::new(SshConfig::load_as(&Sources::File(cfg_path), local).unwrap());
+
+    let inv = Inventory::from_yaml(&format!("devices:\n{aliases}"), "<test>").unwrap();
+    for d in &inv.devices {
+        assert!(!d.port_set && d.username.is_none() && d.key_file.is_none());
+        let mut s = Session::connect(d, &opts)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", d.name));
+        let out = s.run("uname -a").await.unwrap();
+        assert!(!out.text.is_empty(), "{}", d.name);
+        s.close().await;
+    }
+    assert_eq!(
+        std::fs::read_to_string(&known_hosts).unwrap(),
+        lines,
+        "nothing learned"
+    );
+
+    // The inventory wins where it sets a value: its port (nothing listens there) …
+    let d = &inv.devices[0];
+    let closed = std::net::TcpListener::bind((lab.devices()[0].addr.ip(), 0)).unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let yaml = format!(
+        "devices:\n  - {{name: x, host: {}, port: {port}}}\n",
+        d.host
+    );
+    let inv2 = Inventory::from_yaml(&yaml, "<test>").unwrap();
+    let e = Session::connect(&inv2.devices[0], &opts)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Connect, "{e}");
+    // … and its user (the key is not authorised for that one).
+    let yaml = format!(
+        "devices:\n  - {{name: x, host: {}, username: intruder, platform: {}}}\n",
+        d.host, d.platform
+    );
+    let inv3 = Inventory::from_yaml(&yaml, "<test>").unwrap();
+    let e = Session::connect(&inv3.devices[0], &opts)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(e.stage, Stage::Auth, "{e}");
+    assert!(e.reason.contains("intruder"), "{e}");
+}

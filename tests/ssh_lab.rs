@@ -68,11 +68,14 @@ fn target(lab: &Lab, name: &str) -> Target {
             user: "admin".into(),
             agent: false,
             key_file: None,
+            identity_files: Vec::new(),
+            agent_socket: None,
             key_passphrase_env: None,
             password_env: None,
             password: Some(Secret::new("admin".into())),
         },
         legacy: false,
+        ssh_config: None,
     }
 }
 

@@ -2,9 +2,11 @@
 //! policy and files, agent use and legacy algorithms. Plain data with sensible defaults.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::secret::Secret;
+use super::ssh_config::{Resolved, SshConfig, Strictness};
 use crate::base::paths::{self, NoHome};
 
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
@@ -62,6 +64,24 @@ pub struct SshOptions {
     /// A password for every device, used instead of the variable `password_env` names
     /// (the built-in demo lab, whose password is public).
     pub password: Option<Secret>,
+    /// The OpenSSH client configuration read for this run (empty unless the command line
+    /// installed one: tests and the demo never read the user's files).
+    pub ssh_config: Arc<SshConfig>,
+    /// Whether ssh_config's UserKnownHostsFile / GlobalKnownHostsFile choose the files to
+    /// check (the user's own setup), or `known_hosts` is all there is (`--known-hosts`).
+    pub known_hosts_from_ssh_config: bool,
+}
+
+/// The configuration the command line loaded, for every [`SshOptions`] made after.
+static INSTALLED: OnceLock<Arc<SshConfig>> = OnceLock::new();
+
+/// Makes `config` the one every later [`SshOptions`] carries (called once, by `run`).
+pub fn install_ssh_config(config: Arc<SshConfig>) {
+    let _ = INSTALLED.set(config);
+}
+
+fn installed() -> Arc<SshConfig> {
+    INSTALLED.get().cloned().unwrap_or_else(SshConfig::empty)
 }
 
 impl SshOptions {
@@ -75,7 +95,10 @@ impl SshOptions {
             known_hosts.push(home.join(".ssh/known_hosts"));
         }
         known_hosts.push(own.clone());
-        Ok(SshOptions::with_files(known_hosts, own))
+        Ok(SshOptions {
+            known_hosts_from_ssh_config: true,
+            ..SshOptions::with_files(known_hosts, own)
+        })
     }
 
     /// Options that check and learn host keys only in `file` (tests, sandboxes).
@@ -94,6 +117,40 @@ impl SshOptions {
             legacy_algorithms: false,
             pty_size: (200, 24),
             password: None,
+            ssh_config: installed(),
+            known_hosts_from_ssh_config: false,
+        }
+    }
+
+    /// The known_hosts files to check for a device: with the user's setup, ssh_config's
+    /// UserKnownHostsFile in place of `~/.ssh/known_hosts` and its GlobalKnownHostsFile
+    /// after, then fleetdash's own file (the only one keys are learned into).
+    pub fn known_hosts_for(&self, r: Option<&Resolved>) -> Vec<PathBuf> {
+        let Some(r) = r.filter(|_| self.known_hosts_from_ssh_config) else {
+            return self.known_hosts.clone();
+        };
+        let mut files: Vec<PathBuf> = match &r.user_known_hosts {
+            Some(user) => user.clone(),
+            None => self
+                .known_hosts
+                .iter()
+                .filter(|f| **f != self.learn_into)
+                .cloned()
+                .collect(),
+        };
+        files.extend(r.global_known_hosts.iter().flatten().cloned());
+        if !files.contains(&self.learn_into) {
+            files.push(self.learn_into.clone());
+        }
+        files
+    }
+
+    /// The stricter of the run's policy and the device's StrictHostKeyChecking (`yes` and
+    /// `ask` are strict; `no` still refuses a changed key, as every policy does).
+    pub fn host_keys_for(&self, r: Option<&Resolved>) -> HostKeyPolicy {
+        match r.and_then(|r| r.strict_host_key_checking) {
+            Some(Strictness::Yes) => HostKeyPolicy::Strict,
+            _ => self.host_keys,
         }
     }
 }

@@ -17,7 +17,7 @@ use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
 use super::target::Target;
-use super::transport::{config, handshake_error, resolve, tcp_connect};
+use super::transport::{config_for, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
 use crate::inventory::Device;
@@ -46,7 +46,8 @@ pub struct Session {
 impl Session {
     /// Connects to an inventory device. See [`Session::connect_target`].
     pub async fn connect(device: &Device, opts: &SshOptions) -> Result<Session, ExecError> {
-        let mut target = Target::from_device(device);
+        let mut target =
+            Target::resolve(device, &opts.ssh_config).map_err(|why| err(Stage::Resolve, why))?;
         if let Some(password) = &opts.password {
             target.credentials.password = Some(password.clone());
         }
@@ -62,25 +63,34 @@ impl Session {
     }
 
     async fn open(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
-        let to = opts.timeouts;
+        let mut to = opts.timeouts;
+        let cfg = t.ssh_config.as_deref();
+        if let Some(limit) = cfg.and_then(|r| r.connect_timeout) {
+            to.connect = limit;
+        }
+        let legacy = t.legacy || opts.legacy_algorithms;
+        // Checked before any traffic: a list that leaves nothing to negotiate is the
+        // configuration's fault, not the device's.
+        let client_config = config_for(legacy, cfg).map_err(|why| err(Stage::Handshake, why))?;
         let addrs = resolve(&t.host, t.port, to.connect).await?;
         let stream = tcp_connect(&addrs, to.connect).await?;
         let learned = Arc::new(Mutex::new(None));
         let handler = Client {
-            host: t.host.clone(),
-            port: t.port,
-            policy: opts.host_keys,
-            files: opts.known_hosts.clone(),
+            known_as: match cfg.and_then(|r| r.host_key_alias.clone()) {
+                Some(alias) => alias,
+                None => super::hostkeys::host_port(&t.host, t.port),
+            },
+            policy: opts.host_keys_for(cfg),
+            files: opts.known_hosts_for(cfg),
             learn_into: opts.learn_into.clone(),
             learned: learned.clone(),
         };
-        let legacy = t.legacy || opts.legacy_algorithms;
         let device_key = format!("{}:{}", t.host, t.port);
         let mut creds = t.credentials.clone();
         creds.agent &= opts.use_agent;
         let mut handle = match timeout(
             to.handshake,
-            client::connect_stream(config(legacy), stream, handler),
+            client::connect_stream(client_config, stream, handler),
         )
         .await
         {

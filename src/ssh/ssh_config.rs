@@ -233,5 +233,62 @@ impl SshConfig {
     }
 }
 
+/// Most devices `fleetdash check` lists with their ssh_config origin.
+const CHECK_LINES: usize = 20;
+
+/// `fleetdash check`'s lines on ssh_config: the files read, and for each device the files
+/// contributed to, where it connects and where that came from (the first
+/// [`CHECK_LINES`], then a count). Empty when no file was read.
+pub fn check_lines(inv: &crate::inventory::Inventory, config: &SshConfig) -> String {
+    use crate::base::text::Untrusted;
+    use std::fmt::Write;
+    if config.files().is_empty() {
+        return String::new();
+    }
+    let files: Vec<String> = config
+        .files()
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut out = format!("ssh_config: {}\n", Untrusted(&files.join(", ")));
+    let mut shown = 0;
+    let mut more = 0;
+    for d in &inv.devices {
+        let t = match super::Target::resolve(d, config) {
+            Ok(t) => t,
+            Err(why) => {
+                let _ = writeln!(out, "  {}: {}", Untrusted(&d.name), Untrusted(&why));
+                continue;
+            }
+        };
+        let Some(r) = t.ssh_config.as_deref() else {
+            continue;
+        };
+        if shown == CHECK_LINES {
+            more += 1;
+            continue;
+        }
+        shown += 1;
+        let mut line = format!(
+            "  {}: {}@{}:{}",
+            Untrusted(&d.name),
+            Untrusted(&t.credentials.user),
+            Untrusted(&t.host),
+            t.port
+        );
+        if !r.proxy_jump.is_empty() {
+            let _ = write!(line, " via {}", Untrusted(&r.proxy_jump.join(",")));
+        }
+        if let Some(from) = config.describe(r) {
+            let _ = write!(line, " ({})", Untrusted(&from));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if more > 0 {
+        let _ = writeln!(out, "  … and {more} more devices with ssh_config options");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

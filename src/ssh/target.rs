@@ -1,7 +1,11 @@
 //! What a session needs to know about a device (address, platform, credentials, legacy
-//! algorithms), taken from an inventory device or built by hand (tests, ad-hoc targets).
+//! algorithms), taken from an inventory device — with what ssh_config says for it, the
+//! inventory winning where it sets a value — or built by hand (tests, ad-hoc targets).
+
+use std::path::PathBuf;
 
 use super::auth::Credentials;
+use super::ssh_config::{Given, Kw, Resolved, SshConfig};
 use crate::inventory::Device;
 
 /// Where and how to log in: what a session needs from an inventory device.
@@ -14,16 +18,42 @@ pub struct Target {
     pub credentials: Credentials,
     /// Offer legacy algorithms (ssh-rsa, SHA-1 kex, CBC, hmac-sha1).
     pub legacy: bool,
+    /// What ssh_config said for this device (`None`: not consulted). The session takes
+    /// known_hosts files, HostKeyAlias, StrictHostKeyChecking, algorithms, ConnectTimeout
+    /// and ServerAlive* from it; host, port, user and keys are already applied above.
+    pub ssh_config: Option<Box<Resolved>>,
 }
 
 impl Target {
+    /// The device as the inventory says, without ssh_config.
     pub fn from_device(d: &Device) -> Target {
-        let user = d
-            .username
-            .clone()
+        Target::with_config(d, None)
+    }
+
+    /// The device with ssh_config applied: `Host` patterns match the inventory's `host`
+    /// (an alias, as on the ssh command line); the inventory's `port:`, `username:` and
+    /// `key_file:` win over the files when it sets them. `Err`: values ssh_config gives
+    /// that cannot be used (the reason names them).
+    pub fn resolve(d: &Device, config: &SshConfig) -> Result<Target, String> {
+        let given = Given {
+            user: d.username.as_deref(),
+            port: d.port_set.then_some(d.port),
+        };
+        let r = config.resolve(&d.host, &given);
+        if !r.problems.is_empty() {
+            return Err(format!("ssh_config: {}", r.problems.join("; ")));
+        }
+        Ok(Target::with_config(d, r.contributed().then_some(r)))
+    }
+
+    fn with_config(d: &Device, r: Option<Resolved>) -> Target {
+        let user = r
+            .as_ref()
+            .and_then(|r| r.user.clone())
+            .or_else(|| d.username.clone())
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "root".into());
-        Target {
+        let mut t = Target {
             name: d.name.clone(),
             host: d.host.clone(),
             port: d.port,
@@ -32,12 +62,44 @@ impl Target {
                 user,
                 agent: d.agent,
                 key_file: d.key_file.clone(),
+                identity_files: Vec::new(),
+                agent_socket: None,
                 key_passphrase_env: d.key_passphrase_env.clone(),
                 password_env: d.password_env.clone(),
                 password: None,
             },
             legacy: d.legacy_ssh,
+            ssh_config: None,
+        };
+        let Some(r) = r else {
+            return t;
+        };
+        if r.from.iter().any(|(kw, _)| *kw == Kw::HostName) {
+            t.host = r.host_name.clone();
         }
+        t.port = r.port.unwrap_or(d.port);
+        let c = &mut t.credentials;
+        c.identity_files = r
+            .identity_files
+            .iter()
+            .filter(|f| c.key_file.as_ref() != Some(*f))
+            .cloned()
+            .collect();
+        match r.identity_agent.as_deref() {
+            Some("none") => c.agent = false,
+            Some("SSH_AUTH_SOCK") => c.agent = true,
+            Some(path) => {
+                c.agent = true;
+                c.agent_socket = Some(PathBuf::from(path));
+            }
+            None => {}
+        }
+        // IdentitiesOnly: the keys named, not whatever the agent holds.
+        if r.identities_only == Some(true) {
+            c.agent = false;
+        }
+        t.ssh_config = Some(Box::new(r));
+        t
     }
 }
 
