@@ -29,10 +29,10 @@ use crate::ui::Ended;
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    // Commands that open SSH sessions (and check, which shows what ssh_config gives) read
-    // the OpenSSH client configuration once, before anything connects.
+    // Commands that reach devices (and check, which shows what ssh_config gives) read the
+    // OpenSSH client configuration once, before anything connects.
     let ssh_config = match &cli.command {
-        Some(Command::Sweep(_) | Command::Bench(_) | Command::Lab(_)) => SshConfig::empty(),
+        Some(Command::Bench(_) | Command::Lab(_)) => SshConfig::empty(),
         _ => match SshConfig::load(&cli.ssh_config.sources()) {
             Ok(config) => Arc::new(config),
             Err(err) => {

@@ -636,3 +636,140 @@ async fn a_device_named_by_an_alias_is_reached_through_ssh_config_alone() {
     assert_eq!(e.stage, Stage::Auth, "{e}");
     assert!(e.reason.contains("intruder"), "{e}");
 }
+
+/// Until the jump transport exists, ssh_config's ProxyJump / ProxyCommand are not
+/// bypassed: the device is refused with the reason, and nothing connects to it directly.
+#[tokio::test]
+async fn a_device_behind_a_jump_host_is_not_reached_directly() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "Host behind\n  HostName 127.0.0.1\n  Port {port}\n  ProxyJump 127.0.0.2\n\
+             Host piped\n  HostName 127.0.0.1\n  Port {port}\n  ProxyCommand nc %h %p\n"
+        ),
+    )
+    .unwrap();
+    let mut opts = fleetdash::ssh::SshOptions::with_known_hosts(dir.path().join("kh"));
+    let local = Local {
+        user: "me".into(),
+        home: None,
+    };
+    opts.ssh_config = Arc::new(SshConfig::load_as(&Sources::File(cfg), local).unwrap());
+    let inv = Inventory::from_yaml(
+        "devices:\n  - {name: a, host: behind}\n  - {name: b, host: piped}\n",
+        "<test>",
+    )
+    .unwrap();
+    for (d, via) in inv.devices.iter().zip([
+        "ProxyJump 127.0.0.2",
+        &format!("ProxyCommand nc 127.0.0.1 {port}"),
+    ]) {
+        let e = Session::connect(d, &opts).await.err().unwrap();
+        assert_eq!(e.stage, Stage::Connect, "{e}");
+        assert!(
+            e.reason.contains(via) && e.reason.contains("jump hosts"),
+            "{e}"
+        );
+    }
+    assert!(listener.accept().is_err(), "something connected directly");
+}
+
+/// A measurement, not a check of time: `cargo test --release --test ssh_config --
+/// --ignored --nocapture resolving_ten_thousand` prints how long resolving 10,000 devices
+/// takes against a hand-written config and against one generated per device.
+#[test]
+#[ignore = "a measurement; run it by name with --release"]
+fn resolving_ten_thousand_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..10_000)
+        .map(|i| format!("site{:02}-sw{i:04}", i / 200))
+        .collect();
+    // Hand-written: a block per site with wildcards, a few Matches, defaults, an Include.
+    let mut hand = String::from("Include ");
+    hand += &format!("{}/conf.d/*.conf\n", dir.path().display());
+    for site in 0..50 {
+        hand += &format!(
+            "Host site{site:02}-*\n  ProxyJump bastion{site:02}\n  User site{site:02}\n  \
+             IdentityFile ~/.ssh/site{site:02}\n"
+        );
+    }
+    hand += "Match originalhost *-sw00* user admin\n  Port 2222\nHost bastion*\n  User jump\n\
+             Host *\n  HostName 127.0.0.1\n  ServerAliveInterval 30\n  KexAlgorithms +diffie-hellman-group14-sha1\n  \
+             SendEnv LANG LC_*\n  HashKnownHosts yes\n  StrictHostKeyChecking accept-new\n";
+    std::fs::create_dir_all(dir.path().join("conf.d")).unwrap();
+    std::fs::write(
+        dir.path().join("conf.d/a.conf"),
+        "Host legacy-*\n  Ciphers +aes128-cbc\n",
+    )
+    .unwrap();
+    // Generated: one Host block per device (an export from a CMDB), then the same defaults.
+    let mut generated = String::new();
+    for (i, n) in names.iter().enumerate() {
+        generated += &format!(
+            "Host {n}\n  HostName 127.1.{}.{}\n  Port 22\n\n",
+            i / 250,
+            i % 250 + 1
+        );
+    }
+    generated += "Host *\n  User admin\n  ServerAliveInterval 30\n";
+    for (label, text) in [
+        ("hand-written (65 lines)", hand),
+        ("generated (40,003 lines)", generated),
+    ] {
+        let path = dir.path().join("cfg");
+        std::fs::write(&path, &text).unwrap();
+        let local = Local {
+            user: "me".into(),
+            home: Some("/home/me".into()),
+        };
+        let start = std::time::Instant::now();
+        let config = SshConfig::load_as(&Sources::File(path), local).unwrap();
+        let loaded = start.elapsed();
+        let start = std::time::Instant::now();
+        let resolved: Vec<Resolved> = names
+            .iter()
+            .map(|n| config.resolve(n, &Given::default()))
+            .collect();
+        let took = start.elapsed();
+        assert!(
+            resolved
+                .iter()
+                .all(|r| r.problems.is_empty() && r.host_name.starts_with("127."))
+        );
+        println!("{label}: parse {loaded:?}, resolve 10,000 devices {took:?}");
+    }
+}
+
+/// The probes go where sessions go: an alias's HostName (never a DNS lookup of the alias).
+#[test]
+fn sweep_probes_the_host_name_ssh_config_gives_an_alias() {
+    let home = home_with_broken_config();
+    let cfg = home.path().join("cfg");
+    std::fs::write(&cfg, "Host core1-alias\n  HostName 127.0.0.1\n").unwrap();
+    let inv = home.path().join("inv.yaml");
+    let out = fleetdash(
+        &[
+            "sweep",
+            inv.to_str().unwrap(),
+            "--json",
+            "--ssh-config",
+            cfg.to_str().unwrap(),
+        ],
+        home.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let core1 = text
+        .lines()
+        .find(|l| l.contains("\"core1\""))
+        .unwrap_or_default();
+    assert!(
+        core1.contains("\"up\""),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -27,7 +27,7 @@ mod transport;
 
 pub use auth::Credentials;
 pub use hostkeys::{check_file as check_known_hosts_file, host_port};
-pub use options::{HostKeyPolicy, SshOptions, Timeouts, install_ssh_config};
+pub use options::{HostKeyPolicy, SshOptions, Timeouts, install_ssh_config, installed_ssh_config};
 pub use outcome::{ExecError, Output, Stage};
 pub use secret::Secret;
 pub use session::Session;

@@ -80,7 +80,8 @@ pub fn install_ssh_config(config: Arc<SshConfig>) {
     let _ = INSTALLED.set(config);
 }
 
-fn installed() -> Arc<SshConfig> {
+/// The configuration the command line installed (empty if none was).
+pub fn installed_ssh_config() -> Arc<SshConfig> {
     INSTALLED.get().cloned().unwrap_or_else(SshConfig::empty)
 }
 
@@ -117,7 +118,7 @@ impl SshOptions {
             legacy_algorithms: false,
             pty_size: (200, 24),
             password: None,
-            ssh_config: installed(),
+            ssh_config: installed_ssh_config(),
             known_hosts_from_ssh_config: false,
         }
     }
@@ -177,5 +178,80 @@ impl SshOptions {
             host_keys,
             ..opts
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_opts() -> SshOptions {
+        SshOptions {
+            known_hosts_from_ssh_config: true,
+            ..SshOptions::with_files(
+                vec![
+                    PathBuf::from("/h/.ssh/known_hosts"),
+                    PathBuf::from("/s/own"),
+                ],
+                PathBuf::from("/s/own"),
+            )
+        }
+    }
+
+    #[test]
+    fn ssh_config_chooses_known_hosts_files_unless_one_was_named() {
+        let r = Resolved {
+            user_known_hosts: Some(vec![PathBuf::from("/a"), PathBuf::from("/b")]),
+            global_known_hosts: Some(vec![PathBuf::from("/g")]),
+            ..Resolved::default()
+        };
+        let files = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            user_opts().known_hosts_for(Some(&r)),
+            files(&["/a", "/b", "/g", "/s/own"])
+        );
+        let global_only = Resolved {
+            global_known_hosts: Some(vec![PathBuf::from("/g")]),
+            ..Resolved::default()
+        };
+        assert_eq!(
+            user_opts().known_hosts_for(Some(&global_only)),
+            files(&["/h/.ssh/known_hosts", "/g", "/s/own"])
+        );
+        assert_eq!(
+            user_opts().known_hosts_for(None),
+            files(&["/h/.ssh/known_hosts", "/s/own"])
+        );
+        // --known-hosts FILE: that file only, whatever ssh_config says.
+        let named = SshOptions::with_known_hosts(PathBuf::from("/only"));
+        assert_eq!(named.known_hosts_for(Some(&r)), files(&["/only"]));
+    }
+
+    #[test]
+    fn the_stricter_host_key_policy_wins() {
+        let with = |s| Resolved {
+            strict_host_key_checking: Some(s),
+            ..Resolved::default()
+        };
+        let mut o = user_opts();
+        o.host_keys = HostKeyPolicy::AcceptNew;
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::Yes))),
+            HostKeyPolicy::Strict
+        );
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::No))),
+            HostKeyPolicy::AcceptNew
+        );
+        assert_eq!(o.host_keys_for(None), HostKeyPolicy::AcceptNew);
+        o.host_keys = HostKeyPolicy::Strict;
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::AcceptNew))),
+            HostKeyPolicy::Strict
+        );
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::No))),
+            HostKeyPolicy::Strict
+        );
     }
 }

@@ -68,6 +68,21 @@ impl Session {
         if let Some(limit) = cfg.and_then(|r| r.connect_timeout) {
             to.connect = limit;
         }
+        // Until sessions can go through jump hosts, a device ssh_config sends through one
+        // is not reached directly behind the user's back.
+        if let Some(r) = cfg.filter(|r| !r.proxy_jump.is_empty() || r.proxy_command.is_some()) {
+            let via = match &r.proxy_command {
+                Some(cmd) => format!("ProxyCommand {cmd}"),
+                None => format!("ProxyJump {}", r.proxy_jump.join(",")),
+            };
+            return Err(err(
+                Stage::Connect,
+                format!(
+                    "ssh_config sends this device through {}, and fleetdash cannot go through                      jump hosts yet (set ProxyJump none for it, or run with --no-ssh-config,                      to connect directly)",
+                    crate::base::text::Untrusted(&via)
+                ),
+            ));
+        }
         let legacy = t.legacy || opts.legacy_algorithms;
         // Checked before any traffic: a list that leaves nothing to negotiate is the
         // configuration's fault, not the device's.

@@ -12,6 +12,17 @@
 //!
 //! Every other OpenSSH option is named once in the log as not supported; `Match exec` is
 //! never run (its block is skipped, and the log says so).
+//!
+//! # For the jump transport
+//!
+//! `Target::resolve(device, &opts.ssh_config)` gives a `Target` whose `ssh_config` (when
+//! the files said anything) holds [`Resolved::proxy_jump`] (hops in order, each
+//! `[user@]host[:port]` as written — resolve each hop's host with [`SshConfig::resolve`]
+//! too, as ssh does) and [`Resolved::proxy_command`] (tokens expanded, for `sh -c`).
+//! ProxyJump and ProxyCommand exclude each other as in OpenSSH (whichever comes first).
+//! The inventory's `Device::jump`, when not empty, wins over both, like `ssh -J`. Until
+//! that transport exists, `Session::open` refuses such devices instead of connecting
+//! directly (one `if` there, to replace).
 
 mod algos;
 mod keywords;
@@ -46,6 +57,7 @@ pub enum Sources {
 #[derive(Debug, Clone, Default)]
 pub struct SshConfig {
     parsed: Parsed,
+    index: resolve::Index,
     local: Local,
 }
 
@@ -96,14 +108,19 @@ impl SshConfig {
                 parse::read_file(Path::new(SYSTEM_FILE), Origin::System, home, &mut parsed)?;
             }
         }
-        let config = SshConfig { parsed, local };
+        let index = resolve::Index::new(&parsed);
+        let config = SshConfig {
+            parsed,
+            index,
+            local,
+        };
         config.log_unsupported();
         Ok(config)
     }
 
     /// The options for `alias` (the inventory's `host`), with what the inventory gave.
     pub fn resolve(&self, alias: &str, given: &Given<'_>) -> Resolved {
-        resolve::resolve(alias, given, &self.parsed, &self.local)
+        resolve::resolve(alias, given, &self.parsed, &self.index, &self.local)
     }
 
     /// The files read (includes too), in order.
@@ -280,7 +297,8 @@ pub fn check_lines(inv: &crate::inventory::Inventory, config: &SshConfig) -> Str
             let _ = write!(line, " via {}", Untrusted(&r.proxy_jump.join(",")));
         }
         if let Some(from) = config.describe(r) {
-            let _ = write!(line, " ({})", Untrusted(&from));
+            // Bounded already (names of options, and paths of files that were read).
+            let _ = write!(line, " ({})", crate::base::text::escape_line(&from));
         }
         let _ = writeln!(out, "{line}");
     }

@@ -131,4 +131,82 @@ mod tests {
         assert_eq!((b.port, b.platform.as_str()), (2222, "linux"));
         assert_eq!(b.credentials.key_file, None);
     }
+
+    fn config(text: &str) -> (tempfile::TempDir, SshConfig) {
+        use crate::ssh::ssh_config::{Local, Sources};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, text).unwrap();
+        let local = Local {
+            user: "me".into(),
+            home: Some("/home/me".into()),
+        };
+        (
+            dir,
+            SshConfig::load_as(&Sources::File(path), local).unwrap(),
+        )
+    }
+
+    #[test]
+    fn ssh_config_fills_what_the_inventory_leaves_out_and_never_more() {
+        let (_d, cfg) = config(
+            "Host r*\n  HostName 127.0.0.5\n  Port 2200\n  User cfg\n  IdentityFile /k/a\n  \
+             IdentityFile /k/b\n  IdentityAgent /run/agent.sock\n",
+        );
+        let inv = Inventory::from_yaml(
+            "groups:\n  g: {port: 22}\n\
+             devices:\n  - {name: bare, host: r1}\n\
+             \x20 - {name: set, host: r2, groups: [g], username: inv, key_file: /k/b}\n\
+             \x20 - {name: other, host: 127.0.0.9}\n",
+            "test",
+        )
+        .unwrap();
+        let bare = Target::resolve(&inv.devices[0], &cfg).unwrap();
+        assert_eq!((bare.host.as_str(), bare.port), ("127.0.0.5", 2200));
+        assert_eq!(bare.credentials.user, "cfg");
+        assert_eq!(
+            bare.credentials.identity_files,
+            [PathBuf::from("/k/a"), PathBuf::from("/k/b")]
+        );
+        assert!(bare.credentials.agent);
+        assert_eq!(
+            bare.credentials.agent_socket,
+            Some(PathBuf::from("/run/agent.sock"))
+        );
+        // Set at group level is set: 22 wins over Port, like `ssh -p 22`.
+        let set = Target::resolve(&inv.devices[1], &cfg).unwrap();
+        assert!(inv.devices[1].port_set && !inv.devices[0].port_set);
+        assert_eq!((set.host.as_str(), set.port), ("127.0.0.5", 22));
+        assert_eq!(set.credentials.user, "inv");
+        assert_eq!(set.credentials.key_file, Some(PathBuf::from("/k/b")));
+        assert_eq!(
+            set.credentials.identity_files,
+            [PathBuf::from("/k/a")],
+            "no repeat"
+        );
+        let other = Target::resolve(&inv.devices[2], &cfg).unwrap();
+        assert!(other.ssh_config.is_none());
+        assert_eq!((other.host.as_str(), other.port), ("127.0.0.9", 22));
+        assert!(!other.credentials.agent);
+    }
+
+    #[test]
+    fn identities_only_and_identity_agent_none_turn_the_agent_off() {
+        let (_d, cfg) = config("Host a\n  IdentitiesOnly yes\nHost b\n  IdentityAgent none\n");
+        let inv = Inventory::from_yaml(
+            "defaults: {agent: true}\ndevices:\n  - {name: a, host: a}\n  - {name: b, host: b}\n",
+            "test",
+        )
+        .unwrap();
+        for d in &inv.devices {
+            assert!(
+                !Target::resolve(d, &cfg).unwrap().credentials.agent,
+                "{}",
+                d.name
+            );
+        }
+        let (_d, bad) = config("Host *\n  IdentityFile ~/.ssh/%C\n");
+        let e = Target::resolve(&inv.devices[0], &bad).unwrap_err();
+        assert!(e.contains("%C"), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 //! in order, without repeats), values given on the "command line" (the inventory) come
 //! first, and the `%` tokens expand where ssh_config(5) says they do. Pure: no I/O.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -94,8 +95,90 @@ struct Raw {
     global_known_hosts: Option<Vec<String>>,
 }
 
-/// Resolves `alias` against `parsed`.
-pub fn resolve(alias: &str, given: &Given<'_>, parsed: &Parsed, local: &Local) -> Resolved {
+/// Where the work is, so that a config generated with one `Host name` block per device
+/// (10,000 of them) costs each device a handful of items, not all of them: a `Host` block
+/// whose patterns are all literal and whose body is only options can only apply to the
+/// names it lists, and skipping it leaves the state exactly as visiting it would (the next
+/// `Host`/`Match` sets it anew, an include's end restores it).
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// Item ranges to visit for every host, in order.
+    always: Vec<(usize, usize)>,
+    /// Skippable blocks, as item ranges.
+    blocks: Vec<(usize, usize)>,
+    /// The blocks (indices into `blocks`, ascending) that name a host.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    pub fn new(parsed: &Parsed) -> Index {
+        let items = &parsed.items;
+        let mut index = Index::default();
+        let mut start = 0;
+        let mut i = 0;
+        while i < items.len() {
+            let Item::Host(patterns) = &items[i] else {
+                i += 1;
+                continue;
+            };
+            let literal = patterns.iter().all(|(_, p)| !p.contains(['*', '?']));
+            let mut end = i + 1;
+            while end < items.len() && matches!(items[end], Item::Opt(..)) {
+                end += 1;
+            }
+            let ends_well = !matches!(items.get(end), Some(Item::Enter));
+            if !(literal && ends_well) {
+                i = end;
+                continue;
+            }
+            if start < i {
+                index.always.push((start, i));
+            }
+            let block = index.blocks.len();
+            index.blocks.push((i, end));
+            for (negated, p) in patterns {
+                let names = index.by_name.entry(p.clone()).or_default();
+                if !negated && names.last() != Some(&block) {
+                    names.push(block);
+                }
+            }
+            start = end;
+            i = end;
+        }
+        if start < items.len() {
+            index.always.push((start, items.len()));
+        }
+        index
+    }
+
+    /// No shortcuts: every item for every host (what [`Index::new`] must equal).
+    #[cfg(test)]
+    pub fn everything(parsed: &Parsed) -> Index {
+        Index {
+            always: vec![(0, parsed.items.len())],
+            ..Index::default()
+        }
+    }
+
+    /// The item ranges to visit for `alias`, in file order.
+    fn ranges(&self, alias: &str) -> Vec<(usize, usize)> {
+        let mut out = self.always.clone();
+        if let Some(blocks) = self.by_name.get(alias) {
+            out.extend(blocks.iter().map(|b| self.blocks[*b]));
+            out.sort_unstable();
+        }
+        out
+    }
+}
+
+/// Resolves `alias` against `parsed` (`index` built from it).
+pub fn resolve(
+    alias: &str,
+    given: &Given<'_>,
+    parsed: &Parsed,
+    index: &Index,
+    local: &Local,
+) -> Resolved {
     let mut out = Resolved {
         alias: alias.to_string(),
         ..Resolved::default()
@@ -110,7 +193,8 @@ pub fn resolve(alias: &str, given: &Given<'_>, parsed: &Parsed, local: &Local) -
     // that line was inactive; the state before comes back after it.
     let mut never = false;
     let mut stack: Vec<(bool, bool)> = Vec::new();
-    for item in &parsed.items {
+    let ranges = index.ranges(alias);
+    for item in ranges.iter().flat_map(|(a, b)| &parsed.items[*a..*b]) {
         match item {
             Item::Host(patterns) => active = !never && host_matches(alias, patterns),
             Item::Match(_, criteria) => {

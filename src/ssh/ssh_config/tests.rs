@@ -164,3 +164,49 @@ fn no_files_means_nothing_is_read() {
     let missing = SshConfig::load_as(&Sources::File("/nonexistent/cfg".into()), local());
     assert!(missing.unwrap_err().to_string().contains("--ssh-config"));
 }
+
+mod index {
+    use super::*;
+    use crate::ssh::ssh_config::resolve::{Index, resolve};
+    use proptest::prelude::*;
+
+    /// Pieces of config whose order and mix the property varies.
+    const PIECES: &[&str] = &[
+        "Host a\n  Port 1\n",
+        "Host b a\n  User b\n  IdentityFile /k/b\n",
+        "Host !a b\n  Port 2\n",
+        "Host c\n  Include {inc}\n",
+        "Host a*\n  HostName 127.0.0.1\n",
+        "Match originalhost b\n  Port 3\n",
+        "Include {inc}\n",
+        "Port 4\n",
+        "Host *\n  IdentityFile /k/all\n",
+        "Host d\n",
+        "Match host 127.0.0.1\n  User m\n",
+    ];
+
+    proptest! {
+        #[test]
+        fn the_index_changes_nothing(picks in proptest::collection::vec(0..PIECES.len(), 0..12)) {
+            let dir = tempfile::tempdir().unwrap();
+            let inc = dir.path().join("inc");
+            std::fs::write(&inc, "Port 9\nHost a\n  User inc\nHost b\n").unwrap();
+            let text: String = picks
+                .iter()
+                .map(|i| PIECES[*i].replace("{inc}", &inc.display().to_string()))
+                .collect();
+            let path = dir.path().join("config");
+            std::fs::write(&path, &text).unwrap();
+            let c = SshConfig::load_as(&Sources::File(path), local()).unwrap();
+            let (fast, slow) = (Index::new(&c.parsed), Index::everything(&c.parsed));
+            for host in ["a", "b", "c", "d", "ab", "x"] {
+                let g = Given::default();
+                prop_assert_eq!(
+                    resolve(host, &g, &c.parsed, &fast, &c.local),
+                    resolve(host, &g, &c.parsed, &slow, &c.local),
+                    "{} in\n{}", host, text
+                );
+            }
+        }
+    }
+}
