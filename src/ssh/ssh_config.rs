@@ -1,7 +1,7 @@
 //! OpenSSH client configuration: `~/.ssh/config`, then `/etc/ssh/ssh_config` (or the one
 //! file `--ssh-config` names, or none with `--no-ssh-config`), read once with OpenSSH's
 //! rules and resolved per device ([`SshConfig::resolve`], pure and cheap: 10,000 devices
-//! resolve in milliseconds).
+//! resolve in well under 0.1 s, even with a `Host` block per device).
 //!
 //! Inventory values win, like options on the ssh command line. What fleetdash does with the
 //! result ([`Resolved`]) is in `ssh::target` (host, port, user, keys, agent), `ssh::algorithms`
