@@ -143,5 +143,6 @@ fn synthetic_inventory(n: usize) -> Inventory {
         source: "bench".into(),
         devices,
         groups: vec![],
+        ..Inventory::default()
     }
 }

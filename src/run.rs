@@ -29,10 +29,15 @@ use crate::ui::Ended;
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    // The user's platform files count for every command; a bad one is a user error.
+    if let Err(err) = crate::platforms::install_user_platforms() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(USAGE));
+    }
     // Commands that reach devices (and check, which shows what ssh_config gives) read the
     // OpenSSH client configuration once, before anything connects.
     let ssh_config = match &cli.command {
-        Some(Command::Bench(_) | Command::Lab(_)) => SshConfig::empty(),
+        Some(Command::Bench(_) | Command::Lab(_) | Command::Platforms { .. }) => SshConfig::empty(),
         _ => match SshConfig::load(&cli.ssh_config.sources()) {
             Ok(config) => Arc::new(config),
             Err(err) => {
@@ -44,14 +49,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     crate::ssh::install_ssh_config(ssh_config.clone());
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory }) => Ok(match load(&inventory, None) {
-            Ok(inv) => {
-                stdout::print(&inventory::summary(&inv));
-                stdout::print(&crate::ssh::ssh_config::check_lines(&inv, &ssh_config));
-                ExitCode::SUCCESS
-            }
-            Err(code) => code,
-        }),
+        Some(Command::Check { inventory, format }) => {
+            Ok(match Inventory::load_as(&inventory, format) {
+                Ok(inv) => {
+                    stdout::print(&inventory::check_report(&inv));
+                    stdout::print(&crate::ssh::ssh_config::check_lines(&inv, &ssh_config));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::from(USAGE)
+                }
+            })
+        }
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {
@@ -60,6 +70,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 true => rollout::run(job).await,
                 false => rollout_dashboard(job).await,
             }
+        }
+        Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
+        Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
+        Some(Command::Platforms { json }) => {
+            let r = crate::platforms::registry();
+            stdout::print(&match json {
+                true => crate::headless::platforms::json_lines(r),
+                false => crate::headless::platforms::table(r),
+            });
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
         Some(Command::Lab(args)) => crate::lab::run(args.into())
@@ -70,7 +91,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
 
 /// Loads and narrows an inventory; on error prints it and returns the exit code.
 fn load(path: &Path, pattern: Option<&str>) -> Result<Inventory, ExitCode> {
-    let inventory = Inventory::load(path).map_err(|err| {
+    let inventory = crate::platforms::load_inventory(path).map_err(|err| {
         eprintln!("error: {err}");
         ExitCode::from(USAGE)
     })?;

@@ -54,6 +54,7 @@ pub fn inventory(n: usize) -> Arc<Inventory> {
         source: "test.yaml".into(),
         devices,
         groups,
+        ..Inventory::default()
     })
 }
 

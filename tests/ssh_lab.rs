@@ -591,7 +591,7 @@ async fn poll_commands_parse_into_facts_on_every_platform() {
         let mut s = connect(&lab, &o, name).await;
         let mut facts = Vec::new();
         for spec in poll_specs(platform) {
-            let out = s.run(spec.command).await.unwrap();
+            let out = s.run(&spec.command).await.unwrap();
             assert!(out.ok(), "{name} {}: {out:?}", spec.command);
             facts.extend((spec.parse)(&out.text));
         }

@@ -21,6 +21,10 @@ pub enum FileKind {
     Journal,
     /// An OpenSSH client configuration file (or one it includes).
     SshConfig,
+    /// A platform driver file.
+    Platform,
+    /// A cache fleetdash keeps in its state directory (detected platforms).
+    Cache,
 }
 
 const MIB: u64 = 1 << 20;
@@ -36,6 +40,8 @@ impl FileKind {
             FileKind::KnownHosts => 8 * MIB,
             FileKind::Journal => 4096 * MIB,
             FileKind::SshConfig => 16 * MIB,
+            FileKind::Platform => MIB,
+            FileKind::Cache => 64 * MIB,
         }
     }
 
@@ -48,6 +54,8 @@ impl FileKind {
             FileKind::KnownHosts => "known_hosts file",
             FileKind::Journal => "rollout journal",
             FileKind::SshConfig => "ssh_config file",
+            FileKind::Platform => "platform file",
+            FileKind::Cache => "cache file",
         }
     }
 }

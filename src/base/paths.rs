@@ -55,6 +55,19 @@ pub fn demo_known_hosts() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("demo_known_hosts"))
 }
 
+/// The platforms `detect` found, per device.
+pub fn detected_platforms() -> Result<PathBuf, NoHome> {
+    Ok(state_dir()?.join("detected-platforms.json"))
+}
+
+/// The user's platform driver files: `$XDG_CONFIG_HOME/fleetdash/platforms`, else
+/// `$HOME/.config/fleetdash/platforms` (`None` without either).
+pub fn platforms_dir() -> Option<PathBuf> {
+    absolute(std::env::var_os("XDG_CONFIG_HOME"))
+        .or_else(|| home().map(|h| h.join(".config")))
+        .map(|base| base.join("fleetdash").join("platforms"))
+}
+
 fn from(xdg_state: Option<OsString>, home: Option<OsString>) -> Result<PathBuf, NoHome> {
     absolute(xdg_state)
         .or_else(|| absolute(home).map(|h| h.join(".local/state")))

@@ -194,7 +194,7 @@ impl Cli {
             (Family::Junos, _) => Mode::Operational,
             (Family::Linux, _) => Mode::Shell,
         };
-        let pages = dev.platform.profile().pager.is_some() && via == Via::Shell;
+        let pages = !dev.platform.profile().pagers.is_empty() && via == Via::Shell;
         Cli {
             dev,
             session,

@@ -373,7 +373,7 @@ async fn send_reply(
     }
     let mut lines = Lines::new(reply.output.clone());
     let drop_after = reply.drop.then(|| lines.len_hint() / 2);
-    let pager = ctx.dev.platform.profile().pager.unwrap_or(" --More-- ");
+    let pager = ctx.dev.platform.spec().pager;
     let mut sent: u64 = 0;
     let mut on_page = 0;
     let mut chunk = String::new();

@@ -1,169 +1,232 @@
-//! Platform facts: how to talk to each platform (exec channel or PTY shell), its prompt,
-//! pager marker and paging-off command, privilege, config mode, save and error markers, and
-//! what to poll. The SSH client reads them here, and the simulated devices of the lab are
-//! built on the same profiles, so the client and the simulator cannot drift apart.
+//! Platform drivers as data: how to talk to each platform (exec channel or PTY shell), its
+//! prompts and modes, privilege, session setup, pagers, config mode and commit, save, error
+//! markers, the running-config command, detection and polls. The built-ins are
+//! `assets/platforms/*.yaml`, embedded in the binary; the user's own files in
+//! `$XDG_CONFIG_HOME/fleetdash/platforms/` add platforms or override built-ins. The SSH client
+//! reads them here, and the lab's simulated devices are built on the same files.
 
+mod builtin;
+mod check;
+pub mod detect;
+pub mod error;
+mod load;
+pub mod neighbors;
 mod poll;
-
-use std::collections::HashMap;
-use std::sync::LazyLock;
+mod registry;
+pub mod spec;
 
 use regex::Regex;
 
-pub use poll::{PollSpec, poll_specs};
+pub use check::{check_platforms, load_inventory};
+pub use error::{PlatformError, PlatformProblemKind};
+pub use poll::{PARSERS, PollSpec, poll_specs};
+pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
+pub use spec::{ConfigMode, Transport};
 
-/// How commands reach the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    /// One exec channel per command (Linux, anything unknown): exit status, no prompt.
-    Exec,
-    /// One PTY shell per session, commands typed at the prompt (network gear).
-    Shell,
-}
+/// The `platform:` value that asks fleetdash to find the platform itself.
+pub const AUTODETECT: &str = "autodetect";
 
-/// Everything the client needs to know about one platform.
+/// One platform's driver: a platform file, checked and compiled.
 #[derive(Debug)]
 pub struct Profile {
     /// netmiko-style name as in the inventory.
-    pub name: &'static str,
-    pub via: Via,
-    /// Regular expression for the prompt at the end of output (PTY platforms).
-    pub prompt: &'static str,
-    /// Marker a paging device shows at a page break (answered with a space).
-    pub pager: Option<&'static str>,
-    /// Command that turns paging off, sent once per shell (empty: none).
-    pub disable_paging: &'static str,
-    /// Command that enters privileged mode from a `>` prompt (IOS family).
-    pub enable: Option<&'static str>,
-    pub config_enter: &'static str,
-    pub config_exit: &'static str,
-    /// Command that saves the configuration (`None`: leaving config mode saves it).
-    pub config_save: Option<&'static str>,
-    /// Output text that means the device rejected a command.
-    pub error_markers: &'static [&'static str],
-    pub polls: &'static [PollSpec],
+    pub name: String,
+    pub description: String,
+    /// The file it came from (`built-in assets/platforms/cisco_ios.yaml`, or a path).
+    pub source: String,
+    pub transport: Transport,
+    /// Matches every prompt of the platform, in any mode.
+    pub prompt: Regex,
+    pub modes: Modes,
+    pub privilege: Option<Privilege>,
+    /// Sent once per shell after the prompt is found (paging off, terminal width).
+    pub setup: Vec<String>,
+    pub pagers: Vec<Answer>,
+    /// Answered before the first prompt ("Press any key to continue").
+    pub login_prompts: Vec<Answer>,
+    /// Appended to the login name when authenticating (MikroTik `+ct511w4098h`).
+    pub username_suffix: Option<String>,
+    pub config: Option<ConfigMode>,
+    pub save: Option<Save>,
+    /// An output line matching one of these means the device rejected the command.
+    pub errors: Vec<Regex>,
+    /// Output lines removed from every answer (`{master:0}`).
+    pub strip: Vec<Regex>,
+    pub running_config: Option<String>,
+    /// How a fetched configuration is cleaned before it is stored.
+    pub backup: Scrub,
+    pub logout: Option<String>,
+    pub detect: Option<Detect>,
+    pub polls: Vec<PollSpec>,
 }
 
-const IOS_ERRORS: &[&str] = &[
-    "% Invalid input",
-    "% Incomplete command",
-    "% Ambiguous command",
-    "% Unknown command",
-    "% Bad secrets",
-    "% Access denied",
-    "% Error",
-];
-const JUNOS_ERRORS: &[&str] = &["syntax error", "unknown command", "error:"];
+/// Patterns that tell the prompt's modes apart.
+#[derive(Debug, Default)]
+pub struct Modes {
+    pub user: Option<Regex>,
+    pub privileged: Option<Regex>,
+    pub config: Option<Regex>,
+    /// The line printed above every prompt (Nokia MD-CLI `[/]`), part of the prompt.
+    pub above: Option<Regex>,
+}
 
-/// Cisco IOS and IOS-XE; Arista EOS starts from it.
-const IOS: Profile = Profile {
-    name: "cisco_ios",
-    via: Via::Shell,
-    prompt: r"[\w.\-]+(\(config[^)]*\))?[>#]\s*$",
-    pager: Some(" --More-- "),
-    disable_paging: "terminal length 0",
-    enable: Some("enable"),
-    config_enter: "configure terminal",
-    config_exit: "end",
-    config_save: Some("write memory"),
-    error_markers: IOS_ERRORS,
-    polls: poll::IOS,
-};
+/// The CLI mode a prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    User,
+    Privileged,
+    Config,
+}
 
-pub static CISCO_IOS: Profile = IOS;
+#[derive(Debug)]
+pub struct Privilege {
+    pub command: String,
+    /// Answered with the login name (HP ProCurve asks before the password).
+    pub username_prompt: Option<Regex>,
+    pub password_prompt: Option<Regex>,
+}
 
-pub static CISCO_XE: Profile = Profile {
-    name: "cisco_xe",
-    ..IOS
-};
+/// A prompt the client answers by itself, and what it sends.
+#[derive(Debug)]
+pub struct Answer {
+    pub pattern: Regex,
+    pub answer: String,
+}
 
-pub static ARISTA_EOS: Profile = Profile {
-    name: "arista_eos",
-    config_enter: "configure",
-    polls: poll::EOS,
-    ..IOS
-};
+#[derive(Debug)]
+pub struct Save {
+    pub command: String,
+    pub confirm: Option<Answer>,
+    /// Typed in config mode after the commit (VyOS), not after leaving.
+    pub in_config: bool,
+}
 
-pub static JUNIPER_JUNOS: Profile = Profile {
-    name: "juniper_junos",
-    via: Via::Shell,
-    prompt: r"[\w.\-]+@[\w.\-]+[>#] $",
-    pager: Some("---(more)---"),
-    disable_paging: "set cli screen-length 0",
-    enable: None,
-    config_enter: "configure",
-    // `commit and-quit` applies and persists; see `Session::configure`.
-    config_exit: "commit and-quit",
-    config_save: None,
-    error_markers: JUNOS_ERRORS,
-    polls: poll::JUNOS,
-};
+/// Volatile lines to drop and secrets to mask in a configuration backup.
+#[derive(Debug, Default)]
+pub struct Scrub {
+    pub volatile: Vec<Regex>,
+    pub secrets: Vec<Regex>,
+}
 
-pub static LINUX: Profile = Profile {
-    name: "linux",
-    via: Via::Exec,
-    prompt: r"[\w.\-]+@[\w.\-]+:[^$#]*[$#] $",
-    pager: None,
-    disable_paging: "",
-    enable: None,
-    config_enter: "",
-    config_exit: "",
-    config_save: None,
-    error_markers: &[],
-    polls: poll::LINUX,
-};
+/// What replaces a secret in a stored configuration.
+pub const SECRET_REMOVED: &str = "<secret removed>";
 
-/// Every platform with its own profile.
-pub static KNOWN: [&Profile; 5] = [&CISCO_IOS, &CISCO_XE, &ARISTA_EOS, &JUNIPER_JUNOS, &LINUX];
+impl Scrub {
+    /// `config` without its volatile lines and, unless `keep_secrets`, with every secret
+    /// replaced by [`SECRET_REMOVED`] (the first capture group, the part before it, stays).
+    pub fn clean(&self, config: &str, keep_secrets: bool) -> String {
+        let mut out = String::with_capacity(config.len());
+        for line in config.split_inclusive('\n') {
+            let bare = line.trim_end_matches(['\r', '\n']);
+            if self.volatile.iter().any(|re| re.is_match(bare)) {
+                continue;
+            }
+            if keep_secrets {
+                out.push_str(line);
+                continue;
+            }
+            let mut masked = std::borrow::Cow::Borrowed(bare);
+            for re in &self.secrets {
+                if re.is_match(&masked) {
+                    let replaced = re
+                        .replace_all(&masked, |caps: &regex::Captures<'_>| {
+                            let keep = caps.get(1).map_or("", |m| m.as_str());
+                            format!("{keep}{SECRET_REMOVED}")
+                        })
+                        .into_owned();
+                    masked = std::borrow::Cow::Owned(replaced);
+                }
+            }
+            out.push_str(&masked);
+            out.push_str(&line[bare.len()..]);
+        }
+        out
+    }
+}
 
-/// Any other platform: exec channels, no markers, no polls (works on any SSH server).
-static GENERIC: Profile = Profile {
-    name: "generic",
-    via: Via::Exec,
-    prompt: r"[>#$%]\s*$",
-    pager: None,
-    disable_paging: "",
-    enable: None,
-    config_enter: "",
-    config_exit: "",
-    config_save: None,
-    error_markers: &[],
-    polls: &[],
-};
-
-static PROMPTS: LazyLock<HashMap<&'static str, Regex>> = LazyLock::new(|| {
-    KNOWN
-        .into_iter()
-        .chain(std::iter::once(&GENERIC))
-        .map(|p| {
-            let re = Regex::new(p.prompt).expect("platform prompt patterns are valid regexes");
-            (p.name, re)
-        })
-        .collect()
-});
-
-/// The profile for an inventory platform name; unknown names get the generic exec profile.
-pub fn profile(platform: &str) -> &'static Profile {
-    KNOWN
-        .into_iter()
-        .find(|p| p.name == platform)
-        .unwrap_or(&GENERIC)
+#[derive(Debug)]
+pub struct Detect {
+    pub banner: Vec<Regex>,
+    pub command: Option<String>,
+    pub output: Vec<Regex>,
+    pub unless: Vec<Regex>,
 }
 
 impl Profile {
     /// The compiled prompt pattern.
-    pub fn prompt_regex(&self) -> &'static Regex {
-        &PROMPTS[self.name]
+    pub fn prompt_regex(&self) -> &Regex {
+        &self.prompt
     }
 
-    /// The first output line carrying an error marker, trimmed.
+    /// Whether commands go through a PTY shell from the start.
+    pub fn uses_shell(&self) -> bool {
+        self.transport == Transport::Shell
+    }
+
+    /// The first output line that matches an error marker, trimmed.
     pub fn find_error(&self, text: &str) -> Option<String> {
-        if self.error_markers.is_empty() {
+        if self.errors.is_empty() {
             return None;
         }
         text.lines()
-            .find(|l| self.error_markers.iter().any(|m| l.contains(m)))
+            .find(|l| self.errors.iter().any(|m| m.is_match(l)))
             .map(|l| l.trim().to_string())
+    }
+
+    /// `text` without the lines the platform prints around answers (`{master:0}`).
+    pub fn strip_noise(&self, text: &str) -> String {
+        if self.strip.is_empty() {
+            return text.to_string();
+        }
+        text.split_inclusive('\n')
+            .filter(|l| {
+                !self
+                    .strip
+                    .iter()
+                    .any(|re| re.is_match(l.trim_end_matches(['\r', '\n'])))
+            })
+            .collect()
+    }
+
+    /// The pager answer for a last line that is a pager prompt.
+    pub fn pager_answer(&self, line: &str) -> Option<&str> {
+        self.pagers
+            .iter()
+            .find(|p| p.pattern.is_match(line))
+            .map(|p| p.answer.as_str())
+    }
+
+    /// The stable part of a prompt line: its `host` group when the pattern has one (see
+    /// [`spec`]), `None` when the line is no prompt of this platform or has no such group.
+    pub fn prompt_host<'l>(&self, line: &'l str) -> Option<&'l str> {
+        self.prompt.captures(line)?.name("host").map(|m| m.as_str())
+    }
+
+    /// The mode a prompt shows. `prompt` is the prompt line, preceded by the line above it
+    /// and `\n` on platforms with `prompt.above`. Config wins over privileged over user.
+    pub fn mode(&self, prompt: &str) -> Option<Mode> {
+        let is = |re: &Option<Regex>| re.as_ref().is_some_and(|re| re.is_match(prompt));
+        if is(&self.modes.config) {
+            Some(Mode::Config)
+        } else if is(&self.modes.privileged) {
+            Some(Mode::Privileged)
+        } else if is(&self.modes.user) {
+            Some(Mode::User)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `detect` claims a device whose prompt line is `prompt` and whose answer to
+    /// `detect.command` is `output`: the prompt is one of this platform's, an `output`
+    /// pattern matches and no `unless` pattern does.
+    pub fn claims(&self, prompt: &str, output: &str) -> bool {
+        let Some(d) = &self.detect else {
+            return false;
+        };
+        self.prompt.is_match(prompt)
+            && d.output.iter().any(|re| re.is_match(output))
+            && !d.unless.iter().any(|re| re.is_match(output))
     }
 }
 
@@ -172,14 +235,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_known_platform_has_its_profile_and_unknown_is_exec() {
-        for p in KNOWN {
-            assert!(std::ptr::eq(profile(p.name), p));
+    fn every_builtin_loads_and_unknown_names_get_the_generic_shell() {
+        let r = Registry::builtin();
+        assert!(r.names().count() >= 6);
+        for p in r.all() {
+            assert!(std::ptr::eq(r.get(&p.name).unwrap(), p));
+            assert!(
+                p.source.ends_with(&format!("{}.yaml", p.name)),
+                "{}",
+                p.source
+            );
         }
-        assert_eq!(profile("linux").via, Via::Exec);
-        assert_eq!(profile("cisco_ios").via, Via::Shell);
+        assert_eq!(profile("linux").transport, Transport::ExecOrShell);
+        assert_eq!(profile("cisco_ios").transport, Transport::Shell);
         assert_eq!(profile("vendor_x").name, "generic");
-        assert_eq!(profile("vendor_x").via, Via::Exec);
+        assert_eq!(profile("vendor_x").transport, Transport::Shell);
     }
 
     #[test]
@@ -192,10 +262,11 @@ mod tests {
         let junos = profile("juniper_junos").prompt_regex();
         assert!(junos.is_match("admin@lab-edge1> "));
         assert!(junos.is_match("admin@lab-edge1# "));
+        assert!(junos.is_match("junos0>"));
     }
 
     #[test]
-    fn error_markers_find_the_line() {
+    fn error_markers_find_the_line_and_junos_ignores_case() {
         let ios = profile("cisco_ios");
         let out = "show vers\n   ^\n% Invalid input detected at '^' marker.\n";
         assert_eq!(
@@ -209,5 +280,163 @@ mod tests {
                 .find_error("  ^\nsyntax error, expecting <command>.\n")
                 .is_some()
         );
+        assert!(junos.find_error("  ^\nUnknown command.\n").is_some());
+    }
+
+    #[test]
+    fn junos_noise_lines_are_stripped() {
+        let junos = profile("juniper_junos");
+        assert_eq!(
+            junos.strip_noise("Hostname: r1\n\n{master:0}\n"),
+            "Hostname: r1\n\n"
+        );
+        assert_eq!(
+            profile("cisco_ios").strip_noise("{master:0}\n"),
+            "{master:0}\n"
+        );
+    }
+
+    #[test]
+    fn backups_drop_volatile_lines_and_mask_secrets() {
+        let ios = &profile("cisco_ios").backup;
+        let config = "Building configuration...\n\nCurrent configuration : 1234 bytes\n\
+                      ! Last configuration change at 12:00:01 UTC Mon Dec 1 2026 by admin\n\
+                      hostname r1\n\
+                      enable secret 5 $1$abcd$XYZ\n\
+                      username admin privilege 15 secret 9 $9$Ab$cd\n\
+                      snmp-server community s3cret RO\n\
+                      line vty 0 4\n password 7 0822455D0A16\n\
+                      ntp clock-period 36028797\n";
+        assert_eq!(
+            ios.clean(config, false),
+            "\nhostname r1\n\
+             enable secret 5 <secret removed>\n\
+             username admin privilege 15 secret 9 <secret removed>\n\
+             snmp-server community <secret removed> RO\n\
+             line vty 0 4\n password 7 <secret removed>\n"
+        );
+        assert!(ios.clean(config, true).contains("s3cret"));
+        let junos = &profile("juniper_junos").backup;
+        let set = "set system root-authentication encrypted-password \"$6$x.y$zz\"\n\
+                   set snmp community public authorization read-only\n\
+                   set protocols ospf area 0 interface ge-0/0/0 authentication md5 1 key \"$9$abc\"\n";
+        let clean = junos.clean(set, false);
+        assert!(
+            !clean.contains("$6$") && !clean.contains("$9$") && !clean.contains("public"),
+            "{clean}"
+        );
+        assert_eq!(clean.matches(SECRET_REMOVED).count(), 3, "{clean}");
+    }
+
+    fn load_err(text: &str) -> PlatformError {
+        load::profile(text, "x_os", "x_os.yaml").unwrap_err()
+    }
+
+    #[test]
+    fn bad_files_are_located_with_a_fix() {
+        let base = "name: x_os\ndescription: X\ntransport: shell\nprompt:\n  pattern: '#$'\n";
+        assert!(load::profile(base, "x_os", "x_os.yaml").is_ok());
+        let e = load_err(&format!("{base}promt: 1\n"));
+        assert_eq!(e.problems()[0].kind, PlatformProblemKind::UnknownField);
+        assert!(
+            e.to_string()
+                .starts_with("x_os.yaml:6:1: unknown field `promt`"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("did you mean `prompt`?"), "{e}");
+        let e = load_err(&base.replace("'#$'", "'(#'"));
+        assert!(e.has(PlatformProblemKind::BadRegex), "{e}");
+        assert!(e.to_string().starts_with("x_os.yaml:5:12:"), "{e}");
+        let e = load_err(&format!(
+            "{base}polls:\n  - {{command: show ver, parser: ios_versoin}}\n"
+        ));
+        assert!(e.to_string().contains("did you mean `ios_version`?"), "{e}");
+        let e = load::profile(base, "y_os", "y_os.yaml").unwrap_err();
+        assert!(e.has(PlatformProblemKind::NameMismatch), "{e}");
+        let e = load_err("name: x_os\n");
+        assert!(e.has(PlatformProblemKind::MissingField), "{e}");
+        let e = load_err(&base.replace("shell", "shel"));
+        assert!(e.to_string().contains("shel"), "{e}");
+    }
+
+    #[test]
+    fn new_format_fields_are_checked() {
+        let base = "name: x_os\ndescription: X\ntransport: shell\nprompt:\n  pattern: '#$'\n";
+        for bad in [
+            "'+c t'",
+            "'a@b'",
+            "''",
+            "'+ct\\u0007'",
+            &format!("'{}'", "+".repeat(33)),
+        ] {
+            let e = load_err(&format!("{base}username_suffix: {bad}\n"));
+            assert!(e.has(PlatformProblemKind::InvalidValue), "{bad}: {e}");
+            assert!(e.to_string().starts_with("x_os.yaml:6:"), "{e}");
+        }
+        let ok = format!("{base}username_suffix: '+ct511w4098h'\n");
+        assert!(load::profile(&ok, "x_os", "x_os.yaml").is_ok());
+        let e = load_err(&format!("{base}  above: '[/'\n"));
+        assert!(e.has(PlatformProblemKind::BadRegex), "{e}");
+        let e = load_err(&format!("{base}save:\n  command: save\n  in_confg: true\n"));
+        assert!(e.to_string().contains("did you mean `in_config`?"), "{e}");
+    }
+
+    #[test]
+    fn modes_hosts_and_two_line_prompts() {
+        let md = profile("nokia_sros_md");
+        assert_eq!(md.mode("[/]\nA:admin@r1#"), Some(Mode::Privileged));
+        assert_eq!(
+            md.mode("*(pr)[/configure]\nA:admin@r1#"),
+            Some(Mode::Config)
+        );
+        assert_eq!(md.mode("[pr:/configure]\nA:admin@r1#"), Some(Mode::Config));
+        assert!(!profile("nokia_sros").prompt_regex().is_match("A:admin@r1#"));
+        let exos = profile("extreme_exos");
+        assert_eq!(exos.prompt_host("* sw1.lab.12 # "), Some("sw1.lab"));
+        assert_eq!(exos.prompt_host("X440G2-48p.1 # "), Some("X440G2-48p"));
+        let ros = profile("mikrotik_routeros");
+        assert_eq!(
+            ros.prompt_host("[admin@r 1] /ip address> "),
+            Some("admin@r 1")
+        );
+        assert_eq!(ros.username_suffix.as_deref(), Some("+ct511w4098h"));
+        let vrp = profile("huawei_vrp");
+        assert_eq!(vrp.mode("<r1>"), Some(Mode::Privileged));
+        assert_eq!(vrp.mode("[r1-GigabitEthernet0/0/1]"), Some(Mode::Config));
+        // A V8 candidate prompt is not V5's config mode: never left uncommitted.
+        assert_eq!(vrp.mode("[~r1]"), None);
+        assert_eq!(profile("huawei_vrpv8").mode("[*r1]"), Some(Mode::Config));
+        assert!(profile("vyos").save.as_ref().unwrap().in_config);
+        assert!(
+            profile("hp_procurve")
+                .privilege
+                .as_ref()
+                .unwrap()
+                .username_prompt
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn user_files_add_and_override() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("cisco_ios.yaml"),
+            "name: cisco_ios\ndescription: Mine\ntransport: shell\nprompt:\n  pattern: '#$'\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("acme_os.yaml"),
+            "name: acme_os\ndescription: Acme\ntransport: exec\nprompt:\n  pattern: '>$'\n",
+        )
+        .unwrap();
+        let r = Registry::with_user_dir(dir.path()).unwrap();
+        assert_eq!(r.get("cisco_ios").unwrap().description, "Mine");
+        assert_eq!(r.get("acme_os").unwrap().transport, Transport::Exec);
+        assert!(r.get("arista_eos").is_some());
+        std::fs::write(dir.path().join("bad.yaml"), "name: bad\n").unwrap();
+        let e = Registry::with_user_dir(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("bad.yaml:"), "{e}");
+        assert!(Registry::with_user_dir(&dir.path().join("none")).is_ok());
     }
 }

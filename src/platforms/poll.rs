@@ -5,43 +5,32 @@
 /// One poll command and its parser.
 #[derive(Debug)]
 pub struct PollSpec {
-    pub command: &'static str,
-    pub parse: fn(&str) -> Vec<(String, String)>,
+    pub command: String,
+    pub parse: Parser,
+}
+
+/// Reads a poll command's answer into facts (label → value).
+pub type Parser = fn(&str) -> Vec<(String, String)>;
+
+/// The parsers a platform file may name in `polls:`.
+pub const PARSERS: &[(&str, Parser)] = &[
+    ("ios_version", parse_ios_version),
+    ("eos_version", parse_eos_version),
+    ("junos_version", parse_junos_version),
+    ("junos_uptime", parse_junos_uptime),
+    ("uname", parse_uname),
+    ("linux_uptime", parse_linux_uptime),
+];
+
+/// The parser called `name`.
+pub fn parser(name: &str) -> Option<Parser> {
+    PARSERS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
 }
 
 /// The poll commands of `platform` (empty for platforms without any).
 pub fn poll_specs(platform: &str) -> &'static [PollSpec] {
-    super::profile(platform).polls
+    &super::profile(platform).polls
 }
-
-pub(super) static IOS: &[PollSpec] = &[PollSpec {
-    command: "show version",
-    parse: parse_ios_version,
-}];
-pub(super) static EOS: &[PollSpec] = &[PollSpec {
-    command: "show version",
-    parse: parse_eos_version,
-}];
-pub(super) static JUNOS: &[PollSpec] = &[
-    PollSpec {
-        command: "show version",
-        parse: parse_junos_version,
-    },
-    PollSpec {
-        command: "show system uptime",
-        parse: parse_junos_uptime,
-    },
-];
-pub(super) static LINUX: &[PollSpec] = &[
-    PollSpec {
-        command: "uname -a",
-        parse: parse_uname,
-    },
-    PollSpec {
-        command: "uptime",
-        parse: parse_linux_uptime,
-    },
-];
 
 fn fact(label: &str, value: &str) -> (String, String) {
     (label.to_string(), value.trim().to_string())

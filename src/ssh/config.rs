@@ -1,6 +1,6 @@
-//! Config mode on network platforms: enter, apply lines, leave, save — the entry, exit and
-//! save commands are platform data. A line the device rejects stops the rest, and nothing
-//! is saved (on Junos the candidate is rolled back, never committed).
+//! Config mode on network platforms: enter, apply lines, commit or leave, save — the
+//! commands are platform data. A line the device rejects stops the rest, and nothing is
+//! saved; on commit platforms the candidate is thrown away, never committed.
 
 use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
@@ -8,19 +8,18 @@ use super::shell::output_text;
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
-use crate::platforms::Via;
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
     /// the configuration (Junos: `commit and-quit` applies and persists in one step).
     pub async fn configure(&mut self, lines: &[String], save: bool) -> Result<Output, ExecError> {
         let p = self.profile();
-        if p.via == Via::Exec || p.config_enter.is_empty() {
+        let Some(mode) = p.config.as_ref().filter(|_| p.uses_shell()) else {
             return Err(err(
                 Stage::Command,
                 format!("config mode is not supported on platform {}", p.name),
             ));
-        }
+        };
         // Every line is checked before config mode is entered, so none is half applied.
         for (i, line) in lines.iter().enumerate() {
             one_line(line).map_err(|why| {
@@ -34,7 +33,7 @@ impl Session {
         let mut marker = None;
         let mut truncated = false;
         let mut removed = Removed::default();
-        let enter = [p.config_enter.to_string()];
+        let enter = [mode.enter.clone()];
         for (i, line) in enter.iter().chain(lines).enumerate() {
             let (raw, cut) = self.type_line(line, i > 0).await?;
             let Clean { text, removed: r } = output_text(&raw, line, !cut);
@@ -48,19 +47,30 @@ impl Session {
                 break;
             }
         }
+        let failed = marker.is_some() || truncated;
+        let save = p.save.as_ref().filter(|_| save && !failed);
+        // VyOS saves from config mode: after the commit, before leaving.
+        let save_inside = save.filter(|s| s.in_config).map(|s| s.command.as_str());
         let mut tail: Vec<&str> = Vec::new();
-        if marker.is_some() || truncated {
-            if p.config_save.is_none() {
-                // Junos: throw the candidate away instead of committing half of it.
-                tail.extend(["rollback", "exit configuration-mode"]);
-            } else {
-                tail.push(p.config_exit);
+        match (&mode.commit, failed) {
+            // Nothing was committed: throw the candidate away rather than apply half of it.
+            (Some(_), true) if !mode.discard.is_empty() => {
+                tail.extend(mode.discard.iter().map(String::as_str))
             }
-        } else {
-            tail.push(p.config_exit);
-            if save && let Some(s) = p.config_save {
-                tail.push(s);
+            (Some(commit), false) => {
+                tail.push(commit);
+                tail.extend(save_inside);
+                if !mode.commit_exits {
+                    tail.push(&mode.exit);
+                }
             }
+            _ => {
+                tail.extend(save_inside.filter(|_| mode.commit.is_none()));
+                tail.push(&mode.exit)
+            }
+        }
+        if let Some(s) = save.filter(|s| !s.in_config) {
+            tail.push(&s.command);
         }
         for line in tail {
             let (raw, cut) = self.type_line(line, true).await?;

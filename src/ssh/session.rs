@@ -21,7 +21,7 @@ use super::transport::{config_for, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
 use crate::inventory::Device;
-use crate::platforms::{Profile, Via, profile};
+use crate::platforms::{Profile, profile};
 
 /// A logged-in session to one device.
 pub struct Session {
@@ -157,7 +157,7 @@ impl Session {
             lost: false,
             in_flight: false,
         };
-        if session.profile.via == Via::Shell
+        if session.profile.uses_shell()
             && let Err(e) = session.open_shell().await
         {
             return Err(with_learned(e));
@@ -232,9 +232,9 @@ impl Session {
         if self.is_closed() {
             return Err(err(Stage::Channel, "the session is closed"));
         }
-        match self.profile.via {
-            Via::Exec => self.run_exec(command).await,
-            Via::Shell => self.run_shell(command).await,
+        match self.profile.uses_shell() {
+            false => self.run_exec(command).await,
+            true => self.run_shell(command).await,
         }
     }
 
@@ -257,6 +257,7 @@ impl Session {
         self.ensure_shell().await?;
         let (raw, truncated) = self.type_command(command).await?;
         let Clean { text, removed } = output_text(&raw, command, !truncated);
+        let text = self.profile.strip_noise(&text);
         Ok(Output {
             error_marker: self.profile.find_error(&text),
             text,

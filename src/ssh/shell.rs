@@ -79,23 +79,31 @@ impl Shell {
             .map_err(|e| fail("waiting for the first prompt", e))?;
         let prompt = last_line(&first.raw.bytes);
         shell.base = prompt_base(&prompt);
-        if prompt.trim_end().ends_with('>')
-            && let Some(enable) = profile.enable
-        {
+        let user_mode = profile
+            .modes
+            .user
+            .as_ref()
+            .is_some_and(|re| re.is_match(&prompt));
+        if user_mode && let Some(privilege) = &profile.privilege {
             shell
-                .enable(enable, password, cap)
+                .enable(
+                    &privilege.command,
+                    privilege.password_prompt.as_ref(),
+                    password,
+                    cap,
+                )
                 .await
                 .map_err(|e| fail("entering privileged mode", e))?;
         }
-        if !profile.disable_paging.is_empty() {
+        for line in &profile.setup {
             shell
-                .send_line(profile.disable_paging)
+                .send_line(line)
                 .await
-                .map_err(|e| fail("turning paging off", e))?;
+                .map_err(|e| fail("setting up the session", e))?;
             shell
                 .read(cap, None)
                 .await
-                .map_err(|e| fail("turning paging off", e))?;
+                .map_err(|e| fail("setting up the session", e))?;
         }
         Ok(shell)
     }
@@ -105,16 +113,18 @@ impl Shell {
     async fn enable(
         &mut self,
         enable: &str,
+        asks: Option<&Regex>,
         password: Option<&Secret>,
         cap: usize,
     ) -> Result<(), ShellError> {
         static ASKS: LazyLock<Regex> =
             LazyLock::new(|| Regex::new(r"(?i)password:\s*$").expect("valid regex"));
+        let asks = asks.unwrap_or(&ASKS);
         self.send_line(enable).await?;
-        let r = self.read(cap, Some(&ASKS)).await?;
+        let r = self.read(cap, Some(asks)).await?;
         if r.end == End::Other {
             self.send_line(password.map_or("", Secret::expose)).await?;
-            let r = self.read(cap, Some(&ASKS)).await?;
+            let r = self.read(cap, Some(asks)).await?;
             if r.end == End::Other {
                 // Wrong password: cancel the prompt rather than guess.
                 self.send_raw(b"\x03").await?;
@@ -164,11 +174,9 @@ impl Shell {
                 return Err(ShellError::Capped(raw));
             }
             let tail = last_line(&raw.bytes);
-            if let Some(pager) = self.profile.pager
-                && tail.trim() == pager.trim()
-            {
+            if let Some(answer) = self.profile.pager_answer(&tail) {
                 cut_last_line(&mut raw.bytes);
-                self.send_raw(b" ").await?;
+                self.send_raw(answer.as_bytes()).await?;
                 erase_pending = true;
                 continue;
             }
