@@ -637,48 +637,6 @@ async fn a_device_named_by_an_alias_is_reached_through_ssh_config_alone() {
     assert!(e.reason.contains("intruder"), "{e}");
 }
 
-/// Until the jump transport exists, ssh_config's ProxyJump / ProxyCommand are not
-/// bypassed: the device is refused with the reason, and nothing connects to it directly.
-#[tokio::test]
-async fn a_device_behind_a_jump_host_is_not_reached_directly() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "Host behind\n  HostName 127.0.0.1\n  Port {port}\n  ProxyJump 127.0.0.2\n\
-             Host piped\n  HostName 127.0.0.1\n  Port {port}\n  ProxyCommand nc %h %p\n"
-        ),
-    )
-    .unwrap();
-    let mut opts = fleetdash::ssh::SshOptions::with_known_hosts(dir.path().join("kh"));
-    let local = Local {
-        user: "me".into(),
-        home: None,
-    };
-    opts.ssh_config = Arc::new(SshConfig::load_as(&Sources::File(cfg), local).unwrap());
-    let inv = Inventory::from_yaml(
-        "devices:\n  - {name: a, host: behind}\n  - {name: b, host: piped}\n",
-        "<test>",
-    )
-    .unwrap();
-    for (d, via) in inv.devices.iter().zip([
-        "ProxyJump 127.0.0.2",
-        &format!("ProxyCommand nc 127.0.0.1 {port}"),
-    ]) {
-        let e = Session::connect(d, &opts).await.err().unwrap();
-        assert_eq!(e.stage, Stage::Connect, "{e}");
-        assert!(
-            e.reason.contains(via) && e.reason.contains("jump hosts"),
-            "{e}"
-        );
-    }
-    assert!(listener.accept().is_err(), "something connected directly");
-}
-
 /// A measurement, not a check of time: `cargo test --release --test ssh_config --
 /// --ignored --nocapture resolving_ten_thousand` prints how long resolving 10,000 devices
 /// takes against a hand-written config and against one generated per device.

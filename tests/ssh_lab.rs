@@ -76,6 +76,8 @@ fn target(lab: &Lab, name: &str) -> Target {
         },
         legacy: false,
         ssh_config: None,
+        jump: Vec::new(),
+        proxy_command: None,
     }
 }
 

@@ -153,6 +153,8 @@ fn target(port: u16, creds: Credentials) -> Target {
         credentials: creds,
         legacy: false,
         ssh_config: None,
+        jump: Vec::new(),
+        proxy_command: None,
     }
 }
 

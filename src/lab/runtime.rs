@@ -111,6 +111,8 @@ pub struct LabStats {
     pub auth_failures: u64,
     /// Connections refused by the max-sessions fault.
     pub refused: u64,
+    /// `direct-tcpip` channels opened (the device acting as a bastion).
+    pub forwards: u64,
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +123,7 @@ pub struct Counters {
     pub commands: AtomicU64,
     pub auth_failures: AtomicU64,
     pub refused: AtomicU64,
+    pub forwards: AtomicU64,
 }
 
 /// What every connection handler needs from the lab.
@@ -302,6 +305,7 @@ impl Lab {
             commands: c.commands.load(Ordering::Relaxed),
             auth_failures: c.auth_failures.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
+            forwards: c.forwards.load(Ordering::Relaxed),
         }
     }
 

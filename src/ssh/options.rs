@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use super::bastion::{BastionLimits, Bastions};
 use super::secret::Secret;
 use super::ssh_config::{Resolved, SshConfig, Strictness};
 use crate::base::paths::{self, NoHome};
+use crate::inventory::Inventory;
 
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +72,9 @@ pub struct SshOptions {
     /// Whether ssh_config's UserKnownHostsFile / GlobalKnownHostsFile choose the files to
     /// check (the user's own setup), or `known_hosts` is all there is (`--known-hosts`).
     pub known_hosts_from_ssh_config: bool,
+    /// The bastion pool: one connection per bastion for every session of the run (clones
+    /// share it). Empty by default: named `jump:` hops need [`SshOptions::with_bastions`].
+    pub bastions: Bastions,
 }
 
 /// The configuration the command line loaded, for every [`SshOptions`] made after.
@@ -120,6 +125,7 @@ impl SshOptions {
             password: None,
             ssh_config: installed_ssh_config(),
             known_hosts_from_ssh_config: false,
+            bastions: Bastions::default(),
         }
     }
 
@@ -157,6 +163,15 @@ impl SshOptions {
 }
 
 impl SshOptions {
+    /// These options with a bastion pool whose named hops are `inventory`'s devices. Give
+    /// it the whole inventory (before `--limit`), so a bastion left out still resolves.
+    pub fn with_bastions(self, inventory: &Inventory, limits: BastionLimits) -> SshOptions {
+        SshOptions {
+            bastions: Bastions::new(inventory, limits),
+            ..self
+        }
+    }
+
     /// The headless commands' options: one timeout for every stage, the host key policy,
     /// and (optionally) the only known_hosts file to check and learn into.
     pub fn headless(

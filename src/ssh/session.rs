@@ -10,9 +10,11 @@ use russh::client::{self, Handle};
 use tokio::time::timeout;
 
 use super::auth;
+use super::bastion::{Hops, Io, Lease};
 use super::handler::{Client, HandlerError};
 use super::options::{SshOptions, Timeouts};
 use super::outcome::{ExecError, Output, Stage};
+use super::proxy::ProxyChild;
 use super::secret::Secret;
 use super::shell::{Shell, ShellError, output_text};
 use super::stage::{err, ran, timed_out};
@@ -41,6 +43,7 @@ pub struct Session {
     pub(super) lost: bool,
     /// A shell command was started and not finished (its future was dropped).
     in_flight: bool,
+    route: Route,
 }
 
 impl Session {
@@ -64,65 +67,30 @@ impl Session {
 
     async fn open(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
         let mut to = opts.timeouts;
-        let cfg = t.ssh_config.as_deref();
-        if let Some(limit) = cfg.and_then(|r| r.connect_timeout) {
+        if let Some(limit) = t.ssh_config.as_deref().and_then(|r| r.connect_timeout) {
             to.connect = limit;
         }
-        // Until sessions can go through jump hosts, a device ssh_config sends through one
-        // is not reached directly behind the user's back.
-        if let Some(r) = cfg.filter(|r| !r.proxy_jump.is_empty() || r.proxy_command.is_some()) {
-            let via = match &r.proxy_command {
-                Some(cmd) => format!("ProxyCommand {cmd}"),
-                None => format!("ProxyJump {}", r.proxy_jump.join(",")),
-            };
-            return Err(err(
-                Stage::Connect,
-                format!(
-                    "ssh_config sends this device through {}, and fleetdash cannot go through                      jump hosts yet (set ProxyJump none for it, or run with --no-ssh-config,                      to connect directly)",
-                    crate::base::text::Untrusted(&via)
-                ),
-            ));
-        }
-        let legacy = t.legacy || opts.legacy_algorithms;
-        // Checked before any traffic: a list that leaves nothing to negotiate is the
-        // configuration's fault, not the device's.
-        let client_config = config_for(legacy, cfg).map_err(|why| err(Stage::Handshake, why))?;
-        let addrs = resolve(&t.host, t.port, to.connect).await?;
-        let stream = tcp_connect(&addrs, to.connect).await?;
-        let learned = Arc::new(Mutex::new(None));
-        let handler = Client {
-            known_as: match cfg.and_then(|r| r.host_key_alias.clone()) {
-                Some(alias) => alias,
-                None => super::hostkeys::host_port(&t.host, t.port),
-            },
-            policy: opts.host_keys_for(cfg),
-            files: opts.known_hosts_for(cfg),
-            learn_into: opts.learn_into.clone(),
-            learned: learned.clone(),
-        };
-        let device_key = format!("{}:{}", t.host, t.port);
-        let mut creds = t.credentials.clone();
-        creds.agent &= opts.use_agent;
-        let mut handle = match timeout(
-            to.handshake,
-            client::connect_stream(client_config, stream, handler),
-        )
-        .await
-        {
-            Err(_) => {
-                return Err(err(
-                    Stage::Handshake,
-                    timed_out("SSH handshake", to.handshake),
-                ));
+        let (stream, route): (Box<dyn Io>, Route) = match &t.proxy_command {
+            Some(command) => {
+                let (stream, child) = super::proxy::spawn(command, t)?;
+                (Box::new(stream), Route::Proxy(child))
             }
-            Ok(Err(HandlerError::HostKey(reason))) => return Err(err(Stage::HostKey, reason)),
-            Ok(Err(HandlerError::Ssh(e))) => {
-                return Err(err(Stage::Handshake, handshake_error(&e)));
+            None => {
+                let chain = opts.bastions.chain(t)?;
+                if chain.is_empty() {
+                    let addrs = resolve(&t.host, t.port, to.connect).await?;
+                    (
+                        Box::new(tcp_connect(&addrs, to.connect).await?),
+                        Route::Direct,
+                    )
+                } else {
+                    let (tunnel, via) =
+                        opts.bastions.connect(&chain, &t.host, t.port, opts).await?;
+                    (Box::new(tunnel), Route::Bastion(via))
+                }
             }
-            Ok(Ok(h)) => h,
         };
-        let learned = learned.lock().unwrap_or_else(|e| e.into_inner()).take();
-        // A key learned before a later stage failed must still reach the log.
+        let (handle, learned) = login(stream, t, opts).await?;
         let note = learned.clone();
         let with_learned = |mut e: ExecError| {
             if let Some(l) = &note {
@@ -130,19 +98,6 @@ impl Session {
             }
             e
         };
-        match timeout(
-            to.auth,
-            auth::authenticate(&mut handle, &creds, &device_key),
-        )
-        .await
-        {
-            Err(_) => {
-                let e = err(Stage::Auth, timed_out("authentication", to.auth));
-                return Err(with_learned(e));
-            }
-            Ok(Err(reason)) => return Err(with_learned(err(Stage::Auth, reason))),
-            Ok(Ok(())) => {}
-        }
         let password = t.credentials.password().and_then(Result::ok);
         let mut session = Session {
             handle,
@@ -156,6 +111,7 @@ impl Session {
             learned,
             lost: false,
             in_flight: false,
+            route,
         };
         if session.profile.uses_shell()
             && let Err(e) = session.open_shell().await
@@ -183,7 +139,16 @@ impl Session {
 
     /// True once the connection is gone: the caller reconnects.
     pub fn is_closed(&self) -> bool {
-        self.lost || self.handle.is_closed()
+        let reclaimed = matches!(&self.route, Route::Bastion(via) if via.lease.reclaimed());
+        self.lost || reclaimed || self.handle.is_closed()
+    }
+
+    /// The bastion this session rides, if any.
+    pub fn bastion(&self) -> Option<&str> {
+        match &self.route {
+            Route::Bastion(via) => Some(via.link.name()),
+            _ => None,
+        }
     }
 
     async fn open_shell(&mut self) -> Result<(), ExecError> {
@@ -220,9 +185,45 @@ impl Session {
     /// Output is capped, sanitized and checked for the platform's error markers.
     /// `maybe_ran` is true on every error after the command was sent.
     pub async fn run(&mut self, command: &str) -> Result<Output, ExecError> {
-        let result = self.run_once(command).await;
+        let result = match self.busy() {
+            Ok(_busy) => self.run_once(command).await,
+            Err(e) => Err(e),
+        };
+        let result = result.map_err(|e| self.blame_bastion(e));
         super::log::ran(&self.device, self.password.as_ref(), &result);
         result
+    }
+
+    /// Keeps the bastion channel from being taken back while a command runs.
+    pub(super) fn busy(&self) -> Result<Option<Busy>, ExecError> {
+        let Route::Bastion(via) = &self.route else {
+            return Ok(None);
+        };
+        if !via.lease.begin() {
+            return Err(err(
+                Stage::Channel,
+                format!(
+                    "the channel through {} went to another device; reconnecting",
+                    crate::base::text::Untrusted(via.link.name())
+                ),
+            ));
+        }
+        Ok(Some(Busy(via.lease.clone())))
+    }
+
+    /// An error on a session whose bastion connection is gone blames the bastion.
+    pub(super) fn blame_bastion(&self, e: ExecError) -> ExecError {
+        match &self.route {
+            Route::Bastion(via) if via.link.is_closed() => ExecError {
+                reason: format!(
+                    "via {}: connection dropped ({})",
+                    crate::base::text::Untrusted(via.link.name()),
+                    e.reason
+                ),
+                ..e
+            },
+            _ => e,
+        }
     }
 
     async fn run_once(&mut self, command: &str) -> Result<Output, ExecError> {
@@ -299,6 +300,94 @@ impl Session {
             .disconnect(Disconnect::ByApplication, "", "en")
             .await;
     }
+}
+
+/// Handshake with the host key check, then the auth chain, over `stream`, each under its
+/// timeout. Also returns the notice when accept-new learned the host key.
+pub(super) async fn login(
+    stream: Box<dyn Io>,
+    t: &Target,
+    opts: &SshOptions,
+) -> Result<(Handle<Client>, Option<String>), ExecError> {
+    let to = opts.timeouts;
+    let cfg = t.ssh_config.as_deref();
+    let legacy = t.legacy || opts.legacy_algorithms;
+    // A list that leaves nothing to negotiate is the configuration's fault, not the device's.
+    let client_config = config_for(legacy, cfg).map_err(|why| err(Stage::Handshake, why))?;
+    let learned = Arc::new(Mutex::new(None));
+    let handler = Client {
+        known_as: match cfg.and_then(|r| r.host_key_alias.clone()) {
+            Some(alias) => alias,
+            None => super::hostkeys::host_port(&t.host, t.port),
+        },
+        policy: opts.host_keys_for(cfg),
+        files: opts.known_hosts_for(cfg),
+        learn_into: opts.learn_into.clone(),
+        learned: learned.clone(),
+    };
+    let device_key = format!("{}:{}", t.host, t.port);
+    let mut creds = t.credentials.clone();
+    creds.agent &= opts.use_agent;
+    if let (Some(password), None) = (&opts.password, &creds.password) {
+        creds.password = Some(password.clone());
+    }
+    let mut handle = match timeout(
+        to.handshake,
+        client::connect_stream(client_config, stream, handler),
+    )
+    .await
+    {
+        Err(_) => {
+            return Err(err(
+                Stage::Handshake,
+                timed_out("SSH handshake", to.handshake),
+            ));
+        }
+        Ok(Err(HandlerError::HostKey(reason))) => return Err(err(Stage::HostKey, reason)),
+        Ok(Err(HandlerError::Ssh(e))) => {
+            return Err(err(Stage::Handshake, handshake_error(&e)));
+        }
+        Ok(Ok(h)) => h,
+    };
+    let learned = learned.lock().unwrap_or_else(|e| e.into_inner()).take();
+    // A key learned before a later stage failed must still reach the log.
+    let with_learned = |mut e: ExecError| {
+        if let Some(l) = &learned {
+            e.reason = format!("{} ({l})", e.reason);
+        }
+        e
+    };
+    match timeout(
+        to.auth,
+        auth::authenticate(&mut handle, &creds, &device_key),
+    )
+    .await
+    {
+        Err(_) => Err(with_learned(err(
+            Stage::Auth,
+            timed_out("authentication", to.auth),
+        ))),
+        Ok(Err(reason)) => Err(with_learned(err(Stage::Auth, reason))),
+        Ok(Ok(())) => Ok((handle, learned)),
+    }
+}
+
+/// A command in progress on a bastion channel (see [`Session::busy`]).
+pub(super) struct Busy(Arc<Lease>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+/// How a session reaches its device; kept for as long as the session lives.
+enum Route {
+    Direct,
+    /// Through a bastion's connection, on one of its channels.
+    Bastion(Hops),
+    /// Over a proxy command's pipes; the command is killed with the session.
+    Proxy(#[allow(dead_code)] ProxyChild),
 }
 
 /// Sends `line` and reads the answer. An error says whether the connection went away.

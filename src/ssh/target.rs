@@ -22,6 +22,12 @@ pub struct Target {
     /// known_hosts files, HostKeyAlias, StrictHostKeyChecking, algorithms, ConnectTimeout
     /// and ServerAlive* from it; host, port, user and keys are already applied above.
     pub ssh_config: Option<Box<Resolved>>,
+    /// Jump hosts, first hop first: an inventory device's name or `[user@]host[:port]`
+    /// (see `jump.rs`). Empty: no bastion.
+    pub jump: Vec<String>,
+    /// A command whose stdin/stdout carry the SSH connection (OpenSSH's `ProxyCommand`,
+    /// `%h %p %r` expanded); wins over `jump`. Filled from ssh_config.
+    pub proxy_command: Option<String>,
 }
 
 impl Target {
@@ -69,6 +75,8 @@ impl Target {
                 password: None,
             },
             legacy: d.legacy_ssh,
+            jump: d.jump.clone(),
+            proxy_command: None,
             ssh_config: None,
         };
         let Some(r) = r else {
@@ -97,6 +105,13 @@ impl Target {
         // IdentitiesOnly: the keys named, not whatever the agent holds.
         if r.identities_only == Some(true) {
             c.agent = false;
+        }
+        // The inventory's `jump:` wins, like `ssh -J`; else ssh_config's ProxyJump or
+        // ProxyCommand (which exclude each other there).
+        if t.jump.is_empty() {
+            t.jump = r.proxy_jump.clone();
+            // As written: the transport expands `%h %p %r %n`, shell-quoted.
+            t.proxy_command = r.proxy_command_template.clone();
         }
         t.ssh_config = Some(Box::new(r));
         t
@@ -188,6 +203,31 @@ mod tests {
         assert!(other.ssh_config.is_none());
         assert_eq!((other.host.as_str(), other.port), ("127.0.0.9", 22));
         assert!(!other.credentials.agent);
+    }
+
+    #[test]
+    fn proxy_jump_and_command_reach_the_transport_and_the_inventory_jump_wins() {
+        let (_d, cfg) = config(
+            "Host j\n  ProxyJump ops@127.0.0.5:2222,127.0.0.6\n\
+             Host p\n  ProxyCommand ssh -W %h:%p 127.0.0.7\n",
+        );
+        let inv = Inventory::from_yaml(
+            "devices:\n  - {name: j, host: j}\n  - {name: p, host: p}\n\
+             \x20 - {name: own, host: p, jump: 127.0.0.9}\n",
+            "test",
+        )
+        .unwrap();
+        let j = Target::resolve(&inv.devices[0], &cfg).unwrap();
+        assert_eq!(j.jump, ["ops@127.0.0.5:2222", "127.0.0.6"]);
+        assert_eq!(j.proxy_command, None);
+        let p = Target::resolve(&inv.devices[1], &cfg).unwrap();
+        assert!(p.jump.is_empty());
+        assert_eq!(p.proxy_command.as_deref(), Some("ssh -W %h:%p 127.0.0.7"));
+        let own = Target::resolve(&inv.devices[2], &cfg).unwrap();
+        assert_eq!(
+            (own.jump.as_slice(), own.proxy_command.as_deref()),
+            (&["127.0.0.9".to_string()][..], None)
+        );
     }
 
     #[test]

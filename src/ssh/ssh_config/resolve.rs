@@ -50,6 +50,9 @@ pub struct Resolved {
     /// ProxyCommand with `%h %p %r %n %%` expanded, to run through a shell; `None` when
     /// unset or `none`. For the jump transport (not built here).
     pub proxy_command: Option<String>,
+    /// The same command as written, tokens unexpanded (the transport expands them itself,
+    /// shell-quoted).
+    pub proxy_command_template: Option<String>,
     pub connect_timeout: Option<Duration>,
     pub strict_host_key_checking: Option<Strictness>,
     pub user_known_hosts: Option<Vec<PathBuf>>,
@@ -422,6 +425,7 @@ fn finish(mut out: Resolved, raw: Raw, local: &Local) -> Resolved {
             .collect();
     }
     if let Some(Some(cmd)) = &raw.command {
+        out.proxy_command_template = Some(cmd.clone());
         // A shell command: tokens only, no `~` (the shell does that).
         match pattern::expand(cmd, &proxy) {
             Ok(c) => out.proxy_command = Some(c),
