@@ -15,14 +15,11 @@
 //!
 //! # For the jump transport
 //!
-//! `Target::resolve(device, &opts.ssh_config)` gives a `Target` whose `ssh_config` (when
-//! the files said anything) holds [`Resolved::proxy_jump`] (hops in order, each
-//! `[user@]host[:port]` as written — resolve each hop's host with [`SshConfig::resolve`]
-//! too, as ssh does) and [`Resolved::proxy_command`] (tokens expanded, for `sh -c`).
-//! ProxyJump and ProxyCommand exclude each other as in OpenSSH (whichever comes first).
-//! The inventory's `Device::jump`, when not empty, wins over both, like `ssh -J`. Until
-//! that transport exists, `Session::open` refuses such devices instead of connecting
-//! directly (one `if` there, to replace).
+//! `Target::resolve(device, &opts.ssh_config)` fills `Target::jump` from
+//! [`Resolved::proxy_jump`] (hops in order, `[user@]host[:port]` as written) and
+//! `Target::proxy_command` from [`Resolved::proxy_command_template`] (the transport
+//! expands the tokens, shell-quoted), unless the inventory's `jump:` is set, which wins
+//! like `ssh -J`. ProxyJump and ProxyCommand exclude each other as in OpenSSH.
 
 mod algos;
 mod keywords;
