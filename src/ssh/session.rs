@@ -21,7 +21,7 @@ use super::secret::Secret;
 use super::shell::{Greeting, OpenError, Shell, ShellError, Typed, output_text};
 use super::stage::{err, ran, timed_out};
 use super::target::Target;
-use super::transport::{config, handshake_error, resolve, tcp_connect};
+use super::transport::{config_for, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
 use crate::inventory::Device;
@@ -63,7 +63,8 @@ pub struct ConnectFailure {
 impl Session {
     /// Connects to an inventory device. See [`Session::connect_target`].
     pub async fn connect(device: &Device, opts: &SshOptions) -> Result<Session, ExecError> {
-        let mut target = Target::from_device(device);
+        let mut target =
+            Target::resolve(device, &opts.ssh_config).map_err(|why| err(Stage::Resolve, why))?;
         if let Some(password) = &opts.password {
             target.credentials.password = Some(password.clone());
         }
@@ -90,7 +91,11 @@ impl Session {
         device: &Device,
         opts: &SshOptions,
     ) -> Result<Session, ConnectFailure> {
-        let mut target = Target::from_device(device);
+        let mut target =
+            Target::resolve(device, &opts.ssh_config).map_err(|why| ConnectFailure {
+                error: err(Stage::Resolve, why),
+                learned: None,
+            })?;
         if let Some(password) = &opts.password {
             target.credentials.password = Some(password.clone());
         }
@@ -112,7 +117,10 @@ impl Session {
         opts: &SshOptions,
         noted: &mut Option<String>,
     ) -> Result<Session, ExecError> {
-        let to = opts.timeouts;
+        let mut to = opts.timeouts;
+        if let Some(limit) = t.ssh_config.as_deref().and_then(|r| r.connect_timeout) {
+            to.connect = limit;
+        }
         let (stream, route): (Box<dyn Io>, Route) = match &t.proxy_command {
             Some(command) => {
                 let (stream, child) = super::proxy::spawn(command, t)?;
@@ -404,16 +412,21 @@ pub(super) async fn login(
     noted: &mut Option<String>,
 ) -> Result<(Handle<Client>, Option<String>), ExecError> {
     let to = opts.timeouts;
+    let cfg = t.ssh_config.as_deref();
+    let legacy = t.legacy || opts.legacy_algorithms;
+    // A list that leaves nothing to negotiate is the configuration's fault, not the device's.
+    let client_config = config_for(legacy, cfg).map_err(|why| err(Stage::Handshake, why))?;
     let learned = Arc::new(Mutex::new(None));
     let handler = Client {
-        host: t.host.clone(),
-        port: t.port,
-        policy: opts.host_keys,
-        files: opts.known_hosts.clone(),
+        known_as: match cfg.and_then(|r| r.host_key_alias.clone()) {
+            Some(alias) => alias,
+            None => super::hostkeys::host_port(&t.host, t.port),
+        },
+        policy: opts.host_keys_for(cfg),
+        files: opts.known_hosts_for(cfg),
         learn_into: opts.learn_into.clone(),
         learned: learned.clone(),
     };
-    let legacy = t.legacy || opts.legacy_algorithms;
     let device_key = format!("{}:{}", t.host, t.port);
     let mut creds = t.credentials.clone();
     creds.agent &= opts.use_agent;
@@ -426,7 +439,7 @@ pub(super) async fn login(
     }
     let mut handle = match timeout(
         to.handshake,
-        client::connect_stream(config(legacy), stream, handler),
+        client::connect_stream(client_config, stream, handler),
     )
     .await
     {
