@@ -22,6 +22,7 @@ mod scenario;
 mod session;
 mod shell;
 mod topology;
+mod vendor;
 
 pub use command::{LabOptions, run};
 pub use device::{CommandRecord, Via};

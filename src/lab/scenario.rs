@@ -165,6 +165,10 @@ pub struct Faults {
     /// answers nothing (a hung CLI, a menu the client does not know).
     #[serde(default)]
     pub no_prompt: bool,
+    /// Paging-off commands are accepted but paging stays on: every long output stops at
+    /// the platform's pager prompt, which the client must answer.
+    #[serde(default)]
+    pub sticky_pager: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -358,6 +362,7 @@ impl Faults {
         self.refuse_exec |= other.refuse_exec;
         take(&mut self.idle_timeout, &other.idle_timeout);
         self.no_prompt |= other.no_prompt;
+        self.sticky_pager |= other.sticky_pager;
     }
 
     /// True if nothing is wrong with the device.
