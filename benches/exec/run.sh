@@ -2,7 +2,8 @@
 # fleetdash `exec` of one command on 1,000 lab devices (concurrency 200) versus Python
 # asyncssh doing the same against the same lab. Loopback only (127.24.x.y by default).
 #
-#   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run
+#   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run,
+#                                  # ALL=0 the run with every platform (`lab --platforms all`)
 #
 # Targets: 1,000 devices in under 2 s, >= 10x asyncssh's throughput, <= 2 ms client CPU per
 # session. Client CPU is the client process's user+sys time (/usr/bin/time), lab excluded.
@@ -13,6 +14,7 @@ CONC=${CONC:-200}
 BASE=${BASE:-127.24.0.1}
 PORT=${PORT:-2222}
 MIXED=${MIXED:-1}
+ALL=${ALL:-1}
 PASSWORD=bench-pw-4471
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -30,8 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_lab() { # scenario
-    "$BIN" lab --devices "$N" --scenario "$1" --base "$BASE" --port "$PORT" \
+start_lab() { # scenario [lab flags…]
+    local scenario=$1
+    shift
+    "$BIN" lab --devices "$N" --scenario "$scenario" "$@" --base "$BASE" --port "$PORT" \
         --password "$PASSWORD" --write-inventory "$WORK/inventory.yaml" \
         --write-known-hosts "$WORK/known_hosts" >"$WORK/lab.log" 2>&1 &
     LAB=$!
@@ -102,5 +106,39 @@ if [ "$MIXED" = 1 ]; then
     echo "   (the 100 Linux hosts answer \"show: command not found\", exit 127: expected failures)"
     summarise "$MX"
     grep -v '"ok":true' "$WORK/out.jsonl" | head -n 3 || true
+    stop_lab
+fi
+
+if [ "$ALL" = 1 ]; then
+    echo "== lab: $N devices, every platform the lab simulates (lab --platforms all)"
+    start_lab benches/exec/mixed.yaml --platforms all
+    AL=$(fleetdash_exec "fleetdash all platforms" show version)
+    echo "   (platforms whose identification is not \"show version\" answer with their error: expected failures)"
+    summarise "$AL"
+    python3 - "$WORK/inventory.yaml" "$WORK/out.jsonl" <<'PY'
+import collections, json, re, sys
+platform = {}
+name = None
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*- name: (\S+)", line)
+    if m:
+        name = m.group(1)
+    m = re.match(r"\s*platform: (\S+)", line)
+    if m and name:
+        platform[name] = m.group(1)
+count = collections.Counter()
+ok = collections.Counter()
+for line in open(sys.argv[2]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    dev = r.get("device") or r.get("name")
+    if dev in platform:
+        count[platform[dev]] += 1
+        ok[platform[dev]] += bool(r.get("ok"))
+for p in sorted(count):
+    print(f"   {p:<20} {ok[p]:>4}/{count[p]:<4} ok")
+PY
     stop_lab
 fi
