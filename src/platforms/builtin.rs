@@ -11,11 +11,26 @@ macro_rules! builtin {
 
 builtin!(
     "arista_eos",
+    "aruba_aoscx",
+    "cisco_asa",
     "cisco_ios",
+    "cisco_nxos",
     "cisco_xe",
+    "cisco_xr",
+    "dell_os10",
+    "extreme_exos",
+    "fortinet",
     "generic",
+    "hp_procurve",
+    "huawei_vrp",
+    "huawei_vrpv8",
     "juniper_junos",
     "linux",
+    "mikrotik_routeros",
+    "nokia_sros",
+    "nokia_sros_md",
+    "paloalto_panos",
+    "vyos",
 );
 
 #[cfg(test)]

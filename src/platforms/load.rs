@@ -24,6 +24,7 @@ const TOP: &[&str] = &[
     "setup",
     "pagers",
     "login_prompts",
+    "username_suffix",
     "config",
     "save",
     "errors",
@@ -33,11 +34,11 @@ const TOP: &[&str] = &[
     "detect",
     "polls",
 ];
-const PROMPT: &[&str] = &["pattern", "user", "privileged", "config"];
-const PRIVILEGE: &[&str] = &["command", "password_prompt"];
+const PROMPT: &[&str] = &["pattern", "user", "privileged", "config", "above"];
+const PRIVILEGE: &[&str] = &["command", "username_prompt", "password_prompt"];
 const ANSWER: &[&str] = &["pattern", "answer"];
 const CONFIG: &[&str] = &["enter", "exit", "commit", "commit_exits", "discard"];
-const SAVE: &[&str] = &["command", "confirm"];
+const SAVE: &[&str] = &["command", "confirm", "in_config"];
 const DETECT: &[&str] = &["banner", "command", "output", "unless"];
 const POLL: &[&str] = &["command", "parser"];
 const REQUIRED: &[&str] = &["name", "description", "transport", "prompt"];
@@ -133,9 +134,11 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         user: c.maybe(&spec.prompt.user, at("prompt").key("user")),
         privileged: c.maybe(&spec.prompt.privileged, at("prompt").key("privileged")),
         config: c.maybe(&spec.prompt.config, at("prompt").key("config")),
+        above: c.maybe(&spec.prompt.above, at("prompt").key("above")),
     };
     let privilege = spec.privilege.as_ref().map(|p| Privilege {
         command: p.command.clone(),
+        username_prompt: c.maybe(&p.username_prompt, at("privilege").key("username_prompt")),
         password_prompt: c.maybe(&p.password_prompt, at("privilege").key("password_prompt")),
     });
     let pagers = c.answers(&spec.pagers, at("pagers"));
@@ -146,7 +149,21 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
             .confirm
             .as_ref()
             .map(|a| c.answer(a, at("save").key("confirm"))),
+        in_config: s.in_config,
     });
+    if let Some(suffix) = &spec.username_suffix
+        && !suffix_ok(suffix)
+    {
+        c.report.add(
+            K::InvalidValue,
+            at("username_suffix"),
+            format!(
+                "`username_suffix: {}` is not a login suffix",
+                Untrusted(suffix)
+            ),
+            Some("up to 32 letters, digits and `+` (MikroTik: `+ct511w4098h`)".into()),
+        );
+    }
     let errors = c.all(&spec.errors, at("errors"));
     let strip = c.all(&spec.strip, at("strip"));
     let detect = spec.detect.as_ref().map(|d| Detect {
@@ -187,6 +204,7 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         setup: spec.setup,
         pagers,
         login_prompts,
+        username_suffix: spec.username_suffix,
         config: spec.config,
         save,
         errors,
@@ -196,6 +214,15 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         detect,
         polls,
     }
+}
+
+/// A suffix goes into the SSH user name: no spaces, control characters or `@`.
+fn suffix_ok(suffix: &str) -> bool {
+    !suffix.is_empty()
+        && suffix.len() <= 32
+        && suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+')
 }
 
 /// Compiles patterns, reporting each one that does not compile where it is.

@@ -37,6 +37,8 @@ pub struct Profile {
     pub pagers: Vec<Answer>,
     /// Answered before the first prompt ("Press any key to continue").
     pub login_prompts: Vec<Answer>,
+    /// Appended to the login name when authenticating (MikroTik `+ct511w4098h`).
+    pub username_suffix: Option<String>,
     pub config: Option<ConfigMode>,
     pub save: Option<Save>,
     /// An output line matching one of these means the device rejected the command.
@@ -55,11 +57,23 @@ pub struct Modes {
     pub user: Option<Regex>,
     pub privileged: Option<Regex>,
     pub config: Option<Regex>,
+    /// The line printed above every prompt (Nokia MD-CLI `[/]`), part of the prompt.
+    pub above: Option<Regex>,
+}
+
+/// The CLI mode a prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    User,
+    Privileged,
+    Config,
 }
 
 #[derive(Debug)]
 pub struct Privilege {
     pub command: String,
+    /// Answered with the login name (HP ProCurve asks before the password).
+    pub username_prompt: Option<Regex>,
     pub password_prompt: Option<Regex>,
 }
 
@@ -74,6 +88,8 @@ pub struct Answer {
 pub struct Save {
     pub command: String,
     pub confirm: Option<Answer>,
+    /// Typed in config mode after the commit (VyOS), not after leaving.
+    pub in_config: bool,
 }
 
 #[derive(Debug)]
@@ -126,6 +142,39 @@ impl Profile {
             .iter()
             .find(|p| p.pattern.is_match(line))
             .map(|p| p.answer.as_str())
+    }
+
+    /// The stable part of a prompt line: its `host` group when the pattern has one (see
+    /// [`spec`]), `None` when the line is no prompt of this platform or has no such group.
+    pub fn prompt_host<'l>(&self, line: &'l str) -> Option<&'l str> {
+        self.prompt.captures(line)?.name("host").map(|m| m.as_str())
+    }
+
+    /// The mode a prompt shows. `prompt` is the prompt line, preceded by the line above it
+    /// and `\n` on platforms with `prompt.above`. Config wins over privileged over user.
+    pub fn mode(&self, prompt: &str) -> Option<Mode> {
+        let is = |re: &Option<Regex>| re.as_ref().is_some_and(|re| re.is_match(prompt));
+        if is(&self.modes.config) {
+            Some(Mode::Config)
+        } else if is(&self.modes.privileged) {
+            Some(Mode::Privileged)
+        } else if is(&self.modes.user) {
+            Some(Mode::User)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `detect` claims a device whose prompt line is `prompt` and whose answer to
+    /// `detect.command` is `output`: the prompt is one of this platform's, an `output`
+    /// pattern matches and no `unless` pattern does.
+    pub fn claims(&self, prompt: &str, output: &str) -> bool {
+        let Some(d) = &self.detect else {
+            return false;
+        };
+        self.prompt.is_match(prompt)
+            && d.output.iter().any(|re| re.is_match(output))
+            && !d.unless.iter().any(|re| re.is_match(output))
     }
 }
 

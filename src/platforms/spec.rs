@@ -1,6 +1,12 @@
 //! The platform file format (`assets/platforms/*.yaml`, the user's own in
 //! `$XDG_CONFIG_HOME/fleetdash/platforms/`): what a driver says about one platform. Patterns
 //! are regular expressions (`(?i)` for case-insensitive), matched per line.
+//!
+//! A capture group named `host` in `prompt.pattern` marks the prompt's stable part, for
+//! prompts that change around it (an EXOS `* sw1.7 #` counts commands, a MikroTik
+//! `[admin@r1] /ip address>` shows the menu, a Huawei `[~r1-GigabitEthernet0/0/1]` the view):
+//! learned from the first prompt, a later line is the prompt only if its `host` starts with
+//! the learned text. Without the group the text before the mode markers is the stable part.
 
 use serde::Deserialize;
 
@@ -26,6 +32,10 @@ pub struct Spec {
     /// Prompts shown before the first CLI prompt ("Press any key to continue").
     #[serde(default)]
     pub login_prompts: Vec<Answer>,
+    /// Appended to the login name when authenticating (MikroTik's `+ct511w4098h`: no
+    /// colours, no terminal probing, 511 columns, 4098 lines so nothing pages). Not shown.
+    #[serde(default)]
+    pub username_suffix: Option<String>,
     #[serde(default)]
     pub config: Option<ConfigMode>,
     /// Saves the running configuration (`None`: nothing to save, e.g. a commit persists).
@@ -74,12 +84,20 @@ pub struct Prompts {
     pub privileged: Option<String>,
     #[serde(default)]
     pub config: Option<String>,
+    /// A line the device prints right above every prompt (Nokia MD-CLI's context line
+    /// `[/]`, `*(pr)[/configure]`): it belongs to the prompt, so it is removed from the
+    /// output with it, and the mode patterns match the two lines joined by `\n`.
+    #[serde(default)]
+    pub above: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Privilege {
     pub command: String,
+    /// The device asks for a user name first (HP ProCurve; answered with the login name).
+    #[serde(default)]
+    pub username_prompt: Option<String>,
     /// The device asks for a password (answered with the login password).
     #[serde(default)]
     pub password_prompt: Option<String>,
@@ -118,6 +136,10 @@ pub struct Save {
     /// A confirmation the save command asks for (`[Y/N]`), and its answer.
     #[serde(default)]
     pub confirm: Option<Answer>,
+    /// The save command is a config-mode command (VyOS `save`): typed after the commit,
+    /// before config mode is left. Otherwise it is typed after leaving.
+    #[serde(default)]
+    pub in_config: bool,
 }
 
 /// How `detect` recognises the platform.

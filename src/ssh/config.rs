@@ -48,6 +48,9 @@ impl Session {
             }
         }
         let failed = marker.is_some() || truncated;
+        let save = p.save.as_ref().filter(|_| save && !failed);
+        // VyOS saves from config mode: after the commit, before leaving.
+        let save_inside = save.filter(|s| s.in_config).map(|s| s.command.as_str());
         let mut tail: Vec<&str> = Vec::new();
         match (&mode.commit, failed) {
             // Nothing was committed: throw the candidate away rather than apply half of it.
@@ -56,16 +59,17 @@ impl Session {
             }
             (Some(commit), false) => {
                 tail.push(commit);
+                tail.extend(save_inside);
                 if !mode.commit_exits {
                     tail.push(&mode.exit);
                 }
             }
-            _ => tail.push(&mode.exit),
+            _ => {
+                tail.extend(save_inside.filter(|_| mode.commit.is_none()));
+                tail.push(&mode.exit)
+            }
         }
-        if save
-            && !failed
-            && let Some(s) = &p.save
-        {
+        if let Some(s) = save.filter(|s| !s.in_config) {
             tail.push(&s.command);
         }
         for line in tail {
