@@ -891,6 +891,7 @@ roles:
   - {role: vrp, platform: huawei_vrp}
   - {role: sros, platform: nokia_sros}
   - {role: md, platform: nokia_sros_md}
+  - {role: ce, platform: huawei_vrpv8}
   - {role: ros, platform: mikrotik_routeros}
   - {role: fgt, platform: fortinet}
   - {role: pan, platform: paloalto_panos}
@@ -903,7 +904,7 @@ roles:
 
 #[tokio::test]
 async fn described_platforms_prompts_errors_and_config_over_a_raw_shell() {
-    let lab = common::lab(DESCRIBED).devices(14).seed(3).start().await;
+    let lab = common::lab(DESCRIBED).devices(15).seed(3).start().await;
     let open = |name: &str| Shell::open(addr(&lab, name));
 
     // NX-OS: lands privileged, config mode and a section, line by line.
@@ -991,6 +992,17 @@ async fn described_platforms_prompts_errors_and_config_over_a_raw_shell() {
     let saved = sh.cmd("y", "<d-vrp1>").await;
     assert!(saved.contains("saved successfully"), "{saved:?}");
 
+    // VRP V8: two-stage; [~…] becomes [*…] with uncommitted changes, abort drops them.
+    let mut sh = open("d-ce1").await;
+    sh.read_until("<d-ce1>").await;
+    sh.cmd("system-view", "[~d-ce1]").await;
+    sh.cmd("sysname ce-gone", "[*d-ce1]").await;
+    sh.cmd("abort", "<d-ce1>").await;
+    sh.cmd("system-view", "[~d-ce1]").await;
+    sh.cmd("sysname ce-new", "[*d-ce1]").await;
+    sh.cmd("commit", "[~ce-new]").await;
+    sh.cmd("return", "<ce-new>").await;
+
     // SR OS classic: a change marks the prompt with * until admin save.
     let mut sh = open("d-sros1").await;
     sh.read_until("A:d-sros1# ").await;
@@ -1065,13 +1077,13 @@ async fn described_platforms_prompts_errors_and_config_over_a_raw_shell() {
 
     // EXOS: the prompt counts commands and shows * until saved.
     let mut sh = open("d-exos1").await;
-    sh.read_until("d-exos1.0 # ").await;
-    sh.cmd("disable clipaging", "d-exos1.1 # ").await;
-    sh.cmd("show switch", "d-exos1.2 # ").await;
-    sh.cmd("configure snmp sysLocation \"lab\"", "* d-exos1.3 # ")
+    sh.read_until("d-exos1.1 # ").await;
+    sh.cmd("disable clipaging", "d-exos1.2 # ").await;
+    sh.cmd("show switch", "d-exos1.3 # ").await;
+    sh.cmd("configure snmp sysLocation \"lab\"", "* d-exos1.4 # ")
         .await;
     sh.cmd("save configuration", "(y/N) ").await;
-    sh.cmd("y", "d-exos1.4 # ").await;
+    sh.cmd("y", "d-exos1.5 # ").await;
 
     // VyOS: exit refuses while changes are uncommitted.
     let mut sh = open("d-vyos1").await;

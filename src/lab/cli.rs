@@ -184,6 +184,10 @@ pub struct Cli {
     typed: u64,
     /// Commands are recorded on the device (not for a preview).
     records: bool,
+    /// IOS XR `terminal exec prompt no-timestamp` was given.
+    no_timestamp: bool,
+    /// EXOS `disable cli prompting`: no confirmation questions.
+    no_questions: bool,
 }
 
 impl Cli {
@@ -231,6 +235,8 @@ impl Cli {
             question: None,
             typed: 0,
             records: true,
+            no_timestamp: false,
+            no_questions: false,
         }
     }
 
@@ -376,10 +382,14 @@ impl Cli {
     }
 }
 
-/// What `command` prints over exec on `dev`, without recording it.
-pub fn preview(dev: Arc<DeviceShared>, user: &str, command: &str) -> String {
+/// What `command` prints in a fresh privileged session on `dev` after `setup`, without
+/// recording anything.
+pub fn preview(dev: Arc<DeviceShared>, user: &str, setup: &[String], command: &str) -> String {
     let mut cli = Cli::new(dev, 0, Via::Exec, user, "", None);
     cli.records = false;
+    for line in setup {
+        cli.run(line, 0);
+    }
     match cli.run(command, 0).output {
         Output::Text(t) => t,
         Output::Huge(n) => format!("<{n} bytes>"),

@@ -227,7 +227,13 @@ impl DeviceShared {
                 }
             })
             .collect();
-        let ports = lldp.iter().map(|l| l.local_port).max().unwrap_or(0).max(8);
+        let min_ports = plan.platform.vendor().map_or(8, |v| v.v.ports);
+        let ports = lldp
+            .iter()
+            .map(|l| l.local_port)
+            .max()
+            .unwrap_or(0)
+            .max(min_ports);
         let config = super::outputs::initial_config(&plan.name, plan.platform, addr, ports, &lldp);
         DeviceShared {
             name: plan.name.clone(),

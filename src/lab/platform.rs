@@ -24,6 +24,8 @@ pub enum Platform {
     CiscoXr,
     CiscoAsa,
     HuaweiVrp,
+    /// Huawei VRP V8: two-stage configuration (`[~r1]`, `commit`).
+    HuaweiVrpv8,
     /// Nokia SR OS, classic CLI.
     NokiaSros,
     /// Nokia SR OS, MD-CLI.
@@ -79,6 +81,8 @@ pub struct PlatformSpec {
     pub port_base: usize,
     /// Printed after the MOTD; the device waits for a key before its first prompt.
     pub press_any_key: Option<&'static str>,
+    /// The pager key that shows the rest of the output at once (RouterOS `D`).
+    pub pager_dump: Option<u8>,
 }
 
 const IOS_BANNER: &str = "\r\n\
@@ -99,11 +103,12 @@ impl Platform {
     ];
 
     /// The platforms the generic interpreter runs from their description files.
-    pub const DESCRIBED: [Platform; 14] = [
+    pub const DESCRIBED: [Platform; 15] = [
         Platform::CiscoNxos,
         Platform::CiscoXr,
         Platform::CiscoAsa,
         Platform::HuaweiVrp,
+        Platform::HuaweiVrpv8,
         Platform::NokiaSros,
         Platform::NokiaSrosMd,
         Platform::MikrotikRouteros,
@@ -122,7 +127,7 @@ impl Platform {
     }
 
     /// The lab's own name for the platform (scenario files use it); the same as the
-    /// driver's except for `nokia_sros_md`.
+    /// driver's (the client platform file's).
     pub fn lab_name(self) -> &'static str {
         match self {
             Platform::CiscoIos => "cisco_ios",
@@ -134,6 +139,7 @@ impl Platform {
             Platform::CiscoXr => "cisco_xr",
             Platform::CiscoAsa => "cisco_asa",
             Platform::HuaweiVrp => "huawei_vrp",
+            Platform::HuaweiVrpv8 => "huawei_vrpv8",
             Platform::NokiaSros => "nokia_sros",
             Platform::NokiaSrosMd => "nokia_sros_md",
             Platform::MikrotikRouteros => "mikrotik_routeros",
@@ -211,6 +217,7 @@ static CISCO_IOS: PlatformSpec = PlatformSpec {
     port_short: "Gi0/",
     port_base: 0,
     press_any_key: None,
+    pager_dump: None,
 };
 
 static CISCO_XE: PlatformSpec = PlatformSpec {
@@ -235,6 +242,7 @@ static ARISTA_EOS: PlatformSpec = PlatformSpec {
     port_short: "Et",
     port_base: 0,
     press_any_key: None,
+    pager_dump: None,
 };
 
 static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
@@ -250,6 +258,7 @@ static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
     port_short: "ge-0/0/",
     port_base: 1,
     press_any_key: None,
+    pager_dump: None,
 };
 
 static LINUX: PlatformSpec = PlatformSpec {
@@ -266,6 +275,7 @@ The programs included with the Debian GNU/Linux system are free software.\r\n",
     port_short: "eth",
     port_base: 0,
     press_any_key: None,
+    pager_dump: None,
 };
 
 #[cfg(test)]

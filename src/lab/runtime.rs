@@ -274,11 +274,11 @@ impl Lab {
         Some(text)
     }
 
-    /// What `device` prints for `command` when it runs over exec (privileged, never
-    /// paged), without recording it: what a client should hand back for that command.
-    pub fn expected_output(&self, device: &str, command: &str) -> Option<String> {
+    /// What `device` prints for `command` in a fresh privileged session after `setup`
+    /// (never paged, nothing recorded): what a client should hand back for it.
+    pub fn expected_output(&self, device: &str, setup: &[String], command: &str) -> Option<String> {
         let d = self.shared(device)?;
-        Some(cli::preview(d.clone(), &self.username, command))
+        Some(cli::preview(d.clone(), &self.username, setup, command))
     }
 
     /// Whether the device's listener is up now (false while a flapping device is down).

@@ -481,7 +481,7 @@ faults:
         let mut s = Scenario::demo();
         s.platform_mix = Platform::all().filter(|p| *p != Platform::Linux).collect();
         let plan = s.plan(s.devices);
-        let used: std::collections::BTreeSet<Platform> = plan.iter().map(|d| d.platform).collect();
+        let used: std::collections::HashSet<Platform> = plan.iter().map(|d| d.platform).collect();
         assert_eq!(used.len(), Platform::all().count(), "{used:?}");
         for (mixed, plain) in plan.iter().zip(Scenario::demo().plan(s.devices)) {
             assert_eq!(mixed.name, plain.name);

@@ -415,7 +415,7 @@ async fn send_reply(
     w: &mut Writer<'_>,
     ctx: &SessionCtx,
     reply: &Reply,
-    page: Option<usize>,
+    mut page: Option<usize>,
     mut input: Option<&mut Input>,
 ) -> Result<(), Gone> {
     if let Some(delay) = ctx.dev.faults.latency {
@@ -457,6 +457,11 @@ async fn send_reply(
             w.prompt(&erase).await?;
             match key {
                 Some(b' ') => on_page = 0,
+                // RouterOS `D`: the rest at once.
+                Some(k) if Some(k) == ctx.dev.platform.spec().pager_dump => {
+                    page = None;
+                    on_page = 0;
+                }
                 // Enter shows one more line.
                 Some(b'\r') | Some(b'\n') => {
                     inp.skip_lf = key == Some(b'\r');

@@ -34,6 +34,7 @@ files!(
     "fortinet",
     "hp_procurve",
     "huawei_vrp",
+    "huawei_vrpv8",
     "mikrotik_routeros",
     "nokia_sros",
     "nokia_sros_md",
@@ -69,6 +70,9 @@ pub struct Vendor {
     pub port_short: Option<String>,
     #[serde(default)]
     pub port_base: usize,
+    /// Data ports the device has at least (more when its links need them).
+    #[serde(default = "eight")]
+    pub ports: usize,
     /// First three bytes of every MAC, `00:1e:7a`.
     pub oui: String,
     /// Serial number: the prefix, then digits and letters derived from the device name.
@@ -107,11 +111,25 @@ pub struct Vendor {
     /// Commands must be typed in full (no IOS-style abbreviations).
     #[serde(default)]
     pub exact: bool,
-    /// IOS XR prints the time above every `show` output.
+    /// IOS XR prints the time above every `show` output …
     #[serde(default)]
     pub timestamp: bool,
+    /// … until one of these (`terminal exec prompt no-timestamp`).
+    #[serde(default)]
+    pub timestamp_off: Vec<String>,
+    /// Commands that stop the device asking questions (EXOS `disable cli prompting`).
+    #[serde(default)]
+    pub prompting_off: Vec<String>,
+    /// The pager key that shows all the rest at once (RouterOS `D`); space shows a page,
+    /// Enter a line, anything else stops.
+    #[serde(default)]
+    pub pager_dump: Option<String>,
     /// Where the facts in this file come from.
     pub sources: Vec<String>,
+}
+
+fn eight() -> usize {
+    8
 }
 
 fn logout_words() -> Vec<String> {
@@ -406,6 +424,7 @@ fn compile(v: Vendor) -> Compiled {
         port_short: leak(v.port_short.as_deref().unwrap_or(&v.port_prefix)),
         port_base: v.port_base,
         press_any_key: v.press_any_key.as_deref().map(leak),
+        pager_dump: v.pager_dump.as_deref().and_then(|k| k.bytes().next()),
     };
     Compiled {
         spec,

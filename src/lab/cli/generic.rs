@@ -132,11 +132,16 @@ impl Cli {
         };
         let t = conditional(template, self.dev.unsaved(), "unsaved");
         let t = conditional(&t, !self.ops.is_empty(), "uncommitted");
+        let t = conditional(&t, self.ops.is_empty(), "committed");
         outputs::fill(
             &t,
             &self.dev,
             &self.user,
-            &[("sub", sub.to_string()), ("n", self.typed.to_string())],
+            // EXOS numbers the command about to be typed, from 1.
+            &[
+                ("sub", sub.to_string()),
+                ("n", (self.typed + 1).to_string()),
+            ],
         )
     }
 
@@ -213,7 +218,7 @@ impl Cli {
     fn save(&mut self) -> Reply {
         let c = self.vendor();
         let s = c.v.save.as_ref().expect("checked by the caller");
-        if s.confirm.is_some() && self.via == Via::Shell {
+        if s.confirm.is_some() && self.via == Via::Shell && !self.no_questions {
             self.question = Some(Question::Save);
             return Reply::empty();
         }
@@ -263,6 +268,14 @@ impl Cli {
                 self.mode = Mode::User;
                 return Reply::empty();
             }
+        }
+        if any_spells(&words, &v.timestamp_off, exact) {
+            self.no_timestamp = true;
+            return Reply::empty();
+        }
+        if any_spells(&words, &v.prompting_off, exact) {
+            self.no_questions = true;
+            return Reply::empty();
         }
         if any_spells(&words, &v.paging_off, exact) {
             self.page = None;
@@ -331,8 +344,8 @@ impl Cli {
             .map(|cm| cm.output.as_str())
             .unwrap_or("");
         let mut out = self.fill(output);
-        if v.timestamp && entry.words.first() == Some(&"show") {
-            out = format!("{}\n{out}", outputs::clock_now(&self.dev));
+        if v.timestamp && !self.no_timestamp && entry.words.first() == Some(&"show") {
+            out = format!("Wed Dec  2 {}\n{out}", outputs::clock_now(&self.dev));
         }
         Reply::text(out)
     }
@@ -408,7 +421,7 @@ impl Cli {
         if self.commits() && !self.ops.is_empty() {
             let u = c.v.config.as_ref().and_then(|m| m.uncommitted.as_ref());
             if let Some(u) = u {
-                if u.ask.is_some() && self.via == Via::Shell {
+                if u.ask.is_some() && self.via == Via::Shell && !self.no_questions {
                     self.question = Some(Question::Uncommitted);
                     return Reply::empty();
                 }
