@@ -68,7 +68,10 @@ pub fn escape_json(json: &str) -> String {
 
 /// `1 device`, `3 devices`, `2 addresses`: a count with its noun, singular or plural.
 pub fn count(n: usize, noun: &str) -> String {
-    match (n, noun.ends_with(['s', 'x']) || noun.ends_with("sh") || noun.ends_with("ch")) {
+    match (
+        n,
+        noun.ends_with(['s', 'x']) || noun.ends_with("sh") || noun.ends_with("ch"),
+    ) {
         (1, _) => format!("1 {noun}"),
         (_, true) => format!("{n} {noun}es"),
         (_, false) => format!("{n} {noun}s"),
