@@ -58,10 +58,16 @@ impl LogArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate an inventory and print a summary.
+    /// Validate an inventory and print a summary: the format and files read, the groups,
+    /// and every device as resolved.
     Check {
-        /// Inventory file (YAML).
+        /// Inventory: fleetdash YAML, an Ansible inventory (INI, YAML or a directory), a
+        /// Nornir hosts.yaml (or its directory), or a containerlab topology.
         inventory: PathBuf,
+        /// Read the inventory in this format instead of recognising it
+        /// (own, ansible, nornir, containerlab).
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<crate::inventory::Format>,
     },
     /// Probe devices without a terminal UI and print a table or JSON lines.
     ///
@@ -78,6 +84,13 @@ pub enum Command {
     ///
     /// Exit status: 0 completed, 1 halted or aborted, 2 plan, inventory or usage errors.
     Rollout(RolloutArgs),
+    /// List the platforms (built in and from $XDG_CONFIG_HOME/fleetdash/platforms/): name,
+    /// description, transport and the file each comes from.
+    Platforms {
+        /// One JSON object per platform and line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure sweep speed and memory against fping, and frame render time.
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.

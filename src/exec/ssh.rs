@@ -11,8 +11,7 @@ use crate::ssh::{self, ExecError, Output, SshOptions, Stage};
 
 use super::connector::{Connector, PollSpec, Session};
 
-/// The `platform:` value that asks fleetdash to find the platform itself.
-pub const AUTODETECT: &str = "autodetect";
+use crate::platforms::AUTODETECT;
 
 /// Opens [`ssh::Session`]s with one set of options for every device.
 #[derive(Debug, Clone)]

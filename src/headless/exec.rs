@@ -66,7 +66,7 @@ impl DeviceResult {
 }
 
 pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
-    let inventory = match Inventory::load(&args.inventory)
+    let inventory = match crate::platforms::load_inventory(&args.inventory)
         .map_err(|e| e.to_string())
         .and_then(|inv| limit(inv, Some(&args.limit)))
     {

@@ -6,5 +6,6 @@ pub mod detect;
 pub mod discover;
 pub mod dry_run;
 pub mod exec;
+pub mod platforms;
 pub mod rollout;
 pub mod sweep;

@@ -33,6 +33,8 @@ pub enum ProblemKind {
     Empty,
     /// A secret written inline (`password:`) instead of a reference to it.
     InlineSecret,
+    /// A `platform:` no platform file defines (checked by the platforms layer above).
+    UnknownPlatform,
 }
 
 /// One located mistake in a YAML file (an inventory, a rollout plan), of some kind `K`

@@ -6,19 +6,25 @@
 //! reads them here, and the lab's simulated devices are built on the same files.
 
 mod builtin;
+mod check;
 pub mod detect;
 pub mod error;
 mod load;
+pub mod neighbors;
 mod poll;
 mod registry;
 pub mod spec;
 
 use regex::Regex;
 
+pub use check::{check_platforms, load_inventory};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
-pub use registry::{Registry, install, profile, registry, user_dir};
+pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
 pub use spec::{ConfigMode, Transport};
+
+/// The `platform:` value that asks fleetdash to find the platform itself.
+pub const AUTODETECT: &str = "autodetect";
 
 /// One platform's driver: a platform file, checked and compiled.
 #[derive(Debug)]
@@ -351,6 +357,64 @@ mod tests {
         assert!(e.has(PlatformProblemKind::MissingField), "{e}");
         let e = load_err(&base.replace("shell", "shel"));
         assert!(e.to_string().contains("shel"), "{e}");
+    }
+
+    #[test]
+    fn new_format_fields_are_checked() {
+        let base = "name: x_os\ndescription: X\ntransport: shell\nprompt:\n  pattern: '#$'\n";
+        for bad in [
+            "'+c t'",
+            "'a@b'",
+            "''",
+            "'+ct\\u0007'",
+            &format!("'{}'", "+".repeat(33)),
+        ] {
+            let e = load_err(&format!("{base}username_suffix: {bad}\n"));
+            assert!(e.has(PlatformProblemKind::InvalidValue), "{bad}: {e}");
+            assert!(e.to_string().starts_with("x_os.yaml:6:"), "{e}");
+        }
+        let ok = format!("{base}username_suffix: '+ct511w4098h'\n");
+        assert!(load::profile(&ok, "x_os", "x_os.yaml").is_ok());
+        let e = load_err(&format!("{base}  above: '[/'\n"));
+        assert!(e.has(PlatformProblemKind::BadRegex), "{e}");
+        let e = load_err(&format!("{base}save:\n  command: save\n  in_confg: true\n"));
+        assert!(e.to_string().contains("did you mean `in_config`?"), "{e}");
+    }
+
+    #[test]
+    fn modes_hosts_and_two_line_prompts() {
+        let md = profile("nokia_sros_md");
+        assert_eq!(md.mode("[/]\nA:admin@r1#"), Some(Mode::Privileged));
+        assert_eq!(
+            md.mode("*(pr)[/configure]\nA:admin@r1#"),
+            Some(Mode::Config)
+        );
+        assert_eq!(md.mode("[pr:/configure]\nA:admin@r1#"), Some(Mode::Config));
+        assert!(!profile("nokia_sros").prompt_regex().is_match("A:admin@r1#"));
+        let exos = profile("extreme_exos");
+        assert_eq!(exos.prompt_host("* sw1.lab.12 # "), Some("sw1.lab"));
+        assert_eq!(exos.prompt_host("X440G2-48p.1 # "), Some("X440G2-48p"));
+        let ros = profile("mikrotik_routeros");
+        assert_eq!(
+            ros.prompt_host("[admin@r 1] /ip address> "),
+            Some("admin@r 1")
+        );
+        assert_eq!(ros.username_suffix.as_deref(), Some("+ct511w4098h"));
+        let vrp = profile("huawei_vrp");
+        assert_eq!(vrp.mode("<r1>"), Some(Mode::Privileged));
+        assert_eq!(vrp.mode("[r1-GigabitEthernet0/0/1]"), Some(Mode::Config));
+        // A V8 candidate prompt is not V5's config mode: never left uncommitted.
+        assert_eq!(vrp.mode("[~r1]"), None);
+        assert_eq!(profile("huawei_vrpv8").mode("[*r1]"), Some(Mode::Config));
+        assert!(profile("vyos").save.as_ref().unwrap().in_config);
+        assert!(
+            profile("hp_procurve")
+                .privilege
+                .as_ref()
+                .unwrap()
+                .username_prompt
+                .is_some()
+        );
     }
 
     #[test]

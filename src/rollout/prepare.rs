@@ -64,7 +64,8 @@ pub fn load(config: &RolloutConfig) -> Result<Loaded, String> {
     let plan = Arc::new(
         Plan::from_yaml(&text, &config.plan.display().to_string()).map_err(|e| e.to_string())?,
     );
-    let inventory = Arc::new(Inventory::load(&config.inventory).map_err(|e| e.to_string())?);
+    let inventory =
+        Arc::new(crate::platforms::load_inventory(&config.inventory).map_err(|e| e.to_string())?);
     if let Some(file) = &config.known_hosts {
         crate::ssh::check_known_hosts_file(file)?;
     }
