@@ -19,10 +19,11 @@ use crate::fleet::FleetConfig;
 use crate::headless::rollout::{self, RolloutJob};
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
+use crate::probe::ViaBastion;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::rollout::prepare;
-use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ssh::{BastionLimits, Bastions, HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
 use crate::base::exit::USAGE;
@@ -35,8 +36,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory, format }) => {
-            Ok(match Inventory::load_as(&inventory, format) {
+        Some(Command::Check { inventory, format }) => Ok(
+            match crate::platforms::load_inventory_as(&inventory, format) {
                 Ok(inv) => {
                     stdout::print(&inventory::check_report(&inv));
                     ExitCode::SUCCESS
@@ -45,8 +46,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     eprintln!("error: {err}");
                     ExitCode::from(USAGE)
                 }
-            })
-        }
+            },
+        ),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {
@@ -57,6 +58,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Cabling(args)) => crate::headless::cabling::run(args.into()).await,
         Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
         Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Platforms { json }) => {
@@ -116,8 +118,18 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
     };
     // The demo lab lives as long as `_demo`.
     let (inventory, _demo) = match &args.inventory {
-        Some(path) => match load(path, args.limit.as_deref()) {
-            Ok(inventory) => (inventory, None),
+        Some(path) => match load(path, None) {
+            Ok(full) => {
+                // Named jump hosts resolve in the whole inventory, also outside `--limit`.
+                ssh.bastions = Bastions::new(&full, BastionLimits::default());
+                match limit(full, args.limit.as_deref()) {
+                    Ok(inventory) => (inventory, None),
+                    Err(err) => {
+                        eprintln!("error: {err}");
+                        return Ok(ExitCode::from(USAGE));
+                    }
+                }
+            }
             Err(code) => return Ok(code),
         },
         None => {
@@ -139,6 +151,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(journal) => journal,
         Err(code) => return Ok(code),
     };
+    let via_bastion = ViaBastion::new(&inventory, ssh.clone());
     let exec = ExecSetup {
         config: ExecConfig {
             concurrency: args.concurrency.max(1),
@@ -157,6 +170,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         probes: Some(Probes {
             sweep: args.probe.sweep_config(None),
             only: None,
+            via_bastion: Some(via_bastion),
         }),
     };
     if let Some(after) = args.panic_in_task_after {
@@ -219,7 +233,10 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
     };
     // The rollout watches the same probes the tiles show.
     let config = EngineConfig {
-        probes: Some(Probes::default()),
+        probes: Some(Probes {
+            via_bastion: Some(ViaBastion::new(&inventory, setup.connector.opts.clone())),
+            ..Probes::default()
+        }),
         ..EngineConfig::default()
     };
     let mut engine = Engine::builder(inventory, config)

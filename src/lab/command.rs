@@ -144,7 +144,7 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
 /// The one-line status printed every second.
 fn summary(now: &LabStats, last: &LabStats) -> String {
     format!(
-        "lab: {}/{} up | sessions {} (+{}/s) active {} | commands {} (+{}/s) | auth failures {} | refused {}",
+        "lab: {}/{} up | sessions {} (+{}/s) active {} | commands {} (+{}/s) | auth failures {} | refused {} | forwards {}",
         now.devices_up,
         now.devices,
         now.sessions,
@@ -153,7 +153,8 @@ fn summary(now: &LabStats, last: &LabStats) -> String {
         now.commands,
         now.commands - last.commands,
         now.auth_failures,
-        now.refused
+        now.refused,
+        now.forwards
     )
 }
 
