@@ -261,6 +261,8 @@ fn target(lab: &Lab, name: &str) -> Target {
             password: Some(Secret::new("admin".into())),
         },
         legacy: false,
+        jump: Vec::new(),
+        proxy_command: None,
     }
 }
 
@@ -282,48 +284,23 @@ async fn connect(lab: &Lab, o: &SshOptions, name: &str) -> Result<Session, Strin
         .map_err(|e| format!("{name}: connect: {e}"))
 }
 
-/// Platforms the client cannot drive yet, per check, and why: the lab shows what the
-/// device prints; the client has to learn to read it. Each is a client-side gap, not a lab
-/// choice; `pending_…` (ignored) runs exactly these, to be turned on as they are fixed.
+/// Platforms the client cannot read yet, per check, and why: the lab shows what the device
+/// prints; the client has to learn to read it. Each is a client-side gap, not a lab choice;
+/// `pending_…` (ignored) runs exactly these, to be turned on as they are fixed.
 const PENDING: &[(&str, &str, &str)] = &[
-    // Prompt handling (h-prompt, src/ssh/shell.rs): the client matches the prompt by its
-    // text up to the first mode character, which these prompts change around.
-    (
-        "vrp",
-        "configure",
-        "system view `[r1]` is not recognised after user view `<r1>`",
-    ),
-    (
-        "vrpv8",
-        "configure",
-        "system view `[~r1]`/`[*r1]` is not recognised after `<r1>`",
-    ),
-    (
-        "sros",
-        "configure",
-        "the `*A:r1#` prompt after an unsaved change is not recognised",
-    ),
-    (
-        "exos",
-        "all",
-        "the prompt's command counter (`r1.1 #`, `r1.2 #`) changes every command",
-    ),
-    (
-        "procurve",
-        "all",
-        "the `Press any key to continue` login prompt is never answered",
-    ),
+    // Prompt handling (src/ssh/shell.rs): MD-CLI prints a blank line, then `[/]`, above
+    // `A:admin@r1#`; the client strips the `[/]` line but keeps the blank one as output.
     (
         "mdcli",
         "identification",
-        "the `[/]` line above the MD-CLI prompt stays in the output",
+        "the blank line above MD-CLI's `[/]` stays in the output",
     ),
     (
         "mdcli",
         "paging",
-        "the `[/]` line above the MD-CLI prompt stays in the output",
+        "the blank line above MD-CLI's `[/]` stays in the output",
     ),
-    // Platform file (h-vendors, assets/platforms/vyos.yaml): no pager pattern for `less`.
+    // Platform file (assets/platforms/vyos.yaml): no pager pattern for `less` (`:`).
     (
         "vyos",
         "paging",
@@ -567,7 +544,7 @@ async fn apply(s: &mut Session, lines: &[String]) -> Result<fleetdash::ssh::Outp
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the client cannot drive these yet (see PENDING): prompt handling is h-prompt's, the VyOS pager h-vendors'"]
+#[ignore = "the client cannot read these yet (see PENDING): MD-CLI's blank line above `[/]`, VyOS's less pager"]
 async fn pending_platforms_once_the_client_reads_their_prompts() {
     identification_check(Which::Pending).await;
     unknown_check(Which::Pending).await;
