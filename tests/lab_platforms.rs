@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use fleetdash::lab::Lab;
-use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
+use fleetdash::ssh::{HostKeyPolicy, Session, SshOptions, Target, Timeouts};
 
 /// One device per platform, and one that keeps paging after paging-off (`…pg1`).
 const SCENARIO: &str = r#"
@@ -244,26 +244,7 @@ async fn start() -> Lab {
 }
 
 fn target(lab: &Lab, name: &str) -> Target {
-    let d = lab
-        .device(name)
-        .unwrap_or_else(|| panic!("no device {name}"));
-    Target {
-        name: name.into(),
-        host: d.addr.ip().to_string(),
-        port: d.addr.port(),
-        platform: d.platform.name().into(),
-        credentials: Credentials {
-            user: "admin".into(),
-            agent: false,
-            key_file: None,
-            key_passphrase_env: None,
-            password_env: None,
-            password: Some(Secret::new("admin".into())),
-        },
-        legacy: false,
-        jump: Vec::new(),
-        proxy_command: None,
-    }
+    common::lab_target(lab, name)
 }
 
 fn opts(dir: &Path, lab: &Lab) -> SshOptions {
