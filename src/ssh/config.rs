@@ -8,6 +8,7 @@ use super::shell::output_text;
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
+use crate::platforms::{ConfigMode, Save};
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
@@ -48,30 +49,7 @@ impl Session {
             }
         }
         let failed = marker.is_some() || truncated;
-        let save = p.save.as_ref().filter(|_| save && !failed);
-        // VyOS saves from config mode: after the commit, before leaving.
-        let save_inside = save.filter(|s| s.in_config).map(|s| s.command.as_str());
-        let mut tail: Vec<&str> = Vec::new();
-        match (&mode.commit, failed) {
-            // Nothing was committed: throw the candidate away rather than apply half of it.
-            (Some(_), true) if !mode.discard.is_empty() => {
-                tail.extend(mode.discard.iter().map(String::as_str))
-            }
-            (Some(commit), false) => {
-                tail.push(commit);
-                tail.extend(save_inside);
-                if !mode.commit_exits {
-                    tail.push(&mode.exit);
-                }
-            }
-            _ => {
-                tail.extend(save_inside.filter(|_| mode.commit.is_none()));
-                tail.push(&mode.exit)
-            }
-        }
-        if let Some(s) = save.filter(|s| !s.in_config) {
-            tail.push(&s.command);
-        }
+        let tail = closing(mode, p.save.as_ref().filter(|_| save), failed);
         for line in tail {
             let (raw, cut) = self.type_line(line, true).await?;
             let Clean { text, removed: r } = output_text(&raw, line, !cut);
@@ -99,5 +77,75 @@ impl Session {
             e.maybe_ran |= entered;
             e
         })
+    }
+}
+
+/// What is typed after the config lines: the commit (or, after a failure, the discard),
+/// the save when asked for and nothing failed, and the exit. A config-mode save (VyOS) goes
+/// between the commit and the exit; any other save after leaving.
+fn closing<'p>(mode: &'p ConfigMode, save: Option<&'p Save>, failed: bool) -> Vec<&'p str> {
+    let save = save.filter(|_| !failed);
+    let inside = save.filter(|s| s.in_config).map(|s| s.command.as_str());
+    let mut tail: Vec<&str> = Vec::new();
+    match (&mode.commit, failed) {
+        // Nothing was committed: throw the candidate away rather than apply half of it.
+        (Some(_), true) if !mode.discard.is_empty() => {
+            tail.extend(mode.discard.iter().map(String::as_str))
+        }
+        (Some(commit), false) => {
+            tail.push(commit);
+            tail.extend(inside);
+            if !mode.commit_exits {
+                tail.push(&mode.exit);
+            }
+        }
+        _ => {
+            tail.extend(inside);
+            tail.push(&mode.exit);
+        }
+    }
+    tail.extend(save.filter(|s| !s.in_config).map(|s| s.command.as_str()));
+    tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closing;
+    use crate::platforms::profile;
+
+    fn tail(platform: &str, save: bool, failed: bool) -> Vec<&'static str> {
+        let p = profile(platform);
+        let save = p.save.as_ref().filter(|_| save);
+        closing(p.config.as_ref().unwrap(), save, failed)
+    }
+
+    #[test]
+    fn commit_save_and_exit_come_in_the_platforms_order() {
+        // (platform, save, failed, typed after the lines)
+        let cases: &[(&str, bool, bool, &[&str])] = &[
+            ("cisco_ios", true, false, &["end", "write memory"]),
+            ("cisco_ios", true, true, &["end"]),
+            ("juniper_junos", true, false, &["commit and-quit"]),
+            (
+                "juniper_junos",
+                false,
+                true,
+                &["rollback 0", "exit configuration-mode"],
+            ),
+            ("cisco_xr", true, false, &["commit", "end"]),
+            ("cisco_xr", false, true, &["abort"]),
+            ("vyos", true, false, &["commit", "save", "exit"]),
+            ("vyos", false, false, &["commit", "exit"]),
+            ("vyos", true, true, &["exit discard"]),
+            ("huawei_vrpv8", true, false, &["commit", "return", "save"]),
+            ("nokia_sros_md", true, true, &["discard", "quit-config"]),
+        ];
+        for (platform, save, failed, want) in cases {
+            assert_eq!(
+                tail(platform, *save, *failed),
+                *want,
+                "{platform} save={save} failed={failed}"
+            );
+        }
     }
 }
