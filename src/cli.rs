@@ -89,6 +89,192 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run simulated network devices over real SSH on loopback addresses, until Ctrl-C.
     Lab(LabArgs),
+    /// Find the platform of each device (log in, run identification commands, score them
+    /// against every platform file), remember it, and optionally write it into the inventory.
+    ///
+    /// Exit status: 0 when every device was identified, 1 when any was not, 2 on usage or
+    /// inventory errors.
+    Detect(DetectArgs),
+    /// Back up each device's running configuration into a git repository: one file per
+    /// device, volatile lines dropped, secrets masked, one commit per run when anything
+    /// changed.
+    ///
+    /// Exit status: 0 when every device was backed up, 1 when any failed, 2 on usage or
+    /// inventory errors.
+    Backup(BackupArgs),
+    /// Find the hosts of address ranges that answer on SSH ports, read their banners,
+    /// optionally detect their platforms, and write or merge an inventory.
+    ///
+    /// Exit status: 0 when the scan ran, 2 on usage errors.
+    Discover(DiscoverArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscoverArgs {
+    /// Address ranges: 192.0.2.0/24, 2001:db8::/120 or single addresses (no names).
+    #[arg(required = true, value_name = "CIDR")]
+    pub ranges: Vec<String>,
+    /// TCP ports to try on each address.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "22",
+        value_name = "PORTS"
+    )]
+    pub ports: Vec<u16>,
+    /// Connection attempts per second (0: as fast as they go; only for labs).
+    #[arg(long, default_value_t = 2000, value_name = "PPS")]
+    pub rate: u32,
+    /// How long to wait for a connect and for a banner.
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Connection attempts in flight at once.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    pub concurrency: usize,
+    /// Allow a scan of more than a /16 (65,536 addresses).
+    #[arg(long)]
+    pub yes: bool,
+    /// Log in to each SSH host found and detect its platform.
+    #[arg(long)]
+    pub detect: bool,
+    /// Login user for --detect.
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Name of the environment variable holding the password for --detect.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Write the hosts found into this inventory (created, or merged without repeating
+    /// hosts it already lists).
+    #[arg(long, value_name = "FILE")]
+    pub write_inventory: Option<PathBuf>,
+    /// One JSON object per host per line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<DiscoverArgs> for crate::headless::discover::DiscoverJob {
+    fn from(a: DiscoverArgs) -> Self {
+        crate::headless::discover::DiscoverJob {
+            ranges: a.ranges,
+            ports: a.ports,
+            rate: a.rate,
+            timeout: a.timeout,
+            concurrency: a.concurrency,
+            yes: a.yes,
+            detect: a.detect,
+            username: a.username,
+            password_env: a.password_env,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+            write_inventory: a.write_inventory,
+            json: a.json,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// The git repository (created if missing, 0700). Default:
+    /// $XDG_STATE_HOME/fleetdash/backups.
+    #[arg(long, value_name = "DIR")]
+    pub to: Option<PathBuf>,
+    /// Path of each device's file in the repository: {name}, {platform}, {group},
+    /// {tag:KEY}, `/` for folders.
+    #[arg(long, default_value = "{name}", value_name = "LAYOUT")]
+    pub layout: String,
+    /// Store secrets (enable secrets, SNMP communities, keys) instead of masking them.
+    #[arg(long)]
+    pub keep_secrets: bool,
+    /// One JSON object per device per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each login stage; fetching the configuration may take six times this.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl From<BackupArgs> for crate::headless::backup::BackupJob {
+    fn from(a: BackupArgs) -> Self {
+        crate::headless::backup::BackupJob {
+            inventory: a.inventory,
+            limit: a.limit,
+            to: a.to,
+            layout: a.layout,
+            keep_secrets: a.keep_secrets,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            journal: a.journal,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DetectArgs {
+    /// Inventory file (YAML).
+    pub inventory: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// One JSON object per device per line instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth, command).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+    /// Write the inventory, with `platform:` set on each identified device, to FILE (may
+    /// be the inventory itself; comments and layout are kept).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+impl From<DetectArgs> for crate::headless::detect::DetectJob {
+    fn from(a: DetectArgs) -> Self {
+        crate::headless::detect::DetectJob {
+            inventory: a.inventory,
+            limit: a.limit,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+            write: a.write,
+        }
+    }
 }
 
 /// Opens the dashboard.

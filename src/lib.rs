@@ -12,6 +12,7 @@ pub mod exec;
 pub mod fleet;
 pub mod headless;
 pub mod inventory;
+pub mod jobs;
 pub mod lab;
 pub mod logging;
 pub mod platforms;

@@ -28,10 +28,8 @@ use crate::ui::Ended;
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    // The user's platform files count for every command; a bad one is a user error.
-    if let Err(err) = crate::platforms::install_user_platforms() {
-        eprintln!("error: {err}");
-        return Ok(ExitCode::from(USAGE));
+    if let Err(code) = install_platforms() {
+        return Ok(code);
     }
     match cli.command {
         None => dashboard(cli.dashboard).await,
@@ -59,11 +57,28 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             });
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
+        Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
         Some(Command::Lab(args)) => crate::lab::run(args.into())
             .await
             .map(|()| ExitCode::SUCCESS),
     }
+}
+
+/// The built-in platforms plus the user's own files; a bad file is a user error.
+fn install_platforms() -> Result<(), ExitCode> {
+    let Some(dir) = crate::platforms::user_dir() else {
+        return Ok(());
+    };
+    let registry = crate::platforms::Registry::with_user_dir(&dir).map_err(|err| {
+        eprintln!("error: {err}");
+        ExitCode::from(USAGE)
+    })?;
+    // Only fails when something looked platforms up first; the built-ins then stay.
+    let _ = crate::platforms::install(registry);
+    Ok(())
 }
 
 /// Loads and narrows an inventory; on error prints it and returns the exit code.

@@ -21,6 +21,8 @@ pub enum FileKind {
     Journal,
     /// A platform driver file.
     Platform,
+    /// A cache fleetdash keeps in its state directory (detected platforms).
+    Cache,
 }
 
 const MIB: u64 = 1 << 20;
@@ -36,6 +38,7 @@ impl FileKind {
             FileKind::KnownHosts => 8 * MIB,
             FileKind::Journal => 4096 * MIB,
             FileKind::Platform => MIB,
+            FileKind::Cache => 64 * MIB,
         }
     }
 
@@ -48,6 +51,7 @@ impl FileKind {
             FileKind::KnownHosts => "known_hosts file",
             FileKind::Journal => "rollout journal",
             FileKind::Platform => "platform file",
+            FileKind::Cache => "cache file",
         }
     }
 }

@@ -55,6 +55,11 @@ pub fn demo_known_hosts() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("demo_known_hosts"))
 }
 
+/// The platforms `detect` found, per device.
+pub fn detected_platforms() -> Result<PathBuf, NoHome> {
+    Ok(state_dir()?.join("detected-platforms.json"))
+}
+
 /// The user's platform driver files: `$XDG_CONFIG_HOME/fleetdash/platforms`, else
 /// `$HOME/.config/fleetdash/platforms` (`None` without either).
 pub fn platforms_dir() -> Option<PathBuf> {

@@ -66,12 +66,15 @@ pub fn escape_json(json: &str) -> String {
     out
 }
 
-/// `1 device`, `3 devices`: a count with its noun, singular or plural.
+/// `1 device`, `3 devices`, `2 addresses`: a count with its noun, singular or plural.
 pub fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+    match (
+        n,
+        noun.ends_with(['s', 'x']) || noun.ends_with("sh") || noun.ends_with("ch"),
+    ) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        (_, false) => format!("{n} {noun}s"),
     }
 }
 
@@ -132,6 +135,15 @@ pub(crate) mod hostile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_right_plural() {
+        assert_eq!(count(1, "device"), "1 device");
+        assert_eq!(count(0, "device"), "0 devices");
+        assert_eq!(count(2, "address"), "2 addresses");
+        assert_eq!(count(3, "box"), "3 boxes");
+        assert_eq!(count(1, "address"), "1 address");
+    }
 
     #[test]
     fn escapes_controls_escapes_and_bidi() {

@@ -151,54 +151,84 @@ pub async fn execute<C: Connector>(
     connector: C,
     command: &str,
 ) -> Vec<DeviceResult> {
-    const RUN: u64 = 1;
     let devices: Vec<usize> = (0..inventory.devices.len()).collect();
-    // No probes: `exec` sends nothing but the command.
+    execute_runs(
+        inventory,
+        cfg,
+        connector,
+        vec![(devices, command.to_string())],
+        |_| {},
+    )
+    .await
+}
+
+/// Runs each `(devices, command)` as one run of the engine (a job whose command differs by
+/// platform, such as a backup, is one run per command) and waits for all of them. Results
+/// are in inventory order; `seen` sees every event (for a progress line), notices go to
+/// stderr.
+pub async fn execute_runs<C: Connector>(
+    inventory: Arc<Inventory>,
+    cfg: ExecConfig,
+    connector: C,
+    runs: Vec<(Vec<usize>, String)>,
+    mut seen: impl FnMut(&Event),
+) -> Vec<DeviceResult> {
+    // No probes: nothing is sent but the commands.
     let mut engine = Engine::builder(inventory.clone(), EngineConfig::default())
         .exec(ExecSetup {
             config: cfg,
             connector,
         })
         .start();
-    let run = Command::Run {
-        run: RUN,
-        devices,
-        command: command.to_string(),
-    };
-    engine.state.record(&run, Instant::now());
-    if engine.commands.send(run).await.is_ok() {
-        // Closing the queue lets the workers finish the run and then end the event stream.
-        engine.close_commands();
-        let notice = |event: &Event| {
-            if let Event::Notice { text, .. } = event {
-                eprintln!("{}", escape_line(text));
-            }
+    let mut ids = Vec::new();
+    for (i, (devices, command)) in runs.into_iter().enumerate() {
+        let id = i as u64 + 1;
+        let run = Command::Run {
+            run: id,
+            devices,
+            command,
         };
-        while engine.next_batch(notice).await.is_some() {}
+        engine.state.record(&run, Instant::now());
+        if engine.commands.send(run).await.is_err() {
+            break;
+        }
+        ids.push(id);
     }
+    // Closing the queue lets the workers finish the runs and then end the event stream.
+    engine.close_commands();
+    let mut each = |event: &Event| {
+        if let Event::Notice { text, .. } = event {
+            eprintln!("{}", escape_line(text));
+        }
+        seen(event);
+    };
+    while engine.next_batch(&mut each).await.is_some() {}
     if let Some(exec) = engine.workers.exec.take() {
         exec.finished().await;
     }
     let runs = &engine.state.exec;
-    let run = runs.get(RUN).expect("run recorded above");
-    run.devices
-        .iter()
-        .map(|&id| {
-            let device = &inventory.devices[id];
-            let (duration, result) = match run.per_device.get(&id) {
+    let mut results: Vec<(usize, DeviceResult)> = Vec::new();
+    for id in ids {
+        let run = runs.get(id).expect("run recorded above");
+        for &device_id in &run.devices {
+            let device = &inventory.devices[device_id];
+            let (duration, result) = match run.per_device.get(&device_id) {
                 Some(DeviceRun::Done { duration, result }) => (*duration, result.clone()),
                 // The engine ended without an answer for it (it never does unless a worker
                 // panicked); report it rather than hide it.
                 _ => (Duration::ZERO, Err(lost())),
             };
-            DeviceResult {
+            let r = DeviceResult {
                 name: device.name.clone(),
                 host: device.host.clone(),
                 duration,
                 result,
-            }
-        })
-        .collect()
+            };
+            results.push((device_id, r));
+        }
+    }
+    results.sort_by_key(|(id, _)| *id);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn lost() -> ExecError {

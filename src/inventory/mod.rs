@@ -5,6 +5,7 @@
 //! → [`Inventory`]. Problems are gathered by `report` and positioned by `locate`.
 
 mod address;
+pub mod edit;
 pub(crate) mod error;
 mod fields;
 pub(crate) mod glob;

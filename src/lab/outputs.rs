@@ -347,9 +347,13 @@ pub fn running_config(dev: &DeviceShared, body: &str) -> String {
             "! Command: show running-config\n! device: {} (DCS-7050SX3-48YC8, EOS-4.31.2F)\n!\n{body}!\nend\n",
             dev.hostname()
         ),
+        // Real IOS stamps the time of every fetch-independent change; the lab stamps the
+        // fetch itself, so a backup that keeps this line would change on every run.
         _ => format!(
-            "Building configuration...\n\nCurrent configuration : {} bytes\n!\n{body}!\nend\n",
-            body.len() + 6
+            "Building configuration...\n\nCurrent configuration : {} bytes\n!\n\
+             ! Last configuration change at {} UTC by admin\n!\n{body}!\nend\n",
+            body.len() + 6,
+            crate::base::time::rfc3339(std::time::SystemTime::now())
         ),
     }
 }

@@ -37,7 +37,7 @@ pub fn check_platforms(
         .devices
         .iter()
         .map(|d| d.platform.as_str())
-        .filter(|p| registry.get(p).is_none())
+        .filter(|p| *p != super::AUTODETECT && registry.get(p).is_none())
         .collect();
     if unknown.is_empty() {
         return Ok(());
@@ -73,8 +73,9 @@ fn add(report: &mut Report<'_>, registry: &Registry, at: YamlPath, value: &str) 
         at,
         format!("unknown platform `{}`", Untrusted(value)),
         Some(format!(
-            "{guess}known platforms: {} (`fleetdash platforms` describes them{dir})",
-            names.join(", ")
+            "{guess}known platforms: {}, or `{}` to detect it (`fleetdash platforms` describes them{dir})",
+            names.join(", "),
+            super::AUTODETECT
         )),
     );
 }
@@ -120,6 +121,8 @@ mod tests {
     fn known_platforms_and_the_default_pass() {
         assert!(check("devices:\n  - {name: r1, host: 127.0.0.1}\n").is_ok());
         let yaml = "devices:\n  - {name: r1, host: 127.0.0.1, platform: huawei_vrp}\n";
+        assert!(check(yaml).is_ok());
+        let yaml = "devices:\n  - {name: r1, host: 127.0.0.1, platform: autodetect}\n";
         assert!(check(yaml).is_ok());
     }
 

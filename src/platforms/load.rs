@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use super::error::{PlatformError, PlatformProblem, PlatformProblemKind as K};
 use super::poll::{self, PollSpec};
 use super::spec::{self, Spec};
-use super::{Answer, Detect, Modes, Privilege, Profile, Save};
+use super::{Answer, Detect, Modes, Privilege, Profile, Save, Scrub};
 use crate::base::text::Untrusted;
 use crate::inventory::InventoryError;
 use crate::inventory::locate::YamlPath;
@@ -30,6 +30,7 @@ const TOP: &[&str] = &[
     "errors",
     "strip",
     "running_config",
+    "backup",
     "logout",
     "detect",
     "polls",
@@ -41,6 +42,7 @@ const CONFIG: &[&str] = &["enter", "exit", "commit", "commit_exits", "discard"];
 const SAVE: &[&str] = &["command", "confirm", "in_config"];
 const DETECT: &[&str] = &["banner", "command", "output", "unless"];
 const POLL: &[&str] = &["command", "parser"];
+const BACKUP: &[&str] = &["volatile", "secrets"];
 const REQUIRED: &[&str] = &["name", "description", "transport", "prompt"];
 
 /// Reads platform YAML. `stem` is the file name without `.yaml` (the platform's name);
@@ -70,6 +72,7 @@ pub(super) fn profile(text: &str, stem: &str, origin: &str) -> Result<Profile, P
     nested(&doc, "config", CONFIG, &mut report);
     nested(&doc, "save", SAVE, &mut report);
     nested(&doc, "detect", DETECT, &mut report);
+    nested(&doc, "backup", BACKUP, &mut report);
     if let Some(save) = doc.get("save") {
         let at = root.key("save").key("confirm");
         if let Some(c) = save.get("confirm") {
@@ -172,6 +175,10 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         output: c.all(&d.output, at("detect").key("output")),
         unless: c.all(&d.unless, at("detect").key("unless")),
     });
+    let backup = spec.backup.as_ref().map(|b| Scrub {
+        volatile: c.all(&b.volatile, at("backup").key("volatile")),
+        secrets: c.all(&b.secrets, at("backup").key("secrets")),
+    });
     let mut polls = Vec::new();
     for (i, p) in spec.polls.iter().enumerate() {
         match poll::parser(&p.parser) {
@@ -210,6 +217,7 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         errors,
         strip,
         running_config: spec.running_config,
+        backup: backup.unwrap_or_default(),
         logout: spec.logout,
         detect,
         polls,

@@ -7,6 +7,7 @@
 
 mod builtin;
 mod check;
+pub mod detect;
 pub mod error;
 mod load;
 mod poll;
@@ -20,6 +21,9 @@ pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
 pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
 pub use spec::{ConfigMode, Transport};
+
+/// The `platform:` value that asks fleetdash to find the platform itself.
+pub const AUTODETECT: &str = "autodetect";
 
 /// One platform's driver: a platform file, checked and compiled.
 #[derive(Debug)]
@@ -48,6 +52,8 @@ pub struct Profile {
     /// Output lines removed from every answer (`{master:0}`).
     pub strip: Vec<Regex>,
     pub running_config: Option<String>,
+    /// How a fetched configuration is cleaned before it is stored.
+    pub backup: Scrub,
     pub logout: Option<String>,
     pub detect: Option<Detect>,
     pub polls: Vec<PollSpec>,
@@ -92,6 +98,49 @@ pub struct Save {
     pub confirm: Option<Answer>,
     /// Typed in config mode after the commit (VyOS), not after leaving.
     pub in_config: bool,
+}
+
+/// Volatile lines to drop and secrets to mask in a configuration backup.
+#[derive(Debug, Default)]
+pub struct Scrub {
+    pub volatile: Vec<Regex>,
+    pub secrets: Vec<Regex>,
+}
+
+/// What replaces a secret in a stored configuration.
+pub const SECRET_REMOVED: &str = "<secret removed>";
+
+impl Scrub {
+    /// `config` without its volatile lines and, unless `keep_secrets`, with every secret
+    /// replaced by [`SECRET_REMOVED`] (the first capture group, the part before it, stays).
+    pub fn clean(&self, config: &str, keep_secrets: bool) -> String {
+        let mut out = String::with_capacity(config.len());
+        for line in config.split_inclusive('\n') {
+            let bare = line.trim_end_matches(['\r', '\n']);
+            if self.volatile.iter().any(|re| re.is_match(bare)) {
+                continue;
+            }
+            if keep_secrets {
+                out.push_str(line);
+                continue;
+            }
+            let mut masked = std::borrow::Cow::Borrowed(bare);
+            for re in &self.secrets {
+                if re.is_match(&masked) {
+                    let replaced = re
+                        .replace_all(&masked, |caps: &regex::Captures<'_>| {
+                            let keep = caps.get(1).map_or("", |m| m.as_str());
+                            format!("{keep}{SECRET_REMOVED}")
+                        })
+                        .into_owned();
+                    masked = std::borrow::Cow::Owned(replaced);
+                }
+            }
+            out.push_str(&masked);
+            out.push_str(&line[bare.len()..]);
+        }
+        out
+    }
 }
 
 #[derive(Debug)]
@@ -166,18 +215,6 @@ impl Profile {
             None
         }
     }
-
-    /// Whether `detect` claims a device whose prompt line is `prompt` and whose answer to
-    /// `detect.command` is `output`: the prompt is one of this platform's, an `output`
-    /// pattern matches and no `unless` pattern does.
-    pub fn claims(&self, prompt: &str, output: &str) -> bool {
-        let Some(d) = &self.detect else {
-            return false;
-        };
-        self.prompt.is_match(prompt)
-            && d.output.iter().any(|re| re.is_match(output))
-            && !d.unless.iter().any(|re| re.is_match(output))
-    }
 }
 
 #[cfg(test)]
@@ -244,6 +281,38 @@ mod tests {
             profile("cisco_ios").strip_noise("{master:0}\n"),
             "{master:0}\n"
         );
+    }
+
+    #[test]
+    fn backups_drop_volatile_lines_and_mask_secrets() {
+        let ios = &profile("cisco_ios").backup;
+        let config = "Building configuration...\n\nCurrent configuration : 1234 bytes\n\
+                      ! Last configuration change at 12:00:01 UTC Mon Dec 1 2026 by admin\n\
+                      hostname r1\n\
+                      enable secret 5 $1$abcd$XYZ\n\
+                      username admin privilege 15 secret 9 $9$Ab$cd\n\
+                      snmp-server community s3cret RO\n\
+                      line vty 0 4\n password 7 0822455D0A16\n\
+                      ntp clock-period 36028797\n";
+        assert_eq!(
+            ios.clean(config, false),
+            "\nhostname r1\n\
+             enable secret 5 <secret removed>\n\
+             username admin privilege 15 secret 9 <secret removed>\n\
+             snmp-server community <secret removed> RO\n\
+             line vty 0 4\n password 7 <secret removed>\n"
+        );
+        assert!(ios.clean(config, true).contains("s3cret"));
+        let junos = &profile("juniper_junos").backup;
+        let set = "set system root-authentication encrypted-password \"$6$x.y$zz\"\n\
+                   set snmp community public authorization read-only\n\
+                   set protocols ospf area 0 interface ge-0/0/0 authentication md5 1 key \"$9$abc\"\n";
+        let clean = junos.clean(set, false);
+        assert!(
+            !clean.contains("$6$") && !clean.contains("$9$") && !clean.contains("public"),
+            "{clean}"
+        );
+        assert_eq!(clean.matches(SECRET_REMOVED).count(), 3, "{clean}");
     }
 
     fn load_err(text: &str) -> PlatformError {
@@ -325,6 +394,20 @@ mod tests {
         assert_eq!(vrp.mode("[~r1]"), None);
         assert_eq!(profile("huawei_vrpv8").mode("[*r1]"), Some(Mode::Config));
         assert!(profile("vyos").save.as_ref().unwrap().in_config);
+        // The two SR OS CLIs print the same `show version`; MD-CLI's context line follows.
+        use detect::{Detection, Evidence, choose};
+        let seen = |out: &str| Evidence {
+            outputs: vec![("show version".into(), Some(out.into()))],
+            ..Evidence::default()
+        };
+        let r = Registry::builtin();
+        let v = "TiMOS-B-20.10.R1 both/x86_64 Nokia 7750 SR Copyright (c) 2000-2020 Nokia.\n";
+        assert_eq!(choose(&r, &seen(v)), Detection::Found("nokia_sros".into()));
+        let md = format!("{v}\n[/]\n");
+        assert_eq!(
+            choose(&r, &seen(&md)),
+            Detection::Found("nokia_sros_md".into())
+        );
         assert!(
             profile("hp_procurve")
                 .privilege

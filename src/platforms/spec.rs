@@ -50,6 +50,9 @@ pub struct Spec {
     /// The command that prints the running configuration (backups).
     #[serde(default)]
     pub running_config: Option<String>,
+    /// How a backup of `running_config` is cleaned before it is stored.
+    #[serde(default)]
+    pub backup: Option<Backup>,
     /// Ends the session politely.
     #[serde(default)]
     pub logout: Option<String>,
@@ -140,6 +143,20 @@ pub struct Save {
     /// before config mode is left. Otherwise it is typed after leaving.
     #[serde(default)]
     pub in_config: bool,
+}
+
+/// Cleaning a fetched configuration so that a stored change is a real change, and secrets
+/// stay on the device.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    /// Lines that differ on every fetch (timestamps, counters): dropped.
+    #[serde(default)]
+    pub volatile: Vec<String>,
+    /// Secrets: the whole match is replaced by its first capture group (the part to keep,
+    /// e.g. `enable secret 5 `) followed by `<secret removed>`.
+    #[serde(default)]
+    pub secrets: Vec<String>,
 }
 
 /// How `detect` recognises the platform.

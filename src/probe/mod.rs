@@ -22,6 +22,7 @@ mod packet;
 mod reply_table;
 mod report;
 mod resolve;
+pub mod scan;
 mod sockopt;
 mod sweep;
 mod sweeper;

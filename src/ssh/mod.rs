@@ -10,6 +10,7 @@
 mod algorithms;
 mod auth;
 mod config;
+pub mod detect;
 mod exec;
 mod handler;
 mod hostkeys;

@@ -11,6 +11,8 @@ pub enum Stage {
     HostKey,
     Auth,
     Channel,
+    /// `platform: autodetect` found no platform (or several) on the device.
+    Detect,
     Command,
     /// The device's circuit breaker is open: not tried.
     CircuitOpen,
@@ -27,6 +29,7 @@ impl Stage {
             Stage::HostKey => "host key",
             Stage::Auth => "auth",
             Stage::Channel => "channel",
+            Stage::Detect => "detect",
             Stage::Command => "command",
             Stage::CircuitOpen => "circuit open",
             Stage::Cancelled => "cancelled",
