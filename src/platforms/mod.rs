@@ -19,7 +19,7 @@ use regex::Regex;
 pub use check::{check_platforms, load_inventory};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
-pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
+pub use registry::{Registry, install, profile, registry, user_dir};
 pub use spec::{ConfigMode, Transport};
 
 /// The `platform:` value that asks fleetdash to find the platform itself.
