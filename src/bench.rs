@@ -142,5 +142,6 @@ fn synthetic_inventory(n: usize) -> Inventory {
         source: "bench".into(),
         devices,
         groups: vec![],
+        ..Inventory::default()
     }
 }

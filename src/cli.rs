@@ -58,10 +58,16 @@ impl LogArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate an inventory and print a summary.
+    /// Validate an inventory and print a summary: the format and files read, the groups,
+    /// and every device as resolved.
     Check {
-        /// Inventory file (YAML).
+        /// Inventory: fleetdash YAML, an Ansible inventory (INI, YAML or a directory), a
+        /// Nornir hosts.yaml (or its directory), or a containerlab topology.
         inventory: PathBuf,
+        /// Read the inventory in this format instead of recognising it
+        /// (own, ansible, nornir, containerlab).
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<crate::inventory::Format>,
     },
     /// Probe devices without a terminal UI and print a table or JSON lines.
     ///

@@ -28,18 +28,25 @@ use crate::ui::Ended;
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    if let Err(code) = install_platforms() {
-        return Ok(code);
+    // The user's platform files count for every command; a bad one is a user error.
+    if let Err(err) = crate::platforms::install_user_platforms() {
+        eprintln!("error: {err}");
+        return Ok(ExitCode::from(USAGE));
     }
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory }) => Ok(match load(&inventory, None) {
-            Ok(inv) => {
-                stdout::print(&inventory::summary(&inv));
-                ExitCode::SUCCESS
-            }
-            Err(code) => code,
-        }),
+        Some(Command::Check { inventory, format }) => {
+            Ok(match Inventory::load_as(&inventory, format) {
+                Ok(inv) => {
+                    stdout::print(&inventory::check_report(&inv));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::from(USAGE)
+                }
+            })
+        }
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {
@@ -49,6 +56,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                 false => rollout_dashboard(job).await,
             }
         }
+        Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
+        Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Platforms { json }) => {
             let r = crate::platforms::registry();
             stdout::print(&match json {
@@ -57,28 +67,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             });
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
-        Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
-        Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
         Some(Command::Lab(args)) => crate::lab::run(args.into())
             .await
             .map(|()| ExitCode::SUCCESS),
     }
-}
-
-/// The built-in platforms plus the user's own files; a bad file is a user error.
-fn install_platforms() -> Result<(), ExitCode> {
-    let Some(dir) = crate::platforms::user_dir() else {
-        return Ok(());
-    };
-    let registry = crate::platforms::Registry::with_user_dir(&dir).map_err(|err| {
-        eprintln!("error: {err}");
-        ExitCode::from(USAGE)
-    })?;
-    // Only fails when something looked platforms up first; the built-ins then stay.
-    let _ = crate::platforms::install(registry);
-    Ok(())
 }
 
 /// Loads and narrows an inventory; on error prints it and returns the exit code.

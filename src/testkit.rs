@@ -53,6 +53,7 @@ pub fn inventory(n: usize) -> Arc<Inventory> {
         source: "test.yaml".into(),
         devices,
         groups,
+        ..Inventory::default()
     })
 }
 

@@ -21,4 +21,4 @@ pub use engine::{ExecHandle, spawn_exec};
 pub use event::{Command, ExecEvent, ExecSink, Link, RunId};
 pub use journal::Journal;
 pub use redact::Secrets;
-pub use ssh::{AUTODETECT, SshConnector};
+pub use ssh::SshConnector;

@@ -11,7 +11,7 @@ use crate::ssh::{self, ExecError, Output, SshOptions, Stage};
 
 use super::connector::{Connector, PollSpec, Session};
 
-pub use crate::platforms::AUTODETECT;
+use crate::platforms::AUTODETECT;
 
 /// Opens [`ssh::Session`]s with one set of options for every device.
 #[derive(Debug, Clone)]

@@ -19,7 +19,7 @@ use crate::base::text::{count, escape_json, escape_line};
 use crate::engine::limit;
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Event, ExecEvent};
-use crate::inventory::{Device, Inventory};
+use crate::inventory::Device;
 use crate::jobs::backup::{self, DeviceBackup, Layout, Outcome, Repo};
 use crate::platforms::profile;
 use crate::ssh::detect::Cache;
@@ -53,7 +53,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         Ok(layout) => layout,
         Err(why) => return usage(&why),
     };
-    let inventory = match Inventory::load(&job.inventory)
+    let inventory = match crate::platforms::load_inventory(&job.inventory)
         .map_err(|e| e.to_string())
         .and_then(|inv| limit(inv, job.limit.as_deref()))
     {
@@ -100,7 +100,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         .map(|p| Cache::load(&p))
         .unwrap_or_default();
     let platform_of = |d: &Device| match d.platform.as_str() {
-        crate::exec::AUTODETECT => detected.platform(d).map(str::to_string),
+        crate::platforms::AUTODETECT => detected.platform(d).map(str::to_string),
         p => Some(p.to_string()),
     };
     let mut runs: BTreeMap<String, Vec<usize>> = BTreeMap::new();

@@ -16,7 +16,7 @@ use crate::base::files::{self, FileKind};
 use crate::base::stdout;
 use crate::base::text::{count, escape_json, escape_line};
 use crate::engine::limit;
-use crate::inventory::{Inventory, edit};
+use crate::inventory::edit;
 use crate::jobs::detect::{DeviceDetection, detect_all, remember};
 use crate::platforms::detect::Detection;
 use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
@@ -40,7 +40,7 @@ pub async fn run(job: DetectJob) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         Ok(ExitCode::from(USAGE))
     };
-    let inventory = match Inventory::load(&job.inventory)
+    let inventory = match crate::platforms::load_inventory(&job.inventory)
         .map_err(|e| e.to_string())
         .and_then(|inv| limit(inv, job.limit.as_deref()))
     {

@@ -164,7 +164,7 @@ async fn detect(job: &DiscoverJob, found: &mut [Found]) -> Result<(), ExitCode> 
     let inventory = Inventory {
         source: "<discovered>".into(),
         devices,
-        groups: Vec::new(),
+        ..Inventory::default()
     };
     let results = detect_all(&inventory, &opts, 100, |_| {}).await;
     for (f, r) in found.iter_mut().zip(&results) {

@@ -1,27 +1,65 @@
-//! Entry points: read a file or a string, check it, resolve it.
+//! Entry points: read a file or a directory in any format fleetdash knows, check it,
+//! resolve it. Every command loads inventories through [`Inventory::load`].
 
 use std::path::Path;
 
 use super::error::InventoryError;
+use super::format::{self, Format, Provenance};
 use super::model::Inventory;
+use super::raw::RawInventory;
 use super::report::Report;
-use super::{graph, resolve, schema, yaml};
+use super::sources::Sources;
+use super::{ansible, containerlab, graph, nornir, resolve, schema, yaml};
 use crate::base::files::{self, FileKind};
 
 impl Inventory {
-    /// Reads, validates and resolves the inventory at `path`; errors name the file.
+    /// Reads, validates and resolves the inventory at `path`, in the format its names and
+    /// content show; errors name the file.
     pub fn load(path: &Path) -> Result<Inventory, InventoryError> {
-        let origin = path.display().to_string();
-        let text =
-            files::read_text(path, FileKind::Inventory).map_err(|source| InventoryError::Read {
-                path: origin.clone(),
-                source,
-            })?;
-        Inventory::from_yaml(&text, &origin)
+        Inventory::load_as(path, None)
     }
 
-    /// Validates and resolves inventory YAML. `origin` names the text in messages and becomes
-    /// `Inventory::source`.
+    /// [`Inventory::load`] in the given format (`None`: recognise it).
+    pub fn load_as(path: &Path, format: Option<Format>) -> Result<Inventory, InventoryError> {
+        let format = format.unwrap_or_else(|| format::detect(path));
+        let origin = path.display().to_string();
+        let foreign = |(raw, sources): (RawInventory, Sources)| -> Inventory {
+            let mut inv = resolve::resolve(raw, &origin);
+            for note in &sources.notes {
+                tracing::warn!("inventory: {}", crate::base::text::escape_line(note));
+            }
+            inv.provenance = Provenance {
+                format,
+                files: sources.paths().to_vec(),
+                notes: sources.notes,
+            };
+            inv
+        };
+        match format {
+            Format::Own => {
+                let text = files::read_text(path, FileKind::Inventory).map_err(|source| {
+                    InventoryError::Read {
+                        path: origin.clone(),
+                        source,
+                    }
+                })?;
+                let mut inv = Inventory::from_yaml(&text, &origin)?;
+                inv.provenance.files = vec![path.to_owned()];
+                Ok(inv)
+            }
+            Format::Ansible => ansible::load(path).map(foreign),
+            Format::Nornir => nornir::load(path).map(foreign),
+            Format::Containerlab => {
+                let (raw, sources, links) = containerlab::load(path)?;
+                let mut inv = foreign((raw, sources));
+                inv.links = links;
+                Ok(inv)
+            }
+        }
+    }
+
+    /// Validates and resolves inventory YAML in the own format. `origin` names the text in
+    /// messages and becomes `Inventory::source`.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Inventory, InventoryError> {
         // `<<: *anchor` merges are plain YAML convenience: `parse` applies them.
         let doc = yaml::parse(text, origin)?;

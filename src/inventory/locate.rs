@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// One step from a node to a child.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Seg {
     /// The value under this key of a mapping.
     Key(String),
@@ -18,7 +18,7 @@ pub(crate) enum Seg {
 
 /// Where a node is in the document: a path of steps from the root. With `at_key`, the last
 /// step (a `Key`) designates the key itself rather than its value (for "unknown field").
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub(crate) struct YamlPath {
     segs: Vec<Seg>,
     at_key: bool,
@@ -45,6 +45,19 @@ impl YamlPath {
         let mut path = self.key(key);
         path.at_key = true;
         path
+    }
+
+    /// The same path, designating the key node of its last step rather than the value.
+    pub(crate) fn as_key_node(&self) -> Self {
+        YamlPath {
+            segs: self.segs.clone(),
+            at_key: true,
+        }
+    }
+
+    /// Whether the last step is the key `key`.
+    pub(crate) fn ends_with_key(&self, key: &str) -> bool {
+        matches!(self.segs.last(), Some(Seg::Key(k)) if k == key)
     }
 
     fn child(&self, seg: Seg) -> Self {

@@ -60,4 +60,22 @@ pub struct Inventory {
     pub source: String,
     pub devices: Vec<Device>,
     pub groups: Vec<Group>,
+    /// Which format was read, from which files; notes worth showing.
+    pub provenance: super::format::Provenance,
+    /// Desired cabling (a containerlab topology's `links`), for a cabling check.
+    pub links: Vec<Link>,
+}
+
+/// One end of a cable: a device and its interface, as the topology names them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub device: String,
+    pub interface: String,
+}
+
+/// A cable the topology wants between two interfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub a: Endpoint,
+    pub b: Endpoint,
 }

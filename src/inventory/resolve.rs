@@ -52,6 +52,7 @@ pub(crate) fn resolve(raw: RawInventory, source: &str) -> Inventory {
         source: source.to_owned(),
         devices,
         groups,
+        ..Inventory::default()
     }
 }
 

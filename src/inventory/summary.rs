@@ -90,3 +90,54 @@ fn counts<K: AsRef<str>>(out: &mut String, title: &str, rows: impl Iterator<Item
         let _ = writeln!(out, "  {name:width$}  {n}");
     }
 }
+
+/// What `fleetdash check` prints: the format and files read, notes, the [`summary`], then
+/// every device as resolved (name, address, port, platform, user, groups, jump).
+pub fn check_report(inv: &Inventory) -> String {
+    let mut out = String::new();
+    let p = &inv.provenance;
+    let _ = writeln!(out, "format: {}", p.format);
+    let _ = writeln!(out, "read from:");
+    for file in &p.files {
+        let _ = writeln!(out, "  {}", Untrusted(&file.display().to_string()));
+    }
+    for note in &p.notes {
+        let _ = writeln!(out, "note: {}", crate::base::text::escape_line(note));
+    }
+    out.push_str(&summary(inv));
+    if !inv.links.is_empty() {
+        let _ = writeln!(out, "links: {}", inv.links.len());
+    }
+    let rows: Vec<[String; 7]> = inv
+        .devices
+        .iter()
+        .map(|d| {
+            [
+                Untrusted(&d.name).to_string(),
+                Untrusted(&d.host).to_string(),
+                d.port.to_string(),
+                Untrusted(&d.platform).to_string(),
+                Untrusted(d.username.as_deref().unwrap_or("-")).to_string(),
+                Untrusted(&d.groups.join(",")).to_string(),
+                Untrusted(&d.jump.join(",")).to_string(),
+            ]
+        })
+        .collect();
+    let head = ["name", "host", "port", "platform", "user", "groups", "jump"].map(String::from);
+    let mut widths = head.clone().map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let _ = writeln!(out, "devices:");
+    for row in std::iter::once(&head).chain(&rows) {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:w$}"))
+            .collect();
+        let _ = writeln!(out, "  {}", line.join("  ").trim_end());
+    }
+    out
+}

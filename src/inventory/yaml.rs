@@ -378,6 +378,16 @@ impl<'de> Visitor<'de> for Node<'_> {
         Ok(None)
     }
 
+    /// A tagged node (`!vault |`, `!unsafe`): the tag, then the node it marks.
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        use de::VariantAccess;
+        let walk = self.0;
+        walk.count()?;
+        let (_tag, variant): (de::IgnoredAny, _) = data.variant()?;
+        variant.newtype_variant_seed(Node(walk))?;
+        Ok(None)
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let walk = self.0;
         walk.count()?;
@@ -524,6 +534,8 @@ mod tests {
         let p = error(&wide);
         assert!(p.message.contains("billion laughs"), "{}", p.message);
         assert_eq!(p.line, 2, "{p:?}");
+        // Tagged values (Ansible's `!vault |`) are walked like any node.
+        assert!(parse("a: !vault |\n  $ANSIBLE_VAULT;1.1\nb: !unsafe x\n", "f").is_ok());
         // Ordinary anchors and merges are fine.
         let fine = "d: &d {port: 22}\ndevices:\n  - {<<: *d, name: a}\n  - {<<: *d, name: b}\n";
         assert!(parse(fine, "f").is_ok());

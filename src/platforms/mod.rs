@@ -10,6 +10,7 @@ mod check;
 pub mod detect;
 pub mod error;
 mod load;
+pub mod neighbors;
 mod poll;
 mod registry;
 pub mod spec;
@@ -19,7 +20,7 @@ use regex::Regex;
 pub use check::{check_platforms, load_inventory};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
-pub use registry::{Registry, install, profile, registry, user_dir};
+pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
 pub use spec::{ConfigMode, Transport};
 
 /// The `platform:` value that asks fleetdash to find the platform itself.

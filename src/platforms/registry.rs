@@ -112,6 +112,17 @@ pub fn install(registry: Registry) -> Result<(), Registry> {
     INSTALLED.set(registry)
 }
 
+/// Installs the built-ins plus the user's directory, once at start. A bad user file is the
+/// user's error (located, for exit 2). A registry already in use stays as it is.
+pub fn install_user_platforms() -> Result<(), PlatformError> {
+    let registry = match user_dir() {
+        Some(dir) => Registry::with_user_dir(&dir)?,
+        None => Registry::builtin(),
+    };
+    let _ = install(registry);
+    Ok(())
+}
+
 /// The process's platforms (the built-ins if none was installed).
 pub fn registry() -> &'static Registry {
     INSTALLED.get_or_init(Registry::builtin)
