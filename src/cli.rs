@@ -113,6 +113,59 @@ pub enum Command {
     ///
     /// Exit status: 0 when the scan ran, 2 on usage errors.
     Discover(DiscoverArgs),
+    /// Check the cabling: each device's LLDP/CDP neighbours against the planned links
+    /// (YAML or CSV list, or a containerlab topology).
+    ///
+    /// Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage or
+    /// inventory errors.
+    Cabling(CablingArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CablingArgs {
+    /// Inventory file.
+    pub inventory: PathBuf,
+    /// The planned links: YAML (`- sw1:Gi0/1 -- sw2:Gi0/1`), CSV
+    /// (`a_device,a_port,b_device,b_port`) or a containerlab topology (`*.clab.yml`).
+    #[arg(long, value_name = "FILE")]
+    pub expect: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    /// One JSON object per link per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Devices worked on at once.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth, command).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// What to do with host keys no known_hosts file lists yet.
+    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
+    pub host_keys: HostKeys,
+    /// Check and learn host keys only in this known_hosts file.
+    #[arg(long, value_name = "FILE")]
+    pub known_hosts: Option<PathBuf>,
+}
+
+impl From<CablingArgs> for crate::headless::cabling::CablingJob {
+    fn from(a: CablingArgs) -> Self {
+        crate::headless::cabling::CablingJob {
+            inventory: a.inventory,
+            expect: a.expect,
+            limit: a.limit,
+            json: a.json,
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            journal: a.journal,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]

@@ -57,6 +57,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Some(Command::Backup(args)) => crate::headless::backup::run(args.into()).await,
+        Some(Command::Cabling(args)) => crate::headless::cabling::run(args.into()).await,
         Some(Command::Discover(args)) => crate::headless::discover::run(args.into()).await,
         Some(Command::Detect(args)) => crate::headless::detect::run(args.into()).await,
         Some(Command::Platforms { json }) => {

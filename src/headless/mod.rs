@@ -2,6 +2,7 @@
 //! and print what the reducer produced.
 
 pub mod backup;
+pub mod cabling;
 pub mod detect;
 pub mod discover;
 pub mod dry_run;

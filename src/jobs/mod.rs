@@ -2,4 +2,5 @@
 //! cabling check and discovery next. Each runs on the same SSH layer and platform drivers.
 
 pub mod backup;
+pub mod cabling;
 pub mod detect;

@@ -232,6 +232,27 @@ impl Lab {
         self.shared.iter().find(|d| d.name == name)
     }
 
+    /// The lab's cabling as its devices report it over LLDP: each link once, as
+    /// `[device, port, device, port]` with full port names.
+    pub fn cabling(&self) -> Vec<[String; 4]> {
+        let mut links = Vec::new();
+        for d in &self.shared {
+            for l in &d.lldp {
+                let far = self.shared(&l.remote_name);
+                let a = [d.name.clone(), d.platform.port_name(l.local_port)];
+                let b = [
+                    l.remote_name.clone(),
+                    l.remote_platform.port_name(l.remote_port),
+                ];
+                // Once per cable: from the end whose name sorts first.
+                if far.is_some() && a[0] < b[0] {
+                    links.push([a[0].clone(), a[1].clone(), b[0].clone(), b[1].clone()]);
+                }
+            }
+        }
+        links
+    }
+
     /// The fleetdash inventory for this lab (`probe: tcp:<port>`, password from
     /// `$FLEETDASH_LAB_PASSWORD`, groups `site-*` and `role-*`).
     pub fn inventory_yaml(&self) -> String {

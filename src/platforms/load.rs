@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use super::error::{PlatformError, PlatformProblem, PlatformProblemKind as K};
 use super::poll::{self, PollSpec};
 use super::spec::{self, Spec};
-use super::{Answer, Detect, Modes, Privilege, Profile, Save, Scrub};
+use super::{Answer, Detect, Modes, NeighborSpec, Privilege, Profile, Save, Scrub, neighbors};
 use crate::base::text::Untrusted;
 use crate::inventory::InventoryError;
 use crate::inventory::locate::YamlPath;
@@ -34,6 +34,7 @@ const TOP: &[&str] = &[
     "logout",
     "detect",
     "polls",
+    "neighbors",
 ];
 const PROMPT: &[&str] = &["pattern", "user", "privileged", "config", "above"];
 const PRIVILEGE: &[&str] = &["command", "username_prompt", "password_prompt"];
@@ -83,6 +84,7 @@ pub(super) fn profile(text: &str, stem: &str, origin: &str) -> Result<Profile, P
         ("pagers", ANSWER),
         ("login_prompts", ANSWER),
         ("polls", POLL),
+        ("neighbors", POLL),
     ] {
         if let Some(Value::Sequence(items)) = doc.get(list) {
             for (i, item) in items.iter().enumerate() {
@@ -179,27 +181,15 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         volatile: c.all(&b.volatile, at("backup").key("volatile")),
         secrets: c.all(&b.secrets, at("backup").key("secrets")),
     });
-    let mut polls = Vec::new();
-    for (i, p) in spec.polls.iter().enumerate() {
-        match poll::parser(&p.parser) {
-            Some(parse) => polls.push(PollSpec {
-                command: p.command.clone(),
-                parse,
-            }),
-            None => {
-                let names: Vec<&str> = poll::PARSERS.iter().map(|(n, _)| *n).collect();
-                let hint = closest(&p.parser, names.iter().copied())
-                    .map(|n| format!("did you mean `{n}`? "))
-                    .unwrap_or_default();
-                c.report.add(
-                    K::UnknownParser,
-                    at("polls").index(i).key("parser"),
-                    format!("unknown parser `{}`", Untrusted(&p.parser)),
-                    Some(format!("{hint}parsers: {}", names.join(", "))),
-                );
-            }
-        }
-    }
+    let polls = c.parsers(&spec.polls, "polls", poll::PARSERS, |command, parse| {
+        PollSpec { command, parse }
+    });
+    let neighbors = c.parsers(
+        &spec.neighbors,
+        "neighbors",
+        neighbors::NEIGHBOR_PARSERS,
+        |command, parse| NeighborSpec { command, parse },
+    );
     Profile {
         name: spec.name,
         description: spec.description,
@@ -221,6 +211,7 @@ fn compile(spec: Spec, stem: &str, origin: &str, report: &mut Report<'_, K>) -> 
         logout: spec.logout,
         detect,
         polls,
+        neighbors,
     }
 }
 
@@ -258,6 +249,36 @@ impl Compiler<'_, '_> {
                 Regex::new("$^").expect("valid regex")
             }
         }
+    }
+
+    /// Each `{command, parser}` of `key` with its parser from `known`, reporting unknown
+    /// parser names with a did-you-mean.
+    fn parsers<P: Copy, T>(
+        &mut self,
+        items: &[spec::Poll],
+        key: &str,
+        known: &[(&str, P)],
+        make: impl Fn(String, P) -> T,
+    ) -> Vec<T> {
+        let mut out = Vec::new();
+        for (i, p) in items.iter().enumerate() {
+            match known.iter().find(|(n, _)| *n == p.parser) {
+                Some((_, parse)) => out.push(make(p.command.clone(), *parse)),
+                None => {
+                    let names: Vec<&str> = known.iter().map(|(n, _)| *n).collect();
+                    let hint = closest(&p.parser, names.iter().copied())
+                        .map(|n| format!("did you mean `{n}`? "))
+                        .unwrap_or_default();
+                    self.report.add(
+                        K::UnknownParser,
+                        YamlPath::root().key(key).index(i).key("parser"),
+                        format!("unknown parser `{}`", Untrusted(&p.parser)),
+                        Some(format!("{hint}parsers: {}", names.join(", "))),
+                    );
+                }
+            }
+        }
+        out
     }
 
     fn maybe(&mut self, pattern: &Option<String>, at: YamlPath) -> Option<Regex> {

@@ -58,6 +58,15 @@ pub struct Profile {
     pub logout: Option<String>,
     pub detect: Option<Detect>,
     pub polls: Vec<PollSpec>,
+    /// LLDP/CDP neighbour commands and their parsers (the cabling check).
+    pub neighbors: Vec<NeighborSpec>,
+}
+
+/// A neighbour-table command and the parser of its answer.
+#[derive(Debug)]
+pub struct NeighborSpec {
+    pub command: String,
+    pub parse: neighbors::NeighborParser,
 }
 
 /// Patterns that tell the prompt's modes apart.

@@ -25,13 +25,6 @@ pub const NEIGHBOR_PARSERS: &[(&str, NeighborParser)] = &[
     ("lldpcli_keyvalue", lldpcli_keyvalue),
 ];
 
-pub fn neighbor_parser(name: &str) -> Option<NeighborParser> {
-    NEIGHBOR_PARSERS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, p)| *p)
-}
-
 /// Long names of abbreviated interface types, longest abbreviation first where two share a
 /// prefix. Cisco (IOS, NX-OS, XR), Arista and Juniper short forms.
 const LONG: &[(&str, &str)] = &[

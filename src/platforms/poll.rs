@@ -22,11 +22,6 @@ pub const PARSERS: &[(&str, Parser)] = &[
     ("linux_uptime", parse_linux_uptime),
 ];
 
-/// The parser called `name`.
-pub fn parser(name: &str) -> Option<Parser> {
-    PARSERS.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
-}
-
 /// The poll commands of `platform` (empty for platforms without any).
 pub fn poll_specs(platform: &str) -> &'static [PollSpec] {
     &super::profile(platform).polls

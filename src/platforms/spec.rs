@@ -60,6 +60,9 @@ pub struct Spec {
     pub detect: Option<Detect>,
     #[serde(default)]
     pub polls: Vec<Poll>,
+    /// Commands that print the LLDP/CDP neighbour table, with the parser that reads it.
+    #[serde(default)]
+    pub neighbors: Vec<Poll>,
 }
 
 /// How commands reach the device.

@@ -1,0 +1,245 @@
+//! `fleetdash cabling INVENTORY --expect FILE [--limit P]`: read every selected device's
+//! LLDP/CDP neighbours with its platform's commands (on the exec engine), compare them with
+//! the planned links, and print each link that is not right, then a summary.
+//!
+//! Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage errors.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::base::exit::USAGE;
+use crate::base::stdout;
+use crate::base::text::{escape_json, escape_line};
+use crate::engine::limit;
+use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
+use crate::inventory::Link;
+use crate::jobs::cabling::{LinkState, Verdict, compare, load_plan};
+use crate::platforms::neighbors::Neighbor;
+use crate::platforms::profile;
+use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CablingJob {
+    pub inventory: PathBuf,
+    pub expect: PathBuf,
+    pub limit: Option<String>,
+    pub json: bool,
+    pub concurrency: usize,
+    pub timeout: Duration,
+    pub journal: Option<PathBuf>,
+    pub host_keys: HostKeyPolicy,
+    pub known_hosts: Option<PathBuf>,
+}
+
+pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
+    let usage = |why: &dyn std::fmt::Display| {
+        eprintln!("error: {why}");
+        Ok(ExitCode::from(USAGE))
+    };
+    let plan = match load_plan(&job.expect) {
+        Ok(plan) => plan,
+        Err(why) => return usage(&why),
+    };
+    let inventory = match crate::platforms::load_inventory(&job.inventory)
+        .map_err(|e| e.to_string())
+        .and_then(|inv| limit(inv, job.limit.as_deref()))
+    {
+        Ok(inventory) => Arc::new(inventory),
+        Err(err) => return usage(&err),
+    };
+    if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
+        return usage(&why);
+    }
+    let opts = match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
+        Ok(opts) => opts,
+        Err(why) => return usage(&why),
+    };
+    let journal =
+        match journal::open_audit(job.journal.as_deref(), Secrets::from_inventory(&inventory)) {
+            Ok(journal) => journal,
+            Err(why) => return usage(&why),
+        };
+    let cfg = ExecConfig {
+        concurrency: job.concurrency.max(1),
+        connect_timeout: job.timeout * 4 + Duration::from_secs(1),
+        command_timeout: job.timeout + Duration::from_secs(1),
+        journal: Some(Arc::new(journal)),
+        ..ExecConfig::default()
+    };
+    // One run per neighbour command (LLDP and CDP on Cisco are two).
+    let mut runs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut tables: HashMap<String, Result<Vec<Neighbor>, String>> = HashMap::new();
+    for (id, d) in inventory.devices.iter().enumerate() {
+        let p = profile(&d.platform);
+        if p.neighbors.is_empty() {
+            let why = format!(
+                "platform {} has no `neighbors:` command in its platform file",
+                p.name
+            );
+            tables.insert(d.name.clone(), Err(why));
+        }
+        for n in &p.neighbors {
+            runs.entry(n.command.clone()).or_default().push(id);
+        }
+    }
+    let mut results = Vec::new();
+    // One command at a time, so each answer is known to be that command's (a device
+    // answers one command at a time anyway).
+    for (command, ids) in runs {
+        let r = super::exec::execute_runs(
+            inventory.clone(),
+            cfg.clone(),
+            SshConnector::new(opts.clone()),
+            vec![(ids, command.clone())],
+            |_| {},
+        )
+        .await;
+        results.push((command, r));
+    }
+    for (command, answers) in results {
+        for r in answers {
+            let Some(d) = inventory.devices.iter().find(|d| d.name == r.name) else {
+                continue;
+            };
+            let parsed = match &r.result {
+                Ok(out) if out.ok() => {
+                    let spec = profile(&d.platform)
+                        .neighbors
+                        .iter()
+                        .find(|n| n.command == command);
+                    Ok(spec.map(|s| (s.parse)(&out.text)).unwrap_or_default())
+                }
+                Ok(out) => Err(format!(
+                    "`{command}`: {}",
+                    out.error_marker
+                        .as_deref()
+                        .map_or("failed".to_string(), escape_line)
+                )),
+                Err(e) => Err(e.to_string()),
+            };
+            // A device answers if any of its commands did: merge what they saw.
+            let entry = tables
+                .entry(r.name.clone())
+                .or_insert_with(|| Ok(Vec::new()));
+            match (entry, parsed) {
+                (Ok(seen), Ok(more)) => seen.extend(more),
+                (e @ Err(_), Ok(more)) => *e = Ok(more),
+                (Ok(_), Err(_)) | (Err(_), Err(_)) => {}
+            }
+        }
+    }
+    let verdict = compare(&plan, &tables);
+    stdout::print(&match job.json {
+        true => json_lines(&verdict),
+        false => text(&verdict),
+    });
+    eprintln!("{}", verdict.summary());
+    Ok(match verdict.all_match() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::FAILURE,
+    })
+}
+
+fn end(link: &Link) -> (String, String) {
+    (
+        format!(
+            "{}:{}",
+            escape_line(&link.a.device),
+            escape_line(&link.a.interface)
+        ),
+        format!(
+            "{}:{}",
+            escape_line(&link.b.device),
+            escape_line(&link.b.interface)
+        ),
+    )
+}
+
+fn describe(state: &LinkState) -> (&'static str, String) {
+    match state {
+        LinkState::Ok => ("ok", String::new()),
+        LinkState::Missing => ("missing", "neither end sees the other".into()),
+        LinkState::WrongPort { seen } => {
+            ("wrong-port", format!("far end is on {}", escape_line(seen)))
+        }
+        LinkState::WrongDevice { device, port } => (
+            "wrong-device",
+            format!(
+                "{}:{} is there instead",
+                escape_line(device),
+                escape_line(port)
+            ),
+        ),
+        LinkState::Unchecked { why } => ("unchecked", escape_line(why)),
+    }
+}
+
+/// Every link that is not ok, one line each, then the unexpected neighbours.
+pub fn text(v: &Verdict) -> String {
+    let mut out = String::new();
+    for l in &v.links {
+        if l.state == LinkState::Ok {
+            continue;
+        }
+        let (a, b) = end(&l.link);
+        let (kind, why) = describe(&l.state);
+        out.push_str(&format!("{kind:<12} {a} -- {b}  {why}\n"));
+    }
+    for u in &v.unexpected {
+        out.push_str(&format!(
+            "{:<12} {}:{} -- {}:{}  not in the plan\n",
+            "unexpected",
+            escape_line(&u.device),
+            escape_line(&u.neighbor.local_port),
+            escape_line(&u.neighbor.device),
+            escape_line(&u.neighbor.port)
+        ));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct Row {
+    result: &'static str,
+    a: String,
+    b: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    detail: String,
+}
+
+pub fn json_lines(v: &Verdict) -> String {
+    let mut out = String::new();
+    let mut push = |row: Row| {
+        out.push_str(&escape_json(
+            &serde_json::to_string(&row).expect("rows serialize"),
+        ));
+        out.push('\n');
+    };
+    for l in &v.links {
+        let (kind, detail) = describe(&l.state);
+        let (a, b) = (
+            format!("{}:{}", l.link.a.device, l.link.a.interface),
+            format!("{}:{}", l.link.b.device, l.link.b.interface),
+        );
+        push(Row {
+            result: kind,
+            a,
+            b,
+            detail,
+        });
+    }
+    for u in &v.unexpected {
+        push(Row {
+            result: "unexpected",
+            a: format!("{}:{}", u.device, u.neighbor.local_port),
+            b: format!("{}:{}", u.neighbor.device, u.neighbor.port),
+            detail: String::new(),
+        });
+    }
+    out
+}
