@@ -35,8 +35,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     }
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory, format }) => {
-            Ok(match Inventory::load_as(&inventory, format) {
+        Some(Command::Check { inventory, format }) => Ok(
+            match crate::platforms::load_inventory_as(&inventory, format) {
                 Ok(inv) => {
                     stdout::print(&inventory::check_report(&inv));
                     ExitCode::SUCCESS
@@ -45,8 +45,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     eprintln!("error: {err}");
                     ExitCode::from(USAGE)
                 }
-            })
-        }
+            },
+        ),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {

@@ -14,12 +14,17 @@ use crate::base::text::Untrusted;
 use crate::inventory::locate::YamlPath;
 use crate::inventory::report::Report;
 use crate::inventory::suggest::closest;
-use crate::inventory::{Inventory, InventoryError, ProblemKind, yaml};
+use crate::inventory::{Format, Inventory, InventoryError, ProblemKind, yaml};
 
 /// [`Inventory::load`], then every device's platform checked against the process's
 /// platforms.
 pub fn load_inventory(path: &Path) -> Result<Inventory, InventoryError> {
-    let inventory = Inventory::load(path)?;
+    load_inventory_as(path, None)
+}
+
+/// [`load_inventory`] in the given format (`None`: recognise it), for `check --format`.
+pub fn load_inventory_as(path: &Path, format: Option<Format>) -> Result<Inventory, InventoryError> {
+    let inventory = Inventory::load_as(path, format)?;
     check_platforms(&inventory, registry(), || {
         files::read_text(path, FileKind::Inventory).ok()
     })?;

@@ -17,7 +17,7 @@ pub mod spec;
 
 use regex::Regex;
 
-pub use check::{check_platforms, load_inventory};
+pub use check::{check_platforms, load_inventory, load_inventory_as};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
 pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};

@@ -139,6 +139,12 @@ mod tests {
             ("vyos", true, true, &["exit discard"]),
             ("huawei_vrpv8", true, false, &["commit", "return", "save"]),
             ("nokia_sros_md", true, true, &["discard", "quit-config"]),
+            (
+                "nokia_sros_md",
+                true,
+                false,
+                &["commit", "quit-config", "admin save"],
+            ),
         ];
         for (platform, save, failed, want) in cases {
             assert_eq!(
