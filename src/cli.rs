@@ -592,6 +592,9 @@ pub struct LabArgs {
     /// Write known_hosts lines for every device to this file.
     #[arg(long)]
     pub write_known_hosts: Option<PathBuf>,
+    /// Write the lab's cabling as a plan for `fleetdash cabling --expect` (YAML).
+    #[arg(long, value_name = "FILE")]
+    pub write_cabling: Option<PathBuf>,
     /// Login user name.
     #[arg(long, default_value = "admin")]
     pub username: String,
@@ -615,6 +618,7 @@ impl From<LabArgs> for LabOptions {
             port: a.port,
             write_inventory: a.write_inventory,
             write_known_hosts: a.write_known_hosts,
+            write_cabling: a.write_cabling,
             username: a.username,
             password: a.password,
             authorized_keys: a.authorized_keys,

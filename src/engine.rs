@@ -48,6 +48,8 @@ pub struct Probes {
     pub sweep: SweepConfig,
     /// Only these devices; `None`: every device of the inventory.
     pub only: Option<Vec<DeviceId>>,
+    /// Devices behind a bastion, probed through it (`None`: every device from here).
+    pub via_bastion: Option<probe::ViaBastion>,
 }
 
 /// How to run commands over SSH, for front ends that do.
@@ -174,7 +176,8 @@ impl Starting {
                 }
                 targets.retain(|t| keep[t.device]);
             }
-            probe::spawn_sweeper(targets, probes.sweep, probe::detect_mode(), tx)
+            let mode = probe::detect_mode();
+            probe::spawn_sweeper_via(targets, probes.sweep, mode, probes.via_bastion, tx)
         });
         let state = State::new(inventory, config.fleet, (Instant::now(), SystemTime::now()));
         let (rollout, control) = rollout.unzip();

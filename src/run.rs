@@ -19,10 +19,11 @@ use crate::fleet::FleetConfig;
 use crate::headless::rollout::{self, RolloutJob};
 use crate::headless::sweep;
 use crate::inventory::{self, Inventory};
+use crate::probe::ViaBastion;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::rollout::prepare;
-use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ssh::{BastionLimits, Bastions, HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
 use crate::base::exit::USAGE;
@@ -117,8 +118,18 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
     };
     // The demo lab lives as long as `_demo`.
     let (inventory, _demo) = match &args.inventory {
-        Some(path) => match load(path, args.limit.as_deref()) {
-            Ok(inventory) => (inventory, None),
+        Some(path) => match load(path, None) {
+            Ok(full) => {
+                // Named jump hosts resolve in the whole inventory, also outside `--limit`.
+                ssh.bastions = Bastions::new(&full, BastionLimits::default());
+                match limit(full, args.limit.as_deref()) {
+                    Ok(inventory) => (inventory, None),
+                    Err(err) => {
+                        eprintln!("error: {err}");
+                        return Ok(ExitCode::from(USAGE));
+                    }
+                }
+            }
             Err(code) => return Ok(code),
         },
         None => {
@@ -140,6 +151,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(journal) => journal,
         Err(code) => return Ok(code),
     };
+    let via_bastion = ViaBastion::new(&inventory, ssh.clone());
     let exec = ExecSetup {
         config: ExecConfig {
             concurrency: args.concurrency.max(1),
@@ -158,6 +170,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         probes: Some(Probes {
             sweep: args.probe.sweep_config(None),
             only: None,
+            via_bastion: Some(via_bastion),
         }),
     };
     if let Some(after) = args.panic_in_task_after {
@@ -220,7 +233,10 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
     };
     // The rollout watches the same probes the tiles show.
     let config = EngineConfig {
-        probes: Some(Probes::default()),
+        probes: Some(Probes {
+            via_bastion: Some(ViaBastion::new(&inventory, setup.connector.opts.clone())),
+            ..Probes::default()
+        }),
         ..EngineConfig::default()
     };
     let mut engine = Engine::builder(inventory, config)

@@ -152,6 +152,8 @@ fn target(port: u16, creds: Credentials) -> Target {
         platform: "linux".into(),
         credentials: creds,
         legacy: false,
+        jump: Vec::new(),
+        proxy_command: None,
     }
 }
 

@@ -268,11 +268,15 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
                 Ok(())
             }
             Err(e) => {
+                if let Some(text) = self.shared.connector.take_failure_notice(device) {
+                    self.shared.notice(now_std(), text).await;
+                }
                 let e = ExecError {
                     maybe_ran: false,
                     ..e
                 };
                 report_failure(&self.shared, self.device, &e).await;
+                report_bastion(&self.shared, self.device, &e).await;
                 Err(e)
             }
         }
@@ -345,6 +349,20 @@ async fn report_link<C, E: ExecSink>(shared: &Shared<C, E>, device: DeviceId, li
 async fn report_failure<C, E: ExecSink>(shared: &Shared<C, E>, device: DeviceId, e: &ExecError) {
     let reason = shared.secrets.mask(&e.to_string());
     report_link(shared, device, Link::Failed { reason }).await;
+}
+
+/// A bastion's own failure shows on the bastion's tile too, when it is a device here.
+async fn report_bastion<C, E: ExecSink>(shared: &Shared<C, E>, device: DeviceId, e: &ExecError) {
+    let Some((hop, what)) = crate::ssh::failed_bastion(e) else {
+        return;
+    };
+    let devices = &shared.inventory.devices;
+    if let Some(id) = devices.iter().position(|d| d.name == hop)
+        && id != device
+    {
+        let reason = shared.secrets.mask(&format!("as a bastion: {what}"));
+        report_link(shared, id, Link::Failed { reason }).await;
+    }
 }
 
 /// Only failures that certainly happened before the command was sent, at a stage where

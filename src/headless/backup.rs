@@ -16,7 +16,6 @@ use serde::Serialize;
 use crate::base::exit::USAGE;
 use crate::base::stdout;
 use crate::base::text::{count, escape_json, escape_line};
-use crate::engine::limit;
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Event, ExecEvent};
 use crate::inventory::Device;
@@ -53,11 +52,8 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         Ok(layout) => layout,
         Err(why) => return usage(&why),
     };
-    let inventory = match crate::platforms::load_inventory(&job.inventory)
-        .map_err(|e| e.to_string())
-        .and_then(|inv| limit(inv, job.limit.as_deref()))
-    {
-        Ok(inventory) => Arc::new(inventory),
+    let (inventory, bastions) = match super::select(&job.inventory, job.limit.as_deref()) {
+        Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => return usage(&err),
     };
     let dir = match job.to.clone().map_or_else(
@@ -80,6 +76,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
             Err(why) => return usage(&why),
         };
     opts.output_cap = CONFIG_CAP;
+    opts.bastions = bastions;
     let journal =
         match journal::open_audit(job.journal.as_deref(), Secrets::from_inventory(&inventory)) {
             Ok(journal) => journal,

@@ -15,7 +15,6 @@ use serde::Serialize;
 use crate::base::exit::USAGE;
 use crate::base::stdout;
 use crate::base::text::{escape_json, escape_line};
-use crate::engine::limit;
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::inventory::Link;
 use crate::jobs::cabling::{LinkState, Verdict, compare, load_plan};
@@ -45,18 +44,15 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
         Ok(plan) => plan,
         Err(why) => return usage(&why),
     };
-    let inventory = match crate::platforms::load_inventory(&job.inventory)
-        .map_err(|e| e.to_string())
-        .and_then(|inv| limit(inv, job.limit.as_deref()))
-    {
-        Ok(inventory) => Arc::new(inventory),
+    let (inventory, bastions) = match super::select(&job.inventory, job.limit.as_deref()) {
+        Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => return usage(&err),
     };
     if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
         return usage(&why);
     }
     let opts = match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
-        Ok(opts) => opts,
+        Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };
     let journal =

@@ -15,7 +15,6 @@ use crate::base::exit::USAGE;
 use crate::base::files::{self, FileKind};
 use crate::base::stdout;
 use crate::base::text::{count, escape_json, escape_line};
-use crate::engine::limit;
 use crate::inventory::edit;
 use crate::jobs::detect::{DeviceDetection, detect_all, remember};
 use crate::platforms::detect::Detection;
@@ -40,18 +39,15 @@ pub async fn run(job: DetectJob) -> color_eyre::Result<ExitCode> {
         eprintln!("error: {why}");
         Ok(ExitCode::from(USAGE))
     };
-    let inventory = match crate::platforms::load_inventory(&job.inventory)
-        .map_err(|e| e.to_string())
-        .and_then(|inv| limit(inv, job.limit.as_deref()))
-    {
-        Ok(inventory) => inventory,
+    let (inventory, bastions) = match super::select(&job.inventory, job.limit.as_deref()) {
+        Ok(selected) => selected,
         Err(err) => return usage(&err),
     };
     if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
         return usage(&why);
     }
     let opts = match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
-        Ok(opts) => opts,
+        Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };
     let total = inventory.devices.len();

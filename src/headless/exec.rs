@@ -16,7 +16,7 @@ use crate::base::exit::USAGE;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_line};
-use crate::engine::{Engine, EngineConfig, ExecSetup, limit};
+use crate::engine::{Engine, EngineConfig, ExecSetup};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
@@ -66,11 +66,9 @@ impl DeviceResult {
 }
 
 pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
-    let inventory = match crate::platforms::load_inventory(&args.inventory)
-        .map_err(|e| e.to_string())
-        .and_then(|inv| limit(inv, Some(&args.limit)))
-    {
-        Ok(inventory) => Arc::new(inventory),
+    // Named jump hosts resolve in the whole inventory, also when `--limit` leaves them out.
+    let (inventory, bastions) = match super::select(&args.inventory, Some(&args.limit)) {
+        Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => {
             eprintln!("error: {err}");
             return Ok(ExitCode::from(USAGE));
@@ -103,7 +101,7 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         return Ok(ExitCode::from(USAGE));
     }
     let opts = match SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys) {
-        Ok(opts) => opts,
+        Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => {
             eprintln!("error: {why}");
             return Ok(ExitCode::from(USAGE));

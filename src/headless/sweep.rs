@@ -12,7 +12,8 @@ use crate::base::text::{Untrusted, escape_json};
 use crate::engine::{Engine, EngineConfig, Probes};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
-use crate::probe::SweepConfig;
+use crate::probe::{SweepConfig, ViaBastion};
+use crate::ssh::{BastionLimits, SshOptions};
 
 /// One device's result, as printed with `--json`.
 #[derive(Debug, Serialize, PartialEq)]
@@ -42,12 +43,27 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
     };
     let config = EngineConfig {
         fleet,
-        probes: Some(Probes { sweep, only: None }),
+        probes: Some(Probes {
+            sweep,
+            only: None,
+            via_bastion: via_bastion(&inventory),
+        }),
     };
     let mut engine = Engine::builder(Arc::new(inventory), config).start();
     // The sweeper drops its sender after the last sweep, which ends this loop.
     while engine.next_batch(|_| {}).await.is_some() {}
     engine.state
+}
+
+/// Devices behind a bastion are probed through it, logging in to it as `exec` would (the
+/// user's known_hosts, accept-new).
+fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
+    if inventory.devices.iter().all(|d| d.jump.is_empty()) {
+        return None;
+    }
+    let opts = SshOptions::for_user().ok()?;
+    let opts = opts.with_bastions(inventory, BastionLimits::default());
+    Some(ViaBastion::new(inventory, opts))
 }
 
 pub fn rows(state: &State) -> Vec<Row> {

@@ -28,6 +28,8 @@ pub struct LabOptions {
     pub write_inventory: Option<PathBuf>,
     /// Write known_hosts lines for every device to this file.
     pub write_known_hosts: Option<PathBuf>,
+    /// Write the lab's cabling as a `fleetdash cabling` plan to this file.
+    pub write_cabling: Option<PathBuf>,
     /// Login user name.
     pub username: String,
     /// Login password (also the enable secret).
@@ -80,6 +82,16 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
             .wrap_err_with(|| format!("cannot write known_hosts to {}", path.display()))?;
         stdout::println(&format!("lab: known_hosts written to {}", path.display()));
     }
+    if let Some(path) = &args.write_cabling {
+        let mut plan =
+            String::from("# The cabling of this lab, for `fleetdash cabling --expect`.\nlinks:\n");
+        for [a, ap, b, bp] in lab.cabling() {
+            plan.push_str(&format!("  - {a}:{ap} -- {b}:{bp}\n"));
+        }
+        std::fs::write(path, plan)
+            .wrap_err_with(|| format!("cannot write the cabling to {}", path.display()))?;
+        stdout::println(&format!("lab: cabling written to {}", path.display()));
+    }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;
     let mut last = lab.stats();
@@ -101,7 +113,7 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
 /// The one-line status printed every second.
 fn summary(now: &LabStats, last: &LabStats) -> String {
     format!(
-        "lab: {}/{} up | sessions {} (+{}/s) active {} | commands {} (+{}/s) | auth failures {} | refused {}",
+        "lab: {}/{} up | sessions {} (+{}/s) active {} | commands {} (+{}/s) | auth failures {} | refused {} | forwards {}",
         now.devices_up,
         now.devices,
         now.sessions,
@@ -110,7 +122,8 @@ fn summary(now: &LabStats, last: &LabStats) -> String {
         now.commands,
         now.commands - last.commands,
         now.auth_failures,
-        now.refused
+        now.refused,
+        now.forwards
     )
 }
 

@@ -11,6 +11,7 @@ mod cli;
 mod command;
 mod config;
 mod device;
+mod forward;
 mod hostkey;
 mod inventory;
 mod listener;

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use super::device::{CommandRecord, DeviceConfig, DeviceShared};
 use super::listener::{self, Configs};
 use super::platform::Platform;
-use super::scenario::{Faults, Scenario};
+use super::scenario::{Faults, PlannedDevice, Scenario};
 use super::session;
 use super::{hostkey, inventory, rlimit, topology};
 
@@ -111,6 +111,8 @@ pub struct LabStats {
     pub auth_failures: u64,
     /// Connections refused by the max-sessions fault.
     pub refused: u64,
+    /// `direct-tcpip` channels opened (the device acting as a bastion).
+    pub forwards: u64,
 }
 
 #[derive(Debug, Default)]
@@ -121,6 +123,7 @@ pub struct Counters {
     pub commands: AtomicU64,
     pub auth_failures: AtomicU64,
     pub refused: AtomicU64,
+    pub forwards: AtomicU64,
 }
 
 /// What every connection handler needs from the lab.
@@ -189,11 +192,11 @@ impl Lab {
             let dev = Arc::new(DeviceShared::new(p, addr, &links[i], &plan));
             let key = hostkey::derive(cfg.seed, &p.name, 0);
             let host_key = key.public_key().clone();
-            let normal = Arc::new(server_config(&cfg, p.platform, key));
+            let normal = Arc::new(server_config(&cfg, p, key));
             let rotated = if p.faults.host_key_change_after.is_some() {
                 Arc::new(server_config(
                     &cfg,
-                    p.platform,
+                    p,
                     hostkey::derive(cfg.seed, &p.name, 1),
                 ))
             } else {
@@ -302,6 +305,7 @@ impl Lab {
             commands: c.commands.load(Ordering::Relaxed),
             auth_failures: c.auth_failures.load(Ordering::Relaxed),
             refused: c.refused.load(Ordering::Relaxed),
+            forwards: c.forwards.load(Ordering::Relaxed),
         }
     }
 
@@ -331,8 +335,8 @@ impl Drop for Lab {
 }
 
 /// The russh server configuration of one device with `key` as its host key.
-fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateKey) -> Config {
-    let spec = platform.spec();
+fn server_config(cfg: &LabConfig, plan: &PlannedDevice, key: russh::keys::PrivateKey) -> Config {
+    let spec = plan.platform.spec();
     Config {
         server_id: SshId::Standard(spec.server_id.into()),
         methods: session::methods(spec.keyboard_interactive),
@@ -340,7 +344,12 @@ fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateK
         // OpenSSH probes with "none" first; answering it at once costs nothing.
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
-        inactivity_timeout: Some(Duration::from_secs(3600)),
+        // The idle-timeout fault also hangs up connections that only run exec channels.
+        inactivity_timeout: Some(
+            plan.faults
+                .idle_timeout
+                .unwrap_or(Duration::from_secs(3600)),
+        ),
         nodelay: true,
         ..Default::default()
     }

@@ -12,6 +12,7 @@ use russh::server::{
 use russh::{Channel, ChannelId, MethodKind, MethodSet};
 
 use super::device::DeviceShared;
+use super::forward::forward;
 use super::runtime::LabShared;
 use super::shell::{SessionCtx, run_channel};
 
@@ -142,6 +143,29 @@ impl Handler for Conn {
         Ok(())
     }
 
+    /// The device as a bastion: forwards to loopback addresses only (the lab never sends
+    /// traffic off the machine).
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        channel: Channel<Msg>,
+        host_to_connect: &str,
+        port_to_connect: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        let host = host_to_connect.to_string();
+        tokio::spawn(forward(
+            channel,
+            host,
+            port_to_connect,
+            reply,
+            self.lab.clone(),
+        ));
+        Ok(())
+    }
+
     async fn pty_request(
         &mut self,
         channel: ChannelId,
@@ -172,7 +196,13 @@ impl Handler for Conn {
         _data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_success(channel)?;
+        // The refuse-exec fault: SSH_MSG_CHANNEL_FAILURE, like appliances that only give a
+        // shell; the channel itself stays open (`run_channel` ignores the command).
+        if self.dev.faults.refuse_exec {
+            session.channel_failure(channel)?;
+        } else {
+            session.channel_success(channel)?;
+        }
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ use crate::base::text::Untrusted;
 use crate::inventory::locate::YamlPath;
 use crate::inventory::report::Report;
 use crate::inventory::suggest::closest;
-use crate::inventory::{Format, Inventory, InventoryError, ProblemKind, yaml};
+use crate::inventory::{Inventory, InventoryError, ProblemKind, yaml};
 
 /// [`Inventory::load`], then every device's platform checked against the process's
 /// platforms.
@@ -22,8 +22,11 @@ pub fn load_inventory(path: &Path) -> Result<Inventory, InventoryError> {
     load_inventory_as(path, None)
 }
 
-/// [`load_inventory`] in the given format (`None`: recognise it), for `check --format`.
-pub fn load_inventory_as(path: &Path, format: Option<Format>) -> Result<Inventory, InventoryError> {
+/// [`load_inventory`] in the given format (`None`: recognised from the path).
+pub fn load_inventory_as(
+    path: &Path,
+    format: Option<crate::inventory::Format>,
+) -> Result<Inventory, InventoryError> {
     let inventory = Inventory::load_as(path, format)?;
     check_platforms(&inventory, registry(), || {
         files::read_text(path, FileKind::Inventory).ok()
@@ -78,9 +81,8 @@ fn add(report: &mut Report<'_>, registry: &Registry, at: YamlPath, value: &str) 
         at,
         format!("unknown platform `{}`", Untrusted(value)),
         Some(format!(
-            "{guess}known platforms: {}, or `{}` to detect it (`fleetdash platforms` describes them{dir})",
-            names.join(", "),
-            super::AUTODETECT
+            "{guess}known platforms: {} (`fleetdash platforms` describes them{dir})",
+            names.join(", ")
         )),
     );
 }
@@ -126,8 +128,6 @@ mod tests {
     fn known_platforms_and_the_default_pass() {
         assert!(check("devices:\n  - {name: r1, host: 127.0.0.1}\n").is_ok());
         let yaml = "devices:\n  - {name: r1, host: 127.0.0.1, platform: huawei_vrp}\n";
-        assert!(check(yaml).is_ok());
-        let yaml = "devices:\n  - {name: r1, host: 127.0.0.1, platform: autodetect}\n";
         assert!(check(yaml).is_ok());
     }
 

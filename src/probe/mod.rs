@@ -1,4 +1,5 @@
-//! Reachability probing: the sweeper task, ICMP (surge-ping) and TCP-connect probes.
+//! Reachability probing: the sweeper task, ICMP (surge-ping) and TCP-connect probes, and
+//! probes through a bastion (`bastion`) for devices behind one.
 //!
 //! The engine half of "which devices are up": it owns sockets, pacing, name resolution and
 //! the sweep loop, and reports only through [`ProbeEvent`]s. It knows nothing of
@@ -14,6 +15,7 @@
 //! # }
 //! ```
 
+mod bastion;
 mod bench;
 mod icmp;
 mod mode;
@@ -29,10 +31,11 @@ mod sweeper;
 mod target;
 mod tcp;
 
+pub use bastion::ViaBastion;
 pub use bench::{FpingRun, SweepBench, bench_addresses, bench_sweep, sweep_once};
 pub use mode::{detect_mode, enable_command};
 pub use pacing::{Pacer, Rate};
 pub use report::{IcmpSocket, ProbeEvent, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
-pub use sweeper::{Sweeper, spawn_sweeper};
+pub use sweeper::{Sweeper, spawn_sweeper, spawn_sweeper_via};
 pub use target::{SweepConfig, Target, targets_from_inventory};
 pub use tcp::{TcpPolicy, tcp_probe};

@@ -14,6 +14,7 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
+use super::bastion::ViaBastion;
 use super::icmp::IcmpProber;
 use super::pacing::Pacer;
 use super::reply_table::{Answer, Ticket};
@@ -35,6 +36,14 @@ pub struct Probers {
     pub tcp_limit: Semaphore,
     pub resolve_limit: Semaphore,
     pub timeout: Duration,
+    /// Devices probed through their bastion.
+    pub via: Option<ViaBastion>,
+}
+
+impl Probers {
+    fn behind_bastion(&self, device: usize) -> bool {
+        self.via.as_ref().is_some_and(|v| v.covers(device))
+    }
 }
 
 /// The receiver is gone: nobody listens, so the task stops.
@@ -127,6 +136,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
             next += 1;
             let slot = &slots[key];
             let icmp_ip = match (slot.host.needs_lookup(), slot.host.addr(), slot.target.spec) {
+                _ if probers.behind_bastion(slot.target.device) => None,
                 (false, Ok(ip), ProbeSpec::Icmp) if probers.icmp.is_some() => Some(ip),
                 _ => None,
             };
@@ -233,6 +243,14 @@ fn probe_other<'a>(
     let mut host = slot.host.clone();
     let target = slot.target.clone();
     async move {
+        if let Some(via) = probers.via.as_ref().filter(|v| v.covers(target.device)) {
+            let _permit = probers.tcp_limit.acquire().await.ok();
+            return Settled {
+                key,
+                host: None,
+                next: Next::Done(via.probe(target.device, probers.timeout).await),
+            };
+        }
         let looked_up = host.needs_lookup();
         if looked_up {
             host.refresh(&probers.resolve_limit, RESOLVE_TIMEOUT).await;

@@ -13,6 +13,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::MissedTickBehavior;
 
+use super::bastion::ViaBastion;
 use super::icmp::IcmpProber;
 use super::report::{ProbeEvent, ProbeMode};
 use super::resolve::{HostAddr, RESOLVE_CONCURRENCY, RESOLVE_TIMEOUT, refresh_all};
@@ -65,7 +66,22 @@ pub fn spawn_sweeper<E>(
 where
     E: From<ProbeEvent> + Send + 'static,
 {
-    let task = tokio::spawn(run(targets, cfg, mode, events));
+    spawn_sweeper_via(targets, cfg, mode, None, events)
+}
+
+/// As [`spawn_sweeper`], with the devices `via` covers probed through their bastion
+/// (never by ICMP or TCP from here, and their names never looked up here).
+pub fn spawn_sweeper_via<E>(
+    targets: Vec<Target>,
+    cfg: SweepConfig,
+    mode: ProbeMode,
+    via: Option<ViaBastion>,
+    events: mpsc::Sender<E>,
+) -> Sweeper
+where
+    E: From<ProbeEvent> + Send + 'static,
+{
+    let task = tokio::spawn(run(targets, cfg, mode, via, events));
     Sweeper { task: Some(task) }
 }
 
@@ -73,16 +89,18 @@ async fn run<E: From<ProbeEvent>>(
     targets: Vec<Target>,
     cfg: SweepConfig,
     mode: ProbeMode,
+    via: Option<ViaBastion>,
     events: mpsc::Sender<E>,
 ) {
     // `Err(Closed)` only means the receiver went away; there is nothing left to do then.
-    let _ = sweep_loop(targets, cfg, mode, &events).await;
+    let _ = sweep_loop(targets, cfg, mode, via, &events).await;
 }
 
 async fn sweep_loop<E: From<ProbeEvent>>(
     targets: Vec<Target>,
     cfg: SweepConfig,
     mode: ProbeMode,
+    via: Option<ViaBastion>,
     events: &mpsc::Sender<E>,
 ) -> Result<(), Closed> {
     send(events, ProbeEvent::Mode(mode.clone())).await?;
@@ -93,10 +111,17 @@ async fn sweep_loop<E: From<ProbeEvent>>(
             target,
         })
         .collect();
-    let hosts: Vec<&mut HostAddr> = slots.iter_mut().map(host_of).collect();
+    let behind = |s: &Slot| via.as_ref().is_some_and(|v| v.covers(s.target.device));
+    // A name behind a bastion means something only there: never looked up here.
+    let hosts: Vec<&mut HostAddr> = slots
+        .iter_mut()
+        .filter(|s| !behind(s))
+        .map(host_of)
+        .collect();
     refresh_all(hosts, RESOLVE_TIMEOUT).await;
 
-    let (icmp, notices) = open_icmp(&mode, &slots);
+    let direct: Vec<&Slot> = slots.iter().filter(|s| !behind(s)).collect();
+    let (icmp, notices) = open_icmp(&mode, &direct);
     for text in notices {
         let at = std::time::Instant::now();
         send(events, ProbeEvent::Notice(Notice { at, text })).await?;
@@ -106,6 +131,7 @@ async fn sweep_loop<E: From<ProbeEvent>>(
         tcp_limit: Semaphore::new(TCP_CONCURRENCY),
         resolve_limit: Semaphore::new(RESOLVE_CONCURRENCY),
         timeout: cfg.timeout,
+        via,
     };
 
     // tokio's interval panics on a zero period.
@@ -134,7 +160,7 @@ fn host_of(slot: &mut Slot) -> &mut HostAddr {
 }
 
 /// Open ICMP sockets only when ICMP is allowed and some target needs them.
-fn open_icmp(mode: &ProbeMode, slots: &[Slot]) -> (Option<IcmpProber>, Vec<String>) {
+fn open_icmp(mode: &ProbeMode, slots: &[&Slot]) -> (Option<IcmpProber>, Vec<String>) {
     let ProbeMode::Icmp(kind) = mode else {
         return (None, Vec::new());
     };

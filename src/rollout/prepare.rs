@@ -14,6 +14,7 @@ use super::waves::waves;
 use crate::base::paths::NoHome;
 use crate::exec::{Secrets, SshConnector};
 use crate::inventory::Inventory;
+use crate::ssh::BastionLimits;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// Devices worked on at once within a wave, unless told otherwise.
@@ -130,7 +131,8 @@ pub fn prepare(
         config.timeout,
         config.host_keys,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .with_bastions(&inventory, BastionLimits::default());
     let setup = RolloutSetup {
         plan,
         plan_hash: hash,

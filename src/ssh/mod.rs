@@ -4,20 +4,25 @@
 //! (network platforms) PTY shell with paging off, each stage under its own timeout, and
 //! reports failures as [`ExecError`] with the stage.
 //! [`Session::run`] runs one command (exec channel on Linux, the shell on network gear),
-//! caps and sanitizes the output and spots error markers. Queues, concurrency, retries and
-//! circuit breakers are the exec engine's (`crate::exec`), not this module's.
+//! caps and sanitizes the output and spots error markers. Jump hosts (`jump`, `bastion`)
+//! and proxy commands (`proxy`) only change the stream the session runs over. Queues,
+//! concurrency, retries and circuit breakers are the exec engine's (`crate::exec`).
 
 mod algorithms;
 mod auth;
+mod bastion;
 mod config;
 pub mod detect;
 mod exec;
 mod handler;
 mod hostkeys;
+mod jump;
 mod known_hosts;
 mod log;
 mod options;
 mod outcome;
+mod prompt;
+mod proxy;
 mod secret;
 mod session;
 mod shell;
@@ -26,9 +31,11 @@ mod target;
 mod transport;
 
 pub use auth::Credentials;
+pub use bastion::{BastionLimits, Bastions};
 pub use hostkeys::{check_file as check_known_hosts_file, host_port};
+pub use jump::{JumpBook, MAX_HOPS, failed_bastion};
 pub use options::{HostKeyPolicy, SshOptions, Timeouts};
 pub use outcome::{ExecError, Output, Stage};
 pub use secret::Secret;
-pub use session::Session;
+pub use session::{ConnectFailure, Session};
 pub use target::Target;

@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::bastion::{BastionLimits, Bastions};
 use super::secret::Secret;
 use crate::base::paths::{self, NoHome};
+use crate::inventory::Inventory;
 
 /// One timeout per stage: russh has none of its own, so every await is bounded by one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,9 @@ pub struct SshOptions {
     /// A password for every device, used instead of the variable `password_env` names
     /// (the built-in demo lab, whose password is public).
     pub password: Option<Secret>,
+    /// The bastion pool: one connection per bastion for every session of the run (clones
+    /// share it). Empty by default: named `jump:` hops need [`SshOptions::with_bastions`].
+    pub bastions: Bastions,
 }
 
 impl SshOptions {
@@ -94,11 +99,21 @@ impl SshOptions {
             legacy_algorithms: false,
             pty_size: (200, 24),
             password: None,
+            bastions: Bastions::default(),
         }
     }
 }
 
 impl SshOptions {
+    /// These options with a bastion pool whose named hops are `inventory`'s devices. Give
+    /// it the whole inventory (before `--limit`), so a bastion left out still resolves.
+    pub fn with_bastions(self, inventory: &Inventory, limits: BastionLimits) -> SshOptions {
+        SshOptions {
+            bastions: Bastions::new(inventory, limits),
+            ..self
+        }
+    }
+
     /// The headless commands' options: one timeout for every stage, the host key policy,
     /// and (optionally) the only known_hosts file to check and learn into.
     pub fn headless(

@@ -14,6 +14,12 @@ pub struct Target {
     pub credentials: Credentials,
     /// Offer legacy algorithms (ssh-rsa, SHA-1 kex, CBC, hmac-sha1).
     pub legacy: bool,
+    /// Jump hosts, first hop first: an inventory device's name or `[user@]host[:port]`
+    /// (see `jump.rs`). Empty: no bastion.
+    pub jump: Vec<String>,
+    /// A command whose stdin/stdout carry the SSH connection (OpenSSH's `ProxyCommand`,
+    /// `%h %p %r` expanded); wins over `jump`. Filled from ssh_config.
+    pub proxy_command: Option<String>,
 }
 
 impl Target {
@@ -37,6 +43,8 @@ impl Target {
                 password: None,
             },
             legacy: d.legacy_ssh,
+            jump: d.jump.clone(),
+            proxy_command: None,
         }
     }
 }

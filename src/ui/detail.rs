@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{fmt_age, theme};
+use crate::base::text::Untrusted;
 use crate::fleet::{Link, State, fmt_rtt};
 use crate::inventory::{DeviceId, ProbeSpec};
 
@@ -98,15 +99,27 @@ pub fn render(
         spark,
     );
 
-    let probe = match dev.probe {
-        ProbeSpec::Icmp => "icmp".to_string(),
-        ProbeSpec::Tcp(port) => format!("tcp:{port}"),
+    let probe = match (dev.probe, dev.jump.last()) {
+        (ProbeSpec::Icmp, None) => "icmp".to_string(),
+        (ProbeSpec::Tcp(port), None) => format!("tcp:{port}"),
+        // ICMP from here cannot reach it: the bastion opens a channel to the port.
+        (spec, Some(last)) => {
+            let port = match spec {
+                ProbeSpec::Tcp(port) => port,
+                ProbeSpec::Icmp => dev.port,
+            };
+            format!("tcp:{port} via {} (direct-tcpip)", Untrusted(last))
+        }
     };
     let mut info = vec![
         Line::from(format!("host     {}:{}", dev.host, dev.port)),
         Line::from(format!("platform {}", dev.platform)),
         Line::from(format!("probe    {probe}")),
     ];
+    if !dev.jump.is_empty() {
+        let hops: Vec<String> = dev.jump.iter().map(|h| Untrusted(h).to_string()).collect();
+        info.push(Line::from(format!("jump     {}", hops.join(" → "))));
+    }
     if !dev.all_groups.is_empty() {
         info.push(Line::from(format!(
             "groups   {}",

@@ -29,13 +29,17 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         ),
         None => "first sweep running…  ".into(),
     };
-    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP.
-    let tcp = (fleet.inventory.devices.iter())
-        .filter(|d| matches!(d.probe, ProbeSpec::Tcp(_)))
+    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP, and devices
+    // behind a bastion are probed through it.
+    let devices = &fleet.inventory.devices;
+    let via = devices.iter().filter(|d| !d.jump.is_empty()).count();
+    let tcp = (devices.iter())
+        .filter(|d| d.jump.is_empty() && matches!(d.probe, ProbeSpec::Tcp(_)))
         .count();
-    let icmp = fleet.inventory.devices.len() - tcp;
+    let icmp = devices.len() - tcp - via;
     let mode = match (&fleet.mode, icmp, tcp) {
-        (None, ..) => "probe: starting".into(),
+        (None, ..) => "probe: starting".to_string(),
+        (Some(_), 0, 0) if via > 0 => "probe: via bastion".into(),
         (Some(_), 0, _) => "probe: TCP connect".into(),
         (Some(ProbeMode::Icmp(kind)), _, 0) => format!("probe: ICMP ({} socket)", kind.as_str()),
         (Some(ProbeMode::Icmp(kind)), _, _) => {
@@ -44,6 +48,11 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         (Some(ProbeMode::TcpFallback { .. }), ..) => {
             "probe: TCP connect (ICMP not permitted)".into()
         }
+    };
+    let mode = match via {
+        0 => mode,
+        _ if mode == "probe: via bastion" || fleet.mode.is_none() => mode,
+        _ => format!("{mode}, via bastion ×{via}"),
     };
     let mut lines = vec![Line::from(vec![
         Span::styled(" fleetdash ", theme::title().patch(theme::bar())),

@@ -75,6 +75,10 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
     // "Stops answering after its change" needs probes, of the rollout's devices only.
     let probes = setup.plan.unreachable_is_failure.then(|| Probes {
         only: Some(setup.waves.iter().flat_map(|w| w.devices.clone()).collect()),
+        via_bastion: Some(crate::probe::ViaBastion::new(
+            &inventory,
+            setup.connector.opts.clone(),
+        )),
         ..Probes::default()
     });
     let config = EngineConfig {

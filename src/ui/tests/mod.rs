@@ -259,3 +259,43 @@ fn help_overlay_and_tcp_fallback_hint() {
 mod commands;
 
 mod rollout;
+
+/// The status bar counts the devices probed through a bastion, and the detail pane says how
+/// the focused one is probed and through which hops.
+#[test]
+fn probes_through_a_bastion_are_named_in_the_status_bar_and_the_detail_pane() {
+    let frame_text = |yaml: &str| {
+        let inventory = crate::inventory::Inventory::from_yaml(yaml, "t").unwrap();
+        let mut fleet = State::new(
+            std::sync::Arc::new(inventory),
+            FleetConfig::default(),
+            testkit::origin(),
+        );
+        fleet.apply(Event::Mode(ProbeMode::Icmp(IcmpSocket::Raw)));
+        let now = fleet.origin.0;
+        let mut app = App::new("t", Rect::new(0, 0, 220, 30));
+        let terminal = draw(&fleet, &mut app, now);
+        let buf = terminal.backend().buffer();
+        let text: Vec<String> = (buf.content.chunks(220))
+            .map(|row| row.iter().map(|c| c.symbol()).collect())
+            .collect();
+        text.join("\n")
+    };
+    let mixed = frame_text(
+        "devices:\n  - {name: b1, host: 127.0.0.1}\n  - {name: web, host: 127.0.0.2, probe: 'tcp:80'}\n\
+         \x20 - {name: d1, host: 10.0.0.1, jump: b1}\n  - {name: d2, host: 10.0.0.2, jump: b1}\n",
+    );
+    assert!(
+        mixed.contains("probe: ICMP (raw socket) ×1, TCP ×1, via bastion ×2"),
+        "{mixed}"
+    );
+    let behind = frame_text(
+        "devices:\n  - {name: d2, host: 10.0.0.2, port: 2222, jump: ['b1', 'ops@127.0.0.9']}\n",
+    );
+    assert!(behind.contains("probe: via bastion"), "{behind}");
+    assert!(
+        behind.contains("probe    tcp:2222 via ops@127.0.0.9 (direct-tcpip)"),
+        "{behind}"
+    );
+    assert!(behind.contains("jump     b1 → ops@127.0.0.9"), "{behind}");
+}
