@@ -230,6 +230,7 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::base::safety;
 
     #[test]
     fn every_builtin_loads_and_unknown_names_get_the_generic_shell() {
@@ -420,6 +421,48 @@ mod tests {
             assert!(!clean.contains(secret), "{platform}: {clean}");
             assert!(clean.contains(SECRET_REMOVED), "{platform}: {clean}");
         }
+    }
+
+    /// Every built-in platform has a family whose rules fit its CLI: an appliance is never
+    /// judged as a POSIX shell, where its destructive verbs mean nothing.
+    #[test]
+    fn every_builtin_platform_has_a_fitting_family_and_its_destructive_verbs_ask() {
+        for p in Registry::builtin().all() {
+            let family = safety::Family::of(&p.name);
+            let shell_like = matches!(p.name.as_str(), "linux" | "generic");
+            assert_eq!(
+                family == safety::Family::Shell,
+                shell_like,
+                "{}: {family:?}",
+                p.name
+            );
+        }
+        let cases = [
+            ("fortinet", "execute factoryreset"),
+            ("fortinet", "exec reboot"),
+            ("fortinet", "config system interface"),
+            ("fortinet", "diagnose sys kill 11 1"),
+            ("paloalto_panos", "request restart system"),
+            ("paloalto_panos", "request system private-data-reset"),
+            ("paloalto_panos", "configure"),
+            ("vyos", "reboot now"),
+            ("vyos", "configure"),
+            ("extreme_exos", "unconfigure switch all"),
+        ];
+        for (platform, command) in cases {
+            let family = safety::Family::of(platform);
+            assert!(
+                safety::danger(command, family).is_some(),
+                "{platform}: {command}"
+            );
+            assert!(
+                safety::read_only(command, family).is_err(),
+                "{platform}: {command}"
+            );
+        }
+        assert!(
+            safety::read_only("show system info", safety::Family::of("paloalto_panos")).is_ok()
+        );
     }
 
     fn load_err(text: &str) -> PlatformError {
