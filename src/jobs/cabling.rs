@@ -10,8 +10,10 @@ use serde_yaml::Value;
 
 use crate::base::files::{self, FileKind};
 use crate::base::text::escape_line;
-use crate::inventory::{Endpoint, Inventory, Link};
+use crate::inventory::{Device, DeviceId, Endpoint, Inventory, Link};
 use crate::platforms::neighbors::{Neighbor, normalize_device, normalize_port};
+use crate::platforms::profile;
+use crate::ssh::{ExecError, Output};
 
 /// Links in a plan file beyond this many are a mistake (a wrong file), not a network.
 const MAX_LINKS: usize = 1_000_000;
@@ -133,6 +135,70 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Link>, String> {
         });
     }
     Ok(links)
+}
+
+/// Neighbour tables as they are read: per device name, what it sees or why it could not say.
+pub type Tables = HashMap<String, Result<Vec<Neighbor>, String>>;
+
+/// The selected devices grouped by neighbour command (LLDP and CDP on Cisco are two), and
+/// the tables of devices whose platform has none (with why).
+pub fn neighbor_runs(
+    inventory: &Inventory,
+    ids: &[DeviceId],
+) -> (Vec<(String, Vec<DeviceId>)>, Tables) {
+    let mut runs: BTreeMap<String, Vec<DeviceId>> = BTreeMap::new();
+    let mut tables = Tables::new();
+    for &id in ids {
+        let Some(d) = inventory.devices.get(id) else {
+            continue;
+        };
+        let p = profile(&d.platform);
+        if p.neighbors.is_empty() {
+            let why = format!(
+                "platform {} has no `neighbors:` command in its platform file",
+                p.name
+            );
+            tables.insert(d.name.clone(), Err(why));
+        }
+        for n in &p.neighbors {
+            runs.entry(n.command.clone()).or_default().push(id);
+        }
+    }
+    (runs.into_iter().collect(), tables)
+}
+
+/// Folds `device`'s answer to the neighbour `command` into `tables`: parsed with its
+/// platform's parser; a device answers if any of its commands did (what they saw merges).
+pub fn add_answer(
+    tables: &mut Tables,
+    device: &Device,
+    command: &str,
+    result: &Result<Output, ExecError>,
+) {
+    let parsed = match result {
+        Ok(out) if out.ok() => {
+            let spec = profile(&device.platform)
+                .neighbors
+                .iter()
+                .find(|n| n.command == command);
+            Ok(spec.map(|s| (s.parse)(&out.text)).unwrap_or_default())
+        }
+        Ok(out) => Err(format!(
+            "`{command}`: {}",
+            out.error_marker
+                .as_deref()
+                .map_or("failed".to_string(), escape_line)
+        )),
+        Err(e) => Err(e.to_string()),
+    };
+    let entry = tables
+        .entry(device.name.clone())
+        .or_insert_with(|| Ok(Vec::new()));
+    match (entry, parsed) {
+        (Ok(seen), Ok(more)) => seen.extend(more),
+        (e @ Err(_), Ok(more)) => *e = Ok(more),
+        (Ok(_), Err(_)) | (Err(_), Err(_)) => {}
+    }
 }
 
 /// What one link looks like from the devices.

@@ -20,6 +20,10 @@ const KEYS: &[(&str, &str)] = &[
     (":", "run a command on the marked (or focused)"),
     (":!cmd", "send cmd as typed (:!q sends q to the devices)"),
     ("r", "show the last run"),
+    (
+        "B :backup d",
+        "back up configs to git; d: diff vs previous backup",
+    ),
     ("Tab", "rollout screen / dashboard (during a rollout)"),
     ("p r a", "rollout: pause, resume, abort (asks)"),
     (

@@ -4,7 +4,7 @@
 use super::{Action, App, PendingRun, Question};
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::text::Untrusted;
-use crate::fleet::{Command, State};
+use crate::fleet::{Command, JobRequest, State};
 use crate::inventory::DeviceId;
 use crate::ui::run_view::RunView;
 
@@ -14,6 +14,9 @@ impl App {
     pub(super) fn submit(&mut self, line: String, fleet: &State) -> Action {
         if matches!(line.as_str(), "q" | "q!" | "quit" | "quit!" | "qa" | "qa!") {
             return self.request_quit(fleet);
+        }
+        if line == "backup" {
+            return self.backup(fleet);
         }
         let command = match line.strip_prefix('!') {
             Some(literal) => literal.trim_start().to_string(),
@@ -42,6 +45,17 @@ impl App {
             }
             Verdict::Run => self.start_run(command, devices),
         }
+    }
+
+    /// `:backup` and `B`: back up the targets' running configurations (read-only on the
+    /// devices, so allowed in `--read-only` too).
+    pub(super) fn backup(&mut self, fleet: &State) -> Action {
+        let devices = self.targets(fleet);
+        if devices.is_empty() {
+            self.status = Some("no device to back up: focus or mark some".into());
+            return Action::Redraw;
+        }
+        Action::Job(JobRequest::Backup { devices })
     }
 
     /// Quit, or during a rollout ask first (quitting ends the process mid-step).
