@@ -324,3 +324,91 @@ async fn backup_commits_shows_the_last_backup_and_diffs_through_the_real_loop() 
     assert_eq!(ended.unwrap(), Ended::Quit);
     lab.stop().await;
 }
+
+/// `:cabling FILE` on every device through the real loop: the lab's neighbour tables against
+/// a plan with one link that is not there; both its ends' tiles are marked `✗1 cabling`, the
+/// others not, and the detail pane lists the wrong link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cabling_marks_the_miswired_tiles_through_the_real_loop() {
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        dir,
+        ..
+    } = common::lab(
+        "name: cab\ndevices: 3\nsites: [s]\nroles:\n  \
+         - {role: access, platform: cisco_ios, count: 1}\n  \
+         - {role: core, platform: arista_eos, count: 2}\n\
+         topology:\n  mesh: [core]\n  uplinks:\n    - {from: access, to: core, count: 2}\n",
+    )
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let mut csv = String::from("a_device,a_port,b_device,b_port\n");
+    let links = lab.cabling();
+    assert!(links.len() >= 3, "{links:?}");
+    for [a, ap, b, bp] in &links {
+        csv.push_str(&format!("{a},{ap},{b},{bp}\n"));
+    }
+    csv.push_str("s-access1,GigabitEthernet0/8,s-core1,Ethernet8\n");
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(&plan, &csv).unwrap();
+    let exec = ExecSetup {
+        config: ExecConfig::default(),
+        connector: SshConnector::new(ssh),
+    };
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::builder(inventory, config).exec(exec).start();
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(160, 45)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "cab lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    let keys = Keyboard(keys_tx);
+    let n = links.len() + 1;
+    let script = async {
+        wait_for(&mut frames, "the lab's devices", |f| {
+            f.contains("s-access1") && f.contains("s-core2")
+        })
+        .await;
+        keys.type_text("a");
+        keys.type_text(&format!(":cabling {}", plan.display()));
+        keys.press(KeyCode::Enter);
+        wait_for(&mut frames, "the verdict", |f| {
+            f.contains(&format!(
+                "cabling does not match the plan: {}/{n} links ok, 1 wrong",
+                n - 1
+            ))
+        })
+        .await;
+        keys.press(KeyCode::Esc);
+        let tiles = wait_for(&mut frames, "the marked tiles", |f| {
+            f.contains("✗1 cabling") && f.contains("GigabitEthernet0/8 -- s-core1:Ethernet8")
+        })
+        .await;
+        assert_eq!(tiles.matches("✗1 cabling").count(), 2, "{tiles}");
+        assert!(tiles.contains("✗ 1 wrong of"), "{tiles}");
+        keys.type_text("A");
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
+    lab.stop().await;
+}

@@ -7,19 +7,24 @@
 //! request(Backup) ─► Command::Run per config command ─► exec workers ─► events
 //! after a batch: all its runs ended? ─► spawn_blocking: jobs::backup::store_all ─► BackupDone
 //! request(History | Diff) ─► spawn_blocking: git log / git diff ─► History | Diff
+//! request(Cabling) ─► Command::Run per neighbour command, spawn_blocking: load_plan
+//!     all its runs ended? ─► parse (jobs::cabling::add_answer), compare ─► CablingDone
 //! ```
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::Engine;
 use crate::exec::Command;
-use crate::fleet::{BackupResult, DeviceRun, Event, JobEvent, JobRequest, RunId};
-use crate::inventory::{DeviceId, Inventory};
+use crate::fleet::{BackupResult, CablingResult, DeviceRun, Event, JobEvent, JobRequest, RunId};
+use crate::inventory::{DeviceId, Inventory, Link};
 use crate::jobs::backup::{self, Layout, Repo};
+use crate::jobs::cabling::{self, Tables, add_answer};
 use crate::ssh::detect::Cache;
 use crate::ssh::{ExecError, Output, Stage};
 
@@ -45,10 +50,22 @@ impl JobsSetup {
     }
 }
 
-/// A backup waiting for its runs to end.
+/// A job waiting for its runs to end.
 struct Pending {
     runs: Vec<RunId>,
-    unfetchable: Vec<(DeviceId, ExecError)>,
+    kind: Kind,
+}
+
+enum Kind {
+    Backup {
+        unfetchable: Vec<(DeviceId, ExecError)>,
+    },
+    Cabling {
+        /// The plan, read by a blocking task meanwhile.
+        plan: JoinHandle<Result<Vec<Link>, String>>,
+        /// The devices whose platform has no neighbour command, with why.
+        tables: Tables,
+    },
 }
 
 /// What the job workers are doing.
@@ -76,6 +93,7 @@ impl Engine {
     pub fn request(&mut self, request: JobRequest, next_run: &mut RunId) -> Vec<RunId> {
         match request {
             JobRequest::Backup { devices } => self.start_backup(devices, next_run),
+            JobRequest::Cabling { devices, plan } => self.start_cabling(devices, plan, next_run),
             JobRequest::History { device } => {
                 if self.jobs.history_busy {
                     self.jobs.history_next = Some(device);
@@ -123,13 +141,17 @@ impl Engine {
         });
     }
 
-    fn start_backup(&mut self, devices: Vec<DeviceId>, next_run: &mut RunId) -> Vec<RunId> {
-        let detected = self.jobs.setup.detected.clone();
-        let platform_of = |d: &crate::inventory::Device| backup::resolve_platform(&detected, d);
-        let plan = backup::plan_fetch(&self.state.inventory, &devices, &platform_of);
+    /// Records and sends one run per command; `None` (and a log line) when the SSH workers
+    /// cannot take them (the runs already sent finish on their own, unused).
+    fn send_runs(
+        &mut self,
+        what: &str,
+        runs: Vec<(String, Vec<DeviceId>)>,
+        next_run: &mut RunId,
+    ) -> Option<Vec<RunId>> {
         let now = Instant::now();
-        let mut runs = Vec::new();
-        for (command, devices) in plan.runs {
+        let mut ids = Vec::new();
+        for (command, devices) in runs {
             let run = *next_run;
             *next_run += 1;
             let command = Command::Run {
@@ -143,20 +165,50 @@ impl Engine {
                     mpsc::error::TrySendError::Full(_) => "the SSH workers are busy; try again",
                     mpsc::error::TrySendError::Closed(_) => "the SSH workers are not running",
                 };
-                // The runs sent so far finish on their own; nothing is stored for them.
                 self.state.apply(Event::Notice {
                     at: now,
-                    text: format!("backup not started: {why}"),
+                    text: format!("{what} not started: {why}"),
                 });
-                return runs;
+                return None;
             }
-            runs.push(run);
+            ids.push(run);
         }
+        Some(ids)
+    }
+
+    fn start_backup(&mut self, devices: Vec<DeviceId>, next_run: &mut RunId) -> Vec<RunId> {
+        let detected = self.jobs.setup.detected.clone();
+        let platform_of = |d: &crate::inventory::Device| backup::resolve_platform(&detected, d);
+        let plan = backup::plan_fetch(&self.state.inventory, &devices, &platform_of);
+        let Some(runs) = self.send_runs("backup", plan.runs, next_run) else {
+            return Vec::new();
+        };
+        let kind = Kind::Backup {
+            unfetchable: plan.unfetchable,
+        };
+        self.wait_for(runs, kind)
+    }
+
+    fn start_cabling(
+        &mut self,
+        devices: Vec<DeviceId>,
+        plan: PathBuf,
+        next_run: &mut RunId,
+    ) -> Vec<RunId> {
+        let (commands, tables) = cabling::neighbor_runs(&self.state.inventory, &devices);
+        let Some(runs) = self.send_runs("cabling check", commands, next_run) else {
+            return Vec::new();
+        };
+        let plan = tokio::task::spawn_blocking(move || cabling::load_plan(&plan));
+        self.wait_for(runs, Kind::Cabling { plan, tables })
+    }
+
+    fn wait_for(&mut self, runs: Vec<RunId>, kind: Kind) -> Vec<RunId> {
         self.jobs.pending.push(Pending {
             runs: runs.clone(),
-            unfetchable: plan.unfetchable,
+            kind,
         });
-        // Every device unfetchable: nothing to wait for.
+        // Nothing to fetch (no device has the command): it is done at once.
         self.step_jobs();
         runs
     }
@@ -186,7 +238,8 @@ impl Engine {
             self.jobs.pending.drain(..).partition(ended);
         self.jobs.pending = waiting;
         for job in done {
-            let mut results: Vec<(DeviceId, Result<Output, ExecError>)> = Vec::new();
+            // Each device's answer, with the command it answered.
+            let mut results: Vec<(String, DeviceId, Result<Output, ExecError>)> = Vec::new();
             for &id in &job.runs {
                 let Some(run) = runs.get(id) else { continue };
                 for &device in &run.devices {
@@ -198,24 +251,73 @@ impl Engine {
                             reason: "no answer was kept for it".into(),
                         }),
                     };
-                    results.push((device, result));
+                    results.push((run.command.clone(), device, result));
                 }
             }
-            results.extend(job.unfetchable.into_iter().map(|(id, e)| (id, Err(e))));
             let Some((inventory, setup, tx)) = self.job_context() else {
                 continue;
             };
             let runs = job.runs;
-            tokio::task::spawn_blocking(move || {
-                let result = store(&inventory, &setup, results);
-                let event = JobEvent::BackupDone {
-                    at: Instant::now(),
-                    runs,
-                    result,
-                };
-                let _ = tx.blocking_send(Event::Job(event));
-            });
+            match job.kind {
+                Kind::Backup { unfetchable } => {
+                    let mut results: Vec<(DeviceId, Result<Output, ExecError>)> =
+                        results.into_iter().map(|(_, id, r)| (id, r)).collect();
+                    results.extend(unfetchable.into_iter().map(|(id, e)| (id, Err(e))));
+                    tokio::task::spawn_blocking(move || {
+                        let result = store(&inventory, &setup, results);
+                        let event = JobEvent::BackupDone {
+                            at: Instant::now(),
+                            runs,
+                            result,
+                        };
+                        let _ = tx.blocking_send(Event::Job(event));
+                    });
+                }
+                Kind::Cabling { plan, mut tables } => {
+                    for (command, id, result) in &results {
+                        add_answer(&mut tables, &inventory.devices[*id], command, result);
+                    }
+                    tokio::spawn(async move {
+                        let result = match plan.await {
+                            Ok(Ok(plan)) => {
+                                let compared = tokio::task::spawn_blocking(move || {
+                                    check(&inventory, &plan, &tables)
+                                });
+                                compared.await.map_err(|e| e.to_string())
+                            }
+                            Ok(Err(why)) => Err(why),
+                            Err(e) => Err(e.to_string()),
+                        };
+                        let event = JobEvent::CablingDone {
+                            at: Instant::now(),
+                            runs,
+                            result,
+                        };
+                        let _ = tx.send(Event::Job(event)).await;
+                    });
+                }
+            }
         }
+    }
+}
+
+/// The cabling verdict, per device by id (a device the plan names but the inventory does
+/// not have is left out of the tiles, and stays in the summary).
+fn check(inventory: &Inventory, plan: &[Link], tables: &Tables) -> CablingResult {
+    let verdict = cabling::compare(plan, tables);
+    let ids: HashMap<&str, DeviceId> = inventory
+        .devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.name.as_str(), i))
+        .collect();
+    let devices = cabling::per_device_lines(&verdict)
+        .into_iter()
+        .filter_map(|(name, (checked, wrong))| Some((*ids.get(name.as_str())?, checked, wrong)))
+        .collect();
+    CablingResult {
+        summary: verdict.summary(),
+        devices,
     }
 }
 

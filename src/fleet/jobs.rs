@@ -22,6 +22,11 @@ pub enum JobRequest {
     History { device: DeviceId },
     /// The device's diff against its previous backup.
     Diff { device: DeviceId },
+    /// Read these devices' LLDP/CDP neighbours and compare them with the plan in `plan`.
+    Cabling {
+        devices: Vec<DeviceId>,
+        plan: std::path::PathBuf,
+    },
 }
 
 /// What the job workers tell the reducer.
@@ -44,6 +49,28 @@ pub enum JobEvent {
         device: DeviceId,
         diff: Result<Option<String>, String>,
     },
+    /// A cabling check is compared, or failed as a whole (the plan could not be read).
+    CablingDone {
+        at: Instant,
+        runs: Vec<RunId>,
+        result: Result<CablingResult, String>,
+    },
+}
+
+/// A cabling check as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CablingResult {
+    /// `cabling does not match the plan: 5/7 links ok, 2 wrong`.
+    pub summary: String,
+    /// Per device checked: planned links checked, and one line per wrong link (escaped).
+    pub devices: Vec<(DeviceId, usize, Vec<String>)>,
+}
+
+/// One device's part of the last cabling check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceCabling {
+    pub checked: usize,
+    pub wrong: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,12 +120,15 @@ pub struct Jobs {
     pub notes: VecDeque<(Vec<RunId>, String)>,
     /// Bumped when a backup ends: what was read from git before may be old.
     pub generation: u64,
+    /// Per device, from the last cabling check (`None`: not in it).
+    pub cabling: Vec<Option<DeviceCabling>>,
 }
 
 impl Jobs {
     pub fn new(devices: usize) -> Jobs {
         Jobs {
             backups: vec![None; devices],
+            cabling: vec![None; devices],
             ..Jobs::default()
         }
     }
@@ -110,6 +140,13 @@ impl Jobs {
             .rev()
             .find(|(runs, _)| runs.contains(&run))
             .map(|(_, note)| note.as_str())
+    }
+
+    fn add_note(&mut self, runs: Vec<RunId>, line: &str) {
+        if self.notes.len() >= NOTES_KEPT {
+            self.notes.pop_front();
+        }
+        self.notes.push_back((runs, line.to_string()));
     }
 
     /// Folds one event; returns a line for the log.
@@ -132,10 +169,23 @@ impl Jobs {
                     }
                     Err(why) => format!("backup failed: {why}"),
                 };
-                if self.notes.len() >= NOTES_KEPT {
-                    self.notes.pop_front();
-                }
-                self.notes.push_back((runs, line.clone()));
+                self.add_note(runs, &line);
+                Some((at, line))
+            }
+            JobEvent::CablingDone { at, runs, result } => {
+                let line = match result {
+                    Ok(result) => {
+                        self.cabling.iter_mut().for_each(|c| *c = None);
+                        for (id, checked, wrong) in result.devices {
+                            if let Some(slot) = self.cabling.get_mut(id) {
+                                *slot = Some(DeviceCabling { checked, wrong });
+                            }
+                        }
+                        result.summary
+                    }
+                    Err(why) => format!("cabling check failed: {why}"),
+                };
+                self.add_note(runs, &line);
                 Some((at, line))
             }
             JobEvent::History { device, versions } => {

@@ -16,7 +16,9 @@ use crate::base::stdout;
 use crate::base::text::{escape_json, escape_line};
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::inventory::Link;
-use crate::jobs::cabling::{LinkState, Verdict, add_answer, compare, load_plan, neighbor_runs};
+use crate::jobs::cabling::{
+    LinkState, Verdict, add_answer, compare, describe, load_plan, neighbor_runs,
+};
 use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,25 +114,6 @@ fn end(link: &Link) -> (String, String) {
             escape_line(&link.b.interface)
         ),
     )
-}
-
-fn describe(state: &LinkState) -> (&'static str, String) {
-    match state {
-        LinkState::Ok => ("ok", String::new()),
-        LinkState::Missing => ("missing", "neither end sees the other".into()),
-        LinkState::WrongPort { seen } => {
-            ("wrong-port", format!("far end is on {}", escape_line(seen)))
-        }
-        LinkState::WrongDevice { device, port } => (
-            "wrong-device",
-            format!(
-                "{}:{} is there instead",
-                escape_line(device),
-                escape_line(port)
-            ),
-        ),
-        LinkState::Unchecked { why } => ("unchecked", escape_line(why)),
-    }
 }
 
 /// Every link that is not ok, one line each, then the unexpected neighbours.

@@ -282,6 +282,61 @@ impl Verdict {
     }
 }
 
+/// A link's state as a word and, when it is wrong, what is there instead (escaped).
+pub fn describe(state: &LinkState) -> (&'static str, String) {
+    match state {
+        LinkState::Ok => ("ok", String::new()),
+        LinkState::Missing => ("missing", "neither end sees the other".into()),
+        LinkState::WrongPort { seen } => {
+            ("wrong-port", format!("far end is on {}", escape_line(seen)))
+        }
+        LinkState::WrongDevice { device, port } => (
+            "wrong-device",
+            format!(
+                "{}:{} is there instead",
+                escape_line(device),
+                escape_line(port)
+            ),
+        ),
+        LinkState::Unchecked { why } => ("unchecked", escape_line(why)),
+    }
+}
+
+/// Per device: how many planned links were checked, and one line per wrong link or
+/// unexpected neighbour, seen from that device (`Et1 -- sw2:Et1  wrong-port: far end is on
+/// Et4`), names escaped: for the dashboard's tiles and detail pane.
+pub fn per_device_lines(v: &Verdict) -> BTreeMap<String, (usize, Vec<String>)> {
+    let mut out: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
+    for (dev, (checked, _)) in &v.per_device {
+        out.entry(dev.clone()).or_default().0 = *checked;
+    }
+    for l in &v.links {
+        if l.state == LinkState::Ok || matches!(l.state, LinkState::Unchecked { .. }) {
+            continue;
+        }
+        let (kind, why) = describe(&l.state);
+        for (near, far) in [(&l.link.a, &l.link.b), (&l.link.b, &l.link.a)] {
+            let line = format!(
+                "{} -- {}:{}  {kind}: {why}",
+                escape_line(&near.interface),
+                escape_line(&far.device),
+                escape_line(&far.interface)
+            );
+            out.entry(near.device.clone()).or_default().1.push(line);
+        }
+    }
+    for u in &v.unexpected {
+        let line = format!(
+            "{} -- {}:{}  unexpected: not in the plan",
+            escape_line(&u.neighbor.local_port),
+            escape_line(&u.neighbor.device),
+            escape_line(&u.neighbor.port)
+        );
+        out.entry(u.device.clone()).or_default().1.push(line);
+    }
+    out
+}
+
 /// Whether `seen` (a name as LLDP/CDP printed it: maybe with a domain, maybe cut at 20
 /// characters by IOS) names the inventory device `name`.
 fn same_device(seen: &str, name: &str) -> bool {

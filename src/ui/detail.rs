@@ -152,6 +152,23 @@ pub fn render(
         info.push(Line::from(format!("{label:<8} {value}")));
     }
     info.extend(backup_lines(fleet, id, now));
+    if let Some(c) = &fleet.jobs.cabling[id] {
+        let head = match c.wrong.len() {
+            0 => format!("cabling  {} links as planned", c.checked),
+            n => format!(
+                "cabling  {} {n} wrong of {} links:",
+                theme::MISWIRED,
+                c.checked
+            ),
+        };
+        let style = match c.wrong.is_empty() {
+            true => Style::new(),
+            false => theme::text(crate::fleet::Reach::Down),
+        };
+        info.push(Line::styled(head, style));
+        // Already escaped by the check.
+        info.extend(c.wrong.iter().map(|w| Line::from(format!("  {w}"))));
+    }
     info.push(Line::styled("transitions", theme::dim()));
     for t in st.transitions.iter().rev() {
         info.push(Line::from(vec![

@@ -18,6 +18,12 @@ impl App {
         if line == "backup" {
             return self.backup(fleet);
         }
+        if let Some(plan) = line
+            .strip_prefix("cabling")
+            .filter(|r| r.is_empty() || r.starts_with(' '))
+        {
+            return self.cabling(plan.trim(), fleet);
+        }
         let command = match line.strip_prefix('!') {
             Some(literal) => literal.trim_start().to_string(),
             None => line,
@@ -56,6 +62,24 @@ impl App {
             return Action::Redraw;
         }
         Action::Job(JobRequest::Backup { devices })
+    }
+
+    /// `:cabling FILE`: check the targets' LLDP/CDP neighbours against the plan in FILE.
+    fn cabling(&mut self, plan: &str, fleet: &State) -> Action {
+        if plan.is_empty() {
+            self.status =
+                Some("cabling: which plan? `:cabling FILE` (YAML, CSV or .clab.yml)".into());
+            return Action::Redraw;
+        }
+        let devices = self.targets(fleet);
+        if devices.is_empty() {
+            self.status = Some("no device to check: focus or mark some".into());
+            return Action::Redraw;
+        }
+        Action::Job(JobRequest::Cabling {
+            devices,
+            plan: plan.into(),
+        })
     }
 
     /// Quit, or during a rollout ask first (quitting ends the process mid-step).

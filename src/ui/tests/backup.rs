@@ -1,12 +1,15 @@
-//! Backups from the dashboard: `B` and `:backup` ask the job workers for the targets, the
-//! result lands in the run view, the log and the detail pane (with what git holds), and `d`
-//! opens the focused device's diff, scrollable, without hostile text reaching the screen.
+//! Fleet jobs from the dashboard: `B` and `:backup` ask the job workers for the targets, the
+//! result lands in the run view, the log and the detail pane (with what git holds), `d`
+//! opens the focused device's diff, scrollable, without hostile text reaching the screen, and
+//! `:cabling FILE` marks the tiles whose links are wrong.
 
 use crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 
 use super::{draw, fleet, key, press};
-use crate::fleet::{BackupOutcome, BackupResult, Event, JobEvent, JobRequest, State, Version};
+use crate::fleet::{
+    BackupOutcome, BackupResult, CablingResult, Event, JobEvent, JobRequest, State, Version,
+};
 use crate::ui::{Action, App};
 
 fn screen(fleet: &State, app: &mut App, now: std::time::Instant) -> String {
@@ -184,4 +187,56 @@ fn d_opens_the_diff_which_scrolls_and_closes() {
     assert!(app.diff_view.is_none());
     let tiles = screen(&fleet, &mut app, now);
     assert!(!tiles.contains("diff against"), "{tiles}");
+}
+
+#[test]
+fn colon_cabling_asks_for_the_check_and_wrong_tiles_are_marked() {
+    let (mut fleet, now) = fleet();
+    let mut app = App::new("lab.yaml", Rect::new(0, 0, 140, 34));
+    app.refresh(&fleet);
+    press(&mut app, &fleet, ":cabling");
+    app.handle(&key(KeyCode::Enter), &fleet);
+    assert!(app.status.as_deref().unwrap().contains("which plan?"));
+    press(&mut app, &fleet, ":cabling plans/dc1.csv");
+    let focused = app.focused.unwrap();
+    assert_eq!(
+        app.handle(&key(KeyCode::Enter), &fleet),
+        Action::Job(JobRequest::Cabling {
+            devices: vec![focused],
+            plan: "plans/dc1.csv".into()
+        })
+    );
+    press(&mut app, &fleet, ":cablingx");
+    assert!(
+        matches!(app.handle(&key(KeyCode::Enter), &fleet), Action::Send(_)),
+        "only the word `cabling` is the check"
+    );
+    app.run_view = None;
+    fleet.apply(Event::Job(JobEvent::CablingDone {
+        at: now,
+        runs: vec![],
+        result: Ok(CablingResult {
+            summary: "cabling does not match the plan: 1/3 links ok, 2 wrong".into(),
+            devices: vec![
+                (
+                    focused,
+                    2,
+                    vec![
+                        "Gi0/1 -- sw9:Et1  wrong-port: far end is on Et4".into(),
+                        "Gi0/2 -- sw8:Et1  missing: neither end sees the other".into(),
+                    ],
+                ),
+                (1, 1, vec![]),
+            ],
+        }),
+    }));
+    let frame = draw(&fleet, &mut app, now);
+    let text = format!("{}", frame.backend());
+    assert_eq!(text.matches("✗2 cabling").count(), 1, "{text}");
+    assert!(text.contains("cabling  ✗ 2 wrong of 2 links:"), "{text}");
+    assert!(text.contains("  Gi0/2 -- sw8:Et1  missing"), "{text}");
+    assert!(text.contains("1/3 links ok, 2 wrong"), "the log: {text}");
+    app.focused = Some(1);
+    let text = format!("{}", draw(&fleet, &mut app, now).backend());
+    assert!(text.contains("cabling  1 links as planned"), "{text}");
 }
