@@ -124,6 +124,7 @@ fn synthetic_inventory(n: usize) -> Inventory {
             name: format!("site{:02}-sw{:04}", i / 500, i),
             host: format!("127.21.{}.{}", i / 250, i % 250 + 1),
             port: 22,
+            port_set: false,
             platform: "cisco_ios".into(),
             username: None,
             password_env: None,

@@ -30,6 +30,41 @@ pub struct Cli {
     pub dashboard: DashboardArgs,
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub ssh_config: SshConfigArgs,
+}
+
+/// Which OpenSSH client configuration sessions follow (see the README's ssh_config section).
+#[derive(Debug, Args)]
+pub struct SshConfigArgs {
+    /// Read this ssh_config file instead of ~/.ssh/config and /etc/ssh/ssh_config.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "no_ssh_config"
+    )]
+    pub ssh_config: Option<PathBuf>,
+    /// Read no ssh_config file.
+    #[arg(long, global = true)]
+    pub no_ssh_config: bool,
+}
+
+impl SshConfigArgs {
+    /// The files to read: the flags, else `FLEETDASH_SSH_CONFIG` (`none` or a file; the
+    /// test suite sets `none`, so no test ever reads the user's files), else the user's.
+    pub fn sources(&self) -> crate::ssh::ssh_config::Sources {
+        use crate::ssh::ssh_config::Sources;
+        match (&self.ssh_config, self.no_ssh_config) {
+            (_, true) => Sources::None,
+            (Some(file), _) => Sources::File(file.clone()),
+            (None, false) => match std::env::var_os("FLEETDASH_SSH_CONFIG") {
+                Some(v) if v == "none" => Sources::None,
+                Some(v) if !v.is_empty() => Sources::File(v.into()),
+                _ => Sources::User,
+            },
+        }
+    }
 }
 
 /// Where diagnostics go: a file, never the terminal.
@@ -596,6 +631,9 @@ pub struct LabArgs {
     /// Write known_hosts lines for every device to this file.
     #[arg(long)]
     pub write_known_hosts: Option<PathBuf>,
+    /// Write the lab's cabling as a plan for `fleetdash cabling --expect` (YAML).
+    #[arg(long, value_name = "FILE")]
+    pub write_cabling: Option<PathBuf>,
     /// Login user name.
     #[arg(long, default_value = "admin")]
     pub username: String,
@@ -619,6 +657,7 @@ impl From<LabArgs> for LabOptions {
             port: a.port,
             write_inventory: a.write_inventory,
             write_known_hosts: a.write_known_hosts,
+            write_cabling: a.write_cabling,
             username: a.username,
             password: a.password,
             authorized_keys: a.authorized_keys,

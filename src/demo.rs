@@ -43,6 +43,8 @@ impl Demo {
         Ok(SshOptions {
             host_keys: HostKeyPolicy::Strict,
             password: Some(Secret::new(DEMO_PASSWORD.into())),
+            // The demo's devices are its own: the user's ssh_config has no say.
+            ssh_config: crate::ssh::ssh_config::SshConfig::empty(),
             ..SshOptions::with_known_hosts(file)
         })
     }

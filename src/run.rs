@@ -23,6 +23,7 @@ use crate::probe::ViaBastion;
 use crate::rollout::event::Outcome;
 use crate::rollout::executor::RolloutSetup;
 use crate::rollout::prepare;
+use crate::ssh::ssh_config::SshConfig;
 use crate::ssh::{BastionLimits, Bastions, HostKeyPolicy, SshOptions};
 use crate::ui::Ended;
 
@@ -34,20 +35,34 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         eprintln!("error: {err}");
         return Ok(ExitCode::from(USAGE));
     }
+    // Commands that reach devices (and check, which shows what ssh_config gives) read the
+    // OpenSSH client configuration once, before anything connects.
+    let ssh_config = match &cli.command {
+        Some(Command::Bench(_) | Command::Lab(_) | Command::Platforms { .. }) => SshConfig::empty(),
+        _ => match SshConfig::load(&cli.ssh_config.sources()) {
+            Ok(config) => Arc::new(config),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        },
+    };
+    crate::ssh::install_ssh_config(ssh_config.clone());
     match cli.command {
         None => dashboard(cli.dashboard).await,
-        Some(Command::Check { inventory, format }) => {
-            Ok(match Inventory::load_as(&inventory, format) {
+        Some(Command::Check { inventory, format }) => Ok(
+            match crate::platforms::load_inventory_as(&inventory, format) {
                 Ok(inv) => {
                     stdout::print(&inventory::check_report(&inv));
+                    stdout::print(&crate::ssh::ssh_config::check_lines(&inv, &ssh_config));
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
                     eprintln!("error: {err}");
                     ExitCode::from(USAGE)
                 }
-            })
-        }
+            },
+        ),
         Some(Command::Sweep(args)) => sweep_command(args).await,
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {

@@ -15,6 +15,7 @@ pub fn device(name: &str, host: &str, groups: &[&str]) -> Device {
         name: name.into(),
         host: host.into(),
         port: 22,
+        port_set: false,
         platform: "cisco_ios".into(),
         username: Some("netops".into()),
         password_env: None,

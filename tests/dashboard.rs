@@ -178,6 +178,98 @@ async fn filter_mark_run_and_quit_through_the_real_loop() {
     lab.stop().await;
 }
 
+/// A device that logs in and never shows a prompt: its tile says `ssh: prompt` and the
+/// answer quotes what it sent, after one login — not `ssh: connect` after three tries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_without_a_prompt_shows_the_prompt_stage() {
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        dir: _dir,
+        ..
+    } = common::lab(
+        "name: dash\ndevices: 2\nsites: [ams]\nroles:\n  \
+         - {role: core, platform: cisco_ios, count: 1}\n  \
+         - {role: hung, platform: cisco_ios, count: 1}\n\
+         faults:\n  - devices: [ams-hung1]\n    no_prompt: true\n    \
+         motd: \"SELECT 1) shell 2) logout\\n\"\n",
+    )
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let ssh = SshOptions {
+        host_keys: HostKeyPolicy::Strict,
+        ..ssh
+    };
+    let exec = ExecSetup {
+        config: ExecConfig::default(),
+        connector: SshConnector::new(ssh),
+    };
+    let mut engine = Engine::builder(inventory, EngineConfig::default())
+        .exec(exec)
+        .start();
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(150, 40)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "dash lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    let keys = Keyboard(keys_tx);
+    let script = async {
+        wait_for(&mut frames, "the lab's devices", |f| {
+            f.contains("ams-hung1")
+        })
+        .await;
+        keys.type_text("a");
+        wait_for(&mut frames, "two marks", |f| f.contains("● 2 marked")).await;
+        keys.type_text(":show version");
+        keys.press(KeyCode::Enter);
+        let answers = wait_for(&mut frames, "both done", |f| {
+            f.contains("1 ok") && f.contains("1 failed")
+        })
+        .await;
+        assert!(answers.contains("ams-hung1 prompt"), "{answers}");
+        keys.press(KeyCode::Down);
+        let detail = wait_for(&mut frames, "the failure's text", |f| {
+            f.contains("ams-hung1: failed")
+        })
+        .await;
+        assert!(detail.contains("prompt: no prompt"), "{detail}");
+        assert!(
+            detail.contains("SELECT 1) shell 2) logout"),
+            "quoted: {detail}"
+        );
+        keys.type_text("q");
+        let tiles = wait_for(&mut frames, "the hung tile's stage", |f| {
+            f.contains("ssh: prompt") && f.contains("rtt history")
+        })
+        .await;
+        assert!(!tiles.contains("ssh: connect"), "{tiles}");
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
+    assert_eq!(
+        lab.stats().sessions,
+        2,
+        "one login each: the prompt failure is not retried"
+    );
+    lab.stop().await;
+}
+
 fn git(repo: &std::path::Path, args: &[&str]) -> String {
     let out = std::process::Command::new("git")
         .arg("-C")

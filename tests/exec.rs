@@ -223,6 +223,37 @@ async fn retries_only_what_was_not_sent() {
     assert_eq!(fake.connects("d5"), 3, "1 attempt + 2 retries");
 }
 
+/// A host key learned by a connect that failed later reaches the log once, though the retry
+/// that succeeds does not learn it again (before: it was only in the failed attempt's
+/// reason, which the retry replaced).
+#[tokio::test(start_paused = true)]
+async fn a_key_learned_by_a_failed_connect_is_told_once_across_retries() {
+    let fake = Fake::default();
+    let learned = "learned the host key of d1 (ssh-ed25519 SHA256:abc)";
+    fake.script("d1", |s| {
+        s.connect_errors
+            .push_back(err(Stage::Channel, false, "no channel"));
+        s.connect_errors
+            .push_back(err(Stage::Connect, false, "refused"));
+        s.learned_on_failure = Some(learned.into());
+    });
+    let mut h = start(inventory(1, None), quick(), &fake);
+    h.run(1, vec![0], "uptime").await;
+    let mut notices = Vec::new();
+    loop {
+        match h.events.recv().await.expect("events") {
+            Event::Notice { text, .. } => notices.push(text),
+            Event::Exec(ExecEvent::Finished { result, .. }) => {
+                assert!(result.is_ok(), "{result:?}");
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(fake.connects("d1"), 3);
+    assert_eq!(notices, vec![learned.to_string()]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn breaker_opens_after_n_failures_and_recovers_after_cooldown() {
     let fake = Fake::default();

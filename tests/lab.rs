@@ -726,3 +726,155 @@ fn loopback_blocks_are_unique_and_held() {
             .is_err()
     );
 }
+
+/// The faults a prompt-learning client must survive, one device each.
+const PROMPT_FAULTS: &str = r#"
+name: prompt-faults
+sites: [p]
+roles:
+  - {role: banner, platform: cisco_ios, count: 1}
+  - {role: bare, platform: juniper_junos, count: 1}
+  - {role: noexec, platform: linux, count: 1}
+  - {role: idle, platform: cisco_ios, count: 1}
+  - {role: mute, platform: cisco_ios, count: 1}
+faults:
+  - devices: [p-banner1]
+    motd: |
+      #####
+      # router# do not touch
+      >>> core>
+      router#
+      switch(config)#
+  - devices: [p-bare1]
+    bare_prompt: true
+  - devices: [p-noexec1]
+    refuse_exec: true
+  - devices: [p-idle1]
+    idle_timeout: 400ms
+  - devices: [p-mute1]
+    motd: "Welcome to the maintenance console\n"
+    no_prompt: true
+"#;
+
+async fn start_prompt_faults() -> Lab {
+    common::lab(PROMPT_FAULTS).devices(5).seed(5).start().await
+}
+
+/// Everything the channel sends within `wait` (for what must NOT come).
+async fn read_for(sh: &mut Shell, wait: Duration) -> String {
+    let mut out = String::new();
+    let end = tokio::time::Instant::now() + wait;
+    while let Ok(Some(msg)) = tokio::time::timeout_at(end, sh.ch.wait()).await {
+        if let ChannelMsg::Data { data } = msg {
+            out.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn fault_banner_full_of_prompt_like_lines_comes_before_the_real_prompt() {
+    let lab = start_prompt_faults().await;
+    let mut sh = Shell::open(addr(&lab, "p-banner1")).await;
+    let first = sh.read_until("p-banner1>").await;
+    assert_eq!(
+        first,
+        "#####\r\n# router# do not touch\r\n>>> core>\r\nrouter#\r\nswitch(config)#\r\np-banner1>"
+    );
+    let out = sh.cmd("show clock", "p-banner1>").await;
+    assert!(out.contains("UTC"), "{out:?}");
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn fault_bare_prompt_has_no_user_and_no_trailing_space() {
+    let lab = start_prompt_faults().await;
+    let mut sh = Shell::open(addr(&lab, "p-bare1")).await;
+    let first = sh.read_until("p-bare1>").await;
+    assert!(!first.contains("admin@"), "{first:?}");
+    // What follows the prompt is the echo of the next line: no space in between.
+    let out = sh.cmd("configure", "p-bare1#").await;
+    assert!(out.starts_with("configure\r\n"), "{out:?}");
+    assert!(out.ends_with("\r\n[edit]\r\np-bare1#"), "{out:?}");
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn fault_refuse_exec_answers_channel_failure_but_the_shell_works() {
+    let lab = start_prompt_faults().await;
+    let h = login(addr(&lab, "p-noexec1")).await;
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.exec(true, "uname -a").await.unwrap();
+    let mut failed = false;
+    let mut data = Vec::new();
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), ch.wait()).await {
+        match msg {
+            ChannelMsg::Failure => {
+                failed = true;
+                break;
+            }
+            ChannelMsg::Data { data: d } => data.extend_from_slice(&d),
+            ChannelMsg::Success | ChannelMsg::Close => break,
+            _ => {}
+        }
+    }
+    assert!(failed, "exec must be refused");
+    assert!(data.is_empty(), "{data:?}");
+    assert_eq!(lab.command_count("p-noexec1", "uname -a"), 0);
+    let mut sh = Shell::open(addr(&lab, "p-noexec1")).await;
+    sh.read_until("admin@p-noexec1:~$ ").await;
+    let out = sh.cmd("uname -a", "admin@p-noexec1:~$ ").await;
+    assert!(out.contains("Linux p-noexec1 "), "{out:?}");
+    lab.stop().await;
+}
+
+#[tokio::test]
+async fn fault_idle_timeout_hangs_up_a_quiet_session() {
+    let lab = start_prompt_faults().await;
+    let mut sh = Shell::open(addr(&lab, "p-idle1")).await;
+    sh.read_until("p-idle1>").await;
+    // Input keeps it alive …
+    let out = sh.cmd("show clock", "p-idle1>").await;
+    assert!(out.contains("UTC"), "{out:?}");
+    // … silence ends it: the channel closes and so does the connection.
+    let mut closed = false;
+    while let Ok(msg) = tokio::time::timeout(Duration::from_secs(10), sh.ch.wait()).await {
+        if matches!(msg, None | Some(ChannelMsg::Close | ChannelMsg::Eof)) {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the device hung up");
+    lab::eventually_closed(&sh._h).await;
+    // The device takes new sessions as usual.
+    let mut again = Shell::open(addr(&lab, "p-idle1")).await;
+    again.read_until("p-idle1>").await;
+    lab.stop().await;
+}
+
+mod lab {
+    use super::*;
+
+    pub async fn eventually_closed(h: &Handle<Client>) {
+        for _ in 0..500 {
+            if h.is_closed() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the connection stayed open");
+    }
+}
+
+#[tokio::test]
+async fn fault_no_prompt_echoes_and_never_prompts() {
+    let lab = start_prompt_faults().await;
+    let mut sh = Shell::open(addr(&lab, "p-mute1")).await;
+    sh.read_until("Welcome to the maintenance console\r\n")
+        .await;
+    sh.send("\r").await;
+    sh.send("show version\r").await;
+    let rest = read_for(&mut sh, Duration::from_millis(500)).await;
+    assert_eq!(rest, "\r\nshow version\r\n", "only the echo, no prompt");
+    lab.stop().await;
+}

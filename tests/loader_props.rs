@@ -190,7 +190,7 @@ proptest! {
                     PatternError::DoubleOperator(t)
                     | PatternError::TagWithoutValue(t)
                     | PatternError::EmptyTagKey(t)
-                    | PatternError::Regex(t) => Some(t.as_str()),
+                    | PatternError::Regex(t, _) => Some(t.as_str()),
                     _ => None,
                 };
                 if let Some(term) = term {

@@ -68,11 +68,14 @@ fn target(lab: &Lab, name: &str) -> Target {
             user: "admin".into(),
             agent: false,
             key_file: None,
+            identity_files: Vec::new(),
+            agent_socket: None,
             key_passphrase_env: None,
             password_env: None,
             password: Some(Secret::new("admin".into())),
         },
         legacy: false,
+        ssh_config: None,
         jump: Vec::new(),
         proxy_command: None,
     }
@@ -702,4 +705,108 @@ async fn revoked_host_keys_are_refused_and_never_learned() {
         .unwrap();
     assert!(e.reason.contains("@cert-authority"), "{e}");
     assert_eq!(std::fs::read_to_string(&ca_file).unwrap(), ca);
+}
+
+const PROMPT_SHAPES: &str = r##"
+name: shapes
+sites: [p]
+roles:
+  - {role: banner, platform: cisco_ios, count: 1}
+  - {role: bare, platform: juniper_junos, count: 1}
+  - {role: junos, platform: juniper_junos, count: 1}
+  - {role: eos, platform: arista_eos, count: 1}
+  - {role: slow, platform: cisco_ios, count: 1}
+faults:
+  - devices: [p-banner1]
+    motd: "** ########\n# core-sw1# and edge>  #\nr2>\nother-host#\n##########\nlab-fake#"
+  - devices: [p-bare1]
+    bare_prompt: true
+  - devices: [p-junos1]
+    motd: "--- JUNOS 21.4R3\nadmin@not-this-one> \n{master:0}\n"
+  - devices: [p-eos1]
+    latency: 150ms
+  - devices: [p-slow1]
+    latency: 800ms
+"##;
+
+/// Banners full of prompt-like lines (one left without its line break), a Junos prompt
+/// without `user@` or trailing space, a Junos banner with another host's prompt, a slow
+/// device: the prompt is learned, commands answer exactly, config mode works where the
+/// prompt changes, and none of the banner reaches an answer.
+#[tokio::test]
+async fn prompts_are_learned_through_banners_and_bare_prompts() {
+    let lab = common::lab(PROMPT_SHAPES).devices(5).seed(3).start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let cases = [
+        ("p-banner1", "show version", "Cisco IOS Software"),
+        ("p-bare1", "show version", "Hostname: p-bare1"),
+        ("p-junos1", "show version", "Hostname: p-junos1"),
+        ("p-eos1", "show version", "Arista"),
+        // Slower than the client waits before pressing Enter again: the extra prompt that
+        // Enter is answered with later must not be taken for a command's answer.
+        ("p-slow1", "show version", "Cisco IOS Software"),
+    ];
+    for (name, command, expect) in cases {
+        let mut s = connect(&lab, &o, name).await;
+        for _ in 0..2 {
+            let out = s
+                .run(command)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(out.text.starts_with(expect), "{name}: {:?}", out.text);
+            for banner in [
+                "core-sw1",
+                "other-host",
+                "lab-fake",
+                "not-this-one",
+                "{master:0}",
+            ] {
+                assert!(!out.text.contains(banner), "{name}: {:?}", out.text);
+            }
+            assert!(
+                !out.text.contains(command),
+                "no echo: {name}: {:?}",
+                out.text
+            );
+            assert!(
+                !out.text.contains(&format!("{name}#")),
+                "{name}: {:?}",
+                out.text
+            );
+        }
+        s.close().await;
+    }
+    // The prompt changes in config mode (`(config)#`, Junos `[edit]` + `#`): still ours.
+    for name in ["p-banner1", "p-bare1"] {
+        let mut s = connect(&lab, &o, name).await;
+        let line = match name {
+            "p-bare1" => "set system location building-7",
+            _ => "interface GigabitEthernet0/2",
+        };
+        let out = s.configure(&[line.to_string()], false).await.unwrap();
+        assert!(out.ok(), "{name}: {out:?}");
+        s.close().await;
+    }
+}
+
+/// What the lab's hung device sends is quoted in the error, and nothing is sent to it.
+#[tokio::test]
+async fn no_prompt_is_a_prompt_failure_quoting_the_device() {
+    let lab = common::lab(
+        "name: hung\nsites: [h]\nroles:\n  - {role: ios, platform: cisco_ios, count: 1}\n\
+         faults:\n  - devices: [h-ios1]\n    no_prompt: true\n    motd: \"MENU 1) reboot 2) exit\\n> \"\n",
+    )
+    .devices(1)
+    .start()
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), &lab);
+    let e = Session::connect_target(&target(&lab, "h-ios1"), &o)
+        .await
+        .err()
+        .expect("no prompt, no session");
+    assert_eq!(e.stage, Stage::Prompt, "{e}");
+    assert!(e.reason.contains("MENU 1) reboot 2) exit"), "{e}");
+    assert_eq!(e.to_string().split(':').next(), Some("prompt"), "{e}");
 }

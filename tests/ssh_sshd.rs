@@ -152,6 +152,7 @@ fn target(port: u16, creds: Credentials) -> Target {
         platform: "linux".into(),
         credentials: creds,
         legacy: false,
+        ssh_config: None,
         jump: Vec::new(),
         proxy_command: None,
     }
@@ -162,6 +163,8 @@ fn creds(user: &str) -> Credentials {
         user: user.into(),
         agent: false,
         key_file: None,
+        identity_files: Vec::new(),
+        agent_socket: None,
         key_passphrase_env: None,
         password_env: None,
         password: None,

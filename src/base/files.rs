@@ -19,6 +19,8 @@ pub enum FileKind {
     KnownHosts,
     /// A rollout journal read to resume (streamed, not held whole).
     Journal,
+    /// An OpenSSH client configuration file (or one it includes).
+    SshConfig,
     /// A platform driver file.
     Platform,
     /// A cache fleetdash keeps in its state directory (detected platforms).
@@ -37,6 +39,7 @@ impl FileKind {
             FileKind::PrivateKey => MIB,
             FileKind::KnownHosts => 8 * MIB,
             FileKind::Journal => 4096 * MIB,
+            FileKind::SshConfig => 16 * MIB,
             FileKind::Platform => MIB,
             FileKind::Cache => 64 * MIB,
         }
@@ -50,6 +53,7 @@ impl FileKind {
             FileKind::PrivateKey => "private key",
             FileKind::KnownHosts => "known_hosts file",
             FileKind::Journal => "rollout journal",
+            FileKind::SshConfig => "ssh_config file",
             FileKind::Platform => "platform file",
             FileKind::Cache => "cache file",
         }

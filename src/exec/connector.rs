@@ -28,6 +28,14 @@ pub trait Connector: Send + Sync + 'static {
         device: &Device,
     ) -> impl Future<Output = Result<Self::Session, ExecError>> + Send;
 
+    /// A notice the last failed connect to `device` left for the operator (a host key
+    /// learned before a later stage failed), taken once: a retry that succeeds does not
+    /// learn the key again, so this is the only place it is told.
+    fn take_failure_notice(&self, device: &Device) -> Option<String> {
+        let _ = device;
+        None
+    }
+
     /// The commands to poll on `platform` (none by default).
     fn poll_specs(&self, platform: &str) -> Vec<PollSpec> {
         let _ = platform;

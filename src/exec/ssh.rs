@@ -1,13 +1,14 @@
 //! The production connector: the exec engine's seam implemented by the russh session layer
 //! (`crate::ssh`). Thin on purpose: stages, timeouts and output handling live there.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use crate::inventory::Device;
 use crate::platforms::detect::Detection;
 use crate::ssh::detect::{self, Cache};
-use crate::ssh::{self, ExecError, Output, SshOptions, Stage};
+use crate::ssh::{self, ConnectFailure, ExecError, Output, SshOptions, Stage};
 
 use super::connector::{Connector, PollSpec, Session};
 
@@ -20,6 +21,8 @@ pub struct SshConnector {
     /// Platforms found for `platform: autodetect` devices, and the file that keeps them.
     detected: Arc<Mutex<Cache>>,
     cache_file: Option<PathBuf>,
+    /// Host keys learned by connects that failed later, by device name, until taken.
+    failure_notices: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl SshConnector {
@@ -30,6 +33,7 @@ impl SshConnector {
             opts,
             detected: Arc::new(Mutex::new(cache)),
             cache_file,
+            failure_notices: Arc::default(),
         }
     }
 
@@ -85,12 +89,29 @@ impl Connector for SshConnector {
 
     async fn connect(&self, device: &Device) -> Result<ssh::Session, ExecError> {
         let platform = self.platform_of(device).await?;
-        if platform == device.platform {
-            return ssh::Session::connect(device, &self.opts).await;
-        }
-        let mut device = device.clone();
-        device.platform = platform;
-        ssh::Session::connect(&device, &self.opts).await
+        let connected = if platform == device.platform {
+            ssh::Session::connect_noting(device, &self.opts).await
+        } else {
+            let mut device = device.clone();
+            device.platform = platform;
+            ssh::Session::connect_noting(&device, &self.opts).await
+        };
+        connected.map_err(|ConnectFailure { error, learned }| {
+            if let Some(text) = learned {
+                self.failure_notices
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(device.name.clone(), text);
+            }
+            error
+        })
+    }
+
+    fn take_failure_notice(&self, device: &Device) -> Option<String> {
+        self.failure_notices
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&device.name)
     }
 
     fn poll_specs(&self, platform: &str) -> Vec<PollSpec> {

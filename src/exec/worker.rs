@@ -268,6 +268,9 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
                 Ok(())
             }
             Err(e) => {
+                if let Some(text) = self.shared.connector.take_failure_notice(device) {
+                    self.shared.notice(now_std(), text).await;
+                }
                 let e = ExecError {
                     maybe_ran: false,
                     ..e

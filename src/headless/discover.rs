@@ -146,6 +146,8 @@ async fn detect(job: &DiscoverJob, found: &mut [Found]) -> Result<(), ExitCode> 
                 name: d.name,
                 host: d.host,
                 port: d.port.unwrap_or(22),
+                // The port it was found on: ssh_config's Port has no say.
+                port_set: true,
                 platform: "generic".into(),
                 username: job.username.clone(),
                 password_env: job.password_env.clone(),

@@ -24,6 +24,9 @@ pub struct Device {
     pub host: String,
     /// SSH port (default 22).
     pub port: u16,
+    /// Whether the inventory gave `port:` (at any level). When it did not, 22 is only a
+    /// default, and ssh_config's `Port` wins over it.
+    pub port_set: bool,
     /// netmiko-style platform name (`cisco_ios`, `arista_eos`, `linux`, …).
     pub platform: String,
     pub username: Option<String>,

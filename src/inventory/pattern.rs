@@ -36,8 +36,9 @@ pub enum PatternError {
     EmptyTagKey(String),
     #[error("bad glob: {}", Untrusted(.0))]
     BadGlob(String),
-    #[error("bad regular expression `{}`", Untrusted(.0))]
-    Regex(String),
+    /// The term as written, and why its regular expression does not compile.
+    #[error("bad regular expression `{}`: {}", Untrusted(.0), Untrusted(.1))]
+    Regex(String, String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,15 +260,22 @@ fn term(body: &str) -> Result<Term, PatternError> {
     }
     if let Some(re) = body.strip_prefix('~') {
         if re.len() > MAX_REGEX {
-            return Err(PatternError::Regex(format!(
-                "~{}…: longer than {MAX_REGEX} characters",
-                &re[..40.min(re.len())]
-            )));
+            let head: String = re.chars().take(40).collect();
+            return Err(PatternError::Regex(
+                format!("~{head}"),
+                format!("longer than {MAX_REGEX} characters"),
+            ));
         }
         let compiled = regex::RegexBuilder::new(&format!("^(?:{re})"))
             .size_limit(REGEX_SIZE_LIMIT)
             .build()
-            .map_err(|e| PatternError::Regex(format!("{body}: {e}")))?;
+            .map_err(|e| {
+                // regex's message draws the pattern over several lines; its last says why.
+                let why = e.to_string();
+                let last = why.lines().last().unwrap_or("invalid").trim();
+                let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
+                PatternError::Regex(body.to_owned(), last)
+            })?;
         return Ok(Term::Name {
             text: body.to_owned(),
             matcher: Matcher::Regex(compiled),

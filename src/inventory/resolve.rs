@@ -69,6 +69,7 @@ fn device(raw: &RawDevice, all_groups: Vec<String>, chain: &[&Attrs]) -> Device 
         name: raw.name.clone(),
         host: raw.host.clone(),
         port: first(chain, |a| a.port.as_ref()).unwrap_or(DEFAULT_PORT),
+        port_set: first(chain, |a| a.port.as_ref()).is_some(),
         platform: first(chain, |a| a.platform.as_ref())
             .unwrap_or_else(|| DEFAULT_PLATFORM.to_owned()),
         username: first(chain, |a| a.username.as_ref()),

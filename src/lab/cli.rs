@@ -221,6 +221,16 @@ impl Cli {
         if self.awaiting_password {
             return "Password: ".into();
         }
+        let prompt = self.mode_prompt();
+        if self.dev.faults.bare_prompt {
+            // `junos0>`: no `user@`, no trailing space.
+            let at = format!("{}@", self.user);
+            return prompt.replace(&at, "").trim_end_matches(' ').to_string();
+        }
+        prompt
+    }
+
+    fn mode_prompt(&self) -> String {
         let h = self.dev.hostname();
         let u = &self.user;
         match &self.mode {

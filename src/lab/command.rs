@@ -28,6 +28,8 @@ pub struct LabOptions {
     pub write_inventory: Option<PathBuf>,
     /// Write known_hosts lines for every device to this file.
     pub write_known_hosts: Option<PathBuf>,
+    /// Write the lab's cabling as a `fleetdash cabling` plan to this file.
+    pub write_cabling: Option<PathBuf>,
     /// Login user name.
     pub username: String,
     /// Login password (also the enable secret).
@@ -79,6 +81,16 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
         std::fs::write(path, lab.known_hosts())
             .wrap_err_with(|| format!("cannot write known_hosts to {}", path.display()))?;
         stdout::println(&format!("lab: known_hosts written to {}", path.display()));
+    }
+    if let Some(path) = &args.write_cabling {
+        let mut plan =
+            String::from("# The cabling of this lab, for `fleetdash cabling --expect`.\nlinks:\n");
+        for [a, ap, b, bp] in lab.cabling() {
+            plan.push_str(&format!("  - {a}:{ap} -- {b}:{bp}\n"));
+        }
+        std::fs::write(path, plan)
+            .wrap_err_with(|| format!("cannot write the cabling to {}", path.display()))?;
+        stdout::println(&format!("lab: cabling written to {}", path.display()));
     }
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.tick().await;

@@ -145,6 +145,11 @@ impl Killer {
         Killer { stream }
     }
 
+    /// Closes the connection politely (FIN), like a device that hangs up an idle line.
+    pub fn hang_up(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
     pub fn kill(&self) {
         // Linger 0 turns the close into a reset, like a device that crashed or rebooted.
         let _ = socket2::SockRef::from(&self.stream).set_linger(Some(std::time::Duration::ZERO));
@@ -282,6 +287,12 @@ impl DeviceShared {
     pub fn kill_session(&self, id: u64) {
         if let Some(k) = lock(&self.sessions).get(&id) {
             k.kill();
+        }
+    }
+
+    pub fn hang_up(&self, id: u64) {
+        if let Some(k) = lock(&self.sessions).get(&id) {
+            k.hang_up();
         }
     }
 

@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use super::device::{CommandRecord, DeviceConfig, DeviceShared};
 use super::listener::{self, Configs};
 use super::platform::Platform;
-use super::scenario::{Faults, Scenario};
+use super::scenario::{Faults, PlannedDevice, Scenario};
 use super::session;
 use super::{hostkey, inventory, rlimit, topology};
 
@@ -192,11 +192,11 @@ impl Lab {
             let dev = Arc::new(DeviceShared::new(p, addr, &links[i], &plan));
             let key = hostkey::derive(cfg.seed, &p.name, 0);
             let host_key = key.public_key().clone();
-            let normal = Arc::new(server_config(&cfg, p.platform, key));
+            let normal = Arc::new(server_config(&cfg, p, key));
             let rotated = if p.faults.host_key_change_after.is_some() {
                 Arc::new(server_config(
                     &cfg,
-                    p.platform,
+                    p,
                     hostkey::derive(cfg.seed, &p.name, 1),
                 ))
             } else {
@@ -335,8 +335,8 @@ impl Drop for Lab {
 }
 
 /// The russh server configuration of one device with `key` as its host key.
-fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateKey) -> Config {
-    let spec = platform.spec();
+fn server_config(cfg: &LabConfig, plan: &PlannedDevice, key: russh::keys::PrivateKey) -> Config {
+    let spec = plan.platform.spec();
     Config {
         server_id: SshId::Standard(spec.server_id.into()),
         methods: session::methods(spec.keyboard_interactive),
@@ -344,7 +344,12 @@ fn server_config(cfg: &LabConfig, platform: Platform, key: russh::keys::PrivateK
         // OpenSSH probes with "none" first; answering it at once costs nothing.
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
-        inactivity_timeout: Some(Duration::from_secs(3600)),
+        // The idle-timeout fault also hangs up connections that only run exec channels.
+        inactivity_timeout: Some(
+            plan.faults
+                .idle_timeout
+                .unwrap_or(Duration::from_secs(3600)),
+        ),
         nodelay: true,
         ..Default::default()
     }

@@ -11,6 +11,9 @@ use super::platform::Platform;
 use crate::base::duration;
 use crate::inventory::glob;
 
+/// The longest `motd` a scenario may set.
+const MAX_MOTD: usize = 64 * 1024;
+
 /// The demo scenario, compiled in so `fleetdash` with no arguments needs no files.
 const DEMO_YAML: &str = include_str!("../../assets/lab/demo.yaml");
 
@@ -144,6 +147,24 @@ pub struct Faults {
     /// Connections beyond this many concurrent SSH sessions are refused.
     #[serde(default)]
     pub max_sessions: Option<usize>,
+    /// Printed when a shell starts, instead of the platform's MOTD (e.g. a banner full of
+    /// `#`, `>` and `router#` lines that look like prompts).
+    #[serde(default)]
+    pub motd: Option<String>,
+    /// The prompt has no `user@` and no trailing space (`junos0>` instead of
+    /// `admin@junos0> `).
+    #[serde(default)]
+    pub bare_prompt: bool,
+    /// Exec requests are refused (SSH_MSG_CHANNEL_FAILURE); an interactive shell still works.
+    #[serde(default)]
+    pub refuse_exec: bool,
+    /// A session without input for this long is closed, like IOS `exec-timeout`.
+    #[serde(default, deserialize_with = "duration::option")]
+    pub idle_timeout: Option<Duration>,
+    /// The shell never shows a prompt: it prints its banner, echoes what is typed and
+    /// answers nothing (a hung CLI, a menu the client does not know).
+    #[serde(default)]
+    pub no_prompt: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -253,6 +274,17 @@ impl Scenario {
             if rule.faults.max_sessions == Some(0) {
                 return Err(invalid("max_sessions must be at least 1".into()));
             }
+            if rule.faults.idle_timeout.is_some_and(|t| t.is_zero()) {
+                return Err(invalid("idle_timeout must be > 0".into()));
+            }
+            if rule
+                .faults
+                .motd
+                .as_ref()
+                .is_some_and(|m| m.len() > MAX_MOTD)
+            {
+                return Err(invalid(format!("motd is longer than {MAX_MOTD} bytes")));
+            }
         }
         Ok(())
     }
@@ -321,6 +353,11 @@ impl Faults {
         self.fail_after_config
             .extend(other.fail_after_config.iter().cloned());
         take(&mut self.max_sessions, &other.max_sessions);
+        take(&mut self.motd, &other.motd);
+        self.bare_prompt |= other.bare_prompt;
+        self.refuse_exec |= other.refuse_exec;
+        take(&mut self.idle_timeout, &other.idle_timeout);
+        self.no_prompt |= other.no_prompt;
     }
 
     /// True if nothing is wrong with the device.
@@ -399,5 +436,27 @@ faults:
         assert!(platforms.len() >= 4, "{platforms:?}");
         assert!(plan.iter().any(|d| d.faults.flap.is_some()));
         assert!(plan.iter().filter(|d| !d.faults.is_healthy()).count() >= 3);
+    }
+
+    #[test]
+    fn faults_example_shows_the_prompt_faults_and_bad_values_are_refused() {
+        let s =
+            Scenario::from_yaml(include_str!("../../assets/lab/faults.yaml"), "faults").unwrap();
+        let plan = s.plan(s.devices);
+        let has = |f: &dyn Fn(&Faults) -> bool| plan.iter().any(|d| f(&d.faults));
+        assert!(has(&|f| f
+            .motd
+            .as_deref()
+            .is_some_and(|m| m.contains("router#"))));
+        assert!(has(&|f| f.bare_prompt));
+        assert!(has(&|f| f.refuse_exec));
+        assert!(has(&|f| f.idle_timeout == Some(Duration::from_secs(30))));
+        assert!(has(&|f| f.no_prompt));
+        let bad = SMALL.replace("latency: 100ms", "idle_timeout: 0s");
+        let err = Scenario::from_yaml(&bad, "bad").unwrap_err().to_string();
+        assert!(err.contains("idle_timeout"), "{err}");
+        let huge = SMALL.replace("latency: 100ms", &format!("motd: {:?}", "#".repeat(70_000)));
+        let err = Scenario::from_yaml(&huge, "bad").unwrap_err().to_string();
+        assert!(err.contains("motd"), "{err}");
     }
 }

@@ -196,7 +196,13 @@ impl Handler for Conn {
         _data: &[u8],
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_success(channel)?;
+        // The refuse-exec fault: SSH_MSG_CHANNEL_FAILURE, like appliances that only give a
+        // shell; the channel itself stays open (`run_channel` ignores the command).
+        if self.dev.faults.refuse_exec {
+            session.channel_failure(channel)?;
+        } else {
+            session.channel_success(channel)?;
+        }
         Ok(())
     }
 }

@@ -38,6 +38,7 @@ pub async fn run_channel(channel: Channel<Msg>, ctx: SessionCtx) {
                 let _ = shell(input, tx, &ctx, pty, rows).await;
                 return;
             }
+            ChannelMsg::Exec { .. } if ctx.dev.faults.refuse_exec => {}
             ChannelMsg::Exec { command, .. } => {
                 let _ = exec(&tx, &ctx, &String::from_utf8_lossy(&command)).await;
                 return;
@@ -297,12 +298,37 @@ async fn shell(
         host: ctx.dev.name.clone(),
         lines: 0,
     };
-    w.prompt(ctx.dev.platform.spec().motd).await?;
+    let faults = &ctx.dev.faults;
+    let motd = faults
+        .motd
+        .as_deref()
+        .unwrap_or(ctx.dev.platform.spec().motd);
+    w.prompt(&motd.replace("\r\n", "\n")).await?;
     loop {
-        let prompt = cli.prompt();
+        let prompt = if faults.no_prompt {
+            String::new()
+        } else {
+            cli.prompt()
+        };
         w.prompt(&prompt).await?;
         let width = prompt.rsplit('\n').next().map_or(0, str::len);
-        let line = match read_line(&mut input, &w, pty && cli.echo()).await? {
+        let read = read_line(&mut input, &w, pty && cli.echo());
+        let read = match faults.idle_timeout {
+            Some(limit) => match tokio::time::timeout(limit, read).await {
+                Ok(read) => read,
+                Err(_) => {
+                    // exec-timeout: the device hangs up (FIN, not a reset).
+                    let _ = tx.eof().await;
+                    let _ = tx.close().await;
+                    // Let the close leave before the connection goes.
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    ctx.dev.hang_up(ctx.conn);
+                    return Ok(());
+                }
+            },
+            None => read.await,
+        };
+        let line = match read? {
             None => break,
             Some(Line::Cancel) => continue,
             Some(Line::End) => "end".to_string(),
@@ -310,6 +336,10 @@ async fn shell(
         };
         if !line.trim().is_empty() && cli.echo() {
             ctx.lab.counters.commands.fetch_add(1, Ordering::Relaxed);
+        }
+        if faults.no_prompt {
+            // A hung CLI: it echoed the line and says nothing.
+            continue;
         }
         let reply = cli.run(&line, width);
         let page = if reply.no_more { None } else { cli.page };

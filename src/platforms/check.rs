@@ -19,7 +19,15 @@ use crate::inventory::{Inventory, InventoryError, ProblemKind, yaml};
 /// [`Inventory::load`], then every device's platform checked against the process's
 /// platforms.
 pub fn load_inventory(path: &Path) -> Result<Inventory, InventoryError> {
-    let inventory = Inventory::load(path)?;
+    load_inventory_as(path, None)
+}
+
+/// [`load_inventory`] in the given format (`None`: recognised from the path).
+pub fn load_inventory_as(
+    path: &Path,
+    format: Option<crate::inventory::Format>,
+) -> Result<Inventory, InventoryError> {
+    let inventory = Inventory::load_as(path, format)?;
     check_platforms(&inventory, registry(), || {
         files::read_text(path, FileKind::Inventory).ok()
     })?;

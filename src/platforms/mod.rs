@@ -17,7 +17,7 @@ pub mod spec;
 
 use regex::Regex;
 
-pub use check::{check_platforms, load_inventory};
+pub use check::{check_platforms, load_inventory, load_inventory_as};
 pub use error::{PlatformError, PlatformProblemKind};
 pub use poll::{PARSERS, PollSpec, poll_specs};
 pub use registry::{Registry, install, install_user_platforms, profile, registry, user_dir};
@@ -335,6 +335,103 @@ mod tests {
             "{clean}"
         );
         assert_eq!(clean.matches(SECRET_REMOVED).count(), 3, "{clean}");
+    }
+
+    #[test]
+    fn every_vendor_masks_its_secret_forms() {
+        // (platform, a configuration line as the vendor prints it, the secret in it)
+        let cases = [
+            (
+                "cisco_nxos",
+                "username admin password 5 $5$abc$def  role network-admin",
+                "$5$abc$def",
+            ),
+            (
+                "cisco_nxos",
+                "snmp-server community pr1vate group network-operator",
+                "pr1vate",
+            ),
+            ("cisco_xr", " secret 10 $6$salt$hash", "$6$salt$hash"),
+            (
+                "cisco_asa",
+                "enable password 8Ry2YjIyt7RRXU24 encrypted",
+                "8Ry2YjIyt7RRXU24",
+            ),
+            ("cisco_asa", " ikev1 pre-shared-key s3cr3tpsk", "s3cr3tpsk"),
+            (
+                "aruba_aoscx",
+                "user admin group administrators password ciphertext AQBapX",
+                "AQBapX",
+            ),
+            (
+                "dell_os10",
+                "username admin password $6$q9QBeYjZ$jfxzVqGhkxX3 role sysadmin",
+                "$6$q9QBeYjZ$jfxzVqGhkxX3",
+            ),
+            (
+                "extreme_exos",
+                "configure account admin encrypted \"$5$Ab$Cd\"",
+                "$5$Ab$Cd",
+            ),
+            (
+                "fortinet",
+                "        set password ENC SH2nlGiWy4q",
+                "SH2nlGiWy4q",
+            ),
+            (
+                "hp_procurve",
+                "password manager user-name admin sha1 5baa61e4c9b9",
+                "5baa61e4c9b9",
+            ),
+            (
+                "huawei_vrp",
+                " local-user admin password irreversible-cipher $1a$X$Y",
+                "$1a$X$Y",
+            ),
+            (
+                "huawei_vrp",
+                " snmp-agent community read cipher %^%#abc%^%#",
+                "%^%#abc%^%#",
+            ),
+            (
+                "huawei_vrpv8",
+                " local-user admin password irreversible-cipher $1c$Q$R",
+                "$1c$Q$R",
+            ),
+            (
+                "nokia_sros",
+                "            password \"hashed\" hash2",
+                "hashed",
+            ),
+            (
+                "nokia_sros_md",
+                "            password \"$2y$10$abc\"",
+                "$2y$10$abc",
+            ),
+            (
+                "mikrotik_routeros",
+                "add name=admin password=hunter2 group=full",
+                "hunter2",
+            ),
+            ("paloalto_panos", "<phash>$1$xyz$abc</phash>", "$1$xyz$abc"),
+            (
+                "vyos",
+                "set system login user vyos authentication encrypted-password '$6$x$y'",
+                "$6$x$y",
+            ),
+            (
+                "vyos",
+                "set service snmp community public authorization ro",
+                "public",
+            ),
+        ];
+        for (platform, line, secret) in cases {
+            let p = profile(platform);
+            assert_eq!(p.name, platform);
+            let clean = p.backup.clean(&format!("{line}\n"), false);
+            assert!(!clean.contains(secret), "{platform}: {clean}");
+            assert!(clean.contains(SECRET_REMOVED), "{platform}: {clean}");
+        }
     }
 
     fn load_err(text: &str) -> PlatformError {

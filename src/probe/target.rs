@@ -39,17 +39,26 @@ impl Default for SweepConfig {
     }
 }
 
-/// One target per inventory device, in inventory order (so `device` is the index).
+/// One target per inventory device, in inventory order (so `device` is the index). The
+/// address and SSH port are the ones sessions use: ssh_config's HostName and Port for a
+/// device the inventory names by an alias.
 pub fn targets_from_inventory(inventory: &Inventory) -> Vec<Target> {
+    let config = crate::ssh::installed_ssh_config();
     inventory
         .devices
         .iter()
         .enumerate()
-        .map(|(device, d)| Target {
-            device,
-            host: d.host.clone(),
-            spec: d.probe,
-            ssh_port: d.port,
+        .map(|(device, d)| {
+            let (host, ssh_port) = match crate::ssh::Target::resolve(d, &config) {
+                Ok(t) => (t.host, t.port),
+                Err(_) => (d.host.clone(), d.port),
+            };
+            Target {
+                device,
+                host,
+                spec: d.probe,
+                ssh_port,
+            }
         })
         .collect()
 }

@@ -21,6 +21,10 @@ pub struct Credentials {
     pub user: String,
     pub agent: bool,
     pub key_file: Option<PathBuf>,
+    /// More key files, tried after `key_file` in order (ssh_config's IdentityFile).
+    pub identity_files: Vec<PathBuf>,
+    /// The agent's socket when not `SSH_AUTH_SOCK` (ssh_config's IdentityAgent).
+    pub agent_socket: Option<PathBuf>,
     pub key_passphrase_env: Option<String>,
     pub password_env: Option<String>,
     /// A password handed over directly (a prompt, tests); wins over `password_env`.
@@ -58,16 +62,20 @@ pub async fn authenticate(
         allowed: None,
         notes: Vec::new(),
     };
-    if creds.agent && chain.allows(MethodKind::PublicKey) && chain.agent().await {
-        return Ok(());
-    }
-    if let Some(path) = &creds.key_file
+    if creds.agent
         && chain.allows(MethodKind::PublicKey)
-        && chain
-            .key_file(path, creds.key_passphrase_env.as_deref())
-            .await
+        && chain.agent(creds.agent_socket.as_deref()).await
     {
         return Ok(());
+    }
+    for path in creds.key_file.iter().chain(&creds.identity_files) {
+        if chain.allows(MethodKind::PublicKey)
+            && chain
+                .key_file(path, creds.key_passphrase_env.as_deref())
+                .await
+        {
+            return Ok(());
+        }
     }
     if let Some(password) = creds.password() {
         match password {
@@ -147,8 +155,12 @@ impl Chain<'_> {
         hash
     }
 
-    async fn agent(&mut self) -> bool {
-        let mut agent = match AgentClient::connect_env().await {
+    async fn agent(&mut self, socket: Option<&Path>) -> bool {
+        let connected = match socket {
+            Some(path) => AgentClient::connect_uds(path).await,
+            None => AgentClient::connect_env().await,
+        };
+        let mut agent = match connected {
             Ok(a) => a,
             Err(e) => {
                 self.notes.push(format!("agent: {e}"));

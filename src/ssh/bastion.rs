@@ -354,10 +354,13 @@ impl Bastions {
             (Box::new(tunnel), Some(parent))
         };
         self.pool.connects.fetch_add(1, Ordering::Relaxed);
-        let (handle, learned) = login(stream, hop, opts).await.map_err(failed)?;
-        if let Some(text) = learned {
-            tracing::info!(bastion = %escape_line(&hop.name), "{}", escape_line(&text));
+        let mut noted = None;
+        let logged_in = login(stream, hop, opts, &mut noted).await;
+        // A bastion's learned key is logged even when its login then fails.
+        if let Some(text) = &noted {
+            tracing::info!(bastion = %escape_line(&hop.name), "{}", escape_line(text));
         }
+        let (handle, _) = logged_in.map_err(failed)?;
         tracing::debug!(bastion = %escape_line(&hop.name), "bastion connected");
         Ok(Arc::new(Link {
             handle,

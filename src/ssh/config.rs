@@ -4,10 +4,12 @@
 
 use super::outcome::{ExecError, Output, Stage};
 use super::session::Session;
-use super::shell::output_text;
+use super::session::drop_above;
+use super::shell::{Typed, output_text};
 use super::stage::err;
 use crate::base::safety::one_line;
 use crate::base::sanitize::{Clean, Removed};
+use crate::platforms::{Answer, Save};
 
 impl Session {
     /// Applies `lines` in the platform's config mode and leaves it; with `save`, also saves
@@ -35,8 +37,10 @@ impl Session {
         let mut removed = Removed::default();
         let enter = [mode.enter.clone()];
         for (i, line) in enter.iter().chain(lines).enumerate() {
-            let (raw, cut) = self.type_line(line, i > 0).await?;
-            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+            let typed = self.type_line(line, i > 0, None).await?;
+            let cut = typed.cut;
+            let Clean { text, removed: r } = output_text(&typed, line);
+            let text = drop_above(p, text);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
@@ -49,32 +53,35 @@ impl Session {
         }
         let failed = marker.is_some() || truncated;
         let save = p.save.as_ref().filter(|_| save && !failed);
+        // Only the save command's question is answered (Huawei's `[Y/N]`).
+        let save_line = |s: &'static Save| (s.command.as_str(), s.confirm.as_ref());
         // VyOS saves from config mode: after the commit, before leaving.
-        let save_inside = save.filter(|s| s.in_config).map(|s| s.command.as_str());
-        let mut tail: Vec<&str> = Vec::new();
+        let save_inside = save.filter(|s| s.in_config).map(save_line);
+        let mut tail: Vec<(&str, Option<&'static Answer>)> = Vec::new();
         match (&mode.commit, failed) {
             // Nothing was committed: throw the candidate away rather than apply half of it.
             (Some(_), true) if !mode.discard.is_empty() => {
-                tail.extend(mode.discard.iter().map(String::as_str))
+                tail.extend(mode.discard.iter().map(|l| (l.as_str(), None)))
             }
             (Some(commit), false) => {
-                tail.push(commit);
+                tail.push((commit, None));
                 tail.extend(save_inside);
                 if !mode.commit_exits {
-                    tail.push(&mode.exit);
+                    tail.push((&mode.exit, None));
                 }
             }
             _ => {
                 tail.extend(save_inside.filter(|_| mode.commit.is_none()));
-                tail.push(&mode.exit)
+                tail.push((&mode.exit, None))
             }
         }
         if let Some(s) = save.filter(|s| !s.in_config) {
-            tail.push(&s.command);
+            tail.push(save_line(s));
         }
-        for line in tail {
-            let (raw, cut) = self.type_line(line, true).await?;
-            let Clean { text, removed: r } = output_text(&raw, line, !cut);
+        for (line, question) in tail {
+            let typed = self.type_line(line, true, question).await?;
+            let Clean { text, removed: r } = output_text(&typed, line);
+            let text = drop_above(p, text);
             removed.add(r);
             transcript.push_str(line);
             transcript.push('\n');
@@ -93,9 +100,14 @@ impl Session {
     }
 
     /// One line; once config mode was entered every failure may have changed something.
-    async fn type_line(&mut self, line: &str, entered: bool) -> Result<(Vec<u8>, bool), ExecError> {
+    async fn type_line(
+        &mut self,
+        line: &str,
+        entered: bool,
+        question: Option<&'static Answer>,
+    ) -> Result<Typed, ExecError> {
         self.ensure_shell().await?;
-        self.type_command(line).await.map_err(|mut e| {
+        self.type_command(line, question).await.map_err(|mut e| {
             e.maybe_ran |= entered;
             e
         })

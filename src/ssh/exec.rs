@@ -62,7 +62,10 @@ impl Session {
                 timed_out("command", limit),
                 out.bytes.len()
             ))),
-            Ok(Read::Refused) => Err(err(Stage::Channel, "the device refused the exec request")),
+            Ok(Read::Refused) => {
+                self.exec_refused = true;
+                Err(err(Stage::Channel, "the device refused the exec request"))
+            }
             Ok(Read::Lost) => {
                 self.lost = true;
                 Err(ran(format!(

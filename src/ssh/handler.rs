@@ -26,8 +26,8 @@ impl From<russh::Error> for HandlerError {
 
 /// One connection's handler.
 pub struct Client {
-    pub host: String,
-    pub port: u16,
+    /// The name the host key is filed under: `host`, `[host]:port`, or HostKeyAlias.
+    pub known_as: String,
     pub policy: HostKeyPolicy,
     pub files: Vec<PathBuf>,
     pub learn_into: PathBuf,
@@ -49,10 +49,10 @@ impl Handler for Client {
             ));
         };
         // File I/O on a small file; off the async threads so 1,000 handshakes don't stall.
-        let (host, port, policy) = (self.host.clone(), self.port, self.policy);
+        let (known_as, policy) = (self.known_as.clone(), self.policy);
         let (files, learn_into, key) = (self.files.clone(), self.learn_into.clone(), key.clone());
         let verdict = tokio::task::spawn_blocking(move || {
-            hostkeys::check(&host, port, &key, policy, &files, &learn_into)
+            hostkeys::check_as(&known_as, &key, policy, &files, &learn_into)
         })
         .await
         .map_err(|e| HandlerError::HostKey(format!("host key check failed: {e}")))?;

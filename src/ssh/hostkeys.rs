@@ -26,6 +26,7 @@ pub enum Accepted {
 }
 
 /// Checks `key` for `host:port`. `Err` holds the reason for refusing, for people.
+#[cfg(test)]
 pub fn check(
     host: &str,
     port: u16,
@@ -34,7 +35,19 @@ pub fn check(
     files: &[PathBuf],
     learn_into: &Path,
 ) -> Result<Accepted, String> {
-    let target = host_port(host, port);
+    check_as(&host_port(host, port), key, policy, files, learn_into)
+}
+
+/// [`check`] for the name the key is filed under (`host`, `[host]:port`, or ssh_config's
+/// HostKeyAlias, which OpenSSH uses as it is, without the port).
+pub fn check_as(
+    target: &str,
+    key: &PublicKey,
+    policy: HostKeyPolicy,
+    files: &[PathBuf],
+    learn_into: &Path,
+) -> Result<Accepted, String> {
+    let target = target.to_string();
     let read: Vec<(&Path, Vec<Entry>)> = files
         .iter()
         .map(|f| Ok((f.as_path(), entries(f, &target)?)))

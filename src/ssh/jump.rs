@@ -105,6 +105,7 @@ fn address_hop(hop: &str, device: &Target) -> Target {
         legacy: device.legacy,
         jump: Vec::new(),
         proxy_command: None,
+        ssh_config: None,
     }
 }
 

@@ -2,10 +2,12 @@
 //! policy and files, agent use and legacy algorithms. Plain data with sensible defaults.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::bastion::{BastionLimits, Bastions};
 use super::secret::Secret;
+use super::ssh_config::{Resolved, SshConfig, Strictness};
 use crate::base::paths::{self, NoHome};
 use crate::inventory::Inventory;
 
@@ -64,9 +66,28 @@ pub struct SshOptions {
     /// A password for every device, used instead of the variable `password_env` names
     /// (the built-in demo lab, whose password is public).
     pub password: Option<Secret>,
+    /// The OpenSSH client configuration read for this run (empty unless the command line
+    /// installed one: tests and the demo never read the user's files).
+    pub ssh_config: Arc<SshConfig>,
+    /// Whether ssh_config's UserKnownHostsFile / GlobalKnownHostsFile choose the files to
+    /// check (the user's own setup), or `known_hosts` is all there is (`--known-hosts`).
+    pub known_hosts_from_ssh_config: bool,
     /// The bastion pool: one connection per bastion for every session of the run (clones
     /// share it). Empty by default: named `jump:` hops need [`SshOptions::with_bastions`].
     pub bastions: Bastions,
+}
+
+/// The configuration the command line loaded, for every [`SshOptions`] made after.
+static INSTALLED: OnceLock<Arc<SshConfig>> = OnceLock::new();
+
+/// Makes `config` the one every later [`SshOptions`] carries (called once, by `run`).
+pub fn install_ssh_config(config: Arc<SshConfig>) {
+    let _ = INSTALLED.set(config);
+}
+
+/// The configuration the command line installed (empty if none was).
+pub fn installed_ssh_config() -> Arc<SshConfig> {
+    INSTALLED.get().cloned().unwrap_or_else(SshConfig::empty)
 }
 
 impl SshOptions {
@@ -80,7 +101,10 @@ impl SshOptions {
             known_hosts.push(home.join(".ssh/known_hosts"));
         }
         known_hosts.push(own.clone());
-        Ok(SshOptions::with_files(known_hosts, own))
+        Ok(SshOptions {
+            known_hosts_from_ssh_config: true,
+            ..SshOptions::with_files(known_hosts, own)
+        })
     }
 
     /// Options that check and learn host keys only in `file` (tests, sandboxes).
@@ -99,7 +123,41 @@ impl SshOptions {
             legacy_algorithms: false,
             pty_size: (200, 24),
             password: None,
+            ssh_config: installed_ssh_config(),
+            known_hosts_from_ssh_config: false,
             bastions: Bastions::default(),
+        }
+    }
+
+    /// The known_hosts files to check for a device: with the user's setup, ssh_config's
+    /// UserKnownHostsFile in place of `~/.ssh/known_hosts` and its GlobalKnownHostsFile
+    /// after, then fleetdash's own file (the only one keys are learned into).
+    pub fn known_hosts_for(&self, r: Option<&Resolved>) -> Vec<PathBuf> {
+        let Some(r) = r.filter(|_| self.known_hosts_from_ssh_config) else {
+            return self.known_hosts.clone();
+        };
+        let mut files: Vec<PathBuf> = match &r.user_known_hosts {
+            Some(user) => user.clone(),
+            None => self
+                .known_hosts
+                .iter()
+                .filter(|f| **f != self.learn_into)
+                .cloned()
+                .collect(),
+        };
+        files.extend(r.global_known_hosts.iter().flatten().cloned());
+        if !files.contains(&self.learn_into) {
+            files.push(self.learn_into.clone());
+        }
+        files
+    }
+
+    /// The stricter of the run's policy and the device's StrictHostKeyChecking (`yes` and
+    /// `ask` are strict; `no` still refuses a changed key, as every policy does).
+    pub fn host_keys_for(&self, r: Option<&Resolved>) -> HostKeyPolicy {
+        match r.and_then(|r| r.strict_host_key_checking) {
+            Some(Strictness::Yes) => HostKeyPolicy::Strict,
+            _ => self.host_keys,
         }
     }
 }
@@ -135,5 +193,80 @@ impl SshOptions {
             host_keys,
             ..opts
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user_opts() -> SshOptions {
+        SshOptions {
+            known_hosts_from_ssh_config: true,
+            ..SshOptions::with_files(
+                vec![
+                    PathBuf::from("/h/.ssh/known_hosts"),
+                    PathBuf::from("/s/own"),
+                ],
+                PathBuf::from("/s/own"),
+            )
+        }
+    }
+
+    #[test]
+    fn ssh_config_chooses_known_hosts_files_unless_one_was_named() {
+        let r = Resolved {
+            user_known_hosts: Some(vec![PathBuf::from("/a"), PathBuf::from("/b")]),
+            global_known_hosts: Some(vec![PathBuf::from("/g")]),
+            ..Resolved::default()
+        };
+        let files = |v: &[&str]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
+        assert_eq!(
+            user_opts().known_hosts_for(Some(&r)),
+            files(&["/a", "/b", "/g", "/s/own"])
+        );
+        let global_only = Resolved {
+            global_known_hosts: Some(vec![PathBuf::from("/g")]),
+            ..Resolved::default()
+        };
+        assert_eq!(
+            user_opts().known_hosts_for(Some(&global_only)),
+            files(&["/h/.ssh/known_hosts", "/g", "/s/own"])
+        );
+        assert_eq!(
+            user_opts().known_hosts_for(None),
+            files(&["/h/.ssh/known_hosts", "/s/own"])
+        );
+        // --known-hosts FILE: that file only, whatever ssh_config says.
+        let named = SshOptions::with_known_hosts(PathBuf::from("/only"));
+        assert_eq!(named.known_hosts_for(Some(&r)), files(&["/only"]));
+    }
+
+    #[test]
+    fn the_stricter_host_key_policy_wins() {
+        let with = |s| Resolved {
+            strict_host_key_checking: Some(s),
+            ..Resolved::default()
+        };
+        let mut o = user_opts();
+        o.host_keys = HostKeyPolicy::AcceptNew;
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::Yes))),
+            HostKeyPolicy::Strict
+        );
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::No))),
+            HostKeyPolicy::AcceptNew
+        );
+        assert_eq!(o.host_keys_for(None), HostKeyPolicy::AcceptNew);
+        o.host_keys = HostKeyPolicy::Strict;
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::AcceptNew))),
+            HostKeyPolicy::Strict
+        );
+        assert_eq!(
+            o.host_keys_for(Some(&with(Strictness::No))),
+            HostKeyPolicy::Strict
+        );
     }
 }

@@ -11,6 +11,8 @@ pub enum Stage {
     HostKey,
     Auth,
     Channel,
+    /// Logged in, but the device never showed a prompt its platform recognises.
+    Prompt,
     /// `platform: autodetect` found no platform (or several) on the device.
     Detect,
     Command,
@@ -29,6 +31,7 @@ impl Stage {
             Stage::HostKey => "host key",
             Stage::Auth => "auth",
             Stage::Channel => "channel",
+            Stage::Prompt => "prompt",
             Stage::Detect => "detect",
             Stage::Command => "command",
             Stage::CircuitOpen => "circuit open",

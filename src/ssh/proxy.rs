@@ -120,6 +120,8 @@ mod tests {
                 user: user.into(),
                 agent: false,
                 key_file: None,
+                identity_files: Vec::new(),
+                agent_socket: None,
                 key_passphrase_env: None,
                 password_env: None,
                 password: None,
@@ -127,6 +129,7 @@ mod tests {
             legacy: false,
             jump: Vec::new(),
             proxy_command: None,
+            ssh_config: None,
         }
     }
 

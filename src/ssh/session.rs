@@ -1,6 +1,8 @@
 //! One SSH session to one device: connect (resolve, TCP, handshake + host key, auth, PTY
-//! shell for network platforms), each stage under its own timeout, then commands over the
-//! exec channel (`exec`) or the PTY shell (here), and config mode (`config`).
+//! shell with a learned prompt for network platforms), each stage under its own timeout,
+//! then commands over the exec channel (`exec`) or the PTY shell (here), and config mode
+//! (`config`). A platform with `exec_or_shell` moves to the shell, for the rest of the
+//! session, when the device refuses exec requests.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,14 +18,14 @@ use super::options::{SshOptions, Timeouts};
 use super::outcome::{ExecError, Output, Stage};
 use super::proxy::ProxyChild;
 use super::secret::Secret;
-use super::shell::{Shell, ShellError, output_text};
+use super::shell::{Greeting, OpenError, Shell, ShellError, Typed, output_text};
 use super::stage::{err, ran, timed_out};
 use super::target::Target;
-use super::transport::{config, handshake_error, resolve, tcp_connect};
+use super::transport::{config_for, handshake_error, resolve, tcp_connect};
 use crate::base::safety::one_line;
 use crate::base::sanitize::Clean;
 use crate::inventory::Device;
-use crate::platforms::{Profile, profile};
+use crate::platforms::{Profile, Transport, profile};
 
 /// A logged-in session to one device.
 pub struct Session {
@@ -35,6 +37,8 @@ pub struct Session {
     shell: Option<Shell>,
     /// For `enable` prompts: the login password, if the inventory names one.
     password: Option<Secret>,
+    /// The login name, for an `enable` that asks for one (HP ProCurve).
+    user: String,
     pub(super) timeouts: Timeouts,
     pub(super) cap: usize,
     pty_size: (u32, u32),
@@ -44,12 +48,23 @@ pub struct Session {
     /// A shell command was started and not finished (its future was dropped).
     in_flight: bool,
     route: Route,
+    /// The device refused an exec request: commands go through the shell from then on.
+    pub(super) exec_refused: bool,
+}
+
+/// A connect that failed, and the host key notice it leaves for the operator either way
+/// (the key was learned before a later stage failed).
+#[derive(Debug)]
+pub struct ConnectFailure {
+    pub error: ExecError,
+    pub learned: Option<String>,
 }
 
 impl Session {
     /// Connects to an inventory device. See [`Session::connect_target`].
     pub async fn connect(device: &Device, opts: &SshOptions) -> Result<Session, ExecError> {
-        let mut target = Target::from_device(device);
+        let mut target =
+            Target::resolve(device, &opts.ssh_config).map_err(|why| err(Stage::Resolve, why))?;
         if let Some(password) = &opts.password {
             target.credentials.password = Some(password.clone());
         }
@@ -58,14 +73,54 @@ impl Session {
 
     /// TCP connect, handshake, host key check, auth chain, and (network platforms) PTY
     /// shell with paging disabled. Each stage under its own timeout; errors carry the Stage.
+    /// A host key learned before a later stage failed is named in the error's reason.
     pub async fn connect_target(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
-        let result = Session::open(t, opts).await;
-        super::log::connected(t, &result);
-        result
+        Session::connect_target_noting(t, opts).await.map_err(
+            |ConnectFailure { mut error, learned }| {
+                if let Some(l) = learned {
+                    error.reason = format!("{} ({l})", error.reason);
+                }
+                error
+            },
+        )
     }
 
-    async fn open(t: &Target, opts: &SshOptions) -> Result<Session, ExecError> {
-        let to = opts.timeouts;
+    /// [`Session::connect`], with a host key learned on a failed attempt kept apart from
+    /// the error, so a caller that retries can still tell the operator once.
+    pub async fn connect_noting(
+        device: &Device,
+        opts: &SshOptions,
+    ) -> Result<Session, ConnectFailure> {
+        let mut target =
+            Target::resolve(device, &opts.ssh_config).map_err(|why| ConnectFailure {
+                error: err(Stage::Resolve, why),
+                learned: None,
+            })?;
+        if let Some(password) = &opts.password {
+            target.credentials.password = Some(password.clone());
+        }
+        Session::connect_target_noting(&target, opts).await
+    }
+
+    async fn connect_target_noting(
+        t: &Target,
+        opts: &SshOptions,
+    ) -> Result<Session, ConnectFailure> {
+        let mut learned = None;
+        let result = Session::open(t, opts, &mut learned).await;
+        super::log::connected(t, &result);
+        result.map_err(|error| ConnectFailure { error, learned })
+    }
+
+    async fn open(
+        t: &Target,
+        opts: &SshOptions,
+        noted: &mut Option<String>,
+    ) -> Result<Session, ExecError> {
+        let mut to = opts.timeouts;
+        if let Some(limit) = t.ssh_config.as_deref().and_then(|r| r.connect_timeout) {
+            to.connect = limit;
+        }
         let (stream, route): (Box<dyn Io>, Route) = match &t.proxy_command {
             Some(command) => {
                 let (stream, child) = super::proxy::spawn(command, t)?;
@@ -86,14 +141,7 @@ impl Session {
                 }
             }
         };
-        let (handle, learned) = login(stream, t, opts).await?;
-        let note = learned.clone();
-        let with_learned = |mut e: ExecError| {
-            if let Some(l) = &note {
-                e.reason = format!("{} ({l})", e.reason);
-            }
-            e
-        };
+        let (handle, learned) = login(stream, t, opts, noted).await?;
         let password = t.credentials.password().and_then(Result::ok);
         let mut session = Session {
             handle,
@@ -101,6 +149,7 @@ impl Session {
             profile: profile(&t.platform),
             shell: None,
             password,
+            user: t.credentials.user.clone(),
             timeouts: to,
             cap: opts.output_cap,
             pty_size: opts.pty_size,
@@ -108,11 +157,10 @@ impl Session {
             lost: false,
             in_flight: false,
             route,
+            exec_refused: false,
         };
-        if session.profile.uses_shell()
-            && let Err(e) = session.open_shell().await
-        {
-            return Err(with_learned(e));
+        if session.profile.uses_shell() {
+            session.open_shell().await?;
         }
         Ok(session)
     }
@@ -147,34 +195,58 @@ impl Session {
         }
     }
 
+    /// Opens the PTY shell and learns the prompt, each bounded by the command timeout. A device
+    /// that never shows a prompt fails at stage `prompt` with what it sent quoted: that is
+    /// not worth a retry, since it logged us in and will greet the same way again.
     async fn open_shell(&mut self) -> Result<(), ExecError> {
         let limit = self.timeouts.command;
-        let open = async {
-            let channel = self
-                .handle
-                .channel_open_session()
-                .await
-                .map_err(|e| format!("cannot open a session channel: {e}"))?;
-            Shell::open(
-                channel,
-                self.profile,
-                self.pty_size,
-                self.password.as_ref(),
-                self.cap,
+        let start = async {
+            let channel =
+                self.handle.channel_open_session().await.map_err(|e| {
+                    OpenError::Channel(format!("cannot open a session channel: {e}"))
+                })?;
+            Shell::start(channel, self.profile, self.pty_size).await
+        };
+        let mut shell = match timeout(limit, start).await {
+            Err(_) => return Err(err(Stage::Channel, timed_out("opening the shell", limit))),
+            Ok(Err(OpenError::Channel(r) | OpenError::Prompt(r))) => {
+                return Err(err(Stage::Channel, r));
+            }
+            Ok(Ok(shell)) => shell,
+        };
+        let mut greeting = Greeting::default();
+        let learned = timeout(limit, shell.learn_prompt(&mut greeting)).await;
+        let failed = match learned {
+            Err(_) => {
+                let what = timed_out("looking for the prompt", limit);
+                Some(err(Stage::Prompt, format!("{what}; {}", greeting.quoted())))
+            }
+            Ok(Err(OpenError::Prompt(reason))) => Some(err(Stage::Prompt, reason)),
+            Ok(Err(OpenError::Channel(reason))) => Some(err(Stage::Channel, reason)),
+            Ok(Ok(())) => None,
+        };
+        let failed = match failed {
+            Some(e) => Some(e),
+            None => match timeout(
+                limit,
+                shell.setup(&self.user, self.password.as_ref(), self.cap),
             )
             .await
+            {
+                Err(_) => Some(err(
+                    Stage::Channel,
+                    timed_out("setting up the shell", limit),
+                )),
+                Ok(Err(reason)) => Some(err(Stage::Channel, reason)),
+                Ok(Ok(())) => None,
+            },
         };
-        match timeout(limit, open).await {
-            Err(_) => Err(err(
-                Stage::Channel,
-                timed_out("opening the shell (no prompt seen)", limit),
-            )),
-            Ok(Err(reason)) => Err(err(Stage::Channel, reason)),
-            Ok(Ok(shell)) => {
-                self.shell = Some(shell);
-                Ok(())
-            }
+        if let Some(e) = failed {
+            shell.close().await;
+            return Err(e);
         }
+        self.shell = Some(shell);
+        Ok(())
     }
 
     /// Runs one command: exec channel for `linux`, the PTY shell for network platforms.
@@ -229,9 +301,21 @@ impl Session {
         if self.is_closed() {
             return Err(err(Stage::Channel, "the session is closed"));
         }
-        match self.profile.uses_shell() {
-            false => self.run_exec(command).await,
-            true => self.run_shell(command).await,
+        let fallback = self.profile.transport == Transport::ExecOrShell;
+        if self.profile.uses_shell() || (fallback && self.exec_refused) {
+            return self.run_shell(command).await;
+        }
+        match self.run_exec(command).await {
+            Err(e) if fallback && self.exec_refused => {
+                // Nothing ran; this device only gives a shell. Said once per session.
+                tracing::warn!(
+                    device = %crate::base::text::escape_line(&self.device),
+                    "the device refused an exec request ({}); using a shell for this session",
+                    e.reason
+                );
+                self.run_shell(command).await
+            }
+            result => result,
         }
     }
 
@@ -252,31 +336,49 @@ impl Session {
 
     async fn run_shell(&mut self, command: &str) -> Result<Output, ExecError> {
         self.ensure_shell().await?;
-        let (raw, truncated) = self.type_command(command).await?;
-        let Clean { text, removed } = output_text(&raw, command, !truncated);
-        let text = self.profile.strip_noise(&text);
+        let typed = self.type_command(command, None).await?;
+        let Clean { text, removed } = output_text(&typed, command);
+        let text = self.profile.strip_noise(&drop_above(self.profile, text));
         Ok(Output {
             error_marker: self.profile.find_error(&text),
             text,
             exit_status: None,
-            truncated,
+            truncated: typed.cut,
             removed,
         })
     }
 
-    /// Types one line into the shell and reads up to the prompt. Returns the raw output
-    /// and whether it hit the cap. The shell is abandoned (a fresh one opens next time)
-    /// after a cap or any failure, since its state is then unknown.
-    pub(super) async fn type_command(&mut self, line: &str) -> Result<(Vec<u8>, bool), ExecError> {
+    /// Types one line into the shell and reads up to the prompt, answering `question`
+    /// (a save command's `[Y/N]`) if the device asks it. The shell is abandoned (a fresh
+    /// one opens next time) after a cap or any failure, since its state is then unknown.
+    pub(super) async fn type_command(
+        &mut self,
+        line: &str,
+        question: Option<&'static crate::platforms::Answer>,
+    ) -> Result<Typed, ExecError> {
         let (limit, cap) = (self.timeouts.command, self.cap);
+        if self.shell.as_mut().is_some_and(Shell::hung_up) {
+            // The device closed the idle shell (exec-timeout) before this line was sent:
+            // nothing reached it, so it is sent on a fresh shell, once.
+            if let Some(s) = self.shell.take() {
+                s.close().await;
+            }
+            if self.handle.is_closed() {
+                self.lost = true;
+                return Err(err(Stage::Channel, "the device closed the idle session"));
+            }
+            self.open_shell().await?;
+        }
         let Some(shell) = self.shell.as_mut() else {
             return Err(err(Stage::Channel, "no shell"));
         };
         self.in_flight = true;
-        let typed = type_on(shell, line, limit, cap).await;
+        let typed = type_on(shell, line, question, limit, cap).await;
         self.in_flight = false;
-        if let Ok((raw, false)) = typed {
-            return Ok((raw, false));
+        if let Ok(t) = &typed
+            && !t.cut
+        {
+            return typed.map_err(|(e, _)| e);
         }
         if let Some(s) = self.shell.take() {
             s.close().await;
@@ -300,31 +402,44 @@ impl Session {
 
 /// Handshake with the host key check, then the auth chain, over `stream`, each under its
 /// timeout. Also returns the notice when accept-new learned the host key.
+/// Handshake, host key check and authentication over `stream`. A key learned under
+/// accept-new is put in `noted` as soon as it is learned, so it reaches the operator even
+/// when authentication then fails.
 pub(super) async fn login(
     stream: Box<dyn Io>,
     t: &Target,
     opts: &SshOptions,
+    noted: &mut Option<String>,
 ) -> Result<(Handle<Client>, Option<String>), ExecError> {
     let to = opts.timeouts;
+    let cfg = t.ssh_config.as_deref();
+    let legacy = t.legacy || opts.legacy_algorithms;
+    // A list that leaves nothing to negotiate is the configuration's fault, not the device's.
+    let client_config = config_for(legacy, cfg).map_err(|why| err(Stage::Handshake, why))?;
     let learned = Arc::new(Mutex::new(None));
     let handler = Client {
-        host: t.host.clone(),
-        port: t.port,
-        policy: opts.host_keys,
-        files: opts.known_hosts.clone(),
+        known_as: match cfg.and_then(|r| r.host_key_alias.clone()) {
+            Some(alias) => alias,
+            None => super::hostkeys::host_port(&t.host, t.port),
+        },
+        policy: opts.host_keys_for(cfg),
+        files: opts.known_hosts_for(cfg),
         learn_into: opts.learn_into.clone(),
         learned: learned.clone(),
     };
-    let legacy = t.legacy || opts.legacy_algorithms;
     let device_key = format!("{}:{}", t.host, t.port);
     let mut creds = t.credentials.clone();
     creds.agent &= opts.use_agent;
     if let (Some(password), None) = (&opts.password, &creds.password) {
         creds.password = Some(password.clone());
     }
+    // MikroTik: `admin+ct511w4098h` turns off colours and terminal probing at login.
+    if let Some(suffix) = &profile(&t.platform).username_suffix {
+        creds.user.push_str(suffix);
+    }
     let mut handle = match timeout(
         to.handshake,
-        client::connect_stream(config(legacy), stream, handler),
+        client::connect_stream(client_config, stream, handler),
     )
     .await
     {
@@ -341,24 +456,16 @@ pub(super) async fn login(
         Ok(Ok(h)) => h,
     };
     let learned = learned.lock().unwrap_or_else(|e| e.into_inner()).take();
-    // A key learned before a later stage failed must still reach the log.
-    let with_learned = |mut e: ExecError| {
-        if let Some(l) = &learned {
-            e.reason = format!("{} ({l})", e.reason);
-        }
-        e
-    };
+    // A key learned before a later stage failed must still reach the operator.
+    noted.clone_from(&learned);
     match timeout(
         to.auth,
         auth::authenticate(&mut handle, &creds, &device_key),
     )
     .await
     {
-        Err(_) => Err(with_learned(err(
-            Stage::Auth,
-            timed_out("authentication", to.auth),
-        ))),
-        Ok(Err(reason)) => Err(with_learned(err(Stage::Auth, reason))),
+        Err(_) => Err(err(Stage::Auth, timed_out("authentication", to.auth))),
+        Ok(Err(reason)) => Err(err(Stage::Auth, reason)),
         Ok(Ok(())) => Ok((handle, learned)),
     }
 }
@@ -385,9 +492,11 @@ enum Route {
 async fn type_on(
     shell: &mut Shell,
     line: &str,
+    question: Option<&crate::platforms::Answer>,
     limit: Duration,
     cap: usize,
-) -> Result<(Vec<u8>, bool), (ExecError, bool)> {
+) -> Result<Typed, (ExecError, bool)> {
+    let learned = shell.learned().line.clone();
     if let Err(e) = shell.send_line(line).await {
         let reason = match e {
             ShellError::Send(e) => e,
@@ -396,7 +505,25 @@ async fn type_on(
         let e = err(Stage::Channel, format!("cannot send the command: {reason}"));
         return Err((e, false));
     }
-    match timeout(limit, shell.read(cap, None)).await {
+    let read = async {
+        let r = shell.read_answer(cap, question.map(|q| &q.pattern)).await?;
+        match (&r.end, question) {
+            (super::shell::End::Other, Some(q)) => {
+                // The question is part of the answer; so is what follows the reply.
+                shell.send_raw(q.answer.as_bytes()).await?;
+                let mut more = shell.read(cap, None).await?;
+                let mut raw = r.raw;
+                if !raw.push(&more.raw.bytes) {
+                    more.raw = raw;
+                    return Err(ShellError::Capped(more.raw));
+                }
+                more.raw = raw;
+                Ok(more)
+            }
+            _ => Ok(r),
+        }
+    };
+    match timeout(limit, read).await {
         Err(_) => Err((
             ran(format!(
                 "{} (the prompt did not come back)",
@@ -404,8 +531,18 @@ async fn type_on(
             )),
             false,
         )),
-        Ok(Ok(r)) => Ok((r.raw.bytes, false)),
-        Ok(Err(ShellError::Capped(raw))) => Ok((raw.bytes, true)),
+        Ok(Ok(r)) => Ok(Typed {
+            raw: r.raw.bytes,
+            cut: false,
+            prompt: Some(r.prompt),
+            learned,
+        }),
+        Ok(Err(ShellError::Capped(raw))) => Ok(Typed {
+            raw: raw.bytes,
+            cut: true,
+            prompt: None,
+            learned,
+        }),
         Ok(Err(ShellError::Closed(raw))) => Err((
             ran(format!(
                 "connection lost during the command ({} bytes of output received)",
@@ -414,5 +551,45 @@ async fn type_on(
             true,
         )),
         Ok(Err(ShellError::Send(e))) => Err((ran(format!("shell write failed: {e}")), false)),
+    }
+}
+
+/// Output without the line a platform prints above its prompt (Nokia MD-CLI's `[/]`):
+/// it belongs to the prompt that ended the answer.
+pub(super) fn drop_above(profile: &Profile, text: String) -> String {
+    let Some(above) = &profile.modes.above else {
+        return text;
+    };
+    let Some(body) = text.strip_suffix('\n') else {
+        return text;
+    };
+    let start = body.rfind('\n').map_or(0, |i| i + 1);
+    match above.is_match(&body[start..]) {
+        true => body[..start].to_string(),
+        false => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_above_the_prompt_goes_with_it() {
+        // Nokia MD-CLI: `[/]` (or `*(pr)[/configure]`) above `A:admin@node-2#`.
+        let md = profile("nokia_sros_md");
+        let cases = [
+            ("Router Name: Base\n[/]\n", "Router Name: Base\n"),
+            ("x\n*(pr)[/configure router \"Base\"]\n", "x\n"),
+            ("[/]\n", ""),
+            ("Router Name: Base\n", "Router Name: Base\n"),
+            // Only the line right above the prompt, and only at the end.
+            ("[/]\nlast line\n", "[/]\nlast line\n"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(drop_above(md, text.to_string()), want, "{text:?}");
+        }
+        // Platforms without the line keep everything.
+        assert_eq!(drop_above(profile("cisco_ios"), "[/]\n".into()), "[/]\n");
     }
 }

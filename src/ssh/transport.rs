@@ -1,8 +1,9 @@
 //! Getting to the device: russh client configs (modern or with legacy algorithms), name
 //! resolution and TCP connect under the connect timeout, and handshake errors in words.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use russh::client;
@@ -11,21 +12,78 @@ use tokio::time::timeout;
 
 use super::algorithms;
 use super::outcome::{ExecError, Stage};
+use super::ssh_config::Resolved;
 use super::stage::{err, timed_out};
+
+/// The config for a device with ssh_config settings: its algorithm lists and keepalive
+/// (ServerAliveInterval, 0 = off; ServerAliveCountMax). One config per distinct set,
+/// shared by every session that has it (10,000 devices usually share one or two).
+pub(super) fn config_for(
+    legacy: bool,
+    r: Option<&Resolved>,
+) -> Result<Arc<client::Config>, String> {
+    type Key = (bool, [Option<String>; 4], Option<u32>, Option<u32>);
+    static BUILT: Mutex<Option<HashMap<Key, Arc<client::Config>>>> = Mutex::new(None);
+    let Some(r) = r.filter(|r| {
+        r.kex.is_some()
+            || r.ciphers.is_some()
+            || r.macs.is_some()
+            || r.host_key_algorithms.is_some()
+            || r.server_alive_interval.is_some()
+            || r.server_alive_count_max.is_some()
+    }) else {
+        return Ok(config(legacy));
+    };
+    let key: Key = (
+        legacy,
+        [
+            r.kex.clone(),
+            r.host_key_algorithms.clone(),
+            r.ciphers.clone(),
+            r.macs.clone(),
+        ],
+        r.server_alive_interval,
+        r.server_alive_count_max,
+    );
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let built = built.get_or_insert_with(HashMap::new);
+    if let Some(c) = built.get(&key) {
+        return Ok(c.clone());
+    }
+    let base = fresh(legacy);
+    let c = Arc::new(client::Config {
+        preferred: algorithms::configured(legacy, r)?,
+        keepalive_interval: match r.server_alive_interval {
+            Some(0) => None,
+            Some(s) => Some(Duration::from_secs(u64::from(s))),
+            None => base.keepalive_interval,
+        },
+        keepalive_max: r
+            .server_alive_count_max
+            .map_or(base.keepalive_max, |n| n as usize),
+        ..base
+    });
+    built.insert(key, c.clone());
+    Ok(c)
+}
+
+fn fresh(legacy: bool) -> client::Config {
+    client::Config {
+        preferred: algorithms::preferred(legacy),
+        // A reused session idles between commands: notice a dead peer.
+        keepalive_interval: Some(Duration::from_secs(30)),
+        keepalive_max: 3,
+        nodelay: true,
+        ..Default::default()
+    }
+}
 
 /// One russh client config per algorithm set, shared by every session.
 pub(super) fn config(legacy: bool) -> Arc<client::Config> {
     static MODERN: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(false));
     static LEGACY: LazyLock<Arc<client::Config>> = LazyLock::new(|| build(true));
     fn build(legacy: bool) -> Arc<client::Config> {
-        Arc::new(client::Config {
-            preferred: algorithms::preferred(legacy),
-            // A reused session idles between commands: notice a dead peer.
-            keepalive_interval: Some(Duration::from_secs(30)),
-            keepalive_max: 3,
-            nodelay: true,
-            ..Default::default()
-        })
+        Arc::new(fresh(legacy))
     }
     if legacy {
         LEGACY.clone()

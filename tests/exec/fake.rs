@@ -17,6 +17,8 @@ pub struct Script {
     pub run_errors: VecDeque<ExecError>,
     /// Sessions report closed after this many commands.
     pub close_after: Option<usize>,
+    /// A notice the next failed connect leaves (a host key learned before it failed).
+    pub learned_on_failure: Option<String>,
 }
 
 #[derive(Default)]
@@ -30,6 +32,8 @@ pub struct Record {
     pub max_global: usize,
     pub open_sessions: HashMap<String, usize>,
     pub max_open_sessions: usize,
+    /// Failure notices left by failed connects and not taken yet.
+    pub notices: HashMap<String, String>,
 }
 
 #[derive(Clone, Default)]
@@ -102,15 +106,26 @@ impl Connector for Fake {
             .connects
             .entry(device.name.clone())
             .or_default() += 1;
-        let scripted = self
-            .scripts
-            .lock()
-            .unwrap()
-            .get_mut(&device.name)
-            .and_then(|s| s.connect_errors.pop_front());
+        let (scripted, notice) = {
+            let mut scripts = self.scripts.lock().unwrap();
+            match scripts.get_mut(&device.name) {
+                Some(s) => match s.connect_errors.pop_front() {
+                    Some(e) => (Some(e), s.learned_on_failure.take()),
+                    None => (None, None),
+                },
+                None => (None, None),
+            }
+        };
         // A connect takes a little time too, so concurrency is visible.
         tokio::time::sleep(Duration::from_millis(1)).await;
         if let Some(e) = scripted {
+            if let Some(text) = notice {
+                self.record
+                    .lock()
+                    .unwrap()
+                    .notices
+                    .insert(device.name.clone(), text);
+            }
             return Err(e);
         }
         let mut r = self.record.lock().unwrap();
@@ -123,6 +138,10 @@ impl Connector for Fake {
             device: device.name.clone(),
             commands: 0,
         })
+    }
+
+    fn take_failure_notice(&self, device: &Device) -> Option<String> {
+        self.record.lock().unwrap().notices.remove(&device.name)
     }
 
     fn poll_specs(&self, _platform: &str) -> Vec<PollSpec> {

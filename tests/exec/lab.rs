@@ -199,3 +199,217 @@ async fn queued_commands_share_one_session_per_device() {
         assert_eq!(sessions.len(), 1, "{name}: {seen:?}");
     }
 }
+
+const PROMPT_FAULTS: &str = r#"
+name: p
+sites: [p]
+roles:
+  - {role: hung, platform: cisco_ios, count: 1}
+  - {role: idle, platform: cisco_ios, count: 1}
+  - {role: shellonly, platform: linux, count: 1}
+faults:
+  - devices: [p-hung1]
+    no_prompt: true
+    motd: "Welcome to the \e[31mhung\e[0m box\nr9#\n"
+  - devices: [p-idle1]
+    idle_timeout: 1s
+  - devices: [p-shellonly1]
+    refuse_exec: true
+"#;
+
+async fn prompt_faults() -> Setup {
+    let mut s = crate::common::lab(PROMPT_FAULTS)
+        .devices(3)
+        .seed(5)
+        .password(PASSWORD)
+        .setup()
+        .await;
+    s.opts.timeouts = crate::common::timeouts(Duration::from_secs(5), Duration::from_secs(5));
+    s
+}
+
+/// A device that logs us in and never shows a prompt fails once, at stage `prompt`, with
+/// what it sent quoted and made inert — not three times at `connect` or `channel` after the
+/// full timeout. The stage is the same in the folded text and the JSON lines.
+#[tokio::test]
+async fn a_device_without_a_prompt_fails_once_at_the_prompt_stage() {
+    use fleetdash::headless::exec::json_lines;
+
+    let s = prompt_faults().await;
+    let before = s.lab.stats().sessions;
+    let results = execute(
+        s.inventory.clone(),
+        ExecConfig::default(),
+        SshConnector::new(s.opts.clone()),
+        "show version",
+    )
+    .await;
+    let hung = by_name(&results, "p-hung1");
+    let e = hung.result.clone().unwrap_err();
+    assert_eq!(e.stage, Stage::Prompt, "{e}");
+    assert!(!e.maybe_ran, "{e}");
+    assert!(
+        e.reason.contains("hung"),
+        "the device's bytes are quoted: {e}"
+    );
+    assert!(e.reason.contains("r9#"), "{e}");
+    assert!(
+        !e.reason.contains('\x1b'),
+        "quoted bytes are sanitized: {e:?}"
+    );
+    // One login per device: the hung one was not tried again.
+    assert_eq!(s.lab.stats().sessions - before, 3, "not retried: {e}");
+    assert_eq!(s.lab.command_count("p-hung1", "show version"), 0);
+    let text = folded(&results);
+    assert!(text.contains("p-hung1 (1): prompt: "), "{text}");
+    let json = json_lines(&results);
+    let line = json.lines().find(|l| l.contains("p-hung1")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(line["stage"], "prompt", "{line}");
+}
+
+/// Accept-new learns the key, then the prompt stage fails: the operator still hears of the
+/// key, once, as a notice.
+#[tokio::test]
+async fn a_key_learned_before_the_prompt_failed_is_told_once() {
+    use fleetdash::exec::spawn_exec;
+    use fleetdash::fleet::{Command, Event, ExecEvent};
+    use fleetdash::ssh::HostKeyPolicy;
+
+    let mut s = prompt_faults().await;
+    std::fs::write(&s.known_hosts, "").unwrap();
+    s.opts.host_keys = HostKeyPolicy::AcceptNew;
+    let hung = s
+        .inventory
+        .devices
+        .iter()
+        .position(|d| d.name == "p-hung1")
+        .unwrap();
+    let (commands, rx) = tokio::sync::mpsc::channel(8);
+    let (tx, mut events) = tokio::sync::mpsc::channel(256);
+    let _engine = spawn_exec(
+        s.inventory.clone(),
+        ExecConfig::default(),
+        SshConnector::new(s.opts.clone()),
+        rx,
+        tx,
+    );
+    commands
+        .send(Command::Run {
+            run: 1,
+            devices: vec![hung],
+            command: "show version".into(),
+        })
+        .await
+        .unwrap();
+    let mut notices = Vec::new();
+    let result = loop {
+        match events.recv().await.expect("events") {
+            Event::Notice { text, .. } => notices.push(text),
+            Event::Exec(ExecEvent::Finished { result, .. }) => break result,
+            _ => {}
+        }
+    };
+    let e = result.unwrap_err();
+    assert_eq!(e.stage, Stage::Prompt, "{e}");
+    let learned: Vec<_> = notices
+        .iter()
+        .filter(|n| n.contains("p-hung1") || n.contains("learned"))
+        .collect();
+    assert_eq!(learned.len(), 1, "{notices:?}");
+    assert!(
+        std::fs::read_to_string(&s.known_hosts)
+            .unwrap()
+            .contains("ssh-"),
+        "the key was learned"
+    );
+}
+
+/// A device that hangs up idle sessions (IOS `exec-timeout`): the next command logs in
+/// again by itself and runs once; a linux host that refuses exec requests answers through
+/// a shell, for the whole session.
+#[tokio::test]
+async fn idle_hang_ups_reconnect_and_exec_refusals_use_a_shell() {
+    use fleetdash::exec::spawn_exec;
+    use fleetdash::fleet::{Command, Event, ExecEvent};
+    use fleetdash::lab::Via;
+
+    let s = prompt_faults().await;
+    let pos = |name: &str| {
+        s.inventory
+            .devices
+            .iter()
+            .position(|d| d.name == name)
+            .unwrap()
+    };
+    let (idle, shell_only) = (pos("p-idle1"), pos("p-shellonly1"));
+    let (commands, rx) = tokio::sync::mpsc::channel(8);
+    let (tx, mut events) = tokio::sync::mpsc::channel(256);
+    let _engine = spawn_exec(
+        s.inventory.clone(),
+        ExecConfig::default(),
+        SshConnector::new(s.opts.clone()),
+        rx,
+        tx,
+    );
+    let mut answers = Vec::new();
+    for (run, command) in [(1, "show clock"), (2, "show clock")] {
+        if run == 2 {
+            // Longer than the device's idle timeout: it hangs up in between.
+            tokio::time::sleep(Duration::from_millis(1600)).await;
+        }
+        commands
+            .send(Command::Run {
+                run,
+                devices: vec![idle],
+                command: command.into(),
+            })
+            .await
+            .unwrap();
+        let result = loop {
+            if let Some(Event::Exec(ExecEvent::Finished { result, .. })) = events.recv().await {
+                break result;
+            }
+        };
+        answers.push(result);
+    }
+    for a in &answers {
+        let out = a.as_ref().expect("both answered");
+        assert!(out.text.contains("UTC"), "{out:?}");
+    }
+    assert_eq!(
+        s.lab.command_count("p-idle1", "show clock"),
+        2,
+        "each sent once"
+    );
+    let sessions: std::collections::BTreeSet<u64> = s
+        .lab
+        .commands("p-idle1")
+        .iter()
+        .map(|c| c.session)
+        .collect();
+    assert_eq!(sessions.len(), 2, "a second login after the hang-up");
+
+    for run in [3, 4] {
+        commands
+            .send(Command::Run {
+                run,
+                devices: vec![shell_only],
+                command: "uname -a".into(),
+            })
+            .await
+            .unwrap();
+        let result = loop {
+            if let Some(Event::Exec(ExecEvent::Finished { result, .. })) = events.recv().await {
+                break result;
+            }
+        };
+        let out = result.expect("answered through the shell");
+        assert!(out.text.starts_with("Linux p-shellonly1 "), "{out:?}");
+        assert!(!out.text.contains("$ "), "no prompt in the answer: {out:?}");
+    }
+    let seen = s.lab.commands("p-shellonly1");
+    let unames: Vec<_> = seen.iter().filter(|c| c.text == "uname -a").collect();
+    assert_eq!(unames.len(), 2, "{seen:?}");
+    assert!(unames.iter().all(|c| c.via == Via::Shell), "{seen:?}");
+}

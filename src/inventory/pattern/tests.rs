@@ -78,10 +78,10 @@ fn regex_terms_match_at_the_start_of_names() {
     assert_eq!(select("~fra"), [3, 4]);
     assert_eq!(select("~.*-2$"), [1]);
     assert_eq!(select("all:!~ams"), [3, 4]);
-    assert!(matches!(error("~(unclosed"), PatternError::Regex(_)));
+    assert!(matches!(error("~(unclosed"), PatternError::Regex(..)));
     assert!(matches!(
         error(&format!("~{}", "a".repeat(2000))),
-        PatternError::Regex(_)
+        PatternError::Regex(..)
     ));
 }
 

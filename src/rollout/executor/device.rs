@@ -230,6 +230,9 @@ where
         let session = match self.ctx.connector.connect(device).await {
             Ok(session) => session,
             Err(mut e) => {
+                if let Some(notice) = self.ctx.connector.take_failure_notice(device) {
+                    self.ctx.log(Some(self.id), notice).await;
+                }
                 e.reason = self.ctx.secrets.mask(&e.reason);
                 return Err(e);
             }
