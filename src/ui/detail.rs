@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{fmt_age, theme};
-use crate::base::text::Untrusted;
+use crate::base::text::{Untrusted, count};
 use crate::fleet::{BackupOutcome, Link, State, fmt_rtt};
 use crate::inventory::{DeviceId, ProbeSpec};
 
@@ -154,7 +154,7 @@ pub fn render(
     info.extend(backup_lines(fleet, id, now));
     if let Some(c) = &fleet.jobs.cabling[id] {
         let head = match c.wrong.len() {
-            0 => format!("cabling  {} links as planned", c.checked),
+            0 => format!("cabling  {} as planned", count(c.checked, "link")),
             n => format!(
                 "cabling  {} {n} wrong of {} links:",
                 theme::MISWIRED,

@@ -238,5 +238,5 @@ fn colon_cabling_asks_for_the_check_and_wrong_tiles_are_marked() {
     assert!(text.contains("1/3 links ok, 2 wrong"), "the log: {text}");
     app.focused = Some(1);
     let text = format!("{}", draw(&fleet, &mut app, now).backend());
-    assert!(text.contains("cabling  1 links as planned"), "{text}");
+    assert!(text.contains("cabling  1 link as planned"), "{text}");
 }
