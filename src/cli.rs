@@ -646,6 +646,10 @@ pub struct LabArgs {
     /// Seed for host keys: the same seed gives every device the same key across restarts.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Network devices take these platforms in turn: `all`, or a comma list
+    /// (`cisco_xr,huawei_vrp,vyos`); default: the scenario's mix.
+    #[arg(long, value_parser = crate::lab::parse_platforms)]
+    pub platforms: Option<crate::lab::PlatformList>,
 }
 
 impl From<LabArgs> for LabOptions {
@@ -662,6 +666,7 @@ impl From<LabArgs> for LabOptions {
             password: a.password,
             authorized_keys: a.authorized_keys,
             seed: a.seed,
+            platforms: a.platforms.map(|l| l.0).unwrap_or_default(),
         }
     }
 }

@@ -80,6 +80,9 @@ fn the_format_is_recognised_from_names_and_content() {
             "name: t\ntopology:\n  nodes:\n    a: {kind: linux}\n",
         ),
         ("ansdir/hosts", "a ansible_host=127.0.0.1\n"),
+        ("broken-yaml", "# no extension\ndevices:\n  - {name: a\n"),
+        ("yaml-list", "- a\n- b\n"),
+        ("ini-comment-first", "; hosts\n[r]\na\n"),
     ]);
     for (path, want) in [
         ("own.yaml", Format::Own),
@@ -93,11 +96,21 @@ fn the_format_is_recognised_from_names_and_content() {
         ("t.clab.yml", Format::Containerlab),
         ("topo.yml", Format::Containerlab),
         ("ansdir", Format::Ansible),
+        ("ini-comment-first", Format::Ansible),
     ] {
         let inv = load(dir.path(), path).unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(inv.provenance.format, want, "{path}");
         assert!(!inv.provenance.files.is_empty(), "{path}");
     }
+    // A file without extension that is broken YAML, or YAML but not a mapping, is read as
+    // the own format, whose message says what is wrong.
+    let err = load(dir.path(), "broken-yaml").unwrap_err().to_string();
+    assert!(err.contains("broken-yaml:4:1: invalid YAML"), "{err}");
+    let err = load(dir.path(), "yaml-list").unwrap_err().to_string();
+    assert!(
+        err.contains("must be a mapping with a `devices:` list"),
+        "{err}"
+    );
     // A misspelt own inventory keeps the own format's message.
     let err = load(dir.path(), "own-typo.yaml").unwrap_err().to_string();
     assert!(err.contains("did you mean `devices`?"), "{err}");
@@ -646,6 +659,25 @@ fn inputs_are_bounded() {
     let (_, _, _, _, rendered) = problem(&[("i.yml", &yaml)], "i.yml");
     assert!(
         rendered.contains("groups nest more than 50 levels deep"),
+        "{rendered}"
+    );
+    // Hosts and groups in total, and the nesting of `[…:children]` chains.
+    let many: String = (0..11)
+        .map(|i| format!("[g{i}]\nh{i}-[1:10000]\n"))
+        .collect();
+    let (_, line, _, _, rendered) = problem(&[("h.ini", &many)], "h.ini");
+    assert!(rendered.contains("more than 100000 hosts"), "{rendered}");
+    assert_eq!(line, 22);
+    let groups: String = (0..10_001).map(|i| format!("[g{i}]\n")).collect::<String>() + "h\n";
+    let (_, _, _, _, rendered) = problem(&[("h.ini", &groups)], "h.ini");
+    assert!(rendered.contains("more than 10000 groups"), "{rendered}");
+    let chain: String = (0..150)
+        .map(|i| format!("[g{i}:children]\ng{}\n", i + 1))
+        .collect::<String>()
+        + "[g150]\nh\n";
+    let (_, _, _, _, rendered) = problem(&[("h.ini", &chain)], "h.ini");
+    assert!(
+        rendered.contains("nested more than 100 levels deep"),
         "{rendered}"
     );
     // Hostile names from files are escaped in messages.

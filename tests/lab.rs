@@ -878,3 +878,232 @@ async fn fault_no_prompt_echoes_and_never_prompts() {
     assert_eq!(rest, "\r\nshow version\r\n", "only the echo, no prompt");
     lab.stop().await;
 }
+
+/// The described platforms over a raw PTY shell: each one's prompt per mode, its
+/// identification command, its error text and a config change, as the device prints them.
+const DESCRIBED: &str = r#"
+name: described
+sites: [d]
+roles:
+  - {role: nxos, platform: cisco_nxos}
+  - {role: xr, platform: cisco_xr}
+  - {role: asa, platform: cisco_asa}
+  - {role: vrp, platform: huawei_vrp}
+  - {role: sros, platform: nokia_sros}
+  - {role: md, platform: nokia_sros_md}
+  - {role: ce, platform: huawei_vrpv8}
+  - {role: ros, platform: mikrotik_routeros}
+  - {role: fgt, platform: fortinet}
+  - {role: pan, platform: paloalto_panos}
+  - {role: cx, platform: aruba_aoscx}
+  - {role: pc, platform: hp_procurve}
+  - {role: os, platform: dell_os10}
+  - {role: exos, platform: extreme_exos}
+  - {role: vyos, platform: vyos}
+"#;
+
+#[tokio::test]
+async fn described_platforms_prompts_errors_and_config_over_a_raw_shell() {
+    let lab = common::lab(DESCRIBED).devices(15).seed(3).start().await;
+    let open = |name: &str| Shell::open(addr(&lab, name));
+
+    // NX-OS: lands privileged, config mode and a section, line by line.
+    let mut sh = open("d-nxos1").await;
+    let motd = sh.read_until("d-nxos1#").await;
+    assert!(motd.starts_with("Cisco Nexus Operating System"), "{motd:?}");
+    sh.cmd("terminal length 0", "d-nxos1#").await;
+    let out = sh.cmd("show ver", "d-nxos1#").await;
+    assert!(out.contains("  NXOS: version 9.3(10)"), "{out:?}");
+    let bad = sh.cmd("show bogus", "d-nxos1#").await;
+    assert!(
+        bad.contains("\r\n             ^\r\n% Invalid command at '^' marker."),
+        "{bad:?}"
+    );
+    sh.cmd("conf t", "d-nxos1(config)#").await;
+    sh.cmd("interface Ethernet1/3", "d-nxos1(config-if)#").await;
+    sh.cmd("description via-raw-shell", "d-nxos1(config-if)#")
+        .await;
+    sh.cmd("end", "d-nxos1#").await;
+    let config = lab.config_text("d-nxos1").unwrap();
+    assert!(
+        config.contains("interface Ethernet1/3\n  shutdown\n  description via-raw-shell\n"),
+        "{config}"
+    );
+
+    // IOS XR: the candidate is applied by commit only; end asks about uncommitted changes.
+    let mut sh = open("d-xr1").await;
+    sh.read_until("RP/0/RP0/CPU0:d-xr1#").await;
+    sh.cmd("configure", "RP/0/RP0/CPU0:d-xr1(config)#").await;
+    sh.cmd("hostname xr-new", "RP/0/RP0/CPU0:d-xr1(config)#")
+        .await;
+    assert!(
+        !lab.config_text("d-xr1").unwrap().contains("xr-new"),
+        "not before commit"
+    );
+    let q = sh.cmd("end", "[cancel]:").await;
+    assert!(
+        q.contains("Uncommitted changes found, commit them before exiting(yes/no/cancel)?"),
+        "{q:?}"
+    );
+    sh.cmd("no", "RP/0/RP0/CPU0:d-xr1#").await;
+    assert!(
+        !lab.config_text("d-xr1").unwrap().contains("xr-new"),
+        "no discards"
+    );
+    sh.cmd("configure", "RP/0/RP0/CPU0:d-xr1(config)#").await;
+    sh.cmd("hostname xr-new", "RP/0/RP0/CPU0:d-xr1(config)#")
+        .await;
+    sh.cmd("commit", "RP/0/RP0/CPU0:xr-new(config)#").await;
+    sh.cmd("end", "RP/0/RP0/CPU0:xr-new#").await;
+
+    // ASA: user mode, enable with a password, its own error text.
+    let mut sh = open("d-asa1").await;
+    sh.read_until("d-asa1>").await;
+    sh.cmd("enable", "Password: ").await;
+    sh.cmd("admin", "d-asa1#").await;
+    let bad = sh.cmd("show bogus", "d-asa1#").await;
+    assert!(
+        bad.contains("ERROR: % Invalid input detected at '^' marker."),
+        "{bad:?}"
+    );
+
+    // Huawei VRP: <user view>, [system view], sections named after the interface, save asks.
+    let mut sh = open("d-vrp1").await;
+    sh.read_until("<d-vrp1>").await;
+    let bad = sh.cmd("display bogus", "<d-vrp1>").await;
+    assert!(
+        bad.contains("Error: Unrecognized command found at '^' position."),
+        "{bad:?}"
+    );
+    let out = sh.cmd("screen-length 0 temporary", "<d-vrp1>").await;
+    assert!(
+        out.contains("Info: The configuration takes effect"),
+        "{out:?}"
+    );
+    sh.cmd("system-view", "[d-vrp1]").await;
+    sh.cmd(
+        "interface GigabitEthernet0/0/3",
+        "[d-vrp1-GigabitEthernet0/0/3]",
+    )
+    .await;
+    sh.cmd("quit", "[d-vrp1]").await;
+    sh.cmd("return", "<d-vrp1>").await;
+    sh.cmd("save", "[Y/N]").await;
+    let saved = sh.cmd("y", "<d-vrp1>").await;
+    assert!(saved.contains("saved successfully"), "{saved:?}");
+
+    // VRP V8: two-stage; [~…] becomes [*…] with uncommitted changes, abort drops them.
+    let mut sh = open("d-ce1").await;
+    sh.read_until("<d-ce1>").await;
+    sh.cmd("system-view", "[~d-ce1]").await;
+    sh.cmd("sysname ce-gone", "[*d-ce1]").await;
+    sh.cmd("abort", "<d-ce1>").await;
+    sh.cmd("system-view", "[~d-ce1]").await;
+    sh.cmd("sysname ce-new", "[*d-ce1]").await;
+    sh.cmd("commit", "[~ce-new]").await;
+    sh.cmd("return", "<ce-new>").await;
+
+    // SR OS classic: a change marks the prompt with * until admin save.
+    let mut sh = open("d-sros1").await;
+    sh.read_until("A:d-sros1# ").await;
+    sh.cmd("configure system location \"lab\"", "*A:d-sros1# ")
+        .await;
+    sh.cmd("admin save", "A:d-sros1# ").await;
+    let bad = sh.cmd("show bogus", "A:d-sros1# ").await;
+    assert!(bad.contains("Error: Bad command."), "{bad:?}");
+
+    // MD-CLI: two-line prompt, private candidate, discard.
+    let mut sh = open("d-md1").await;
+    sh.read_until("[/]\r\nA:admin@d-md1# ").await;
+    sh.cmd("edit-config private", "(pr)[/]\r\nA:admin@d-md1# ")
+        .await;
+    sh.cmd(
+        "/configure system location \"x\"",
+        "*(pr)[/]\r\nA:admin@d-md1# ",
+    )
+    .await;
+    sh.cmd("discard", "\r\n(pr)[/]\r\nA:admin@d-md1# ").await;
+    sh.cmd("quit-config", "\r\n[/]\r\nA:admin@d-md1# ").await;
+    assert!(!lab.config_text("d-md1").unwrap().contains("location"));
+
+    // RouterOS: paths, at once.
+    let mut sh = open("d-ros1").await;
+    sh.read_until("[admin@d-ros1] > ").await;
+    let bad = sh.cmd("show version", "[admin@d-ros1] > ").await;
+    assert!(
+        bad.contains("bad command name show (line 1 column 1)"),
+        "{bad:?}"
+    );
+    sh.cmd("/system identity set name=ros-new", "[admin@ros-new] > ")
+        .await;
+
+    // FortiOS: a config block applies at end, abort throws it away.
+    let mut sh = open("d-fgt1").await;
+    sh.read_until("d-fgt1 # ").await;
+    sh.cmd("config system global", "d-fgt1 (global) # ").await;
+    sh.cmd("set hostname fgt-gone", "d-fgt1 (global) # ").await;
+    sh.cmd("abort", "d-fgt1 # ").await;
+    sh.cmd("config system global", "d-fgt1 (global) # ").await;
+    sh.cmd("set hostname fgt-new", "d-fgt1 (global) # ").await;
+    sh.cmd("end", "fgt-new # ").await;
+
+    // PAN-OS: [edit] above the config prompt, commit, exit asks with uncommitted changes.
+    let mut sh = open("d-pan1").await;
+    sh.read_until("admin@d-pan1> ").await;
+    sh.cmd("configure", "[edit]\r\nadmin@d-pan1# ").await;
+    let out = sh
+        .cmd("set deviceconfig system hostname pan-new", "admin@d-pan1# ")
+        .await;
+    assert!(!out.contains("Invalid"), "{out:?}");
+    let out = sh.cmd("commit", "admin@pan-new# ").await;
+    assert!(
+        out.contains("Configuration committed successfully"),
+        "{out:?}"
+    );
+    sh.cmd(
+        "set deviceconfig system domain x.example",
+        "admin@pan-new# ",
+    )
+    .await;
+    sh.cmd("exit", "(y or n) ").await;
+    sh.cmd("y", "admin@pan-new> ").await;
+    assert!(!lab.config_text("d-pan1").unwrap().contains("x.example"));
+
+    // ProCurve: nothing until a key is pressed.
+    let mut sh = open("d-pc1").await;
+    sh.read_until("Press any key to continue").await;
+    sh.send(" ").await;
+    sh.read_until("d-pc1> ").await;
+
+    // EXOS: the prompt counts commands and shows * until saved.
+    let mut sh = open("d-exos1").await;
+    sh.read_until("d-exos1.1 # ").await;
+    sh.cmd("disable clipaging", "d-exos1.2 # ").await;
+    sh.cmd("show switch", "d-exos1.3 # ").await;
+    sh.cmd("configure snmp sysLocation \"lab\"", "* d-exos1.4 # ")
+        .await;
+    sh.cmd("save configuration", "(y/N) ").await;
+    sh.cmd("y", "d-exos1.5 # ").await;
+
+    // VyOS: exit refuses while changes are uncommitted.
+    let mut sh = open("d-vyos1").await;
+    sh.read_until("admin@d-vyos1:~$ ").await;
+    sh.cmd("configure", "[edit]\r\nadmin@d-vyos1# ").await;
+    sh.cmd("set system domain-name 'x.example'", "admin@d-vyos1# ")
+        .await;
+    let refused = sh.cmd("exit", "admin@d-vyos1# ").await;
+    assert!(
+        refused.contains("Cannot exit: configuration modified."),
+        "{refused:?}"
+    );
+    let bad = sh.cmd("frobnicate", "admin@d-vyos1# ").await;
+    assert!(bad.contains("is not valid"), "{bad:?}");
+    sh.cmd("commit", "admin@d-vyos1# ").await;
+    sh.cmd("exit", "admin@d-vyos1:~$ ").await;
+    assert!(
+        lab.config_text("d-vyos1")
+            .unwrap()
+            .contains("set system domain-name 'x.example'")
+    );
+    lab.stop().await;
+}

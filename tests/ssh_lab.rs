@@ -11,7 +11,7 @@ use std::time::Duration;
 use fleetdash::fleet::Stage;
 use fleetdash::lab::{Lab, Via};
 use fleetdash::platforms::poll_specs;
-use fleetdash::ssh::{Credentials, HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
+use fleetdash::ssh::{HostKeyPolicy, Secret, Session, SshOptions, Target, Timeouts};
 
 const SCENARIO: &str = r#"
 name: ssh-test
@@ -58,27 +58,7 @@ async fn start() -> Lab {
 }
 
 fn target(lab: &Lab, name: &str) -> Target {
-    let d = lab.device(name).unwrap();
-    Target {
-        name: name.into(),
-        host: d.addr.ip().to_string(),
-        port: d.addr.port(),
-        platform: d.platform.name().into(),
-        credentials: Credentials {
-            user: "admin".into(),
-            agent: false,
-            key_file: None,
-            identity_files: Vec::new(),
-            agent_socket: None,
-            key_passphrase_env: None,
-            password_env: None,
-            password: Some(Secret::new("admin".into())),
-        },
-        legacy: false,
-        ssh_config: None,
-        jump: Vec::new(),
-        proxy_command: None,
-    }
+    common::lab_target(lab, name)
 }
 
 /// Options with a known_hosts file holding the lab's keys, and short timeouts.

@@ -2,7 +2,9 @@
 # fleetdash `exec` of one command on 1,000 lab devices (concurrency 200) versus Python
 # asyncssh doing the same against the same lab. Loopback only (127.24.x.y by default).
 #
-#   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run
+#   benches/exec/run.sh            # N=1000 CONC=200; MIXED=0 skips the network-platform run,
+#                                  # ALL=0 the run with every platform (`lab --platforms all`),
+#                                  # ASYNCSSH=0 the asyncssh comparison
 #
 # Targets: 1,000 devices in under 2 s, >= 10x asyncssh's throughput, <= 2 ms client CPU per
 # session. Client CPU is the client process's user+sys time (/usr/bin/time), lab excluded.
@@ -13,6 +15,9 @@ CONC=${CONC:-200}
 BASE=${BASE:-127.24.0.1}
 PORT=${PORT:-2222}
 MIXED=${MIXED:-1}
+ALL=${ALL:-1}
+ASYNCSSH=${ASYNCSSH:-1}
+PLATFORMS=${PLATFORMS:-all}   # the ALL run's --platforms
 PASSWORD=bench-pw-4471
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -30,8 +35,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_lab() { # scenario
-    "$BIN" lab --devices "$N" --scenario "$1" --base "$BASE" --port "$PORT" \
+start_lab() { # scenario [lab flags…]
+    local scenario=$1
+    shift
+    "$BIN" lab --devices "$N" --scenario "$scenario" "$@" --base "$BASE" --port "$PORT" \
         --password "$PASSWORD" --write-inventory "$WORK/inventory.yaml" \
         --write-known-hosts "$WORK/known_hosts" >"$WORK/lab.log" 2>&1 &
     LAB=$!
@@ -81,19 +88,21 @@ grep -v '"ok":true' "$WORK/out.jsonl" | head -n 3 || true
 FD2=$(fleetdash_exec "fleetdash (again)" uname -a)
 summarise "$FD2"
 
-echo "== asyncssh (virtualenv in $CARGO_TARGET_DIR/asyncssh-venv)"
-VENV=$CARGO_TARGET_DIR/asyncssh-venv
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet asyncssh
-fi
-PY=$("$VENV/bin/python" benches/exec/asyncssh_bench.py --base "$BASE" --count "$N" \
-    --port "$PORT" --concurrency "$CONC" --password "$PASSWORD" \
-    --known-hosts "$WORK/known_hosts" --command "uname -a")
-summarise "$PY"
-stop_lab
+if [ "$ASYNCSSH" = 1 ]; then
+    echo "== asyncssh (virtualenv in $CARGO_TARGET_DIR/asyncssh-venv)"
+    VENV=$CARGO_TARGET_DIR/asyncssh-venv
+    if [ ! -x "$VENV/bin/python" ]; then
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install --quiet asyncssh
+    fi
+    PY=$("$VENV/bin/python" benches/exec/asyncssh_bench.py --base "$BASE" --count "$N" \
+        --port "$PORT" --concurrency "$CONC" --password "$PASSWORD" \
+        --known-hosts "$WORK/known_hosts" --command "uname -a")
+    summarise "$PY"
 
-python3 benches/exec/report.py compare "$FD" "$PY"
+    python3 benches/exec/report.py compare "$FD" "$PY"
+fi
+stop_lab
 
 if [ "$MIXED" = 1 ]; then
     echo "== lab: $N mixed devices (IOS, XE, EOS, Junos over PTY shells; Linux over exec)"
@@ -102,5 +111,40 @@ if [ "$MIXED" = 1 ]; then
     echo "   (the 100 Linux hosts answer \"show: command not found\", exit 127: expected failures)"
     summarise "$MX"
     grep -v '"ok":true' "$WORK/out.jsonl" | head -n 3 || true
+    stop_lab
+fi
+
+if [ "$ALL" = 1 ]; then
+    echo "== lab: $N devices, every platform the lab simulates (lab --platforms $PLATFORMS)"
+    start_lab benches/exec/mixed.yaml --platforms "$PLATFORMS"
+    AL=$(fleetdash_exec "fleetdash all platforms" show version)
+    echo "   (platforms whose identification is not \"show version\" answer with their error: expected"
+    echo "    failures, but whole sessions; ms/session below divides by ok sessions only)"
+    summarise "$AL"
+    python3 - "$WORK/inventory.yaml" "$WORK/out.jsonl" <<'PY'
+import collections, json, re, sys
+platform = {}
+name = None
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*- name: (\S+)", line)
+    if m:
+        name = m.group(1)
+    m = re.match(r"\s*platform: (\S+)", line)
+    if m and name:
+        platform[name] = m.group(1)
+count = collections.Counter()
+ok = collections.Counter()
+for line in open(sys.argv[2]):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    dev = r.get("name")
+    if dev in platform:
+        count[platform[dev]] += 1
+        ok[platform[dev]] += bool(r.get("ok"))
+for p in sorted(count):
+    print(f"   {p:<20} {ok[p]:>4}/{count[p]:<4} ok")
+PY
     stop_lab
 fi

@@ -128,11 +128,40 @@ pub(crate) fn detect(path: &Path) -> Format {
     match serde_yaml::from_str::<Value>(&text) {
         Ok(Value::Mapping(map)) => from_content(&map),
         // YAML by name: its own syntax error is the right message.
-        _ if matches!(ext, "yml" | "yaml") => Format::Own,
-        _ if ext == "json" => Format::Own,
-        // Not YAML (an INI file), or a plain list of host names.
-        _ => Format::Ansible,
+        _ if matches!(ext, "yml" | "yaml" | "json") => Format::Own,
+        // An INI file (or a plain list of host names), by its first line.
+        _ if looks_like_ini(&text) => Format::Ansible,
+        // Broken YAML: the own format's message says where.
+        _ => Format::Own,
     }
+}
+
+/// Whether the first line that is not blank or a comment is an INI section header
+/// (`[name]`, `[name:kind]`) or a host line (`name key=value…`), not YAML.
+fn looks_like_ini(text: &str) -> bool {
+    let Some(line) = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with(['#', ';']))
+    else {
+        return false;
+    };
+    if let Some(inner) = line.strip_prefix('[') {
+        let Some((name, after)) = inner.split_once(']') else {
+            return false;
+        };
+        let after = after.trim_start();
+        return !name.is_empty()
+            && !name.contains(['[', ' ', '\t'])
+            && (after.is_empty() || after.starts_with('#'));
+    }
+    let first = line.split_whitespace().next().unwrap_or("");
+    !first.ends_with(':')
+        && !line.contains(": ")
+        && !first.starts_with([
+            '-', '{', '"', '\'', '&', '*', '!', '%', '?', '|', '>', '@', '`',
+        ])
+        && !line.chars().any(|c| c.is_control() && c != '\t')
 }
 
 /// The format a YAML mapping's shape says.

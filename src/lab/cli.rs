@@ -4,6 +4,7 @@
 //! One interpreter per platform family (`ios` for IOS and EOS, `junos`, `linux`); this
 //! module holds the session state they share and what every family does alike.
 
+mod generic;
 mod ios;
 mod junos;
 mod linux;
@@ -14,7 +15,7 @@ use std::time::SystemTime;
 use super::config::{CONFIG_KEYWORDS, section_mode};
 use super::device::{CommandRecord, DeviceConfig, DeviceShared, Via};
 use super::outputs;
-use super::platform::Family;
+use super::platform::{Family, Platform};
 use crate::inventory::glob;
 
 /// Where the session is in the device's CLI.
@@ -175,6 +176,18 @@ pub struct Cli {
     pub page: Option<usize>,
     awaiting_password: bool,
     bad_passwords: u32,
+    /// Generic commit platforms: the candidate, as (section, line) in typing order.
+    ops: Vec<(Option<String>, String)>,
+    /// A question the device asked (save confirmation, uncommitted changes).
+    question: Option<generic::Question>,
+    /// Lines typed in this session (the EXOS prompt counts them).
+    typed: u64,
+    /// Commands are recorded on the device (not for a preview).
+    records: bool,
+    /// IOS XR `terminal exec prompt no-timestamp` was given.
+    no_timestamp: bool,
+    /// EXOS `disable cli prompting`: no confirmation questions.
+    no_questions: bool,
 }
 
 impl Cli {
@@ -193,8 +206,17 @@ impl Cli {
             (Family::Ios, Via::Exec) | (Family::Eos, Via::Exec) => Mode::Privileged,
             (Family::Junos, _) => Mode::Operational,
             (Family::Linux, _) => Mode::Shell,
+            (Family::Generic, Via::Shell)
+                if dev
+                    .platform
+                    .vendor()
+                    .is_some_and(|v| v.v.prompts.user.is_some()) =>
+            {
+                Mode::User
+            }
+            (Family::Generic, _) => Mode::Privileged,
         };
-        let pages = !dev.platform.profile().pagers.is_empty() && via == Via::Shell;
+        let pages = !dev.platform.spec().pager.is_empty() && via == Via::Shell;
         Cli {
             dev,
             session,
@@ -209,6 +231,12 @@ impl Cli {
             },
             awaiting_password: false,
             bad_passwords: 0,
+            ops: Vec::new(),
+            question: None,
+            typed: 0,
+            records: true,
+            no_timestamp: false,
+            no_questions: false,
         }
     }
 
@@ -221,7 +249,11 @@ impl Cli {
         if self.awaiting_password {
             return "Password: ".into();
         }
-        let prompt = self.mode_prompt();
+        let prompt = if self.dev.platform.family() == Family::Generic {
+            self.generic_prompt()
+        } else {
+            self.mode_prompt()
+        };
         if self.dev.faults.bare_prompt {
             // `junos0>`: no `user@`, no trailing space.
             let at = format!("{}@", self.user);
@@ -249,22 +281,28 @@ impl Cli {
         if self.awaiting_password {
             return self.enable_password_entered(line);
         }
+        if let Some(q) = self.question {
+            return self.generic_answer(q, line);
+        }
         let text = line.trim();
         if text.is_empty() {
             return Reply::empty();
         }
-        self.dev.record(CommandRecord {
-            session: self.session,
-            via: self.via,
-            mode: self.mode.label().to_string(),
-            text: text.to_string(),
-            at: SystemTime::now(),
-        });
+        if self.records {
+            self.dev.record(CommandRecord {
+                session: self.session,
+                via: self.via,
+                mode: self.mode.label().to_string(),
+                text: text.to_string(),
+                at: SystemTime::now(),
+            });
+        }
         let (cmd, pipes) = split_pipes(text);
         let mut reply = match self.dev.platform.family() {
             Family::Ios | Family::Eos => self.run_ios(cmd, text, prompt_width),
             Family::Junos => self.run_junos(cmd, &pipes, text, prompt_width),
             Family::Linux => self.run_linux(text),
+            Family::Generic => self.run_generic(cmd, text, prompt_width),
         };
         self.apply_faults(text, &mut reply);
         if let Output::Text(t) = &mut reply.output {
@@ -280,6 +318,7 @@ impl Cli {
             Family::Ios | Family::Eos => ios::IOS_EXEC,
             Family::Junos => junos::JUNOS_OP,
             Family::Linux => linux::LINUX,
+            Family::Generic => return split_pipes(text).0.to_string(),
         };
         let (cmd, _) = split_pipes(text);
         let words: Vec<&str> = cmd.split_whitespace().collect();
@@ -308,12 +347,14 @@ impl Cli {
             reply.drop = true;
         }
         if self.dev.config_changed() && f.fail_after_config.iter().any(|p| glob::matches(p, &cmd)) {
-            let msg = match self.dev.platform.family() {
-                Family::Junos => format!("error: {cmd}: subsystem not responding\n"),
-                Family::Linux => format!("-bash: {cmd}: Input/output error\n"),
-                _ => format!("% Error: {cmd}: process not responding after configuration change\n"),
+            *reply = match self.dev.platform.family() {
+                Family::Junos => Reply::error(format!("error: {cmd}: subsystem not responding\n")),
+                Family::Linux => Reply::error(format!("-bash: {cmd}: Input/output error\n")),
+                Family::Generic => self.generic_failed(&cmd),
+                _ => Reply::error(format!(
+                    "% Error: {cmd}: process not responding after configuration change\n"
+                )),
             };
-            *reply = Reply::error(msg);
         }
     }
 
@@ -338,6 +379,20 @@ impl Cli {
                 self.caret(width, text, bad_word)
             )),
         }
+    }
+}
+
+/// What `command` prints in a fresh privileged session on `dev` after `setup`, without
+/// recording anything.
+pub fn preview(dev: Arc<DeviceShared>, user: &str, setup: &[String], command: &str) -> String {
+    let mut cli = Cli::new(dev, 0, Via::Exec, user, "", None);
+    cli.records = false;
+    for line in setup {
+        cli.run(line, 0);
+    }
+    match cli.run(command, 0).output {
+        Output::Text(t) => t,
+        Output::Huge(n) => format!("<{n} bytes>"),
     }
 }
 

@@ -9,6 +9,7 @@ use color_eyre::eyre::{Context, eyre};
 use russh::keys::PublicKey;
 
 use super::inventory::PASSWORD_ENV;
+use super::platform::Platform;
 use super::runtime::{Lab, LabConfig, LabStats};
 use super::scenario::Scenario;
 use crate::base::stdout;
@@ -38,6 +39,44 @@ pub struct LabOptions {
     pub authorized_keys: Option<PathBuf>,
     /// Seed for host keys: the same seed gives every device the same key across restarts.
     pub seed: u64,
+    /// Network devices take these platforms in turn (`--platforms`); empty: the
+    /// scenario's own.
+    pub platforms: Vec<Platform>,
+}
+
+/// The value of `--platforms` (one flag value, several platforms).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlatformList(pub Vec<Platform>);
+
+/// Reads `--platforms`: `all` (every network platform the lab simulates) or a comma list
+/// of lab platform names.
+pub fn parse_platforms(text: &str) -> Result<PlatformList, String> {
+    platform_list(text).map(PlatformList)
+}
+
+fn platform_list(text: &str) -> Result<Vec<Platform>, String> {
+    let network = || Platform::all().filter(|p| *p != Platform::Linux);
+    if text.trim() == "all" {
+        return Ok(network().collect());
+    }
+    let mut out = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match Platform::from_lab_name(name) {
+            Some(p) => out.push(p),
+            None => {
+                let known: Vec<&str> = Platform::all().map(Platform::lab_name).collect();
+                return Err(format!(
+                    "unknown platform {:?}; use `all` or a comma list of: {}",
+                    crate::base::text::Untrusted(name).to_string(),
+                    known.join(", ")
+                ));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err("name at least one platform, or `all`".into());
+    }
+    Ok(out)
 }
 
 /// Runs a lab until Ctrl-C.
@@ -46,6 +85,10 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
         Some(path) => Scenario::load(path)?,
         None => Scenario::demo(),
     };
+    let mut scenario = scenario;
+    if !args.platforms.is_empty() {
+        scenario.platform_mix = args.platforms.clone();
+    }
     let mut cfg = LabConfig::new(scenario);
     if let Some(n) = args.devices {
         cfg.devices = n;
@@ -147,4 +190,28 @@ fn read_authorized_keys(path: &Path) -> color_eyre::Result<Vec<PublicKey>> {
         keys.push(key);
     }
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_flag_takes_all_or_a_list_and_names_the_choices_when_wrong() {
+        let all = parse_platforms("all").unwrap().0;
+        assert_eq!(all.len(), Platform::all().count() - 1);
+        assert!(!all.contains(&Platform::Linux));
+        assert_eq!(
+            parse_platforms("cisco_xr, vyos").unwrap().0,
+            [Platform::CiscoXr, Platform::Vyos]
+        );
+        let e = parse_platforms("cisco_xr,junos").unwrap_err();
+        assert!(
+            e.contains("\"junos\"") && e.contains("juniper_junos"),
+            "{e}"
+        );
+        assert!(parse_platforms(" , ").is_err());
+        let e = parse_platforms("x\u{1b}[2J").unwrap_err();
+        assert!(!e.contains('\u{1b}'), "{e:?}");
+    }
 }

@@ -124,36 +124,85 @@ pub const CONFIG_KEYWORDS: &[&str] = &[
     "vrrp",
 ];
 
+/// How a line-oriented configuration is structured: which lines open sections (and the
+/// prompt label of each), which settings hold one value.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    pub sections: &'static [(&'static str, &'static str)],
+    pub single: &'static [&'static str],
+    /// Prefix that removes a setting (`no `, Huawei `undo `, FortiOS `unset `).
+    pub negate: &'static [&'static str],
+}
+
+/// IOS and EOS.
+pub const IOS_RULES: Rules = Rules {
+    sections: SECTIONS,
+    single: SINGLE_VALUED,
+    negate: &["no "],
+};
+
+/// How `show running-config` lays a tree out.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    /// Before each child line.
+    pub indent: &'static str,
+    /// After each section (`!`, Huawei `#`, FortiOS `end`; empty for nothing).
+    pub close: &'static str,
+    /// Before each top-level line that is not a section (Huawei indents those by one).
+    pub top_indent: &'static str,
+}
+
+pub const IOS_LAYOUT: Layout = Layout {
+    indent: " ",
+    close: "!",
+    top_indent: "",
+};
+
+/// A configured value without its quotes (`"r1"`, VyOS `'r1'`).
+fn unquote(v: &str) -> &str {
+    v.trim().trim_matches(['"', '\''])
+}
+
 /// The sub-mode a line opens, if it opens one (e.g. `config-if` for `interface Gi0/1`).
 pub fn section_mode(line: &str) -> Option<&'static str> {
-    SECTIONS
+    section_in(&IOS_RULES, line)
+}
+
+pub fn section_in(rules: &Rules, line: &str) -> Option<&'static str> {
+    rules
+        .sections
         .iter()
         .find(|(prefix, _)| line.starts_with(prefix))
         .map(|(_, mode)| *mode)
 }
 
 /// The part of a line that identifies the setting it changes.
-fn key(line: &str) -> &str {
+fn key<'a>(rules: &Rules, line: &'a str) -> &'a str {
     if line == "shutdown" {
         return "shutdown";
     }
-    SINGLE_VALUED
+    rules
+        .single
         .iter()
         .find(|p| line.starts_with(**p))
-        .map(|p| p.trim_end())
+        .map(|p| line[..p.len()].trim_end())
         .unwrap_or(line)
+}
+
+fn negated<'a>(rules: &Rules, line: &'a str) -> Option<&'a str> {
+    rules.negate.iter().find_map(|n| line.strip_prefix(n))
 }
 
 /// Applies `line` to a list of lines: `no X` removes X, a single-valued setting replaces
 /// the old value, anything else is appended once.
-fn apply_line(lines: &mut Vec<String>, line: &str) {
-    if let Some(rest) = line.strip_prefix("no ") {
-        let k = key(rest);
-        lines.retain(|l| key(l) != k && l != rest);
+fn apply_line(rules: &Rules, lines: &mut Vec<String>, line: &str) {
+    if let Some(rest) = negated(rules, line) {
+        let k = key(rules, rest);
+        lines.retain(|l| key(rules, l) != k && l != rest);
         return;
     }
-    let k = key(line);
-    if let Some(existing) = lines.iter_mut().find(|l| key(l) == k) {
+    let k = key(rules, line);
+    if let Some(existing) = lines.iter_mut().find(|l| key(rules, l) == k) {
         *existing = line.to_string();
     } else {
         lines.push(line.to_string());
@@ -164,12 +213,24 @@ impl TreeConfig {
     /// Applies one config-mode line inside `section` (the section's header line, or `None`
     /// at top level). Returns the section the device is in afterwards.
     pub fn apply(&mut self, section: Option<&str>, line: &str) -> Option<String> {
+        self.apply_with(&IOS_RULES, section, line)
+    }
+
+    /// [`TreeConfig::apply`] with another platform's rules.
+    pub fn apply_with(
+        &mut self,
+        rules: &Rules,
+        section: Option<&str>,
+        line: &str,
+    ) -> Option<String> {
+        let section_mode = |l: &str| section_in(rules, l);
+        let key = |l: &'_ str| -> String { key(rules, l).to_string() };
         let line = line.trim();
         if let Some(header) = section
             && section_mode(line).is_none()
         {
             if let Some(node) = self.nodes.iter_mut().find(|n| n.line == header) {
-                apply_line(&mut node.children, line);
+                apply_line(rules, &mut node.children, line);
             }
             return Some(header.to_string());
         }
@@ -182,7 +243,7 @@ impl TreeConfig {
             }
             return Some(line.to_string());
         }
-        if let Some(rest) = line.strip_prefix("no ") {
+        if let Some(rest) = negated(rules, line) {
             if section_mode(rest).is_some() {
                 self.nodes.retain(|n| n.line != rest);
                 return None;
@@ -218,20 +279,44 @@ impl TreeConfig {
 
     /// The body of `show running-config`: sections indented one space, `!` between blocks.
     pub fn render(&self) -> String {
+        self.render_with(&IOS_RULES, &IOS_LAYOUT)
+    }
+
+    pub fn render_with(&self, rules: &Rules, layout: &Layout) -> String {
         let mut out = String::new();
         for node in &self.nodes {
+            let section = section_in(rules, &node.line).is_some();
+            if !section {
+                out.push_str(layout.top_indent);
+            }
             out.push_str(&node.line);
             out.push('\n');
             for child in &node.children {
-                out.push(' ');
+                out.push_str(layout.indent);
                 out.push_str(child);
                 out.push('\n');
             }
-            if section_mode(&node.line).is_some() {
-                out.push_str("!\n");
+            if section && !layout.close.is_empty() {
+                out.push_str(layout.close);
+                out.push('\n');
             }
         }
         out
+    }
+
+    /// The value of the first line (top level, then inside sections) starting with
+    /// `prefix`, quotes removed.
+    pub fn value_of(&self, prefix: &str) -> Option<&str> {
+        self.nodes
+            .iter()
+            .find_map(|n| n.line.strip_prefix(prefix))
+            .or_else(|| {
+                self.nodes
+                    .iter()
+                    .flat_map(|n| &n.children)
+                    .find_map(|c| c.strip_prefix(prefix))
+            })
+            .map(unquote)
     }
 }
 
@@ -262,13 +347,21 @@ impl SetConfig {
 
     /// `set <path>` in configuration mode.
     pub fn set(&mut self, path: &str) {
+        self.set_with(path, &[]);
+    }
+
+    /// `set <path>`, where `single` names more leaves that hold one value.
+    pub fn set_with(&mut self, path: &str, single: &[&str]) {
         let path = path.trim().to_string();
         let words: Vec<&str> = path.split_whitespace().collect();
         let cand = self.candidate();
         if cand.contains(&path) {
             return;
         }
-        if let Some(pos) = words.iter().position(|w| JUNOS_SINGLE.contains(w)) {
+        if let Some(pos) = words
+            .iter()
+            .position(|w| JUNOS_SINGLE.contains(w) || single.contains(w))
+        {
             let prefix = words[..=pos].join(" ") + " ";
             cand.retain(|l| !l.starts_with(&prefix));
         }
@@ -307,10 +400,15 @@ impl SetConfig {
     }
 
     pub fn hostname(&self) -> Option<&str> {
+        self.value_of("system host-name ")
+    }
+
+    /// The value of the first committed statement starting with `prefix` (quotes removed).
+    pub fn value_of(&self, prefix: &str) -> Option<&str> {
         self.committed
             .iter()
-            .find_map(|l| l.strip_prefix("system host-name "))
-            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(unquote)
     }
 
     /// `show configuration | display set`.
@@ -338,6 +436,11 @@ impl SetConfig {
 
     /// `show configuration`: the familiar braces form.
     pub fn render_tree(&self) -> String {
+        self.render_blocks(&JUNOS_BLOCKS)
+    }
+
+    /// The nested form in another platform's punctuation.
+    pub fn render_blocks(&self, style: &Blocks) -> String {
         let mut root = BraceNode::default();
         for line in &self.committed {
             let words = junos_words(line);
@@ -360,10 +463,28 @@ impl SetConfig {
             node.leaves.push(words[leaf_start..].join(" "));
         }
         let mut out = String::new();
-        root.render(0, &mut out);
+        root.render(style, style.depth, &mut out);
         out
     }
 }
+
+/// Punctuation of a nested configuration: Junos `name {` … `}` and `leaf;`, VyOS and
+/// MD-CLI without the `;`, SR OS classic `name` … `exit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Blocks {
+    pub open: &'static str,
+    pub close: &'static str,
+    pub leaf_end: &'static str,
+    /// Indentation depth of the outermost level.
+    pub depth: usize,
+}
+
+pub const JUNOS_BLOCKS: Blocks = Blocks {
+    open: " {",
+    close: "}",
+    leaf_end: ";",
+    depth: 0,
+};
 
 #[derive(Default)]
 struct BraceNode {
@@ -372,16 +493,40 @@ struct BraceNode {
 }
 
 impl BraceNode {
-    fn render(&self, depth: usize, out: &mut String) {
+    fn render(&self, style: &Blocks, depth: usize, out: &mut String) {
         let pad = "    ".repeat(depth);
         for leaf in &self.leaves {
-            out.push_str(&format!("{pad}{leaf};\n"));
+            out.push_str(&format!("{pad}{leaf}{}\n", style.leaf_end));
         }
         for (name, child) in &self.children {
-            out.push_str(&format!("{pad}{name} {{\n"));
-            child.render(depth + 1, out);
-            out.push_str(&format!("{pad}}}\n"));
+            out.push_str(&format!("{pad}{name}{}\n", style.open));
+            child.render(style, depth + 1, out);
+            out.push_str(&format!("{pad}{}\n", style.close));
         }
+    }
+}
+
+/// A configuration of independent command lines (RouterOS, EXOS): a line replaces the one
+/// with the same single-valued prefix, `negate` prefixes remove.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlatConfig {
+    pub lines: Vec<String>,
+}
+
+impl FlatConfig {
+    pub fn apply(&mut self, rules: &Rules, line: &str) {
+        apply_line(rules, &mut self.lines, line.trim());
+    }
+
+    pub fn value_of(&self, prefix: &str) -> Option<&str> {
+        self.lines
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|v| unquote(v.split_whitespace().next().unwrap_or("")))
+    }
+
+    pub fn render(&self) -> String {
+        self.lines.iter().map(|l| format!("{l}\n")).collect()
     }
 }
 

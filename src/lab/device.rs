@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
-use super::config::{SetConfig, TreeConfig};
+use super::config::{FlatConfig, SetConfig, TreeConfig};
 use super::platform::{Family, Platform};
 use super::scenario::{Faults, PlannedDevice};
 use super::topology::Neighbor;
@@ -53,11 +53,13 @@ pub struct Facts {
 impl Facts {
     pub fn new(name: &str, platform: Platform) -> Facts {
         let hash = fnv1a(name.as_bytes());
+        let vendor = platform.vendor();
         let oui: [u8; 3] = match platform.family() {
             Family::Ios => [0x00, 0x1e, 0x7a],
             Family::Eos => [0x00, 0x1c, 0x73],
             Family::Junos => [0x00, 0x05, 0x86],
             Family::Linux => [0x52, 0x54, 0x00],
+            Family::Generic => vendor.map_or([2, 0, 0], |v| parse_oui(&v.v.oui)),
         };
         let b = hash.to_be_bytes();
         let serial = match platform.family() {
@@ -65,6 +67,12 @@ impl Facts {
             Family::Eos => format!("JPE{:08}", hash % 100_000_000),
             Family::Junos => format!("JN{}AFC", alnum(hash >> 8, 7)),
             Family::Linux => format!("VM-{:08x}", hash as u32),
+            Family::Generic => format!(
+                "{}{:04}{}",
+                vendor.map_or("", |v| v.v.serial.as_str()),
+                hash % 10_000,
+                alnum(hash >> 16, 4)
+            ),
         };
         Facts {
             hash,
@@ -93,6 +101,15 @@ impl Facts {
     }
 }
 
+/// `00:1e:7a` → bytes (a description's OUI; malformed parts read as 0).
+fn parse_oui(text: &str) -> [u8; 3] {
+    let mut out = [0u8; 3];
+    for (slot, part) in out.iter_mut().zip(text.split(':')) {
+        *slot = u8::from_str_radix(part, 16).unwrap_or(0);
+    }
+    out
+}
+
 fn alnum(mut v: u64, n: usize) -> String {
     const CHARS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
     (0..n)
@@ -119,6 +136,8 @@ pub struct LldpEntry {
 pub enum DeviceConfig {
     Tree(TreeConfig),
     Set(SetConfig),
+    /// Independent command lines (RouterOS, EXOS).
+    Flat(FlatConfig),
     /// Linux hosts: only a hostname.
     Host(String),
 }
@@ -128,6 +147,7 @@ impl DeviceConfig {
         match self {
             DeviceConfig::Tree(t) => t.hostname(),
             DeviceConfig::Set(s) => s.hostname(),
+            DeviceConfig::Flat(_) => None,
             DeviceConfig::Host(h) => Some(h),
         }
     }
@@ -169,8 +189,12 @@ pub struct DeviceShared {
     /// Number of data ports the device has (enough for its links, at least 8).
     pub ports: usize,
     pub started: Instant,
+    /// Uptime and clock stand still (tests compare outputs exactly).
+    pub frozen: bool,
     config: Mutex<DeviceConfig>,
     config_changed: AtomicBool,
+    /// Changed since the last save (EXOS and SR OS show a `*` in the prompt).
+    unsaved: AtomicBool,
     records: Mutex<Records>,
     logins: AtomicU64,
     sessions: Mutex<HashMap<u64, Arc<Killer>>>,
@@ -203,7 +227,13 @@ impl DeviceShared {
                 }
             })
             .collect();
-        let ports = lldp.iter().map(|l| l.local_port).max().unwrap_or(0).max(8);
+        let min_ports = plan.platform.vendor().map_or(8, |v| v.v.ports);
+        let ports = lldp
+            .iter()
+            .map(|l| l.local_port)
+            .max()
+            .unwrap_or(0)
+            .max(min_ports);
         let config = super::outputs::initial_config(&plan.name, plan.platform, addr, ports, &lldp);
         DeviceShared {
             name: plan.name.clone(),
@@ -214,8 +244,10 @@ impl DeviceShared {
             lldp,
             ports,
             started: Instant::now(),
+            frozen: false,
             config: Mutex::new(config),
             config_changed: AtomicBool::new(false),
+            unsaved: AtomicBool::new(false),
             records: Mutex::new(Records::default()),
             logins: AtomicU64::new(0),
             sessions: Mutex::new(HashMap::new()),
@@ -230,6 +262,15 @@ impl DeviceShared {
     /// Marks that configuration changed (enables the fail-after-config fault).
     pub fn mark_config_changed(&self) {
         self.config_changed.store(true, Ordering::Relaxed);
+        self.unsaved.store(true, Ordering::Relaxed);
+    }
+
+    pub fn mark_saved(&self) {
+        self.unsaved.store(false, Ordering::Relaxed);
+    }
+
+    pub fn unsaved(&self) -> bool {
+        self.unsaved.load(Ordering::Relaxed)
     }
 
     pub fn config_changed(&self) -> bool {
@@ -238,8 +279,21 @@ impl DeviceShared {
 
     /// The prompt name: the configured hostname, else the device name.
     pub fn hostname(&self) -> String {
-        self.config()
-            .hostname()
+        let config = self.config();
+        let found = match self.platform.vendor() {
+            Some(v) => {
+                let prefix = v.v.store.hostname.as_str();
+                match &*config {
+                    DeviceConfig::Tree(t) => t.value_of(prefix),
+                    DeviceConfig::Set(s) => s.value_of(prefix),
+                    DeviceConfig::Flat(f) => f.value_of(prefix),
+                    DeviceConfig::Host(h) => Some(h.as_str()),
+                }
+            }
+            None => config.hostname(),
+        };
+        found
+            .filter(|h| !h.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| self.name.clone())
     }

@@ -128,6 +128,7 @@ fn accept(dev: &Arc<DeviceShared>, lab: &Arc<LabShared>, configs: &Configs, stre
             lab: lab.clone(),
             id,
             user: String::new(),
+            flagged: false,
         };
         if let Ok(session) = run_stream(config, stream, handler).await {
             let _ = session.await;

@@ -23,8 +23,9 @@ mod scenario;
 mod session;
 mod shell;
 mod topology;
+mod vendor;
 
-pub use command::{LabOptions, run};
+pub use command::{LabOptions, PlatformList, parse_platforms, run};
 pub use device::{CommandRecord, Via};
 pub use platform::Platform;
 pub use runtime::{Lab, LabConfig, LabDevice, LabError, LabStats};

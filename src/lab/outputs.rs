@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::config::{SetConfig, TreeConfig};
+use super::config::{FlatConfig, SetConfig, TreeConfig};
 use super::device::{DeviceConfig, DeviceShared, LldpEntry};
 use super::platform::{Family, Platform};
+use super::vendor::StoreKind;
 
 /// The configuration a device boots with: hostname, management address, described ports.
 pub fn initial_config(
@@ -91,11 +92,171 @@ pub fn initial_config(
             DeviceConfig::Set(c)
         }
         Family::Linux => DeviceConfig::Host(name.to_string()),
+        Family::Generic => described_config(name, platform, addr, ports, lldp),
+    }
+}
+
+/// The boot configuration of a described platform: its `initial` lines, then each data
+/// port's lines, filled in.
+fn described_config(
+    name: &str,
+    platform: Platform,
+    addr: SocketAddr,
+    ports: usize,
+    lldp: &[LldpEntry],
+) -> DeviceConfig {
+    let c = platform
+        .vendor()
+        .expect("generic platforms have a description");
+    let store = &c.v.store;
+    let ip = addr.ip().to_string();
+    let mut lines: Vec<String> = Vec::new();
+    let base = |t: &str| {
+        t.replace("{host}", name)
+            .replace("{ip}", &ip)
+            .replace("{mgmt}", &c.v.mgmt_interface)
+    };
+    lines.extend(store.initial.iter().map(|t| base(t)));
+    for port in 1..=ports {
+        let port_name = platform.port_name(port);
+        match lldp.iter().find(|l| l.local_port == port) {
+            Some(l) => lines.extend(store.linked_port.iter().map(|t| {
+                base(t)
+                    .replace("{port}", &port_name)
+                    .replace("{peer}", &l.remote_name)
+                    .replace("{peer_port}", &l.remote_platform.port_name(l.remote_port))
+            })),
+            None => lines.extend(
+                store
+                    .free_port
+                    .iter()
+                    .map(|t| base(t).replace("{port}", &port_name)),
+            ),
+        }
+    }
+    match store.kind {
+        StoreKind::Tree => {
+            let mut t = TreeConfig::default();
+            let mut section: Option<String> = None;
+            for line in &lines {
+                let inside = line.starts_with(' ');
+                let now = t.apply_with(&c.rules, section.as_deref().filter(|_| inside), line);
+                section = now;
+            }
+            DeviceConfig::Tree(t)
+        }
+        StoreKind::Set => {
+            let mut s = SetConfig::default();
+            for line in &lines {
+                s.set_with(&format!("{}{}", store.root, line.trim()), c.single);
+            }
+            s.commit();
+            DeviceConfig::Set(s)
+        }
+        StoreKind::Flat => {
+            let mut f = FlatConfig::default();
+            for line in &lines {
+                f.apply(&c.rules, line);
+            }
+            DeviceConfig::Flat(f)
+        }
+    }
+}
+
+/// Fills an output template: `{host}`, `{user}`, `{serial}`, `{mac}` (`aa:bb:…`), `{MAC}`
+/// (upper case), `{mac_dotted}` (`aabb.ccdd.eeff`), `{mac_dash}` (`AA-BB-…`), `{ip}`,
+/// `{ports}`, `{mgmt}`, uptime parts `{up_w}` `{up_d}` (days in the week) `{up_days}`
+/// (all days) `{up_h}` `{up_m}` `{up_s}` `{up_hms}` `{up_ios}`, `{clock}`; `extra` adds
+/// more. Anything else in braces stays as it is.
+pub fn fill(template: &str, dev: &DeviceShared, user: &str, extra: &[(&str, String)]) -> String {
+    if !template.contains('{') {
+        return template.to_string();
+    }
+    let up = uptime(dev);
+    let secs = up.as_secs();
+    let f = &dev.facts;
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let key = &after[..close];
+        let value = match key {
+            "host" => Some(dev.hostname()),
+            "user" => Some(user.to_string()),
+            "serial" => Some(f.serial.clone()),
+            "mac" => Some(f.mac_colon()),
+            "MAC" => Some(f.mac_colon().to_uppercase()),
+            "mac_dotted" => Some(f.mac_dotted()),
+            "mac_dash" => Some(f.mac_colon().to_uppercase().replace(':', "-")),
+            "ip" => Some(dev.addr.ip().to_string()),
+            "ports" => Some(dev.ports.to_string()),
+            "mgmt" => Some(dev.platform.spec().mgmt_interface.to_string()),
+            "up_w" => Some((secs / 604_800).to_string()),
+            "up_d" => Some((secs / 86_400 % 7).to_string()),
+            "up_days" => Some((secs / 86_400).to_string()),
+            "up_h" => Some((secs / 3_600 % 24).to_string()),
+            "up_m" => Some((secs / 60 % 60).to_string()),
+            "up_s" => Some((secs % 60).to_string()),
+            "up_hms" => Some(format!(
+                "{:02}:{:02}:{:02}",
+                secs / 3_600 % 24,
+                secs / 60 % 60,
+                secs % 60
+            )),
+            "up_ios" => Some(ios_uptime(up)),
+            "clock" => Some(clock_now(dev)),
+            _ => extra
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.clone()),
+        };
+        match value {
+            Some(v) => out.push_str(&v),
+            None => {
+                out.push('{');
+                out.push_str(key);
+                out.push('}');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The device's wall clock, `HH:MM:SS.mmm UTC`.
+pub fn clock_now(dev: &DeviceShared) -> String {
+    if dev.frozen {
+        return "12:00:00.000 UTC".into();
+    }
+    let now = crate::base::time::WallClock::utc().hms(std::time::SystemTime::now());
+    format!("{now}.000 UTC")
+}
+
+/// The body of a described platform's running configuration (no header or footer).
+pub fn described_body(dev: &DeviceShared) -> String {
+    let Some(c) = dev.platform.vendor() else {
+        return String::new();
+    };
+    match &*dev.config() {
+        DeviceConfig::Tree(t) => t.render_with(&c.rules, &c.layout),
+        DeviceConfig::Set(s) if c.v.store.show_set => s.render_set(),
+        DeviceConfig::Set(s) => s.render_blocks(&c.blocks),
+        DeviceConfig::Flat(f) => f.render(),
+        DeviceConfig::Host(h) => format!("{h}\n"),
     }
 }
 
 /// How long the device has been up now.
 pub fn uptime(dev: &DeviceShared) -> Duration {
+    if dev.frozen {
+        return dev.facts.uptime_at_start;
+    }
     dev.facts.uptime_at_start + dev.started.elapsed()
 }
 
@@ -193,6 +354,7 @@ Chassis serial: {}\n",
             f.serial
         ),
         Platform::Linux => uname(dev),
+        _ => String::new(),
     }
 }
 
@@ -269,6 +431,7 @@ pub fn interface_brief(dev: &DeviceShared) -> String {
             let _ = writeln!(out, "lo               UNKNOWN        127.0.0.1/8 ::1/128");
             let _ = writeln!(out, "eth0             UP             {ip}/24");
         }
+        Family::Generic => {}
     }
     out
 }
@@ -328,7 +491,7 @@ pub fn lldp_neighbors(dev: &DeviceShared) -> String {
                 );
             }
         }
-        Family::Linux => {}
+        Family::Linux | Family::Generic => {}
     }
     out
 }

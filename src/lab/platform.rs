@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::vendor;
 use crate::platforms::{self, Profile};
 
 /// A device platform, named like netmiko's `device_type`.
@@ -18,6 +19,25 @@ pub enum Platform {
     AristaEos,
     JuniperJunos,
     Linux,
+    // Simulated by the generic interpreter from `assets/lab/platforms/<name>.yaml`.
+    CiscoNxos,
+    CiscoXr,
+    CiscoAsa,
+    HuaweiVrp,
+    /// Huawei VRP V8: two-stage configuration (`[~r1]`, `commit`).
+    HuaweiVrpv8,
+    /// Nokia SR OS, classic CLI.
+    NokiaSros,
+    /// Nokia SR OS, MD-CLI.
+    NokiaSrosMd,
+    MikrotikRouteros,
+    Fortinet,
+    PaloaltoPanos,
+    ArubaAoscx,
+    HpProcurve,
+    DellOs10,
+    ExtremeExos,
+    Vyos,
 }
 
 /// How a platform's CLI behaves; one family shares the interpreter.
@@ -31,6 +51,8 @@ pub enum Family {
     Junos,
     /// A Linux host: a plain shell, exec of a few commands.
     Linux,
+    /// Described by a lab platform file, run by the generic interpreter.
+    Generic,
 }
 
 /// The static facts about one platform.
@@ -57,6 +79,10 @@ pub struct PlatformSpec {
     pub port_short: &'static str,
     /// Subtracted from the 1-based port number (Junos and Linux count from 0).
     pub port_base: usize,
+    /// Printed after the MOTD; the device waits for a key before its first prompt.
+    pub press_any_key: Option<&'static str>,
+    /// The pager key that shows the rest of the output at once (RouterOS `D`).
+    pub pager_dump: Option<u8>,
 }
 
 const IOS_BANNER: &str = "\r\n\
@@ -67,13 +93,70 @@ const IOS_BANNER: &str = "\r\n\
 *************************************************************\r\n";
 
 impl Platform {
-    pub const ALL: [Platform; 5] = [
+    /// The platforms with a hand-written interpreter.
+    pub const CLASSIC: [Platform; 5] = [
         Platform::CiscoIos,
         Platform::CiscoXe,
         Platform::AristaEos,
         Platform::JuniperJunos,
         Platform::Linux,
     ];
+
+    /// The platforms the generic interpreter runs from their description files.
+    pub const DESCRIBED: [Platform; 15] = [
+        Platform::CiscoNxos,
+        Platform::CiscoXr,
+        Platform::CiscoAsa,
+        Platform::HuaweiVrp,
+        Platform::HuaweiVrpv8,
+        Platform::NokiaSros,
+        Platform::NokiaSrosMd,
+        Platform::MikrotikRouteros,
+        Platform::Fortinet,
+        Platform::PaloaltoPanos,
+        Platform::ArubaAoscx,
+        Platform::HpProcurve,
+        Platform::DellOs10,
+        Platform::ExtremeExos,
+        Platform::Vyos,
+    ];
+
+    /// Every platform the lab simulates.
+    pub fn all() -> impl Iterator<Item = Platform> {
+        Platform::CLASSIC.into_iter().chain(Platform::DESCRIBED)
+    }
+
+    /// The lab's own name for the platform (scenario files use it); the same as the
+    /// driver's (the client platform file's).
+    pub fn lab_name(self) -> &'static str {
+        match self {
+            Platform::CiscoIos => "cisco_ios",
+            Platform::CiscoXe => "cisco_xe",
+            Platform::AristaEos => "arista_eos",
+            Platform::JuniperJunos => "juniper_junos",
+            Platform::Linux => "linux",
+            Platform::CiscoNxos => "cisco_nxos",
+            Platform::CiscoXr => "cisco_xr",
+            Platform::CiscoAsa => "cisco_asa",
+            Platform::HuaweiVrp => "huawei_vrp",
+            Platform::HuaweiVrpv8 => "huawei_vrpv8",
+            Platform::NokiaSros => "nokia_sros",
+            Platform::NokiaSrosMd => "nokia_sros_md",
+            Platform::MikrotikRouteros => "mikrotik_routeros",
+            Platform::Fortinet => "fortinet",
+            Platform::PaloaltoPanos => "paloalto_panos",
+            Platform::ArubaAoscx => "aruba_aoscx",
+            Platform::HpProcurve => "hp_procurve",
+            Platform::DellOs10 => "dell_os10",
+            Platform::ExtremeExos => "extreme_exos",
+            Platform::Vyos => "vyos",
+        }
+    }
+
+    /// Looks a platform up by its lab name.
+    pub fn from_lab_name(name: &str) -> Option<Platform> {
+        Platform::all().find(|p| p.lab_name() == name)
+    }
 
     pub fn spec(self) -> &'static PlatformSpec {
         match self {
@@ -82,7 +165,13 @@ impl Platform {
             Platform::AristaEos => &ARISTA_EOS,
             Platform::JuniperJunos => &JUNIPER_JUNOS,
             Platform::Linux => &LINUX,
+            other => &vendor::get(other.lab_name()).spec,
         }
+    }
+
+    /// The lab description of a platform the generic interpreter runs.
+    pub fn vendor(self) -> Option<&'static vendor::Compiled> {
+        (self.family() == Family::Generic).then(|| vendor::get(self.lab_name()))
     }
 
     pub fn name(self) -> &'static str {
@@ -95,7 +184,11 @@ impl Platform {
     }
 
     pub fn family(self) -> Family {
-        self.spec().family
+        if Platform::CLASSIC.contains(&self) {
+            self.spec().family
+        } else {
+            Family::Generic
+        }
     }
 
     /// Full name of data port `n` (1-based).
@@ -123,6 +216,8 @@ static CISCO_IOS: PlatformSpec = PlatformSpec {
     port_prefix: "GigabitEthernet0/",
     port_short: "Gi0/",
     port_base: 0,
+    press_any_key: None,
+    pager_dump: None,
 };
 
 static CISCO_XE: PlatformSpec = PlatformSpec {
@@ -146,6 +241,8 @@ static ARISTA_EOS: PlatformSpec = PlatformSpec {
     port_prefix: "Ethernet",
     port_short: "Et",
     port_base: 0,
+    press_any_key: None,
+    pager_dump: None,
 };
 
 static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
@@ -160,6 +257,8 @@ static JUNIPER_JUNOS: PlatformSpec = PlatformSpec {
     port_prefix: "ge-0/0/",
     port_short: "ge-0/0/",
     port_base: 1,
+    press_any_key: None,
+    pager_dump: None,
 };
 
 static LINUX: PlatformSpec = PlatformSpec {
@@ -175,6 +274,8 @@ The programs included with the Debian GNU/Linux system are free software.\r\n",
     port_prefix: "eth",
     port_short: "eth",
     port_base: 0,
+    press_any_key: None,
+    pager_dump: None,
 };
 
 #[cfg(test)]
@@ -192,16 +293,17 @@ mod tests {
 
     #[test]
     fn every_platform_has_its_profile_under_its_name() {
-        for p in Platform::ALL {
-            assert_eq!(platforms::profile(p.name()).name, p.name());
+        for p in Platform::all() {
+            assert_eq!(platforms::profile(p.name()).name, p.name(), "{p:?}");
         }
     }
 
     #[test]
     fn names_round_trip_through_yaml() {
-        for p in Platform::ALL {
+        for p in Platform::all() {
             let text = serde_yaml::to_string(&p).unwrap();
-            assert_eq!(text.trim(), p.name());
+            assert_eq!(text.trim(), p.lab_name());
+            assert_eq!(Platform::from_lab_name(p.lab_name()), Some(p));
             assert_eq!(serde_yaml::from_str::<Platform>(&text).unwrap(), p);
         }
     }

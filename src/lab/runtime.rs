@@ -17,7 +17,7 @@ use super::listener::{self, Configs};
 use super::platform::Platform;
 use super::scenario::{Faults, PlannedDevice, Scenario};
 use super::session;
-use super::{hostkey, inventory, rlimit, topology};
+use super::{cli, hostkey, inventory, outputs, rlimit, topology};
 
 /// Everything needed to start a lab.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub struct LabConfig {
     pub seed: u64,
     /// How long a rejected authentication takes (russh's constant-time rejection).
     pub auth_rejection_time: Duration,
+    /// Uptimes and clocks stand still, so outputs can be compared exactly (tests).
+    pub frozen_clock: bool,
 }
 
 impl LabConfig {
@@ -51,6 +53,7 @@ impl LabConfig {
             authorized_keys: Vec::new(),
             seed: 0,
             auth_rejection_time: Duration::from_millis(300),
+            frozen_clock: false,
         }
     }
 }
@@ -189,7 +192,9 @@ impl Lab {
             let addr = listener
                 .local_addr()
                 .map_err(|source| LabError::Bind { addr: want, source })?;
-            let dev = Arc::new(DeviceShared::new(p, addr, &links[i], &plan));
+            let mut dev = DeviceShared::new(p, addr, &links[i], &plan);
+            dev.frozen = cfg.frozen_clock;
+            let dev = Arc::new(dev);
             let key = hostkey::derive(cfg.seed, &p.name, 0);
             let host_key = key.public_key().clone();
             let normal = Arc::new(server_config(&cfg, p, key));
@@ -281,12 +286,23 @@ impl Lab {
     /// `show configuration | display set` would print it.
     pub fn config_text(&self, device: &str) -> Option<String> {
         let d = self.shared(device)?;
+        if d.platform.vendor().is_some() {
+            return Some(outputs::described_body(d));
+        }
         let text = match &*d.config() {
             DeviceConfig::Tree(t) => t.render(),
             DeviceConfig::Set(s) => s.render_set(),
+            DeviceConfig::Flat(f) => f.render(),
             DeviceConfig::Host(h) => format!("hostname {h}\n"),
         };
         Some(text)
+    }
+
+    /// What `device` prints for `command` in a fresh privileged session after `setup`
+    /// (never paged, nothing recorded): what a client should hand back for it.
+    pub fn expected_output(&self, device: &str, setup: &[String], command: &str) -> Option<String> {
+        let d = self.shared(device)?;
+        Some(cli::preview(d.clone(), &self.username, setup, command))
     }
 
     /// Whether the device's listener is up now (false while a flapping device is down).

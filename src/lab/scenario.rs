@@ -49,6 +49,10 @@ pub struct Scenario {
     pub topology: TopologySpec,
     #[serde(default)]
     pub faults: Vec<FaultRule>,
+    /// Network devices take these platforms in turn instead of their role's (Linux hosts
+    /// stay Linux): a mixed fleet with the same sites, roles and cabling.
+    #[serde(default)]
+    pub platform_mix: Vec<Platform>,
     /// Where it came from (a path or `<demo>`); set by the loaders.
     #[serde(skip)]
     pub origin: String,
@@ -165,6 +169,10 @@ pub struct Faults {
     /// answers nothing (a hung CLI, a menu the client does not know).
     #[serde(default)]
     pub no_prompt: bool,
+    /// Paging-off commands are accepted but paging stays on: every long output stops at
+    /// the platform's pager prompt, which the client must answer.
+    #[serde(default)]
+    pub sticky_pager: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -298,6 +306,7 @@ impl Scenario {
             .flat_map(|r| std::iter::repeat_n(r, r.count))
             .collect();
         let mut counters: std::collections::HashMap<(usize, &str), usize> = Default::default();
+        let mut network = 0usize;
         (0..count)
             .map(|i| {
                 let site_idx = (i / block.len()) % self.sites.len();
@@ -307,11 +316,17 @@ impl Scenario {
                 let site = &self.sites[site_idx];
                 let name = format!("{site}-{}{}", role.role, n);
                 let faults = self.faults_for(&name);
+                let platform = if role.platform == Platform::Linux || self.platform_mix.is_empty() {
+                    role.platform
+                } else {
+                    network += 1;
+                    self.platform_mix[(network - 1) % self.platform_mix.len()]
+                };
                 PlannedDevice {
                     name,
                     site: site.clone(),
                     role: role.role.clone(),
-                    platform: role.platform,
+                    platform,
                     faults,
                 }
             })
@@ -358,6 +373,7 @@ impl Faults {
         self.refuse_exec |= other.refuse_exec;
         take(&mut self.idle_timeout, &other.idle_timeout);
         self.no_prompt |= other.no_prompt;
+        self.sticky_pager |= other.sticky_pager;
     }
 
     /// True if nothing is wrong with the device.
@@ -458,5 +474,25 @@ faults:
         let huge = SMALL.replace("latency: 100ms", &format!("motd: {:?}", "#".repeat(70_000)));
         let err = Scenario::from_yaml(&huge, "bad").unwrap_err().to_string();
         assert!(err.contains("motd"), "{err}");
+    }
+
+    #[test]
+    fn a_platform_mix_rotates_network_devices_and_keeps_linux_hosts() {
+        let mut s = Scenario::demo();
+        s.platform_mix = Platform::all().filter(|p| *p != Platform::Linux).collect();
+        let plan = s.plan(s.devices);
+        let used: std::collections::HashSet<Platform> = plan.iter().map(|d| d.platform).collect();
+        assert_eq!(used.len(), Platform::all().count(), "{used:?}");
+        for (mixed, plain) in plan.iter().zip(Scenario::demo().plan(s.devices)) {
+            assert_eq!(mixed.name, plain.name);
+            assert_eq!(
+                mixed.platform == Platform::Linux,
+                plain.platform == Platform::Linux
+            );
+        }
+        let yaml = SMALL.replace("faults:", "platform_mix: [cisco_xr, vyos]\nfaults:");
+        let s = Scenario::from_yaml(&yaml, "mix").unwrap();
+        let p: Vec<Platform> = s.plan(3).into_iter().map(|d| d.platform).collect();
+        assert_eq!(p, [Platform::CiscoXr, Platform::Vyos, Platform::CiscoXr]);
     }
 }

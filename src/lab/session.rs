@@ -22,6 +22,8 @@ pub struct Conn {
     pub lab: Arc<LabShared>,
     pub id: u64,
     pub user: String,
+    /// Logged in with RouterOS-style `+flags` after the name.
+    pub flagged: bool,
 }
 
 /// Authentication methods a platform offers.
@@ -38,7 +40,13 @@ pub fn methods(keyboard_interactive: bool) -> MethodSet {
 impl Conn {
     /// Decides an authentication attempt; `ok` says whether the credential itself matched.
     async fn decide(&mut self, user: &str, ok: bool) -> Auth {
-        if self.dev.faults.auth_failure || !ok || user != self.lab.username {
+        // RouterOS reads `admin+ct` as user admin with terminal flags.
+        let flags = self.dev.platform.vendor().is_some_and(|v| v.v.user_flags);
+        let name = match user.split_once('+') {
+            Some((name, _)) if flags => name,
+            _ => user,
+        };
+        if self.dev.faults.auth_failure || !ok || name != self.lab.username {
             self.lab
                 .counters
                 .auth_failures
@@ -48,7 +56,8 @@ impl Conn {
         if let Some(delay) = self.dev.faults.slow_login {
             tokio::time::sleep(delay).await;
         }
-        self.user = user.to_string();
+        self.user = name.to_string();
+        self.flagged = name != user;
         Auth::Accept
     }
 
@@ -74,7 +83,8 @@ impl Handler for Conn {
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         // Only a probe: say whether a signature with this key would be worth checking.
-        if self.key_allowed(offer.public_key) && user == self.lab.username {
+        let name = user.split_once('+').map_or(user, |(n, _)| n);
+        if self.key_allowed(offer.public_key) && name == self.lab.username {
             Ok(Auth::Accept)
         } else {
             Ok(Auth::reject())
@@ -138,6 +148,7 @@ impl Handler for Conn {
             lab: self.lab.clone(),
             conn: self.id,
             user: self.user.clone(),
+            flagged: self.flagged,
         };
         tokio::spawn(run_channel(channel, ctx));
         Ok(())

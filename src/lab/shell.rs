@@ -20,6 +20,8 @@ pub struct SessionCtx {
     pub lab: Arc<LabShared>,
     pub conn: u64,
     pub user: String,
+    /// RouterOS `admin+ct`: terminal flags given at login (paging off).
+    pub flagged: bool,
 }
 
 /// Serves one session channel until it closes.
@@ -288,7 +290,7 @@ async fn shell(
         &ctx.lab.password,
         rows,
     );
-    if !pty {
+    if !pty || ctx.flagged {
         cli.page = None;
     }
     let mut w = Writer {
@@ -304,6 +306,18 @@ async fn shell(
         .as_deref()
         .unwrap_or(ctx.dev.platform.spec().motd);
     w.prompt(&motd.replace("\r\n", "\n")).await?;
+    if let Some(press) = ctx.dev.platform.spec().press_any_key
+        && !faults.no_prompt
+    {
+        // ProCurve: nothing happens until a key is pressed; the key is not a command.
+        w.prompt(&press.replace("\r\n", "\n")).await?;
+        match input.next_byte().await {
+            None => return Ok(()),
+            Some(b'\r') => input.skip_lf = true,
+            Some(_) => {}
+        }
+        w.prompt("\n").await?;
+    }
     loop {
         let prompt = if faults.no_prompt {
             String::new()
@@ -342,7 +356,13 @@ async fn shell(
             continue;
         }
         let reply = cli.run(&line, width);
-        let page = if reply.no_more { None } else { cli.page };
+        let page = if reply.no_more {
+            None
+        } else if faults.sticky_pager && pty && !ctx.dev.platform.spec().pager.is_empty() {
+            Some(rows.unwrap_or(24).max(2))
+        } else {
+            cli.page
+        };
         send_reply(&mut w, ctx, &reply, page, Some(&mut input)).await?;
         if reply.close {
             break;
@@ -395,7 +415,7 @@ async fn send_reply(
     w: &mut Writer<'_>,
     ctx: &SessionCtx,
     reply: &Reply,
-    page: Option<usize>,
+    mut page: Option<usize>,
     mut input: Option<&mut Input>,
 ) -> Result<(), Gone> {
     if let Some(delay) = ctx.dev.faults.latency {
@@ -403,7 +423,8 @@ async fn send_reply(
     }
     let mut lines = Lines::new(reply.output.clone());
     let drop_after = reply.drop.then(|| lines.len_hint() / 2);
-    let pager = ctx.dev.platform.spec().pager;
+    let pager_template = ctx.dev.platform.spec().pager;
+    let mut shown: usize = 0;
     let mut sent: u64 = 0;
     let mut on_page = 0;
     let mut chunk = String::new();
@@ -411,6 +432,7 @@ async fn send_reply(
         sent += line.len() as u64;
         chunk.push_str(&line);
         on_page += 1;
+        shown += 1;
         if drop_after.is_some_and(|half| sent >= half) {
             w.text(&chunk).await?;
             // Let the partial output leave before the connection dies.
@@ -421,6 +443,11 @@ async fn send_reply(
         let page_full = page.is_some_and(|p| on_page >= p - 1);
         if page_full && let Some(inp) = input.as_deref_mut() {
             w.text(&std::mem::take(&mut chunk)).await?;
+            // PAN-OS and VyOS show less's `lines 1-23` style.
+            let pager = pager_template
+                .replace("{from}", &(shown + 1 - on_page).to_string())
+                .replace("{to}", &shown.to_string());
+            let pager = pager.as_str();
             w.prompt(pager).await?;
             let mut key = inp.next_byte().await;
             if std::mem::take(&mut inp.skip_lf) && key == Some(b'\n') {
@@ -430,6 +457,11 @@ async fn send_reply(
             w.prompt(&erase).await?;
             match key {
                 Some(b' ') => on_page = 0,
+                // RouterOS `D`: the rest at once.
+                Some(k) if Some(k) == ctx.dev.platform.spec().pager_dump => {
+                    page = None;
+                    on_page = 0;
+                }
                 // Enter shows one more line.
                 Some(b'\r') | Some(b'\n') => {
                     inp.skip_lf = key == Some(b'\r');

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use fleetdash::inventory::Inventory;
 use fleetdash::lab::{Lab, LabConfig, Scenario};
-use fleetdash::ssh::{Secret, SshOptions, Timeouts};
+use fleetdash::ssh::{Credentials, Secret, SshOptions, Target, Timeouts};
 use tokio::sync::mpsc;
 
 /// The port whose listener on a block's `.255` marks the block as taken.
@@ -170,6 +170,33 @@ pub fn lab_options(lab: &Lab, known_hosts: PathBuf) -> SshOptions {
     opts.use_agent = false;
     opts.timeouts = timeouts(Duration::from_secs(5), Duration::from_secs(5));
     opts
+}
+
+/// A target for lab device `name`, logging in as the lab's default `admin`/`admin`.
+pub fn lab_target(lab: &Lab, name: &str) -> Target {
+    let d = lab
+        .device(name)
+        .unwrap_or_else(|| panic!("no device {name}"));
+    Target {
+        name: name.into(),
+        host: d.addr.ip().to_string(),
+        port: d.addr.port(),
+        platform: d.platform.name().into(),
+        credentials: Credentials {
+            user: "admin".into(),
+            agent: false,
+            key_file: None,
+            identity_files: Vec::new(),
+            agent_socket: None,
+            key_passphrase_env: None,
+            password_env: None,
+            password: Some(Secret::new("admin".into())),
+        },
+        legacy: false,
+        ssh_config: None,
+        jump: Vec::new(),
+        proxy_command: None,
+    }
 }
 
 /// `login` for connect, handshake and auth each; `command` for a command.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde_yaml::Value;
 
-use super::model::{Model, UNGROUPED, Var, set_var};
+use super::model::{MAX_GROUPS, MAX_HOSTS, Model, UNGROUPED, Var, set_var};
 use super::ranges;
 use crate::base::text::Untrusted;
 use crate::inventory::error::ProblemKind as K;
@@ -69,6 +69,18 @@ pub(crate) fn read(model: &mut Model, sources: &mut Sources, file: FileId) {
                     };
                     if !model.group_index.contains_key(name) && state == State::Vars {
                         pending_vars.entry(name.to_owned()).or_insert_with(|| at(1));
+                    }
+                    if !model.room_for_group(name) {
+                        sources.add(
+                            K::InvalidValue,
+                            at(1),
+                            format!("more than {MAX_GROUPS} groups"),
+                            Some(
+                                "is this the right file? inventories this large are not read"
+                                    .into(),
+                            ),
+                        );
+                        return;
                     }
                     group = model.group(name, Some(at(2)));
                     if state != State::Vars {
@@ -288,6 +300,15 @@ fn host_line(
                 return;
             }
         }
+    }
+    if !model.room_for_hosts(names.len()) {
+        sources.add(
+            K::InvalidValue,
+            at(*first_col),
+            format!("more than {MAX_HOSTS} hosts"),
+            Some("is this the right file? inventories this large are not read".into()),
+        );
+        return;
     }
     for name in names {
         let h = model.host(&name, group, at(*first_col));

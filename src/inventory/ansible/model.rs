@@ -8,6 +8,13 @@ use serde_yaml::Value;
 
 use crate::inventory::sources::Where;
 
+/// Most hosts and groups one inventory may define: far above real ones, low enough that
+/// the group graph's checks (each new edge walks its ancestors) stay cheap.
+pub(crate) const MAX_HOSTS: usize = 100_000;
+pub(crate) const MAX_GROUPS: usize = 10_000;
+/// Deepest group nesting (`all` is 0).
+pub(crate) const MAX_DEPTH: usize = 100;
+
 pub(crate) const ALL: usize = 0;
 pub(crate) const UNGROUPED: usize = 1;
 
@@ -71,6 +78,16 @@ impl Default for Model {
 }
 
 impl Model {
+    /// Whether group `name` exists or one more fits under [`MAX_GROUPS`].
+    pub(crate) fn room_for_group(&self, name: &str) -> bool {
+        self.groups.len() < MAX_GROUPS || self.group_index.contains_key(name)
+    }
+
+    /// Whether `n` more hosts fit under [`MAX_HOSTS`].
+    pub(crate) fn room_for_hosts(&self, n: usize) -> bool {
+        self.hosts.len().saturating_add(n) <= MAX_HOSTS
+    }
+
     /// The group called `name`, added if new (a new group is a child of `all`).
     pub(crate) fn group(&mut self, name: &str, at: Option<Where>) -> usize {
         if let Some(&g) = self.group_index.get(name) {

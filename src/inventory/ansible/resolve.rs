@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_yaml::Value;
 
-use super::model::{ALL, Model, UNGROUPED, Var};
+use super::model::{ALL, MAX_DEPTH, Model, UNGROUPED, Var};
 use super::vars::{is_vault, untagged};
 use crate::base::text::Untrusted;
 use crate::inventory::address::{canonical, check_host};
@@ -163,6 +163,23 @@ pub(crate) fn raw(model: &Model, sources: &mut Sources) -> RawInventory {
                 .collect(),
             attrs: Attrs::default(),
         });
+    }
+    let depth = depths(model);
+    if let Some(g) = (0..model.groups.len()).find(|&g| depth[g] > MAX_DEPTH) {
+        let at = model.groups[g]
+            .at
+            .clone()
+            .unwrap_or_else(|| Where::line(0, 1, 1));
+        sources.add(
+            K::InvalidValue,
+            at,
+            format!(
+                "group `{}` is nested more than {MAX_DEPTH} levels deep",
+                Untrusted(&model.groups[g].name)
+            ),
+            Some("real inventories nest a few levels; is this the right file?".into()),
+        );
+        return inv;
     }
     let merged = host_vars(model);
     for (host, vars) in model.hosts.iter().zip(&merged) {

@@ -4,7 +4,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::model::{Model, Var, set_var};
+use super::model::{MAX_GROUPS, MAX_HOSTS, Model, Var, set_var};
 use super::ranges;
 use crate::base::text::Untrusted;
 use crate::inventory::error::ProblemKind as K;
@@ -98,6 +98,16 @@ impl Reader<'_> {
                 return None;
             }
         };
+        if !self.model.room_for_group(name) {
+            let where_ = self.at(at.as_key_node());
+            self.sources.add(
+                K::InvalidValue,
+                where_,
+                format!("more than {MAX_GROUPS} groups"),
+                Some("is this the right file? inventories this large are not read".into()),
+            );
+            return None;
+        }
         let g = self.model.group(name, Some(self.at(at.as_key_node())));
         let Some(body) = body else {
             return Some(g);
@@ -222,6 +232,15 @@ impl Reader<'_> {
             }
         };
         let decl = self.at(at.as_key_node());
+        if !self.model.room_for_hosts(names.len()) {
+            self.sources.add(
+                K::InvalidValue,
+                decl,
+                format!("more than {MAX_HOSTS} hosts"),
+                Some("is this the right file? inventories this large are not read".into()),
+            );
+            return;
+        }
         for name in names {
             let h = self.model.host(&name, g, decl.clone());
             if let Some(port) = port {

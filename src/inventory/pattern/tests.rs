@@ -83,6 +83,13 @@ fn regex_terms_match_at_the_start_of_names() {
         error(&format!("~{}", "a".repeat(2000))),
         PatternError::Regex(..)
     ));
+    // A long non-ASCII regex is cut on a character boundary, and the term shown is the
+    // pattern's own text.
+    let long = format!("~{}", "é".repeat(2000));
+    match error(&long) {
+        PatternError::Regex(shown, _) => assert!(long.starts_with(&shown)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
