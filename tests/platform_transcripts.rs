@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use fleetdash::base::sanitize::sanitize;
+use fleetdash::platforms::detect::{Detection, Evidence, choose};
 use fleetdash::platforms::{Mode, Profile, Registry};
 use serde::Deserialize;
 
@@ -204,13 +205,62 @@ fn detect_picks_exactly_the_platform_for_its_identification_output() {
     let registry = Registry::builtin();
     for (name, f) in fixtures() {
         let Some(id) = &f.identify else { continue };
-        let prompt = screen_line(&id.prompt);
-        let output = sanitize(id.output.as_bytes());
-        let claimed: Vec<&str> = registry
-            .all()
-            .filter(|p| p.claims(&prompt, &output))
-            .map(|p| p.name.as_str())
-            .collect();
-        assert_eq!(claimed, [name.as_str()], "{name}: detect picks {claimed:?}");
+        let p = registry.get(&name).unwrap();
+        let command = p.detect.as_ref().and_then(|d| d.command.clone()).unwrap();
+        // What the shell hands over: sanitized, the prompt line gone.
+        let evidence = Evidence {
+            outputs: vec![(command, Some(sanitize(id.output.as_bytes())))],
+            ..Evidence::default()
+        };
+        assert_eq!(
+            choose(&registry, &evidence),
+            Detection::Found(name.clone()),
+            "{name}"
+        );
+        assert!(
+            p.prompt_regex().is_match(&screen_line(&id.prompt)),
+            "{name}"
+        );
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Secrets {
+    #[allow(dead_code)]
+    source: String,
+    config: Vec<String>,
+    hidden: Vec<String>,
+}
+
+#[test]
+fn backups_keep_the_secrets_of_real_configurations_on_the_device() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/backup_secrets.yaml"
+    );
+    let all: BTreeMap<String, Secrets> =
+        serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let registry = Registry::builtin();
+    for (name, s) in all {
+        let p = registry.get(&name).unwrap();
+        let config = s.config.join("\n") + "\n";
+        let stored = p.backup.clean(&config, false);
+        for secret in &s.hidden {
+            assert!(
+                !stored.contains(secret.as_str()),
+                "{name}: {secret} kept:\n{stored}"
+            );
+        }
+        assert_eq!(
+            stored.lines().count(),
+            config.lines().count(),
+            "{name}: lines lost"
+        );
+        assert_eq!(
+            p.backup.clean(&config, true),
+            config,
+            "{name}: --keep-secrets"
+        );
     }
 }

@@ -47,7 +47,8 @@ timed() { # label command...
     local label=$1
     shift
     /usr/bin/time -f '%e %U %S' -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || true
-    read -r wall user sys <"$WORK/time"
+    # GNU time puts "Command exited with non-zero status N" first when the job fails.
+    read -r wall user sys < <(tail -1 "$WORK/time")
     printf '%-34s wall %6.2f s  cpu %5.2f s  %s\n' "$label" "$wall" "$(echo "$user + $sys" | bc)" \
         "$(grep -E 'backup of|cabling|found' "$WORK/err" | tail -1)"
 }
@@ -60,10 +61,10 @@ timed "cabling (the lab's own plan)" "$BIN" cabling "$WORK/inventory.yaml" --exp
 RANGE=${BASE%.*.*}.0.0/16
 timed "discover $RANGE --rate 0" "$BIN" discover "$RANGE" --ports "$PORT" --rate 0 --concurrency 1024
 found=$(grep -c . "$WORK/out" || true)
-d_wall=$(cut -d' ' -f1 "$WORK/time")
+d_wall=$(tail -1 "$WORK/time" | cut -d' ' -f1)
 if command -v fping >/dev/null; then
     /usr/bin/time -f '%e' -o "$WORK/ftime" fping -g "$RANGE" -c1 -q -i 0 -t 500 >/dev/null 2>&1 || true
-    f_wall=$(cat "$WORK/ftime")
+    f_wall=$(tail -1 "$WORK/ftime")
     printf '%-34s wall %6.2f s  (discover/fping: %.2f; %s lines from discover)\n' \
         "fping -g $RANGE -c1 -i 0" "$f_wall" "$(echo "$d_wall / $f_wall" | bc -l)" "$found"
 fi

@@ -54,6 +54,11 @@ impl Family {
             "allied_telesis",
             "mellanox",
             "ciena_saos",
+            // Appliance CLIs read with `show` and act with verbs the IOS-style list knows
+            // (`execute`, `request`, `config`, `set`, `delete`, `commit`, `reboot`).
+            "fortinet",
+            "paloalto",
+            "vyos",
         ];
         if CISCO_LIKE.iter().any(|prefix| p.starts_with(prefix)) {
             Family::Cisco

@@ -144,6 +144,27 @@ mod tests {
     }
 
     #[test]
+    fn a_greeting_counts_but_an_answer_counts_more() {
+        let r = Registry::builtin();
+        let junos_motd = Evidence {
+            banner: "--- JUNOS 21.4R3-S4.9 Kernel 64-bit\nadmin@r1> ".into(),
+            outputs: vec![("show version".into(), Some("% Invalid input".into()))],
+            ..Evidence::default()
+        };
+        assert_eq!(
+            choose(&r, &junos_motd),
+            Detection::Found("juniper_junos".into())
+        );
+        // What the device answers outweighs what its banner claims.
+        let mut claims = junos_motd.clone();
+        claims.outputs = vec![(
+            "show version".into(),
+            Some("Arista DCS-7050SX3\nSoftware image version: 4.31.2F".into()),
+        )];
+        assert_eq!(choose(&r, &claims), Detection::Found("arista_eos".into()));
+    }
+
+    #[test]
     fn every_identification_command_is_listed_once() {
         let cmds = commands(&Registry::builtin());
         assert!(cmds.contains(&"show version".to_string()));

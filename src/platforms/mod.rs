@@ -225,18 +225,6 @@ impl Profile {
             None
         }
     }
-
-    /// Whether `detect` claims a device whose prompt line is `prompt` and whose answer to
-    /// `detect.command` is `output`: the prompt is one of this platform's, an `output`
-    /// pattern matches and no `unless` pattern does.
-    pub fn claims(&self, prompt: &str, output: &str) -> bool {
-        let Some(d) = &self.detect else {
-            return false;
-        };
-        self.prompt.is_match(prompt)
-            && d.output.iter().any(|re| re.is_match(output))
-            && !d.unless.iter().any(|re| re.is_match(output))
-    }
 }
 
 #[cfg(test)]
@@ -513,6 +501,20 @@ mod tests {
         assert_eq!(vrp.mode("[~r1]"), None);
         assert_eq!(profile("huawei_vrpv8").mode("[*r1]"), Some(Mode::Config));
         assert!(profile("vyos").save.as_ref().unwrap().in_config);
+        // The two SR OS CLIs print the same `show version`; MD-CLI's context line follows.
+        use detect::{Detection, Evidence, choose};
+        let seen = |out: &str| Evidence {
+            outputs: vec![("show version".into(), Some(out.into()))],
+            ..Evidence::default()
+        };
+        let r = Registry::builtin();
+        let v = "TiMOS-B-20.10.R1 both/x86_64 Nokia 7750 SR Copyright (c) 2000-2020 Nokia.\n";
+        assert_eq!(choose(&r, &seen(v)), Detection::Found("nokia_sros".into()));
+        let md = format!("{v}\n[/]\n");
+        assert_eq!(
+            choose(&r, &seen(&md)),
+            Detection::Found("nokia_sros_md".into())
+        );
         assert!(
             profile("hp_procurve")
                 .privilege

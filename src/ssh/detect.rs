@@ -27,7 +27,10 @@ pub async fn detect(device: &Device, opts: &SshOptions) -> Result<Detected, Exec
     probe.platform = DETECT_WITH.to_string();
     let mut session = Session::connect(&probe, opts).await?;
     let r = registry();
-    let mut evidence = Evidence::default();
+    let mut evidence = Evidence {
+        banner: session.greeting().unwrap_or_default().to_string(),
+        ..Evidence::default()
+    };
     for command in detect::commands(r) {
         let output = match session.run(&command).await {
             Ok(out) => Some(out.text),

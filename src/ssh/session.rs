@@ -50,6 +50,8 @@ pub struct Session {
     route: Route,
     /// The device refused an exec request: commands go through the shell from then on.
     pub(super) exec_refused: bool,
+    /// The first shell's greeting (MOTD and prompt).
+    greeting: Option<String>,
 }
 
 /// A connect that failed, and the host key notice it leaves for the operator either way
@@ -158,6 +160,7 @@ impl Session {
             in_flight: false,
             route,
             exec_refused: false,
+            greeting: None,
         };
         if session.profile.uses_shell() {
             session.open_shell().await?;
@@ -246,7 +249,16 @@ impl Session {
             return Err(e);
         }
         self.shell = Some(shell);
+        if self.greeting.is_none() {
+            self.greeting = Some(greeting.text());
+        }
         Ok(())
+    }
+
+    /// What the device printed before its first prompt, prompt included (sanitised; shell
+    /// sessions only).
+    pub fn greeting(&self) -> Option<&str> {
+        self.greeting.as_deref()
     }
 
     /// Runs one command: exec channel for `linux`, the PTY shell for network platforms.

@@ -115,6 +115,12 @@ impl Greeting {
     }
 
     /// The last bytes the device sent, sanitized and escaped onto one line.
+    /// What the device printed before (and as) its first prompt, sanitised: the MOTD and
+    /// the prompt, which `detect` reads as evidence.
+    pub fn text(&self) -> String {
+        crate::base::sanitize::sanitize(&self.bytes)
+    }
+
     pub fn quoted(&self) -> String {
         if self.bytes.is_empty() {
             return "the device sent nothing".into();

@@ -181,6 +181,19 @@ const DANGEROUS: &[(&[&str], &str)] = &[
     (&["start", "shell"], "opens a shell on the device"),
     (&["file", "delete"], "deletes files"),
     (&["license"], "changes licences"),
+    (
+        &["execute"],
+        "runs an action on the device (reboot, factory reset, format)",
+    ),
+    (
+        &["request"],
+        "runs a system request (restart, reset, software, licences)",
+    ),
+    (&["diagnose"], "runs diagnostics that can change state"),
+    (
+        &["unconfigure"],
+        "removes configuration (`unconfigure switch all` resets the switch)",
+    ),
 ];
 
 /// Each `;`-separated part is checked, and IOS's `do` prefix (an exec command from config

@@ -742,6 +742,40 @@ fn families_of_platform_names() {
     assert_eq!(Family::of("acme_os"), Family::Shell);
 }
 
+/// Every built-in platform has a family whose rules fit its CLI: an appliance is never
+/// judged as a POSIX shell, where its destructive verbs mean nothing.
+#[test]
+fn every_builtin_platform_has_a_fitting_family_and_its_destructive_verbs_ask() {
+    for p in crate::platforms::Registry::builtin().all() {
+        let family = Family::of(&p.name);
+        let shell_like = matches!(p.name.as_str(), "linux" | "generic");
+        assert_eq!(
+            family == Family::Shell,
+            shell_like,
+            "{}: {family:?}",
+            p.name
+        );
+    }
+    let cases = [
+        ("fortinet", "execute factoryreset"),
+        ("fortinet", "exec reboot"),
+        ("fortinet", "config system interface"),
+        ("fortinet", "diagnose sys kill 11 1"),
+        ("paloalto_panos", "request restart system"),
+        ("paloalto_panos", "request system private-data-reset"),
+        ("paloalto_panos", "configure"),
+        ("vyos", "reboot now"),
+        ("vyos", "configure"),
+        ("extreme_exos", "unconfigure switch all"),
+    ];
+    for (platform, command) in cases {
+        let family = Family::of(platform);
+        assert!(danger(command, family).is_some(), "{platform}: {command}");
+        assert!(read_only(command, family).is_err(), "{platform}: {command}");
+    }
+    assert!(read_only("show system info", Family::of("paloalto_panos")).is_ok());
+}
+
 #[test]
 fn refusals_never_echo_control_characters() {
     for command in ["\u{1b}]2;OWNED\u{7} x", "reb\u{202e}oot", "x\u{9b}2J"] {
