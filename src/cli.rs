@@ -406,6 +406,10 @@ pub struct DashboardArgs {
     /// Show times in UTC (default: the local time zone).
     #[arg(long)]
     pub utc: bool,
+    /// Where `:backup` commits configurations (a git repository, created 0700).
+    /// Default: $XDG_STATE_HOME/fleetdash/backups.
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]

@@ -24,6 +24,10 @@ use crate::probe::{self, SweepConfig, Sweeper};
 use crate::rollout::event::Control;
 use crate::rollout::executor::{ConfigMode, Finished, RolloutSetup, spawn_rollout};
 
+mod jobs;
+
+pub use jobs::JobsSetup;
+
 /// Events in flight between workers and the reducer. Bounded: a slow consumer slows the
 /// sweeper instead of growing memory.
 const EVENT_QUEUE: usize = 16_384;
@@ -40,6 +44,8 @@ pub struct EngineConfig {
     pub fleet: FleetConfig,
     /// Probe the devices; `None`: no probe traffic at all (`exec`).
     pub probes: Option<Probes>,
+    /// Where the dashboard's backups go.
+    pub jobs: JobsSetup,
 }
 
 /// Which devices to probe, and how.
@@ -84,6 +90,9 @@ pub struct Engine {
     /// What the rollout executor watches, published from `state` after every batch.
     reachability: Option<watch::Sender<Vec<Option<bool>>>>,
     pub workers: Workers,
+    /// For the job tasks' events; weak, so the stream still ends with the workers.
+    tx: mpsc::WeakSender<Event>,
+    jobs: jobs::JobWorkers,
 }
 
 /// The worker tasks; dropping this stops them.
@@ -165,6 +174,7 @@ impl Starting {
             rollout,
             reachability,
         } = self;
+        let weak = tx.downgrade();
         let sweeper = config.probes.map(|probes| {
             let mut targets = probe::targets_from_inventory(&inventory);
             if let Some(only) = &probes.only {
@@ -181,7 +191,10 @@ impl Starting {
         });
         let state = State::new(inventory, config.fleet, (Instant::now(), SystemTime::now()));
         let (rollout, control) = rollout.unzip();
+        let jobs = jobs::JobWorkers::new(config.jobs);
         Engine {
+            tx: weak,
+            jobs,
             state,
             events,
             commands,
@@ -204,6 +217,7 @@ impl Engine {
     pub async fn next_batch(&mut self, mut see: impl FnMut(&Event)) -> Option<usize> {
         let first = self.events.recv().await?;
         see(&first);
+        self.saw_job_event(&first);
         self.state.apply(first);
         Some(1 + self.drain(see))
     }
@@ -217,9 +231,11 @@ impl Engine {
                 break;
             };
             see(&event);
+            self.saw_job_event(&event);
             self.state.apply(event);
             folded += 1;
         }
+        self.step_jobs();
         if let Some(reachability) = &self.reachability {
             publish(reachability, &self.state);
         }

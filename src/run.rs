@@ -12,7 +12,7 @@ use color_eyre::Result;
 use crate::base::stdout;
 use crate::cli::{Cli, Command, DashboardArgs, SweepArgs};
 use crate::demo::Demo;
-use crate::engine::{Engine, EngineConfig, ExecSetup, Probes, limit};
+use crate::engine::{Engine, EngineConfig, ExecSetup, JobsSetup, Probes, limit};
 use crate::exec::journal::{self, Journal};
 use crate::exec::{ExecConfig, Secrets, SshConnector};
 use crate::fleet::FleetConfig;
@@ -187,6 +187,15 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
             only: None,
             via_bastion: Some(via_bastion),
         }),
+        jobs: JobsSetup {
+            backup_dir: args.backup_dir.clone(),
+            detected: Arc::new(
+                crate::base::paths::detected_platforms()
+                    .map(|p| crate::ssh::detect::Cache::load(&p))
+                    .unwrap_or_default(),
+            ),
+            ..JobsSetup::default()
+        },
     };
     if let Some(after) = args.panic_in_task_after {
         tokio::spawn(async move {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
-use fleetdash::engine::{Engine, EngineConfig, ExecSetup, Probes};
+use fleetdash::engine::{Engine, EngineConfig, ExecSetup, JobsSetup, Probes};
 use fleetdash::exec::{ExecConfig, Journal, Secrets, SshConnector};
 use fleetdash::ssh::{HostKeyPolicy, SshOptions};
 use fleetdash::ui::{self, Ended, Screen};
@@ -267,5 +267,240 @@ async fn a_device_without_a_prompt_shows_the_prompt_stage() {
         2,
         "one login each: the prompt failure is not retried"
     );
+    lab.stop().await;
+}
+
+fn git(repo: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
+        .output()
+        .expect("git is needed (apt-get install git)");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `:backup` on the marked devices through the real loop ends in a commit the real git sees,
+/// with a result line in the run view and the log; the detail pane shows the focused
+/// device's backup from git; after a change on the device, `B` commits only it and `d`
+/// shows its diff against the previous backup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_commits_shows_the_last_backup_and_diffs_through_the_real_loop() {
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        dir,
+        ..
+    } = common::lab(
+        "name: bk\ndevices: 3\nsites: [s]\nroles:\n  \
+         - {role: ios, platform: cisco_ios, count: 2}\n  \
+         - {role: eos, platform: arista_eos, count: 1}\n",
+    )
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let repo = dir.path().join("configs");
+    let exec = ExecSetup {
+        config: ExecConfig::default(),
+        connector: SshConnector::new(ssh.clone()),
+    };
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        jobs: JobsSetup {
+            backup_dir: Some(repo.clone()),
+            ..JobsSetup::default()
+        },
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::builder(inventory.clone(), config)
+        .exec(exec)
+        .start();
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(160, 45)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "bk lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    let keys = Keyboard(keys_tx);
+    let ios2 = inventory
+        .devices
+        .iter()
+        .find(|d| d.name == "s-ios2")
+        .unwrap()
+        .clone();
+    let script = async {
+        wait_for(&mut frames, "the lab's devices", |f| {
+            f.contains("s-ios1") && f.contains("s-eos1")
+        })
+        .await;
+        keys.type_text("a");
+        keys.type_text(":backup");
+        keys.press(KeyCode::Enter);
+        let done = wait_for(&mut frames, "the backup's result", |f| {
+            f.contains("backup of 3 devices: 0 changed, 3 new")
+        })
+        .await;
+        assert!(done.contains("commit "), "{done}");
+        assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "1");
+        let files = git(&repo, &["ls-files"]);
+        for name in ["s-ios1", "s-ios2", "s-eos1"] {
+            assert!(files.contains(&format!("{name}\n")), "{files}");
+        }
+        assert!(!git(&repo, &["show", "HEAD:s-ios1"]).contains("$1$lab$"));
+        keys.press(KeyCode::Esc);
+        keys.type_text("A");
+        // The focus is on s-eos1 (the first by name): its backup, read from git.
+        let head = git(&repo, &["rev-parse", "HEAD"]);
+        let detail = wait_for(&mut frames, "the detail pane's backup", |f| {
+            f.contains(&format!("commit {}", &head[..12])) && f.contains("the first version")
+        })
+        .await;
+        assert!(detail.contains("new: first backup"), "{detail}");
+
+        // A real change on s-ios2, then `B` on it alone.
+        let mut s = fleetdash::ssh::Session::connect(&ios2, &ssh).await.unwrap();
+        let out = s
+            .configure(&["ntp server 192.0.2.123".into()], false)
+            .await
+            .unwrap();
+        assert!(out.error_marker.is_none(), "{}", out.text);
+        s.close().await;
+        // Keys are handled in order: `B` backs up the device the two moves focus.
+        keys.type_text("llB");
+        wait_for(&mut frames, "the second backup", |f| {
+            f.contains("backup of 1 device: 1 changed, 0 new, 0 unchanged, 0 failed")
+        })
+        .await;
+        assert_eq!(git(&repo, &["rev-list", "--count", "HEAD"]).trim(), "2");
+        assert_eq!(
+            git(&repo, &["diff", "--name-only", "HEAD~1", "HEAD"]),
+            "s-ios2\n"
+        );
+        keys.press(KeyCode::Esc);
+        wait_for(&mut frames, "changed since", |f| {
+            f.contains("changed since the previous (d: diff)")
+        })
+        .await;
+        keys.type_text("d");
+        let diff = wait_for(&mut frames, "the diff", |f| {
+            f.contains("+ntp server 192.0.2.123")
+        })
+        .await;
+        assert!(
+            diff.contains("s-ios2: diff against its previous backup"),
+            "{diff}"
+        );
+        keys.press(KeyCode::Esc);
+        wait_for(&mut frames, "the tiles again", |f| f.contains("s-eos1")).await;
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
+    lab.stop().await;
+}
+
+/// `:cabling FILE` on every device through the real loop: the lab's neighbour tables against
+/// a plan with one link that is not there; both its ends' tiles are marked `✗1 cabling`, the
+/// others not, and the detail pane lists the wrong link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cabling_marks_the_miswired_tiles_through_the_real_loop() {
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        dir,
+        ..
+    } = common::lab(
+        "name: cab\ndevices: 3\nsites: [s]\nroles:\n  \
+         - {role: access, platform: cisco_ios, count: 1}\n  \
+         - {role: core, platform: arista_eos, count: 2}\n\
+         topology:\n  mesh: [core]\n  uplinks:\n    - {from: access, to: core, count: 2}\n",
+    )
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let mut csv = String::from("a_device,a_port,b_device,b_port\n");
+    let links = lab.cabling();
+    assert!(links.len() >= 3, "{links:?}");
+    for [a, ap, b, bp] in &links {
+        csv.push_str(&format!("{a},{ap},{b},{bp}\n"));
+    }
+    csv.push_str("s-access1,GigabitEthernet0/8,s-core1,Ethernet8\n");
+    let plan = dir.path().join("plan.csv");
+    std::fs::write(&plan, &csv).unwrap();
+    let exec = ExecSetup {
+        config: ExecConfig::default(),
+        connector: SshConnector::new(ssh),
+    };
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::builder(inventory, config).exec(exec).start();
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(160, 45)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "cab lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    let keys = Keyboard(keys_tx);
+    let n = links.len() + 1;
+    let script = async {
+        wait_for(&mut frames, "the lab's devices", |f| {
+            f.contains("s-access1") && f.contains("s-core2")
+        })
+        .await;
+        keys.type_text("a");
+        keys.type_text(&format!(":cabling {}", plan.display()));
+        keys.press(KeyCode::Enter);
+        wait_for(&mut frames, "the verdict", |f| {
+            f.contains(&format!(
+                "cabling does not match the plan: {}/{n} links ok, 1 wrong",
+                n - 1
+            ))
+        })
+        .await;
+        keys.press(KeyCode::Esc);
+        let tiles = wait_for(&mut frames, "the marked tiles", |f| {
+            f.contains("✗1 cabling") && f.contains("GigabitEthernet0/8 -- s-core1:Ethernet8")
+        })
+        .await;
+        assert_eq!(tiles.matches("✗1 cabling").count(), 2, "{tiles}");
+        assert!(tiles.contains("✗ 1 wrong of"), "{tiles}");
+        keys.type_text("A");
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
     lab.stop().await;
 }

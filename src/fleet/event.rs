@@ -24,6 +24,8 @@ pub enum Event {
     Exec(ExecEvent),
     /// From the rollout executor.
     Rollout(RolloutEvent),
+    /// From the job workers (backup, cabling).
+    Job(super::JobEvent),
 }
 
 impl From<ProbeEvent> for Event {

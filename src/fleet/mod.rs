@@ -6,6 +6,7 @@
 
 mod device;
 mod event;
+mod jobs;
 mod runs;
 mod state;
 
@@ -16,6 +17,10 @@ pub use event::Event;
 pub use crate::exec::{Command, ExecEvent, Link, RunId};
 pub use crate::probe::{IcmpSocket, ProbeMode, ProbeOutcome, ProbeResult, SweepStats};
 pub use crate::ssh::{ExecError, Output, Stage};
+pub use jobs::{
+    BackupOutcome, BackupResult, CablingResult, DeviceCabling, JobEvent, JobRequest, Jobs,
+    LastBackup, Version,
+};
 pub use runs::{DeviceRun, Progress, Run, Runs};
 pub use state::{Counts, FleetConfig, LogEntry, State};
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use super::device::{DeviceState, Reach, push_capped};
 use super::event::Event;
+use super::jobs::Jobs;
 use super::runs::{Run, Runs};
 use crate::base::time::WallClock;
 use crate::exec::Command;
@@ -82,6 +83,8 @@ pub struct State {
     pub exec: Runs,
     /// The rollout, once one has started.
     pub rollout: Option<RolloutState>,
+    /// Backups and what git holds, as the dashboard follows them.
+    pub jobs: Jobs,
     /// A pair of clocks read together, to print `Instant`s as wall-clock times.
     pub origin: (Instant, SystemTime),
     /// The zone [`State::clock`] shows times in: UTC unless the front end chooses (the
@@ -111,6 +114,7 @@ impl State {
             last_sweep: None,
             exec: Runs::new(n),
             rollout: None,
+            jobs: Jobs::new(n),
             origin,
             wall_clock: WallClock::default(),
             version: 0,
@@ -159,6 +163,11 @@ impl State {
             }
             Event::Notice { at, text } => self.log_line(at, None, None, text),
             Event::Exec(event) => self.exec.apply(event),
+            Event::Job(event) => {
+                if let Some((at, line)) = self.jobs.apply(event) {
+                    self.log_line(at, None, None, line);
+                }
+            }
             Event::Rollout(event) => {
                 let devices = self.devices.len();
                 self.rollout

@@ -5,7 +5,6 @@
 //!
 //! Exit status: 0 when every device was backed up, 1 when any failed, 2 on usage errors.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -19,10 +18,9 @@ use crate::base::text::{count, escape_json, escape_line};
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Event, ExecEvent};
 use crate::inventory::Device;
-use crate::jobs::backup::{self, DeviceBackup, Layout, Outcome, Repo};
-use crate::platforms::profile;
+use crate::jobs::backup::{self, DeviceBackup, Layout, Outcome, Repo, Report};
 use crate::ssh::detect::Cache;
-use crate::ssh::{ExecError, HostKeyPolicy, SshOptions, Stage, check_known_hosts_file};
+use crate::ssh::{ExecError, HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 /// Largest configuration kept (bigger ones fail rather than store a cut file).
 const CONFIG_CAP: usize = 64 << 20;
@@ -96,36 +94,11 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
     let detected = crate::base::paths::detected_platforms()
         .map(|p| Cache::load(&p))
         .unwrap_or_default();
-    let platform_of = |d: &Device| match d.platform.as_str() {
-        crate::platforms::AUTODETECT => detected.platform(d).map(str::to_string),
-        p => Some(p.to_string()),
-    };
-    let mut runs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut unfetchable: Vec<(usize, ExecError)> = Vec::new();
-    for (id, d) in inventory.devices.iter().enumerate() {
-        let why = match platform_of(d) {
-            None => "its platform is not known yet: run `fleetdash detect` first".to_string(),
-            Some(p) => match &profile(&p).running_config {
-                Some(cmd) => {
-                    runs.entry(cmd.clone()).or_default().push(id);
-                    continue;
-                }
-                None => {
-                    format!("platform {p} has no `running_config:` command in its platform file")
-                }
-            },
-        };
-        unfetchable.push((
-            id,
-            ExecError {
-                stage: Stage::Command,
-                maybe_ran: false,
-                reason: why,
-            },
-        ));
-    }
+    let platform_of = |d: &Device| backup::resolve_platform(&detected, d);
+    let ids: Vec<usize> = (0..inventory.devices.len()).collect();
+    let plan = backup::plan_fetch(&inventory, &ids, &platform_of);
     let total = inventory.devices.len();
-    let mut done = unfetchable.len();
+    let mut done = plan.unfetchable.len();
     let progress = |event: &Event| {
         if let Event::Exec(ExecEvent::Finished { .. }) = event {
             done += 1;
@@ -134,7 +107,8 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
             }
         }
     };
-    let runs: Vec<(Vec<usize>, String)> = runs.into_iter().map(|(cmd, ids)| (ids, cmd)).collect();
+    let runs: Vec<(Vec<usize>, String)> =
+        plan.runs.into_iter().map(|(cmd, ids)| (ids, cmd)).collect();
     let fetched = super::exec::execute_runs(
         inventory.clone(),
         cfg,
@@ -153,24 +127,19 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
             Some((id, r.result))
         })
         .collect();
-    results.extend(unfetchable.into_iter().map(|(id, e)| (id, Err(e))));
-    results.sort_by_key(|(id, _)| *id);
-
-    let backups: Vec<DeviceBackup> = results
-        .iter()
-        .map(|(id, result)| {
-            let d = &inventory.devices[*id];
-            let p = profile(&platform_of(d).unwrap_or_default());
-            backup::store(&repo, &layout, d, p, result, job.keep_secrets)
-        })
-        .collect();
-    let changed: Vec<PathBuf> = backups
-        .iter()
-        .filter(|b| matches!(b.outcome, Outcome::New | Outcome::Changed))
-        .map(|b| b.file.clone())
-        .collect();
-    let commit = match repo.commit(&changed, &backup::message(&backups)) {
-        Ok(commit) => commit,
+    results.extend(plan.unfetchable.into_iter().map(|(id, e)| (id, Err(e))));
+    let report = backup::store_all(
+        &repo,
+        &layout,
+        &inventory,
+        results,
+        &platform_of,
+        job.keep_secrets,
+    );
+    let Report {
+        backups, commit, ..
+    } = match report {
+        Ok(report) => report,
         Err(why) => {
             eprintln!("error: {why}");
             return Ok(ExitCode::FAILURE);

@@ -4,7 +4,6 @@
 //!
 //! Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage errors.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,9 +16,9 @@ use crate::base::stdout;
 use crate::base::text::{escape_json, escape_line};
 use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::inventory::Link;
-use crate::jobs::cabling::{LinkState, Verdict, compare, load_plan};
-use crate::platforms::neighbors::Neighbor;
-use crate::platforms::profile;
+use crate::jobs::cabling::{
+    LinkState, Verdict, add_answer, compare, describe, load_plan, neighbor_runs,
+};
 use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,22 +66,8 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };
-    // One run per neighbour command (LLDP and CDP on Cisco are two).
-    let mut runs: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    let mut tables: HashMap<String, Result<Vec<Neighbor>, String>> = HashMap::new();
-    for (id, d) in inventory.devices.iter().enumerate() {
-        let p = profile(&d.platform);
-        if p.neighbors.is_empty() {
-            let why = format!(
-                "platform {} has no `neighbors:` command in its platform file",
-                p.name
-            );
-            tables.insert(d.name.clone(), Err(why));
-        }
-        for n in &p.neighbors {
-            runs.entry(n.command.clone()).or_default().push(id);
-        }
-    }
+    let ids: Vec<usize> = (0..inventory.devices.len()).collect();
+    let (runs, mut tables) = neighbor_runs(&inventory, &ids);
     let mut results = Vec::new();
     // One command at a time, so each answer is known to be that command's (a device
     // answers one command at a time anyway).
@@ -99,33 +84,8 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
     }
     for (command, answers) in results {
         for r in answers {
-            let Some(d) = inventory.devices.iter().find(|d| d.name == r.name) else {
-                continue;
-            };
-            let parsed = match &r.result {
-                Ok(out) if out.ok() => {
-                    let spec = profile(&d.platform)
-                        .neighbors
-                        .iter()
-                        .find(|n| n.command == command);
-                    Ok(spec.map(|s| (s.parse)(&out.text)).unwrap_or_default())
-                }
-                Ok(out) => Err(format!(
-                    "`{command}`: {}",
-                    out.error_marker
-                        .as_deref()
-                        .map_or("failed".to_string(), escape_line)
-                )),
-                Err(e) => Err(e.to_string()),
-            };
-            // A device answers if any of its commands did: merge what they saw.
-            let entry = tables
-                .entry(r.name.clone())
-                .or_insert_with(|| Ok(Vec::new()));
-            match (entry, parsed) {
-                (Ok(seen), Ok(more)) => seen.extend(more),
-                (e @ Err(_), Ok(more)) => *e = Ok(more),
-                (Ok(_), Err(_)) | (Err(_), Err(_)) => {}
+            if let Some(d) = inventory.devices.iter().find(|d| d.name == r.name) {
+                add_answer(&mut tables, d, &command, &r.result);
             }
         }
     }
@@ -154,25 +114,6 @@ fn end(link: &Link) -> (String, String) {
             escape_line(&link.b.interface)
         ),
     )
-}
-
-fn describe(state: &LinkState) -> (&'static str, String) {
-    match state {
-        LinkState::Ok => ("ok", String::new()),
-        LinkState::Missing => ("missing", "neither end sees the other".into()),
-        LinkState::WrongPort { seen } => {
-            ("wrong-port", format!("far end is on {}", escape_line(seen)))
-        }
-        LinkState::WrongDevice { device, port } => (
-            "wrong-device",
-            format!(
-                "{}:{} is there instead",
-                escape_line(device),
-                escape_line(port)
-            ),
-        ),
-        LinkState::Unchecked { why } => ("unchecked", escape_line(why)),
-    }
 }
 
 /// Every link that is not ok, one line each, then the unexpected neighbours.

@@ -48,6 +48,7 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
             only: None,
             via_bastion: via_bastion(&inventory),
         }),
+        ..EngineConfig::default()
     };
     let mut engine = Engine::builder(Arc::new(inventory), config).start();
     // The sweeper drops its sender after the last sweep, which ends this loop.

@@ -11,9 +11,9 @@ use std::process::Command;
 use crate::base::lock::StateLock;
 use crate::base::private_file;
 use crate::base::text::escape_line;
-use crate::inventory::Device;
-use crate::platforms::Profile;
-use crate::ssh::{ExecError, Output};
+use crate::inventory::{Device, DeviceId, Inventory};
+use crate::platforms::{Profile, profile};
+use crate::ssh::{ExecError, Output, Stage};
 
 /// Where a device's file goes: `/`-separated parts with `{name}`, `{platform}`, `{group}`
 /// (its first group) and `{tag:KEY}`.
@@ -225,63 +225,250 @@ impl Repo {
         self.git(&["show", &format!("HEAD~{back}:{}", rel.display())])
     }
 
-    /// git in the repository, with settings that keep a user's global configuration
-    /// (signing, hooks, pagers, an editor) from hanging or changing a run.
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("git");
-        cmd.arg("-C").arg(&self.dir);
-        cmd.args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "core.hooksPath=/dev/null",
-        ]);
-        cmd.args(["-c", "core.pager=cat", "-c", "core.quotePath=false"]);
-        if !self.has_identity() {
-            cmd.args([
-                "-c",
-                "user.name=fleetdash",
-                "-c",
-                "user.email=fleetdash@localhost",
-            ]);
-        }
-        cmd.args(args);
-        cmd.env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_EDITOR", "true");
-        cmd
-    }
-
-    fn has_identity(&self) -> bool {
-        Command::new("git")
-            .arg("-C")
-            .arg(&self.dir)
-            .args(["config", "user.email"])
-            .output()
-            .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
-    }
-
     fn git(&self, args: &[&str]) -> Result<String, BackupError> {
-        let out = self.command(args).output().map_err(|e| BackupError::Git {
-            args: args.join(" "),
-            why: format!("cannot run git: {e} (is git installed?)"),
-        })?;
-        if !out.status.success() {
-            return Err(BackupError::Git {
-                args: args.join(" "),
-                why: escape_line(String::from_utf8_lossy(&out.stderr).trim()),
-            });
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        git(&self.dir, args, true)
     }
 
     /// Whether git exits 0 (for `diff --quiet`-style questions).
     fn git_status(&self, args: &[&str]) -> Result<bool, BackupError> {
-        let status = self.command(args).status().map_err(|e| BackupError::Git {
+        git_status(&self.dir, args)
+    }
+}
+
+/// git in the repository at `dir`, with settings that keep a user's global configuration
+/// (signing, hooks, pagers, an editor, colours, external diff tools) from hanging or
+/// changing a run. `commits`: give git an identity when the user has none.
+fn git_command(dir: &Path, args: &[&str], commits: bool) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir);
+    cmd.args([
+        "-c",
+        "commit.gpgsign=false",
+        "-c",
+        "core.hooksPath=/dev/null",
+    ]);
+    cmd.args(["-c", "core.pager=cat", "-c", "core.quotePath=false"]);
+    cmd.args(["-c", "color.ui=false"]);
+    if commits && !has_identity(dir) {
+        cmd.args([
+            "-c",
+            "user.name=fleetdash",
+            "-c",
+            "user.email=fleetdash@localhost",
+        ]);
+    }
+    cmd.args(args);
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_EDITOR", "true");
+    cmd
+}
+
+fn has_identity(dir: &Path) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["config", "user.email"])
+        .output()
+        .is_ok_and(|o| o.status.success() && !o.stdout.trim_ascii().is_empty())
+}
+
+fn git(dir: &Path, args: &[&str], commits: bool) -> Result<String, BackupError> {
+    let out = git_command(dir, args, commits)
+        .output()
+        .map_err(|e| BackupError::Git {
+            args: args.join(" "),
+            why: format!("cannot run git: {e} (is git installed?)"),
+        })?;
+    if !out.status.success() {
+        return Err(BackupError::Git {
+            args: args.join(" "),
+            why: escape_line(String::from_utf8_lossy(&out.stderr).trim()),
+        });
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn git_status(dir: &Path, args: &[&str]) -> Result<bool, BackupError> {
+    let status = git_command(dir, args, false)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| BackupError::Git {
             args: args.join(" "),
             why: format!("cannot run git: {e}"),
         })?;
-        Ok(status.success())
+    Ok(status.success())
+}
+
+/// One stored version of a device's file: the commit that wrote it, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub commit: String,
+    pub at: std::time::SystemTime,
+}
+
+/// The last two versions of `rel` in the repository at `dir`, newest first (empty when
+/// there is no repository, no commit or no such file). Read-only: needs no lock, so it
+/// reads while a backup runs.
+pub fn history(dir: &Path, rel: &Path) -> Result<Vec<Version>, BackupError> {
+    if !dir.join(".git").exists()
+        || !git_status(dir, &["rev-parse", "--verify", "--quiet", "HEAD"])?
+    {
+        return Ok(Vec::new());
     }
+    let rel = rel.display().to_string();
+    let log = git(
+        dir,
+        &["log", "-n", "2", "--format=%H %ct", "--", &rel],
+        false,
+    )?;
+    Ok(log
+        .lines()
+        .filter_map(|line| {
+            let (commit, secs) = line.split_once(' ')?;
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.parse().ok()?);
+            Some(Version {
+                commit: commit.to_string(),
+                at,
+            })
+        })
+        .collect())
+}
+
+/// Largest diff read for the dashboard: the rest is cut (a whole new config is a few MB).
+pub const DIFF_CAP: usize = 4 << 20;
+
+/// What changed in `rel` between its last two versions: `git diff` text, sanitised (device
+/// text is hostile) and cut at [`DIFF_CAP`]; `None` while there are fewer than two.
+pub fn diff(dir: &Path, rel: &Path) -> Result<Option<String>, BackupError> {
+    let [new, old] = match history(dir, rel)?.as_slice() {
+        [new, old] => [new.commit.clone(), old.commit.clone()],
+        _ => return Ok(None),
+    };
+    let rel = rel.display().to_string();
+    let out = git_command(
+        dir,
+        &[
+            "diff",
+            "--no-ext-diff",
+            "--no-color",
+            &old,
+            &new,
+            "--",
+            &rel,
+        ],
+        false,
+    )
+    .output()
+    .map_err(|e| BackupError::Git {
+        args: "diff".into(),
+        why: format!("cannot run git: {e}"),
+    })?;
+    if !out.status.success() {
+        return Err(BackupError::Git {
+            args: "diff".into(),
+            why: escape_line(String::from_utf8_lossy(&out.stderr).trim()),
+        });
+    }
+    let bytes = &out.stdout[..out.stdout.len().min(DIFF_CAP)];
+    Ok(Some(crate::base::sanitize::sanitize(bytes)))
+}
+
+/// Devices grouped by the command that prints their configuration (platforms differ), and
+/// the devices that cannot be fetched, with why. `platform_of` resolves `autodetect`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FetchPlan {
+    pub runs: Vec<(String, Vec<DeviceId>)>,
+    pub unfetchable: Vec<(DeviceId, ExecError)>,
+}
+
+/// A device's platform: its own, or for `autodetect` what `fleetdash detect` recorded.
+pub fn resolve_platform(detected: &crate::ssh::detect::Cache, d: &Device) -> Option<String> {
+    match d.platform.as_str() {
+        crate::platforms::AUTODETECT => detected.platform(d).map(str::to_string),
+        p => Some(p.to_string()),
+    }
+}
+
+pub fn plan_fetch(
+    inventory: &Inventory,
+    ids: &[DeviceId],
+    platform_of: &dyn Fn(&Device) -> Option<String>,
+) -> FetchPlan {
+    let mut runs: BTreeMap<String, Vec<DeviceId>> = BTreeMap::new();
+    let mut unfetchable = Vec::new();
+    for &id in ids {
+        let Some(d) = inventory.devices.get(id) else {
+            continue;
+        };
+        let why = match platform_of(d) {
+            None => "its platform is not known yet: run `fleetdash detect` first".to_string(),
+            Some(p) => match &profile(&p).running_config {
+                Some(cmd) => {
+                    runs.entry(cmd.clone()).or_default().push(id);
+                    continue;
+                }
+                None => {
+                    format!("platform {p} has no `running_config:` command in its platform file")
+                }
+            },
+        };
+        unfetchable.push((
+            id,
+            ExecError {
+                stage: Stage::Command,
+                maybe_ran: false,
+                reason: why,
+            },
+        ));
+    }
+    FetchPlan {
+        runs: runs.into_iter().collect(),
+        unfetchable,
+    }
+}
+
+/// Every device's file from its answer, and one commit of what changed: the one pipeline
+/// after the fetch, for `fleetdash backup` and the dashboard's `:backup`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// In inventory order.
+    pub backups: Vec<DeviceBackup>,
+    /// Parallel to `backups`.
+    pub devices: Vec<DeviceId>,
+    pub commit: Option<Commit>,
+}
+
+pub fn store_all(
+    repo: &Repo,
+    layout: &Layout,
+    inventory: &Inventory,
+    mut results: Vec<(DeviceId, Result<Output, ExecError>)>,
+    platform_of: &dyn Fn(&Device) -> Option<String>,
+    keep_secrets: bool,
+) -> Result<Report, BackupError> {
+    results.sort_by_key(|(id, _)| *id);
+    results.retain(|(id, _)| *id < inventory.devices.len());
+    let backups: Vec<DeviceBackup> = results
+        .iter()
+        .map(|(id, result)| {
+            let d = &inventory.devices[*id];
+            let p = profile(&platform_of(d).unwrap_or_default());
+            store(repo, layout, d, p, result, keep_secrets)
+        })
+        .collect();
+    let devices = results.iter().map(|(id, _)| *id).collect();
+    let changed: Vec<PathBuf> = backups
+        .iter()
+        .filter(|b| matches!(b.outcome, Outcome::New | Outcome::Changed))
+        .map(|b| b.file.clone())
+        .collect();
+    let commit = repo.commit(&changed, &message(&backups))?;
+    Ok(Report {
+        backups,
+        devices,
+        commit,
+    })
 }
 
 /// Turns one device's answer into its file: errors, error markers, cut or empty output and
@@ -411,6 +598,42 @@ mod tests {
         );
         assert!(Layout::parse("{group}").unwrap_err().contains("no {name}"));
         assert!(Layout::parse("{name").is_err());
+    }
+
+    /// What git reads back for the dashboard: no repository, one version, two; and the diff
+    /// of device text carrying every kind of terminal escape comes back inert.
+    #[test]
+    fn history_and_diff_read_git_and_come_back_inert() {
+        use crate::base::text::hostile::{SAMPLES, assert_inert};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let rel = Path::new("r1");
+        assert_eq!(history(&root, rel).unwrap(), []);
+        let repo = Repo::open(&root).unwrap();
+        assert_eq!(history(&root, rel).unwrap(), [], "no commit yet");
+        assert_eq!(diff(&root, rel).unwrap(), None);
+        repo.store(rel, "hostname r1\n").unwrap();
+        let first = repo.commit(&[rel.into()], "one").unwrap().unwrap();
+        let h = history(&root, rel).unwrap();
+        assert_eq!(h.len(), 1);
+        assert_eq!(h[0].commit, first.id);
+        assert_eq!(
+            diff(&root, rel).unwrap(),
+            None,
+            "one version: nothing to compare"
+        );
+        for (i, sample) in SAMPLES.iter().enumerate() {
+            let text = format!("hostname r1\ndescription {sample}\n");
+            repo.store(rel, &text).unwrap();
+            let c = repo.commit(&[rel.into()], "next").unwrap().unwrap();
+            let h = history(&root, rel).unwrap();
+            assert_eq!(h.len(), 2, "the last two, newest first");
+            assert_eq!(h[0].commit, c.id);
+            let d = diff(&root, rel).unwrap().expect("two versions");
+            // (A backspace erases, as on a terminal: `rt` is what is left of sample 2.)
+            assert!(d.contains("+description rt"), "sample {i}: {d}");
+            assert_inert(&format!("sample {i}"), &d);
+        }
     }
 
     #[test]

@@ -10,8 +10,10 @@ use serde_yaml::Value;
 
 use crate::base::files::{self, FileKind};
 use crate::base::text::escape_line;
-use crate::inventory::{Endpoint, Inventory, Link};
+use crate::inventory::{Device, DeviceId, Endpoint, Inventory, Link};
 use crate::platforms::neighbors::{Neighbor, normalize_device, normalize_port};
+use crate::platforms::profile;
+use crate::ssh::{ExecError, Output};
 
 /// Links in a plan file beyond this many are a mistake (a wrong file), not a network.
 const MAX_LINKS: usize = 1_000_000;
@@ -135,6 +137,70 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Link>, String> {
     Ok(links)
 }
 
+/// Neighbour tables as they are read: per device name, what it sees or why it could not say.
+pub type Tables = HashMap<String, Result<Vec<Neighbor>, String>>;
+
+/// The selected devices grouped by neighbour command (LLDP and CDP on Cisco are two), and
+/// the tables of devices whose platform has none (with why).
+pub fn neighbor_runs(
+    inventory: &Inventory,
+    ids: &[DeviceId],
+) -> (Vec<(String, Vec<DeviceId>)>, Tables) {
+    let mut runs: BTreeMap<String, Vec<DeviceId>> = BTreeMap::new();
+    let mut tables = Tables::new();
+    for &id in ids {
+        let Some(d) = inventory.devices.get(id) else {
+            continue;
+        };
+        let p = profile(&d.platform);
+        if p.neighbors.is_empty() {
+            let why = format!(
+                "platform {} has no `neighbors:` command in its platform file",
+                p.name
+            );
+            tables.insert(d.name.clone(), Err(why));
+        }
+        for n in &p.neighbors {
+            runs.entry(n.command.clone()).or_default().push(id);
+        }
+    }
+    (runs.into_iter().collect(), tables)
+}
+
+/// Folds `device`'s answer to the neighbour `command` into `tables`: parsed with its
+/// platform's parser; a device answers if any of its commands did (what they saw merges).
+pub fn add_answer(
+    tables: &mut Tables,
+    device: &Device,
+    command: &str,
+    result: &Result<Output, ExecError>,
+) {
+    let parsed = match result {
+        Ok(out) if out.ok() => {
+            let spec = profile(&device.platform)
+                .neighbors
+                .iter()
+                .find(|n| n.command == command);
+            Ok(spec.map(|s| (s.parse)(&out.text)).unwrap_or_default())
+        }
+        Ok(out) => Err(format!(
+            "`{command}`: {}",
+            out.error_marker
+                .as_deref()
+                .map_or("failed".to_string(), escape_line)
+        )),
+        Err(e) => Err(e.to_string()),
+    };
+    let entry = tables
+        .entry(device.name.clone())
+        .or_insert_with(|| Ok(Vec::new()));
+    match (entry, parsed) {
+        (Ok(seen), Ok(more)) => seen.extend(more),
+        (e @ Err(_), Ok(more)) => *e = Ok(more),
+        (Ok(_), Err(_)) | (Err(_), Err(_)) => {}
+    }
+}
+
 /// What one link looks like from the devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkState {
@@ -214,6 +280,61 @@ impl Verdict {
         }
         s
     }
+}
+
+/// A link's state as a word and, when it is wrong, what is there instead (escaped).
+pub fn describe(state: &LinkState) -> (&'static str, String) {
+    match state {
+        LinkState::Ok => ("ok", String::new()),
+        LinkState::Missing => ("missing", "neither end sees the other".into()),
+        LinkState::WrongPort { seen } => {
+            ("wrong-port", format!("far end is on {}", escape_line(seen)))
+        }
+        LinkState::WrongDevice { device, port } => (
+            "wrong-device",
+            format!(
+                "{}:{} is there instead",
+                escape_line(device),
+                escape_line(port)
+            ),
+        ),
+        LinkState::Unchecked { why } => ("unchecked", escape_line(why)),
+    }
+}
+
+/// Per device: how many planned links were checked, and one line per wrong link or
+/// unexpected neighbour, seen from that device (`Et1 -- sw2:Et1  wrong-port: far end is on
+/// Et4`), names escaped: for the dashboard's tiles and detail pane.
+pub fn per_device_lines(v: &Verdict) -> BTreeMap<String, (usize, Vec<String>)> {
+    let mut out: BTreeMap<String, (usize, Vec<String>)> = BTreeMap::new();
+    for (dev, (checked, _)) in &v.per_device {
+        out.entry(dev.clone()).or_default().0 = *checked;
+    }
+    for l in &v.links {
+        if l.state == LinkState::Ok || matches!(l.state, LinkState::Unchecked { .. }) {
+            continue;
+        }
+        let (kind, why) = describe(&l.state);
+        for (near, far) in [(&l.link.a, &l.link.b), (&l.link.b, &l.link.a)] {
+            let line = format!(
+                "{} -- {}:{}  {kind}: {why}",
+                escape_line(&near.interface),
+                escape_line(&far.device),
+                escape_line(&far.interface)
+            );
+            out.entry(near.device.clone()).or_default().1.push(line);
+        }
+    }
+    for u in &v.unexpected {
+        let line = format!(
+            "{} -- {}:{}  unexpected: not in the plan",
+            escape_line(&u.neighbor.local_port),
+            escape_line(&u.neighbor.device),
+            escape_line(&u.neighbor.port)
+        );
+        out.entry(u.device.clone()).or_default().1.push(line);
+    }
+    out
 }
 
 /// Whether `seen` (a name as LLDP/CDP printed it: maybe with a domain, maybe cut at 20

@@ -9,12 +9,13 @@ use std::collections::BTreeSet;
 
 use ratatui::layout::Rect;
 
+use super::diff_view::DiffView;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
 use super::prompt::CommandLine;
 use super::rollout_view;
 use super::run_view::RunView;
-use crate::fleet::{Command, ProbeMode, RunId, State};
+use crate::fleet::{Command, JobRequest, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 use crate::rollout::event::{Control, RolloutState};
 
@@ -59,6 +60,8 @@ pub enum Action {
     Send(Command),
     /// Steer the rollout (and redraw).
     Control(Control),
+    /// Ask the engine's job workers (a backup, a diff, a device's backup history).
+    Job(JobRequest),
 }
 
 /// A yes/no question about the rollout.
@@ -105,7 +108,10 @@ pub struct App {
     pub run_view: Option<RunView>,
     /// The last run started from here (`r` reopens it).
     pub last_run: Option<RunId>,
-    next_run: RunId,
+    /// The id the next run gets (jobs take theirs from here too, through the loop).
+    pub next_run: RunId,
+    /// `d`: the focused device's diff against its previous backup, when it is open.
+    pub diff_view: Option<DiffView>,
     /// A one-line message for the footer (a refusal, a cancellation…).
     pub status: Option<String>,
     /// The rollout screen (waves, tiles by rollout state) instead of reachability.
@@ -143,6 +149,7 @@ impl App {
             run_view: None,
             last_run: None,
             next_run: 1,
+            diff_view: None,
             status: None,
             rollout_screen: false,
             details: false,
@@ -261,6 +268,14 @@ impl App {
         let next = (current + delta).clamp(0, last);
         self.focused = Some(self.visible[next as usize]);
         self.keep_focus_visible(fleet);
+    }
+
+    /// A job made these runs: show the first, as a `:` command's run is shown.
+    pub fn job_started(&mut self, runs: &[RunId]) {
+        if let Some(&first) = runs.first() {
+            self.last_run = Some(first);
+            self.run_view = Some(RunView::new(first));
+        }
     }
 
     /// Whether the loop should end now: a confirmed quit whose rollout has stopped.

@@ -1,16 +1,17 @@
 //! The detail pane for the focused device: state, RTT sparkline, loss, jitter, flaps,
 //! recent transitions and its inventory attributes.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{fmt_age, theme};
-use crate::base::text::Untrusted;
-use crate::fleet::{Link, State, fmt_rtt};
+use crate::base::text::{Untrusted, count};
+use crate::fleet::{BackupOutcome, Link, State, fmt_rtt};
 use crate::inventory::{DeviceId, ProbeSpec};
 
 pub fn render(
@@ -150,6 +151,24 @@ pub fn render(
     for (label, value) in &fleet.exec.facts[id] {
         info.push(Line::from(format!("{label:<8} {value}")));
     }
+    info.extend(backup_lines(fleet, id, now));
+    if let Some(c) = &fleet.jobs.cabling[id] {
+        let head = match c.wrong.len() {
+            0 => format!("cabling  {} as planned", count(c.checked, "link")),
+            n => format!(
+                "cabling  {} {n} wrong of {} links:",
+                theme::MISWIRED,
+                c.checked
+            ),
+        };
+        let style = match c.wrong.is_empty() {
+            true => Style::new(),
+            false => theme::text(crate::fleet::Reach::Down),
+        };
+        info.push(Line::styled(head, style));
+        // Already escaped by the check.
+        info.extend(c.wrong.iter().map(|w| Line::from(format!("  {w}"))));
+    }
     info.push(Line::styled("transitions", theme::dim()));
     for t in st.transitions.iter().rev() {
         info.push(Line::from(vec![
@@ -163,4 +182,56 @@ pub fn render(
         ]));
     }
     frame.render_widget(Paragraph::new(info), rest);
+}
+
+/// The device's configuration in the backup repository (as a worker read it from git) and
+/// its last backup this session.
+fn backup_lines(fleet: &State, id: DeviceId, now: Instant) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let wall_now = fleet.origin.1 + now.saturating_duration_since(fleet.origin.0);
+    if let Some((device, versions)) = &fleet.jobs.history
+        && *device == id
+    {
+        // Short lines: the pane is narrow.
+        let text: Vec<String> = match versions.as_deref() {
+            Ok([]) => vec!["none yet (B backs it up)".into()],
+            Ok([last, rest @ ..]) => {
+                let age = wall_now.duration_since(last.at).unwrap_or_default();
+                let age = crate::base::duration::short(Duration::from_secs(age.as_secs()));
+                let since = match rest.is_empty() {
+                    true => "the first version",
+                    false => "changed since the previous (d: diff)",
+                };
+                vec![
+                    format!("saved {} ({age} ago)", fleet.wall_clock.hms(last.at)),
+                    format!("commit {}", &last.commit[..last.commit.len().min(12)]),
+                    since.to_string(),
+                ]
+            }
+            Err(why) => vec![format!("cannot read: {}", Untrusted(why))],
+        };
+        for (i, t) in text.into_iter().enumerate() {
+            let label = if i == 0 { "config" } else { "" };
+            lines.push(Line::from(format!("{label:<8} {t}")));
+        }
+    }
+    if let Some(last) = &fleet.jobs.backups[id] {
+        let what = match &last.outcome {
+            BackupOutcome::New => "new: first backup".to_string(),
+            BackupOutcome::Changed => "changed, committed".to_string(),
+            BackupOutcome::Unchanged => "unchanged".to_string(),
+            BackupOutcome::Failed { stage, reason } => {
+                format!("failed ({stage}): {}", Untrusted(reason))
+            }
+        };
+        let style = match last.outcome {
+            BackupOutcome::Failed { .. } => theme::text(crate::fleet::Reach::Down),
+            _ => Style::new(),
+        };
+        lines.push(Line::styled(
+            format!("backup   {} {what}", fleet.clock(last.at)),
+            style,
+        ));
+    }
+    lines
 }

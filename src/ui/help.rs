@@ -17,9 +17,13 @@ const KEYS: &[(&str, &str)] = &[
     ("s", "sort: name, state, rtt, last change"),
     ("space / v", "mark the focus / a range from the last mark"),
     ("a / A", "mark all shown / no device"),
-    (":", "run a command on the marked (or focused)"),
+    (":", "run on the marked (or focused); :backup, :cabling F"),
     (":!cmd", "send cmd as typed (:!q sends q to the devices)"),
     ("r", "show the last run"),
+    (
+        "B :backup d",
+        "back up configs to git; d: diff vs previous backup",
+    ),
     ("Tab", "rollout screen / dashboard (during a rollout)"),
     ("p r a", "rollout: pause, resume, abort (asks)"),
     (
@@ -61,7 +65,7 @@ pub fn render(frame: &mut Frame, screen: Rect) {
     lines.extend(PATTERNS.iter().map(|p| Line::raw(format!("  {p}"))));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "times are UTC · ~ marks a flapping device",
+        "times are UTC · ~ marks a flapping device · ✗ wrong cabling",
         theme::dim(),
     ));
     frame.render_widget(Clear, area);

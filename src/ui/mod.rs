@@ -8,6 +8,7 @@
 
 mod app;
 mod detail;
+mod diff_view;
 mod filter;
 mod footer;
 mod help;
@@ -39,7 +40,7 @@ pub use terminal::Screen;
 
 use crate::base::time::WallClock;
 use crate::engine::Engine;
-use crate::fleet::{Command, Event, State};
+use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
 
 pub const MAX_FPS: u32 = 30;
@@ -48,13 +49,17 @@ pub const MAX_FPS: u32 = 30;
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     let areas = app.areas(fleet);
     summary::render(frame, areas.summary, fleet, app);
+    let body = Rect {
+        y: areas.tiles.y,
+        height: areas.footer.bottom() - areas.tiles.y,
+        ..areas.footer
+    };
     if let Some(run) = &app.run_view {
-        let body = Rect {
-            y: areas.tiles.y,
-            height: areas.footer.bottom() - areas.tiles.y,
-            ..areas.footer
-        };
         run_view::render(frame, body, fleet, run, now);
+        return;
+    }
+    if let Some(diff) = &app.diff_view {
+        diff_view::render(frame, body, fleet, diff);
         return;
     }
     if app.visible.is_empty() {
@@ -141,6 +146,8 @@ where
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let (mut dirty, mut last_draw, mut workers_alive) = (true, Instant::now() - frame_time, true);
+    // The device (and backup generation) whose backup history was last asked for.
+    let mut history_of = None;
     loop {
         if dirty && last_draw.elapsed() >= frame_time {
             // Layout and clicks use `app.screen`: take it from the terminal itself, which
@@ -148,6 +155,13 @@ where
             let size = term.size()?;
             app.screen = Rect::new(0, 0, size.width, size.height);
             app.refresh(&engine.state);
+            // The detail pane shows the focused device's last backups: a worker reads them
+            // from git when the focus moves or a backup ended, never the frame.
+            let wanted = app.focused.map(|d| (d, engine.state.jobs.generation));
+            if let Some((device, _)) = wanted.filter(|_| wanted != history_of) {
+                engine.request(JobRequest::History { device }, &mut app.next_run);
+                history_of = wanted;
+            }
             let now = Instant::now();
             term.draw(|frame| view(frame, &engine.state, &app, now))?;
             (dirty, last_draw) = (false, now);
@@ -178,6 +192,11 @@ where
                     }
                     Action::Control(control) => {
                         steer(&mut engine.state, engine.control.as_ref(), control);
+                        dirty = true;
+                    }
+                    Action::Job(request) => {
+                        let runs = engine.request(request, &mut app.next_run);
+                        app.job_started(&runs);
                         dirty = true;
                     }
                 },

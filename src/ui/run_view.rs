@@ -362,7 +362,11 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
             } else {
                 done as f64 / total as f64
             })
-            .label(format!("{done}/{total}"))
+            // A job's result (a backup's commit) once it is stored.
+            .label(match fleet.jobs.note(run.id) {
+                Some(note) => format!("{done}/{total} · {note}"),
+                None => format!("{done}/{total}"),
+            })
             .gauge_style(Style::new().fg(if p.failed > 0 {
                 Color::Red
             } else {

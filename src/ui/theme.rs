@@ -34,6 +34,8 @@ pub fn symbol(reach: Reach) -> &'static str {
 pub const FOCUS: Modifier = Modifier::REVERSED;
 pub const FLAPPING: &str = "~";
 pub const MARK: &str = "●";
+/// A tile whose cabling does not match the plan.
+pub const MISWIRED: &str = "✗";
 
 pub fn bar() -> Style {
     Style::new().fg(Color::White).bg(Color::Blue)

@@ -80,11 +80,23 @@ impl Widget for Tiles<'_> {
                     let stage = reason.split(':').next().unwrap_or("failed");
                     format!("{} ssh: {stage} {flap}", theme::symbol(device.reach))
                 }
+                // Wrong cabling next: the count of wrong links, readable without colour.
+                (None, _) if miswired(fleet, id) > 0 => format!(
+                    "{} {}{} cabling {flap}",
+                    theme::symbol(device.reach),
+                    theme::MISWIRED,
+                    miswired(fleet, id)
+                ),
                 (None, _) => format!("{} {detail} {flap}", theme::symbol(device.reach)),
             };
             buf.set_stringn(rect.x, rect.y + 1, line, width, style);
         }
     }
+}
+
+/// How many wrong links the last cabling check found on the device.
+fn miswired(fleet: &State, id: usize) -> usize {
+    fleet.jobs.cabling[id].as_ref().map_or(0, |c| c.wrong.len())
 }
 
 /// Truncates with an ellipsis so a cut name never looks like a real one.

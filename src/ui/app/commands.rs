@@ -4,7 +4,7 @@
 use super::{Action, App, PendingRun, Question};
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::text::Untrusted;
-use crate::fleet::{Command, State};
+use crate::fleet::{Command, JobRequest, State};
 use crate::inventory::DeviceId;
 use crate::ui::run_view::RunView;
 
@@ -14,6 +14,15 @@ impl App {
     pub(super) fn submit(&mut self, line: String, fleet: &State) -> Action {
         if matches!(line.as_str(), "q" | "q!" | "quit" | "quit!" | "qa" | "qa!") {
             return self.request_quit(fleet);
+        }
+        if line == "backup" {
+            return self.backup(fleet);
+        }
+        if let Some(plan) = line
+            .strip_prefix("cabling")
+            .filter(|r| r.is_empty() || r.starts_with(' '))
+        {
+            return self.cabling(plan.trim(), fleet);
         }
         let command = match line.strip_prefix('!') {
             Some(literal) => literal.trim_start().to_string(),
@@ -42,6 +51,35 @@ impl App {
             }
             Verdict::Run => self.start_run(command, devices),
         }
+    }
+
+    /// `:backup` and `B`: back up the targets' running configurations (read-only on the
+    /// devices, so allowed in `--read-only` too).
+    pub(super) fn backup(&mut self, fleet: &State) -> Action {
+        let devices = self.targets(fleet);
+        if devices.is_empty() {
+            self.status = Some("no device to back up: focus or mark some".into());
+            return Action::Redraw;
+        }
+        Action::Job(JobRequest::Backup { devices })
+    }
+
+    /// `:cabling FILE`: check the targets' LLDP/CDP neighbours against the plan in FILE.
+    fn cabling(&mut self, plan: &str, fleet: &State) -> Action {
+        if plan.is_empty() {
+            self.status =
+                Some("cabling: which plan? `:cabling FILE` (YAML, CSV or .clab.yml)".into());
+            return Action::Redraw;
+        }
+        let devices = self.targets(fleet);
+        if devices.is_empty() {
+            self.status = Some("no device to check: focus or mark some".into());
+            return Action::Redraw;
+        }
+        Action::Job(JobRequest::Cabling {
+            devices,
+            plan: plan.into(),
+        })
     }
 
     /// Quit, or during a rollout ask first (quitting ends the process mid-step).

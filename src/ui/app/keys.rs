@@ -8,8 +8,9 @@ use crossterm::event::{
 use ratatui::layout::Rect;
 
 use super::{Action, App, Question};
-use crate::fleet::State;
+use crate::fleet::{JobRequest, State};
 use crate::rollout::event::Control;
+use crate::ui::diff_view::DiffView;
 use crate::ui::filter::Filter;
 use crate::ui::prompt::{Edit, edit_line};
 use crate::ui::run_view::RunView;
@@ -41,6 +42,12 @@ impl App {
                     Action::Redraw
                 }
             };
+        }
+        if let Some(view) = self.diff_view.as_mut() {
+            if !view.key(key, self.screen) {
+                self.diff_view = None;
+            }
+            return Action::Redraw;
         }
         if let Some(question) = self.asking.take() {
             return match (question, key.code == KeyCode::Char('y')) {
@@ -119,6 +126,14 @@ impl App {
                 Some(run) => self.run_view = Some(RunView::new(run)),
                 None => self.status = Some("no command has run yet (: runs one)".into()),
             },
+            KeyCode::Char('B') => return self.backup(fleet),
+            KeyCode::Char('d') => {
+                let Some(device) = self.focused else {
+                    return Action::Nothing;
+                };
+                self.diff_view = Some(DiffView::new(device));
+                return Action::Job(JobRequest::Diff { device });
+            }
             KeyCode::Char('/') => self.filter_input = Some(self.filter_text()),
             KeyCode::Esc if self.filter != Filter::None => self.set_filter("", fleet),
             KeyCode::Char('s') => {

@@ -256,6 +256,7 @@ fn help_overlay_and_tcp_fallback_hint() {
     assert!(!app.help, "any key closes help");
 }
 
+mod backup;
 mod commands;
 
 mod rollout;
