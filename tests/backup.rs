@@ -19,6 +19,7 @@ roles:
   - {role: eos, platform: arista_eos, count: 1}
   - {role: junos, platform: juniper_junos, count: 1}
   - {role: authfail, platform: cisco_ios, count: 1}
+  - {role: linux, platform: linux, count: 1}
 faults:
   - devices: [s-authfail1]
     auth_failure: true
@@ -62,7 +63,7 @@ async fn backups_commit_only_real_changes_and_never_secrets() {
     if Command::new("git").arg("--version").output().is_err() {
         panic!("git is needed for the backup tests (apt-get install git)");
     }
-    let lab = common::lab(SCENARIO).devices(5).seed(5).start().await;
+    let lab = common::lab(SCENARIO).devices(6).seed(5).start().await;
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
     std::fs::write(&kh, lab.known_hosts()).unwrap();
@@ -82,7 +83,10 @@ async fn backups_commit_only_real_changes_and_never_secrets() {
         Some(1),
         "one device fails auth\n{stderr}"
     );
-    assert!(stderr.contains("4 new, 0 unchanged, 1 failed"), "{stderr}");
+    assert!(
+        stderr.contains("4 new, 0 unchanged, 1 failed, 1 skipped"),
+        "{stderr}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("failed    s-authfail1  auth:"), "{stdout}");
 
@@ -146,6 +150,21 @@ async fn backups_commit_only_real_changes_and_never_secrets() {
     assert_eq!(changed, "s/s-ios2\n");
     let diff = git(&repo, &["diff", "HEAD~1", "HEAD"]);
     assert!(diff.contains("+ntp server 192.0.2.123"), "{diff}");
+
+    // A server has no configuration to back up: skipped, not a failure.
+    let out = backup(
+        dir.path(),
+        &inv,
+        &kh,
+        &repo,
+        &["--limit", "s-ios1:s-linux1"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 skipped (no configuration command)"),
+        "{stderr}"
+    );
 
     // --keep-secrets stores them (and commits the difference).
     let out = backup(

@@ -59,6 +59,7 @@ struct Pending {
 enum Kind {
     Backup {
         unfetchable: Vec<(DeviceId, ExecError)>,
+        skipped: Vec<(DeviceId, String)>,
     },
     Cabling {
         /// The plan, read by a blocking task meanwhile.
@@ -185,6 +186,7 @@ impl Engine {
         };
         let kind = Kind::Backup {
             unfetchable: plan.unfetchable,
+            skipped: plan.skipped,
         };
         self.wait_for(runs, kind)
     }
@@ -259,12 +261,15 @@ impl Engine {
             };
             let runs = job.runs;
             match job.kind {
-                Kind::Backup { unfetchable } => {
+                Kind::Backup {
+                    unfetchable,
+                    skipped,
+                } => {
                     let mut results: Vec<(DeviceId, Result<Output, ExecError>)> =
                         results.into_iter().map(|(_, id, r)| (id, r)).collect();
                     results.extend(unfetchable.into_iter().map(|(id, e)| (id, Err(e))));
                     tokio::task::spawn_blocking(move || {
-                        let result = store(&inventory, &setup, results);
+                        let result = store(&inventory, &setup, results, &skipped);
                         let event = JobEvent::BackupDone {
                             at: Instant::now(),
                             runs,
@@ -326,6 +331,7 @@ fn store(
     inventory: &Inventory,
     setup: &JobsSetup,
     results: Vec<(DeviceId, Result<Output, ExecError>)>,
+    skipped: &[(DeviceId, String)],
 ) -> Result<BackupResult, String> {
     let dir = setup.dir()?;
     let repo = Repo::open(&dir).map_err(|e| e.to_string())?;
@@ -335,6 +341,7 @@ fn store(
         &setup.layout,
         inventory,
         results,
+        skipped,
         &platform_of,
         setup.keep_secrets,
     )

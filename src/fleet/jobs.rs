@@ -92,6 +92,10 @@ impl BackupResult {
             n(|o| *o == BackupOutcome::Unchanged),
             n(|o| matches!(o, BackupOutcome::Failed { .. })),
         );
+        let skipped = n(|o| matches!(o, BackupOutcome::Skipped { .. }));
+        if skipped > 0 {
+            s.push_str(&format!(", {skipped} skipped"));
+        }
         match &self.commit {
             Some(id) => s.push_str(&format!(" · commit {}", &id[..id.len().min(12)])),
             None => s.push_str(" · nothing changed, no commit"),

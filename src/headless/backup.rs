@@ -98,7 +98,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
     let ids: Vec<usize> = (0..inventory.devices.len()).collect();
     let plan = backup::plan_fetch(&inventory, &ids, &platform_of);
     let total = inventory.devices.len();
-    let mut done = plan.unfetchable.len();
+    let mut done = plan.unfetchable.len() + plan.skipped.len();
     let progress = |event: &Event| {
         if let Event::Exec(ExecEvent::Finished { .. }) = event {
             done += 1;
@@ -133,6 +133,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         &layout,
         &inventory,
         results,
+        &plan.skipped,
         &platform_of,
         job.keep_secrets,
     );
@@ -167,6 +168,7 @@ fn label(o: &Outcome) -> &'static str {
         Outcome::Changed => "changed",
         Outcome::Unchanged => "unchanged",
         Outcome::Failed { .. } => "failed",
+        Outcome::Skipped { .. } => "skipped",
     }
 }
 
@@ -175,7 +177,7 @@ pub fn table(backups: &[DeviceBackup]) -> String {
     let mut out = String::new();
     for b in backups {
         let line = match &b.outcome {
-            Outcome::Unchanged => continue,
+            Outcome::Unchanged | Outcome::Skipped { .. } => continue,
             Outcome::Failed { stage, reason } => {
                 format!(
                     "{:<9} {}  {stage}: {}",
@@ -204,13 +206,20 @@ pub fn summary(
 ) -> String {
     let n = |l: &str| backups.iter().filter(|b| label(&b.outcome) == l).count();
     let mut s = format!(
-        "backup of {}: {} changed, {} new, {} unchanged, {} failed\n",
+        "backup of {}: {} changed, {} new, {} unchanged, {} failed",
         count(backups.len(), "device"),
         n("changed"),
         n("new"),
         n("unchanged"),
         n("failed")
     );
+    if n("skipped") > 0 {
+        s.push_str(&format!(
+            ", {} skipped (no configuration command)",
+            n("skipped")
+        ));
+    }
+    s.push('\n');
     match commit {
         Some(c) => {
             s.push_str(&format!(
@@ -251,6 +260,7 @@ pub fn json_lines(backups: &[DeviceBackup]) -> String {
     let mut out = String::new();
     for b in backups {
         let (stage, error) = match &b.outcome {
+            Outcome::Skipped { reason } => (None, Some(reason.as_str())),
             Outcome::Failed { stage, reason } => (Some(stage.as_str()), Some(reason.as_str())),
             _ => (None, None),
         };

@@ -113,6 +113,10 @@ pub enum Outcome {
         stage: String,
         reason: String,
     },
+    /// Nothing to back up: the platform has no configuration command (a Linux server).
+    Skipped {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,6 +384,8 @@ pub fn diff(dir: &Path, rel: &Path) -> Result<Option<String>, BackupError> {
 pub struct FetchPlan {
     pub runs: Vec<(String, Vec<DeviceId>)>,
     pub unfetchable: Vec<(DeviceId, ExecError)>,
+    /// Devices whose platform prints no configuration: not an error, nothing to store.
+    pub skipped: Vec<(DeviceId, String)>,
 }
 
 /// A device's platform: its own, or for `autodetect` what `fleetdash detect` recorded.
@@ -397,6 +403,7 @@ pub fn plan_fetch(
 ) -> FetchPlan {
     let mut runs: BTreeMap<String, Vec<DeviceId>> = BTreeMap::new();
     let mut unfetchable = Vec::new();
+    let mut skipped = Vec::new();
     for &id in ids {
         let Some(d) = inventory.devices.get(id) else {
             continue;
@@ -409,7 +416,9 @@ pub fn plan_fetch(
                     continue;
                 }
                 None => {
-                    format!("platform {p} has no `running_config:` command in its platform file")
+                    let why = format!("platform {p} has no `running_config:` in its platform file");
+                    skipped.push((id, why));
+                    continue;
                 }
             },
         };
@@ -425,6 +434,7 @@ pub fn plan_fetch(
     FetchPlan {
         runs: runs.into_iter().collect(),
         unfetchable,
+        skipped,
     }
 }
 
@@ -443,21 +453,37 @@ pub fn store_all(
     repo: &Repo,
     layout: &Layout,
     inventory: &Inventory,
-    mut results: Vec<(DeviceId, Result<Output, ExecError>)>,
+    results: Vec<(DeviceId, Result<Output, ExecError>)>,
+    skipped: &[(DeviceId, String)],
     platform_of: &dyn Fn(&Device) -> Option<String>,
     keep_secrets: bool,
 ) -> Result<Report, BackupError> {
-    results.sort_by_key(|(id, _)| *id);
-    results.retain(|(id, _)| *id < inventory.devices.len());
-    let backups: Vec<DeviceBackup> = results
+    let mut all: Vec<(DeviceId, DeviceBackup)> = results
         .iter()
+        .filter(|(id, _)| *id < inventory.devices.len())
         .map(|(id, result)| {
             let d = &inventory.devices[*id];
             let p = profile(&platform_of(d).unwrap_or_default());
-            store(repo, layout, d, p, result, keep_secrets)
+            (*id, store(repo, layout, d, p, result, keep_secrets))
         })
         .collect();
-    let devices = results.iter().map(|(id, _)| *id).collect();
+    for (id, reason) in skipped {
+        let Some(d) = inventory.devices.get(*id) else {
+            continue;
+        };
+        let backup = DeviceBackup {
+            name: d.name.clone(),
+            file: layout.path(d),
+            outcome: Outcome::Skipped {
+                reason: reason.clone(),
+            },
+            bytes: 0,
+        };
+        all.push((*id, backup));
+    }
+    all.sort_by_key(|(id, _)| *id);
+    let devices = all.iter().map(|(id, _)| *id).collect();
+    let backups: Vec<DeviceBackup> = all.into_iter().map(|(_, b)| b).collect();
     let changed: Vec<PathBuf> = backups
         .iter()
         .filter(|b| matches!(b.outcome, Outcome::New | Outcome::Changed))
@@ -542,17 +568,22 @@ pub fn message(backups: &[DeviceBackup]) -> String {
             Outcome::Changed => "changed",
             Outcome::Unchanged => "unchanged",
             Outcome::Failed { .. } => "failed",
+            Outcome::Skipped { .. } => "skipped",
         };
         by.entry(key).or_default().push(&b.name);
     }
     let n = |k: &str| by.get(k).map_or(0, Vec::len);
     let mut msg = format!(
-        "fleetdash backup: {} changed, {} new, {} unchanged, {} failed\n",
+        "fleetdash backup: {} changed, {} new, {} unchanged, {} failed",
         n("changed"),
         n("new"),
         n("unchanged"),
         n("failed")
     );
+    if n("skipped") > 0 {
+        msg.push_str(&format!(", {} skipped", n("skipped")));
+    }
+    msg.push('\n');
     for key in ["changed", "new", "failed"] {
         if let Some(names) = by.get(key) {
             let shown: Vec<String> = names.iter().take(200).map(|n| escape_line(n)).collect();

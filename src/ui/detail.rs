@@ -223,6 +223,7 @@ fn backup_lines(fleet: &State, id: DeviceId, now: Instant) -> Vec<Line<'static>>
             BackupOutcome::Failed { stage, reason } => {
                 format!("failed ({stage}): {}", Untrusted(reason))
             }
+            BackupOutcome::Skipped { reason } => format!("skipped: {}", Untrusted(reason)),
         };
         let style = match last.outcome {
             BackupOutcome::Failed { .. } => theme::text(crate::fleet::Reach::Down),
