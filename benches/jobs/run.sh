@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BIN" lab --devices "$N" --base "$BASE" --port "$PORT" --password "$PASSWORD" \
+"$BIN" lab --devices "$N" --scenario benches/jobs/fleet.yaml --base "$BASE" --port "$PORT" --password "$PASSWORD" \
     --write-inventory "$WORK/inventory.yaml" --write-known-hosts "$WORK/known_hosts" \
     --write-cabling "$WORK/cabling.yaml" >"$WORK/lab.log" 2>&1 &
 LAB=$!

@@ -125,14 +125,19 @@ fn parse_yaml(text: &str, origin: &str) -> Result<Vec<Link>, String> {
             },
             _ => None,
         };
-        let line = line_of(i);
+        // Locating re-reads the document: only for a link that is wrong.
         let (a, b) = ends.ok_or_else(|| {
+            let line = line_of(i);
             format!("{origin}:{line}: a link is `{{a: sw1:Gi0/1, b: sw2:Gi0/1}}` or `sw1:Gi0/1 -- sw2:Gi0/1`")
         })?;
-        links.push(Link {
-            a: endpoint(&a, origin, line)?,
-            b: endpoint(&b, origin, line)?,
-        });
+        let (a, b) = match (endpoint(&a, origin, 0), endpoint(&b, origin, 0)) {
+            (Ok(a), Ok(b)) => (a, b),
+            _ => {
+                let line = line_of(i);
+                (endpoint(&a, origin, line)?, endpoint(&b, origin, line)?)
+            }
+        };
+        links.push(Link { a, b });
     }
     Ok(links)
 }
@@ -191,13 +196,14 @@ pub fn add_answer(
         )),
         Err(e) => Err(e.to_string()),
     };
-    let entry = tables
-        .entry(device.name.clone())
-        .or_insert_with(|| Ok(Vec::new()));
-    match (entry, parsed) {
-        (Ok(seen), Ok(more)) => seen.extend(more),
-        (e @ Err(_), Ok(more)) => *e = Ok(more),
-        (Ok(_), Err(_)) | (Err(_), Err(_)) => {}
+    match (tables.get_mut(&device.name), parsed) {
+        // The first answer is the table, or why there is none.
+        (None, parsed) => {
+            tables.insert(device.name.clone(), parsed);
+        }
+        (Some(Ok(seen)), Ok(more)) => seen.extend(more),
+        (Some(e @ Err(_)), Ok(more)) => *e = Ok(more),
+        (Some(_), Err(_)) => {}
     }
 }
 
@@ -506,6 +512,37 @@ mod tests {
         assert_eq!(
             v.summary(),
             "cabling does not match the plan: 2/6 links ok, 3 wrong, 1 not checked, 1 unexpected neighbours"
+        );
+    }
+
+    #[test]
+    fn a_device_that_did_not_answer_leaves_its_links_unchecked_not_missing() {
+        let sw1 = crate::testkit::device("sw1", "127.0.0.1", &[]);
+        let sw2 = crate::testkit::device("sw2", "127.0.0.2", &[]);
+        let refused = Err(ExecError {
+            stage: crate::ssh::Stage::Auth,
+            maybe_ran: false,
+            reason: "authentication failed".into(),
+        });
+        let mut tables = Tables::default();
+        add_answer(&mut tables, &sw1, "show lldp neighbors", &refused);
+        add_answer(&mut tables, &sw2, "show lldp neighbors", &refused);
+        assert!(tables["sw1"].is_err());
+        let v = compare(&[link("sw1:Gi0/1", "sw2:Gi0/1")], &tables);
+        assert!(
+            matches!(&v.links[0].state, LinkState::Unchecked { why } if why.contains("authentication failed")),
+            "{:?}",
+            v.links[0].state
+        );
+        // A later command that answers replaces the error.
+        let answered = Ok(Output {
+            text: "Device ID           Local Intf     Hold-time  Capability      Port ID\nsw2                 Gi0/1          120        R               Gi0/1\n".into(),
+            ..Output::default()
+        });
+        add_answer(&mut tables, &sw1, "show lldp neighbors", &answered);
+        assert_eq!(
+            compare(&[link("sw1:Gi0/1", "sw2:Gi0/1")], &tables).links[0].state,
+            LinkState::Ok
         );
     }
 
