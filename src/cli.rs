@@ -170,21 +170,11 @@ pub struct CablingArgs {
     /// One JSON object per link per line.
     #[arg(long)]
     pub json: bool,
-    /// Devices worked on at once.
-    #[arg(long, default_value_t = 100, value_name = "N")]
-    pub concurrency: usize,
-    /// Timeout of each stage (connect, handshake, auth, command).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
     /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// What to do with host keys no known_hosts file lists yet.
-    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
-    pub host_keys: HostKeys,
-    /// Check and learn host keys only in this known_hosts file.
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub ssh: JobSshArgs,
 }
 
 impl From<CablingArgs> for crate::headless::cabling::CablingJob {
@@ -194,11 +184,11 @@ impl From<CablingArgs> for crate::headless::cabling::CablingJob {
             expect: a.expect,
             limit: a.limit,
             json: a.json,
-            concurrency: a.concurrency,
-            timeout: a.timeout,
+            concurrency: a.ssh.concurrency,
+            timeout: a.ssh.timeout,
             journal: a.journal,
-            host_keys: a.host_keys.into(),
-            known_hosts: a.known_hosts,
+            host_keys: a.ssh.host_keys.into(),
+            known_hosts: a.ssh.known_hosts,
         }
     }
 }
@@ -293,21 +283,11 @@ pub struct BackupArgs {
     /// One JSON object per device per line.
     #[arg(long)]
     pub json: bool,
-    /// Devices worked on at once.
-    #[arg(long, default_value_t = 100, value_name = "N")]
-    pub concurrency: usize,
-    /// Timeout of each login stage; fetching the configuration may take six times this.
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
     /// Audit journal (JSON lines). Default: $XDG_STATE_HOME/fleetdash/audit.jsonl.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// What to do with host keys no known_hosts file lists yet.
-    #[arg(long, value_enum, default_value_t = HostKeys::AcceptNew)]
-    pub host_keys: HostKeys,
-    /// Check and learn host keys only in this known_hosts file.
-    #[arg(long, value_name = "FILE")]
-    pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub ssh: JobSshArgs,
 }
 
 impl From<BackupArgs> for crate::headless::backup::BackupJob {
@@ -319,11 +299,11 @@ impl From<BackupArgs> for crate::headless::backup::BackupJob {
             layout: a.layout,
             keep_secrets: a.keep_secrets,
             json: a.json,
-            concurrency: a.concurrency,
-            timeout: a.timeout,
+            concurrency: a.ssh.concurrency,
+            timeout: a.ssh.timeout,
             journal: a.journal,
-            host_keys: a.host_keys.into(),
-            known_hosts: a.known_hosts,
+            host_keys: a.ssh.host_keys.into(),
+            known_hosts: a.ssh.known_hosts,
         }
     }
 }
@@ -338,10 +318,22 @@ pub struct DetectArgs {
     /// One JSON object per device per line instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write the inventory, with `platform:` set on each identified device, to FILE (may
+    /// be the inventory itself; comments and layout are kept).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    #[command(flatten)]
+    pub ssh: JobSshArgs,
+}
+
+/// How a fleet job logs in: the options `detect`, `backup` and `cabling` share.
+#[derive(Debug, Clone, Args)]
+pub struct JobSshArgs {
     /// Devices worked on at once.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub concurrency: usize,
-    /// Timeout of each stage (connect, handshake, auth, command).
+    /// Timeout of each login stage (connect, handshake, auth) and of a command (a backup's
+    /// fetch may take six times this).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
     /// What to do with host keys no known_hosts file lists yet.
@@ -350,10 +342,6 @@ pub struct DetectArgs {
     /// Check and learn host keys only in this known_hosts file.
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
-    /// Write the inventory, with `platform:` set on each identified device, to FILE (may
-    /// be the inventory itself; comments and layout are kept).
-    #[arg(long, value_name = "FILE")]
-    pub write: Option<PathBuf>,
 }
 
 impl From<DetectArgs> for crate::headless::detect::DetectJob {
@@ -362,10 +350,10 @@ impl From<DetectArgs> for crate::headless::detect::DetectJob {
             inventory: a.inventory,
             limit: a.limit,
             json: a.json,
-            concurrency: a.concurrency,
-            timeout: a.timeout,
-            host_keys: a.host_keys.into(),
-            known_hosts: a.known_hosts,
+            concurrency: a.ssh.concurrency,
+            timeout: a.ssh.timeout,
+            host_keys: a.ssh.host_keys.into(),
+            known_hosts: a.ssh.known_hosts,
             write: a.write,
         }
     }
