@@ -465,6 +465,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_generic_driver_answers_every_builtin_pager() {
+        // `detect` logs in as generic: a paged identification answer must still end.
+        let generic = profile("generic");
+        for line in [
+            " --More-- ",
+            "--more--",
+            "---(more)---",
+            "---(more 42%)---",
+            "lines 1-20 ",
+            "Press <SPACE> to continue or <Q> to quit:",
+        ] {
+            assert_eq!(generic.pager_answer(line), Some(" "), "{line:?}");
+        }
+        assert_eq!(generic.pager_answer("interface Gi0/1 -- uplink more"), None);
+    }
+
     fn load_err(text: &str) -> PlatformError {
         load::profile(text, "x_os", "x_os.yaml").unwrap_err()
     }
