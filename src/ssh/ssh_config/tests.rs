@@ -186,6 +186,13 @@ mod index {
     ];
 
     proptest! {
+        // Regressions are kept beside this file, not in a folder at the top of the repository.
+        #![proptest_config(proptest::test_runner::Config {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+            )),
+            ..proptest::test_runner::Config::default()
+        })]
         #[test]
         fn the_index_changes_nothing(picks in proptest::collection::vec(0..PIECES.len(), 0..12)) {
             let dir = tempfile::tempdir().unwrap();
