@@ -20,7 +20,7 @@ use crate::fleet::{Event, ExecEvent};
 use crate::inventory::Device;
 use crate::jobs::backup::{self, DeviceBackup, Layout, Outcome, Repo, Report};
 use crate::ssh::detect::Cache;
-use crate::ssh::{ExecError, HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::{ExecError, HostKeyPolicy};
 
 /// Largest configuration kept (bigger ones fail rather than store a cut file).
 const CONFIG_CAP: usize = 64 << 20;
@@ -65,14 +65,11 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         Ok(repo) => repo,
         Err(why) => return usage(&why),
     };
-    if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
-        return usage(&why);
-    }
-    let mut opts =
-        match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
-            Ok(opts) => opts,
-            Err(why) => return usage(&why),
-        };
+    let mut opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys)
+    {
+        Ok(opts) => opts,
+        Err(why) => return usage(&why),
+    };
     opts.output_cap = CONFIG_CAP;
     opts.bastions = bastions;
     let journal =

@@ -19,7 +19,7 @@ use crate::inventory::Link;
 use crate::jobs::cabling::{
     LinkState, Verdict, add_answer, compare, describe, load_plan, neighbor_runs,
 };
-use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::{HostKeyPolicy, SshOptions};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CablingJob {
@@ -47,10 +47,7 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
         Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => return usage(&err),
     };
-    if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
-        return usage(&why);
-    }
-    let opts = match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
+    let opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };

@@ -18,7 +18,7 @@ use crate::base::text::{count, escape_json, escape_line};
 use crate::inventory::edit;
 use crate::jobs::detect::{DeviceDetection, detect_all, remember};
 use crate::platforms::detect::Detection;
-use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::{HostKeyPolicy, SshOptions};
 
 /// `fleetdash detect`: where and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,10 +43,7 @@ pub async fn run(job: DetectJob) -> color_eyre::Result<ExitCode> {
         Ok(selected) => selected,
         Err(err) => return usage(&err),
     };
-    if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
-        return usage(&why);
-    }
-    let opts = match SshOptions::headless(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
+    let opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };

@@ -20,7 +20,7 @@ use crate::inventory::{Device, Inventory, ProbeSpec};
 use crate::jobs::detect::detect_all;
 use crate::probe::Rate;
 use crate::probe::scan::{Answer, LARGE_SCAN, ScanConfig, expand, scan};
-use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::HostKeyPolicy;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscoverJob {
@@ -133,10 +133,7 @@ async fn detect(job: &DiscoverJob, found: &mut [Found]) -> Result<(), ExitCode> 
         eprintln!("error: {why}");
         ExitCode::from(USAGE)
     };
-    if let Some(Err(why)) = job.known_hosts.as_deref().map(check_known_hosts_file) {
-        return Err(usage(&why));
-    }
-    let opts = SshOptions::headless(job.known_hosts.as_deref(), job.timeout * 5, job.host_keys)
+    let opts = super::ssh_options(job.known_hosts.as_deref(), job.timeout * 5, job.host_keys)
         .map_err(|why| usage(&why))?;
     let devices: Vec<Device> = found
         .iter()

@@ -20,7 +20,7 @@ use crate::engine::{Engine, EngineConfig, ExecSetup};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
-use crate::ssh::{HostKeyPolicy, SshOptions, check_known_hosts_file};
+use crate::ssh::{HostKeyPolicy, SshOptions};
 
 pub use print::{folded, json_lines, summary};
 
@@ -96,11 +96,7 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };
-    if let Some(Err(why)) = args.known_hosts.as_deref().map(check_known_hosts_file) {
-        eprintln!("error: {why}");
-        return Ok(ExitCode::from(USAGE));
-    }
-    let opts = match SshOptions::headless(args.known_hosts.as_deref(), t, args.host_keys) {
+    let opts = match super::ssh_options(args.known_hosts.as_deref(), t, args.host_keys) {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => {
             eprintln!("error: {why}");

@@ -26,3 +26,16 @@ pub fn select(
     let inv = crate::engine::limit(inv, pattern).map_err(|e| e.to_string())?;
     Ok((inv, bastions))
 }
+
+/// The SSH options of a headless command: `known_hosts` (when given) checked first, so a
+/// bad file is one clear usage error before anything connects.
+pub fn ssh_options(
+    known_hosts: Option<&std::path::Path>,
+    timeout: std::time::Duration,
+    host_keys: crate::ssh::HostKeyPolicy,
+) -> Result<crate::ssh::SshOptions, String> {
+    if let Some(Err(why)) = known_hosts.map(crate::ssh::check_known_hosts_file) {
+        return Err(why.to_string());
+    }
+    crate::ssh::SshOptions::headless(known_hosts, timeout, host_keys).map_err(|e| e.to_string())
+}
