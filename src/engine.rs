@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::exec::{self, Connector, ExecConfig, ExecHandle};
-use crate::fleet::{Command, Event, FleetConfig, State};
+use crate::fleet::{Command, Event, FleetConfig, State, Tap};
 use crate::inventory::{DeviceId, HostPattern, Inventory};
 use crate::probe::{self, SweepConfig, Sweeper};
 use crate::rollout::event::Control;
@@ -76,6 +76,7 @@ pub struct Starting {
     exec: Option<ExecHandle>,
     rollout: Option<(JoinHandle<Finished>, mpsc::Sender<Control>)>,
     reachability: Option<watch::Sender<Vec<Option<bool>>>>,
+    taps: Vec<Box<dyn Tap>>,
 }
 
 /// A running engine: the reducer's state, the stream that feeds it, and the workers
@@ -93,6 +94,8 @@ pub struct Engine {
     /// For the job tasks' events; weak, so the stream still ends with the workers.
     tx: mpsc::WeakSender<Event>,
     jobs: jobs::JobWorkers,
+    /// Followers of the reducer (metrics, the flight recorder).
+    taps: Vec<Box<dyn Tap>>,
 }
 
 /// The worker tasks; dropping this stops them.
@@ -118,6 +121,7 @@ impl Engine {
             exec: None,
             rollout: None,
             reachability: None,
+            taps: Vec::new(),
         }
     }
 }
@@ -154,6 +158,12 @@ impl Starting {
         self
     }
 
+    /// A follower of the reducer: it sees every event, recorded command and folded batch.
+    pub fn tap(mut self, tap: Box<dyn Tap>) -> Starting {
+        self.taps.push(tap);
+        self
+    }
+
     /// A sender into the event stream, for events of the front end's own (a replay, a
     /// test's probe results). The stream ends only once every such sender is dropped too.
     pub fn sender(&self) -> mpsc::Sender<Event> {
@@ -173,6 +183,7 @@ impl Starting {
             exec,
             rollout,
             reachability,
+            taps,
         } = self;
         let weak = tx.downgrade();
         let sweeper = config.probes.map(|probes| {
@@ -200,6 +211,7 @@ impl Starting {
             commands,
             control,
             reachability,
+            taps,
             workers: Workers {
                 sweeper,
                 exec,
@@ -217,8 +229,7 @@ impl Engine {
     pub async fn next_batch(&mut self, mut see: impl FnMut(&Event)) -> Option<usize> {
         let first = self.events.recv().await?;
         see(&first);
-        self.saw_job_event(&first);
-        self.state.apply(first);
+        self.fold(first);
         Some(1 + self.drain(see))
     }
 
@@ -231,15 +242,34 @@ impl Engine {
                 break;
             };
             see(&event);
-            self.saw_job_event(&event);
-            self.state.apply(event);
+            self.fold(event);
             folded += 1;
         }
         self.step_jobs();
+        for tap in &mut self.taps {
+            tap.folded(&self.state);
+        }
         if let Some(reachability) = &self.reachability {
             publish(reachability, &self.state);
         }
         folded
+    }
+
+    fn fold(&mut self, event: Event) {
+        for tap in &mut self.taps {
+            tap.event(&event, &self.state);
+        }
+        self.saw_job_event(&event);
+        self.state.apply(event);
+    }
+
+    /// Records a command a front end sends to the workers (a run is tracked from here on),
+    /// and shows it to the taps.
+    pub fn record(&mut self, command: &Command, at: Instant) {
+        self.state.record(command, at);
+        for tap in &mut self.taps {
+            tap.command(command, at, &self.state);
+        }
     }
 
     /// Closes the command queue: the SSH workers finish what they have, then end.

@@ -160,7 +160,7 @@ impl Engine {
                 devices,
                 command,
             };
-            self.state.record(&command, now);
+            self.record(&command, now);
             if let Err(err) = self.commands.try_send(command) {
                 let why = match err {
                     mpsc::error::TrySendError::Full(_) => "the SSH workers are busy; try again",

@@ -9,6 +9,7 @@ mod event;
 mod jobs;
 mod runs;
 mod state;
+mod tap;
 
 pub use device::fmt_rtt;
 pub use device::{DeviceState, Reach, Transition};
@@ -23,6 +24,7 @@ pub use jobs::{
 };
 pub use runs::{DeviceRun, Progress, Run, Runs};
 pub use state::{Counts, FleetConfig, LogEntry, State};
+pub use tap::Tap;
 
 #[cfg(test)]
 mod tests;

@@ -182,7 +182,7 @@ pub async fn execute_runs<C: Connector>(
             devices,
             command,
         };
-        engine.state.record(&run, Instant::now());
+        engine.record(&run, Instant::now());
         if engine.commands.send(run).await.is_err() {
             break;
         }
