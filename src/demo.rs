@@ -2,6 +2,9 @@
 //! sites, some faulty or flapping) started in this process on loopback addresses, and an
 //! inventory for it. No root, no network, nothing to configure.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
 
@@ -12,14 +15,27 @@ use crate::ssh::{HostKeyPolicy, Secret, SshOptions};
 /// The lab's default password, public by design.
 const DEMO_PASSWORD: &str = "admin";
 
-/// A running demo: the lab lives as long as this does.
+/// Demos this process started, so two in one process get two files as well.
+static STARTED: AtomicU32 = AtomicU32::new(0);
+
+/// A running demo: the lab lives as long as this does, and so does its known_hosts file.
 pub struct Demo {
     pub inventory: Inventory,
     pub lab: Lab,
+    /// This demo's own host keys: each demo has its own random ports, so a file shared by
+    /// two demos of one user would hold only the last one's keys and refuse the other's.
+    known_hosts: PathBuf,
 }
 
 impl Demo {
+    /// Starts a demo whose host keys go into fleetdash's state directory.
     pub async fn start() -> Result<Demo> {
+        Demo::start_in(&crate::base::paths::state_dir()?).await
+    }
+
+    /// Starts a demo whose known_hosts file is `demo_known_hosts.<pid>-<n>` in `state_dir`
+    /// (removed again when the demo ends).
+    pub async fn start_in(state_dir: &Path) -> Result<Demo> {
         let config = LabConfig {
             // A free port per device, so a `fleetdash lab` already running cannot collide.
             port: 0,
@@ -28,24 +44,68 @@ impl Demo {
         let lab = Lab::start(config).await.wrap_err("starting the demo lab")?;
         let inventory = Inventory::from_yaml(&lab.inventory_yaml(), "demo lab")
             .wrap_err("the demo lab wrote an inventory fleetdash cannot read")?;
-        Ok(Demo { inventory, lab })
+        let n = STARTED.fetch_add(1, Ordering::Relaxed);
+        let known_hosts = state_dir.join(format!("demo_known_hosts.{}-{n}", std::process::id()));
+        crate::base::private_file::write(&known_hosts, lab.known_hosts().as_bytes())
+            .wrap_err_with(|| format!("writing {}", known_hosts.display()))?;
+        Ok(Demo {
+            inventory,
+            lab,
+            known_hosts,
+        })
     }
 
-    /// SSH options for the demo lab: its host keys (written to fleetdash's state dir, where a
-    /// new demo overwrites them) checked strictly, and its public password.
-    pub fn ssh_options(&self) -> Result<SshOptions> {
-        let file = crate::base::paths::demo_known_hosts()?;
-        if let Some(dir) = file.parent() {
-            std::fs::create_dir_all(dir).wrap_err_with(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&file, self.lab.known_hosts())
-            .wrap_err_with(|| format!("writing {}", file.display()))?;
-        Ok(SshOptions {
+    /// SSH options for the demo lab: its own host keys checked strictly, and its public
+    /// password.
+    pub fn ssh_options(&self) -> SshOptions {
+        SshOptions {
             host_keys: HostKeyPolicy::Strict,
             password: Some(Secret::new(DEMO_PASSWORD.into())),
             // The demo's devices are its own: the user's ssh_config has no say.
             ssh_config: crate::ssh::ssh_config::SshConfig::empty(),
-            ..SshOptions::with_known_hosts(file)
-        })
+            ..SshOptions::with_known_hosts(self.known_hosts.clone())
+        }
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.known_hosts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssh::Session;
+
+    /// Two demos of one user at once (the same state directory): each reaches its own
+    /// devices with strict host keys, also after the other one started.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_demos_side_by_side_both_reach_their_devices() {
+        let state = tempfile::tempdir().unwrap();
+        let first = Demo::start_in(state.path()).await.unwrap();
+        let second = Demo::start_in(state.path()).await.unwrap();
+        for demo in [&first, &second] {
+            let opts = demo.ssh_options();
+            let device = demo
+                .inventory
+                .devices
+                .iter()
+                .find(|d| {
+                    demo.lab
+                        .device(&d.name)
+                        .is_some_and(|l| l.faults == Default::default())
+                })
+                .expect("a demo device without faults");
+            let mut session = Session::connect(device, &opts)
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", device.name));
+            let out = session.run("show version").await.unwrap();
+            assert!(!out.text.is_empty());
+        }
+        let files = [first.known_hosts.clone(), second.known_hosts.clone()];
+        drop((first, second));
+        assert!(files.iter().all(|f| !f.exists()), "removed with the demo");
     }
 }

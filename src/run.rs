@@ -149,7 +149,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         },
         None => {
             let demo = Demo::start().await?;
-            ssh = demo.ssh_options()?;
+            ssh = demo.ssh_options();
             match limit(demo.inventory.clone(), args.limit.as_deref()) {
                 Ok(inventory) => (inventory, Some(demo)),
                 Err(err) => {
