@@ -109,3 +109,77 @@ mod tests {
         assert!(files.iter().all(|f| !f.exists()), "removed with the demo");
     }
 }
+
+/// The host patterns the README and the `?` help show work on the demo they open first.
+#[cfg(test)]
+mod examples {
+    use crate::inventory::{HostPattern, Inventory};
+    use crate::lab::LabConfig;
+
+    /// The patterns of the README: every backticked item in the first column of the two
+    /// tables under "Host patterns" (placeholders `TERM` aside), and every `--limit` value
+    /// and rollout `target:` that is not a placeholder.
+    fn readme_patterns() -> Vec<String> {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("### Host patterns").expect("the section")..];
+        let section = &section[..section.find("Refused patterns:").expect("its end")];
+        let mut out = Vec::new();
+        for row in section.lines().filter(|l| l.starts_with("| `")) {
+            let cell = row[1..].split(" | ").next().unwrap().replace("\\|", "|");
+            out.extend(
+                cell.split('`')
+                    .skip(1)
+                    .step_by(2)
+                    .filter(|p| !p.contains("TERM"))
+                    .map(String::from),
+            );
+        }
+        for line in readme.lines() {
+            for (i, _) in line.match_indices("--limit ") {
+                let rest = &line[i + "--limit ".len()..];
+                let value = match rest.strip_prefix('\'') {
+                    Some(quoted) => quoted.split('\'').next().unwrap(),
+                    None => rest.split([' ', ']', '`']).next().unwrap(),
+                };
+                // `P`, `PATTERN`: the synopsis' placeholders.
+                if !value.chars().all(|c| c.is_ascii_uppercase()) {
+                    out.push(value.to_string());
+                }
+            }
+            if let Some(target) = line.strip_prefix("target: \"") {
+                out.push(target.split('"').next().unwrap().to_string());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_pattern_of_the_readme_and_the_help_selects_demo_devices() {
+        let config = LabConfig {
+            port: 2222,
+            ..LabConfig::default()
+        };
+        let demo = Inventory::from_yaml(&config.planned_inventory_yaml(), "demo").unwrap();
+        let readme = readme_patterns();
+        assert!(
+            readme.len() >= 20,
+            "the README's patterns were found: {readme:?}"
+        );
+        let help = crate::ui::help::PATTERNS
+            .iter()
+            .map(|line| line.split_whitespace().next().unwrap().to_string());
+        for pattern in readme.iter().cloned().chain(help) {
+            let parsed = HostPattern::parse(&pattern)
+                .unwrap_or_else(|e| panic!("`{pattern}` does not parse: {e}"));
+            assert_eq!(
+                parsed.unmatched_terms(&demo),
+                Vec::<String>::new(),
+                "`{pattern}` has terms that match nothing in the demo"
+            );
+            assert!(
+                !demo.select(&parsed).is_empty(),
+                "`{pattern}` selects nothing in the demo"
+            );
+        }
+    }
+}

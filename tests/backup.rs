@@ -69,7 +69,7 @@ async fn backups_commit_only_real_changes_and_never_secrets() {
     std::fs::write(&kh, lab.known_hosts()).unwrap();
     let inv = dir.path().join("inv.yaml");
     let text = lab.inventory_yaml().replace(
-        "password_env: FLEETDASH_LAB_PASSWORD",
+        "password_env: FLEETDASH_PASSWORD",
         &format!("password_env: {PASSWORD_ENV}"),
     );
     assert!(text.contains(PASSWORD_ENV), "{text}");

@@ -21,7 +21,7 @@ topology:
     - {from: edge, to: core, count: 2}
 "#;
 
-const PASSWORD_ENV: &str = "FLEETDASH_LAB_PASSWORD";
+const PASSWORD_ENV: &str = "FLEETDASH_PASSWORD";
 
 fn cabling(dir: &Path, inv: &Path, kh: &Path, plan: &Path, json: bool) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));

@@ -354,7 +354,7 @@ fn complete_inventory_resolves_like_nornir() {
         "core is searched before its parent network"
     );
     assert_eq!(core.username.as_deref(), Some("netops"), "from defaults");
-    assert_eq!(core.password_env.as_deref(), Some("FLEET_PASSWORD"));
+    assert_eq!(core.password_env.as_deref(), Some("FLEETDASH_PASSWORD"));
     assert_eq!(core.groups, ["core"]);
     assert_eq!(core.all_groups, ["core", "site-ams", "network"]);
     assert_eq!(

@@ -261,7 +261,7 @@ fn behind_a_real_sshd_in_a_network_namespace() {
         ])
         .args(["--test-threads", "1"])
         .env(CHILD_DIR, d)
-        .env("FLEETDASH_LAB_PASSWORD", PASSWORD)
+        .env("FLEETDASH_PASSWORD", PASSWORD)
         .output()
         .expect("run the test again inside the namespace");
     print!("{}", String::from_utf8_lossy(&out.stdout));

@@ -27,7 +27,7 @@ async fn exec(dir: &Path, lab: &fleetdash::lab::Lab, log: &Path, flags: &[&str])
         .arg(log)
         .args(flags)
         .args(["--", "show", "clock"])
-        .env("FLEETDASH_LAB_PASSWORD", "admin")
+        .env("FLEETDASH_PASSWORD", "admin")
         .env("XDG_STATE_HOME", dir.join("state"))
         .env_remove("RUST_LOG");
     tokio::task::spawn_blocking(move || cmd.output().unwrap())

@@ -273,7 +273,7 @@ async fn a_rollout_steered_from_the_dashboard() {
     .unwrap();
     let done = format!("✓ {} done", lab.devices().len());
     let command = format!(
-        "cd {dir} && FLEETDASH_LAB_PASSWORD=tui-Pw-5521 XDG_STATE_HOME={dir} {bin} rollout plan.yaml \
+        "cd {dir} && FLEETDASH_PASSWORD=tui-Pw-5521 XDG_STATE_HOME={dir} {bin} rollout plan.yaml \
          --inventory inv.yaml --known-hosts known_hosts --report report; echo FLEETDASH-EXIT=$?; sleep 60",
         dir = dir.path().display(),
         bin = env!("CARGO_BIN_EXE_fleetdash"),
@@ -492,7 +492,7 @@ async fn the_dashboard_logs_to_its_file_and_never_to_the_terminal() {
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
     let command = format!(
-        "cd {dir} && FLEETDASH_LAB_PASSWORD=admin XDG_STATE_HOME={dir} {bin} inv.yaml \
+        "cd {dir} && FLEETDASH_PASSWORD=admin XDG_STATE_HOME={dir} {bin} inv.yaml \
          --interval 200ms -vv --log-file app.log 2>stderr.txt; \
          echo FLEETDASH-EXIT=$?; sleep 60",
         dir = dir.path().display(),

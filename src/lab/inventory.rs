@@ -9,7 +9,7 @@ use super::hostkey;
 use super::runtime::LabDevice;
 
 /// Environment variable the inventory names for the password (never the password itself).
-pub const PASSWORD_ENV: &str = "FLEETDASH_LAB_PASSWORD";
+pub const PASSWORD_ENV: &str = "FLEETDASH_PASSWORD";
 
 #[derive(Serialize)]
 struct InventoryOut<'a> {

@@ -11,7 +11,7 @@ mod detail;
 mod diff_view;
 mod filter;
 mod footer;
-mod help;
+pub(crate) mod help;
 mod layout;
 mod log;
 mod prompt;

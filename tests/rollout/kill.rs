@@ -48,7 +48,7 @@ impl Files {
             .args(["--host-keys", "strict", "--timeout", "5s", "--report"])
             .arg(&self.report)
             .args(extra)
-            .env("FLEETDASH_LAB_PASSWORD", &self.password)
+            .env("FLEETDASH_PASSWORD", &self.password)
             .stdin(Stdio::null());
         cmd
     }
