@@ -321,10 +321,7 @@ impl App {
     }
 
     fn filter_text(&self) -> String {
-        match &self.filter {
-            Filter::None => String::new(),
-            Filter::Pattern { text, .. } | Filter::Text(text) => text.clone(),
-        }
+        self.filter.text().to_string()
     }
 
     pub fn set_filter(&mut self, text: &str, fleet: &State) {

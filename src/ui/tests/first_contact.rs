@@ -1,0 +1,64 @@
+//! What a newcomer meets first: the filter says whether it is a pattern or a text search
+//! (and why not a pattern), modifier chords act as their plain key, and the monochrome theme.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+
+use super::{draw, fleet, key, press};
+use crate::ui::{App, Filter};
+
+/// The footer's line of a frame.
+fn footer(terminal: &ratatui::Terminal<ratatui::backend::TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let y = buffer.area.height - 1;
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect()
+}
+
+#[test]
+fn a_text_that_is_no_pattern_is_a_text_search_that_says_why() {
+    let (fleet, now) = fleet();
+    // (typed, devices shown, what the footer says while typing and after Enter)
+    let cases = [
+        ("fra", 6, "pattern fra (6 devices)"),
+        (
+            "tag:role",
+            0,
+            "text search \"tag:role\" (not a pattern: `tag:role` needs a value",
+        ),
+        (
+            "fra-[a",
+            0,
+            "text search \"fra-[a\" (not a pattern: bad glob",
+        ),
+        (
+            "core",
+            0,
+            "text search \"core\" (not a pattern: no group, device or tag matches `core`)",
+        ),
+        (
+            "fra:&nosuch",
+            0,
+            "not a pattern: no group, device or tag matches `nosuch`)",
+        ),
+        ("sw1", 2, "text search \"sw1\" (not a pattern"),
+    ];
+    for (typed, shown, says) in cases {
+        let mut app = App::new("lab.yaml", Rect::new(0, 0, 200, 28));
+        app.refresh(&fleet);
+        press(&mut app, &fleet, "/");
+        press(&mut app, &fleet, typed);
+        let line = footer(&draw(&fleet, &mut app, now));
+        assert!(line.contains(says), "{typed}: while typing: {line}");
+        app.handle(&key(KeyCode::Enter), &fleet);
+        assert_eq!(app.visible.len(), shown, "{typed}");
+        assert_eq!(
+            matches!(app.filter, Filter::Pattern { .. }),
+            says.starts_with("pattern"),
+            "{typed}"
+        );
+        let line = footer(&draw(&fleet, &mut app, now));
+        assert!(line.contains(says), "{typed}: kept: {line}");
+    }
+}
