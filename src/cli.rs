@@ -32,6 +32,32 @@ pub struct Cli {
     pub log: LogArgs,
     #[command(flatten)]
     pub ssh_config: SshConfigArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// How the dashboard looks.
+#[derive(Debug, Args)]
+pub struct LookArgs {
+    /// Colours, or none at all (state shown by symbols, bold, dim and reversed text).
+    /// Default: mono when NO_COLOR is set, else colour.
+    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Colour,
+    Mono,
+}
+
+impl From<ThemeArg> for crate::ui::theme::Theme {
+    fn from(t: ThemeArg) -> Self {
+        match t {
+            ThemeArg::Colour => crate::ui::theme::Theme::Colour,
+            ThemeArg::Mono => crate::ui::theme::Theme::Mono,
+        }
+    }
 }
 
 /// Which OpenSSH client configuration sessions follow (see the README's ssh_config section).

@@ -104,6 +104,8 @@ pub struct App {
     pub confirm: Option<PendingRun>,
     /// `--read-only`: dangerous commands are refused.
     pub read_only: bool,
+    /// Colour or monochrome (`--theme`, `NO_COLOR`).
+    pub theme: super::theme::Theme,
     /// The run view, when it is open.
     pub run_view: Option<RunView>,
     /// The last run started from here (`r` reopens it).
@@ -146,6 +148,7 @@ impl App {
             command_line: CommandLine::default(),
             confirm: None,
             read_only: false,
+            theme: super::theme::Theme::Colour,
             run_view: None,
             last_run: None,
             next_run: 1,

@@ -47,6 +47,14 @@ pub const MAX_FPS: u32 = 30;
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
+    let _theme = theme::scope(app.theme);
+    draw(frame, fleet, app, now);
+    if app.theme == theme::Theme::Mono {
+        theme::strip_colours(frame.buffer_mut());
+    }
+}
+
+fn draw(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     let areas = app.areas(fleet);
     summary::render(frame, areas.summary, fleet, app);
     let body = Rect {
@@ -141,6 +149,7 @@ where
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
     app.interval = options.interval;
     app.read_only = options.read_only;
+    app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
     let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));

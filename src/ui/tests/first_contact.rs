@@ -1,7 +1,7 @@
 //! What a newcomer meets first: the filter says whether it is a pattern or a text search
 //! (and why not a pattern), modifier chords act as their plain key, and the monochrome theme.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use ratatui::layout::Rect;
 
 use super::{draw, fleet, key, press};
@@ -61,4 +61,57 @@ fn a_text_that_is_no_pattern_is_a_text_search_that_says_why() {
         let line = footer(&draw(&fleet, &mut app, now));
         assert!(line.contains(says), "{typed}: kept: {line}");
     }
+}
+
+#[test]
+fn the_mono_theme_has_no_colour_and_every_state_still_shows() {
+    use ratatui::style::{Color, Modifier};
+
+    use crate::ui::theme::Theme;
+
+    let (fleet, now) = fleet();
+    let mut app = App::new("lab.yaml", Rect::new(0, 0, 110, 28));
+    app.theme = Theme::Mono;
+    app.refresh(&fleet);
+    press(&mut app, &fleet, " l ");
+    let terminal = draw(&fleet, &mut app, now);
+    let buffer = terminal.backend().buffer();
+    for cell in &buffer.content {
+        assert_eq!(
+            (cell.fg, cell.bg, cell.underline_color),
+            (Color::Reset, Color::Reset, Color::Reset),
+            "{cell:?}"
+        );
+    }
+    // Symbols and modifiers tell the states apart: a down tile is bold, an unknown one dim,
+    // the focus reversed, marks ●.
+    let cell_of = |name: &str| {
+        let text = format!("{}", terminal.backend());
+        let (y, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} on screen"));
+        // `Display` of the backend quotes each line: one column less.
+        let x = line[..line.find(name).unwrap()].chars().count() - 1;
+        buffer[(x as u16, y as u16)].clone()
+    };
+    assert!(cell_of("fra-sw03").modifier.contains(Modifier::BOLD));
+    assert!(cell_of("fra-sw05").modifier.contains(Modifier::DIM));
+    // A thread drawing in colour next to this one is not affected.
+    app.theme = Theme::Colour;
+    let colour = draw(&fleet, &mut app, now);
+    assert!(
+        colour
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .any(|c| c.bg != Color::Reset)
+    );
+    app.theme = Theme::Mono;
+    insta::assert_snapshot!(format!(
+        "{:?}",
+        draw(&fleet, &mut app, now).backend().buffer()
+    ));
 }
