@@ -128,7 +128,7 @@ fn check_prints_a_summary() {
 #[test]
 fn the_dashboard_refuses_to_start_without_a_terminal() {
     let out = fleetdash(&[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
 
