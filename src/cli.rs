@@ -738,6 +738,64 @@ mod tests {
         );
     }
 
+    /// Every `fleetdash …` command a message, hint or the README names uses flags that
+    /// exist (a hint once sent users to a `--list` flag fleetdash never had).
+    #[test]
+    fn commands_named_in_messages_and_the_readme_use_real_flags() {
+        use clap::CommandFactory;
+        fn flags(cmd: &clap::Command, into: &mut std::collections::BTreeSet<String>) {
+            into.extend(
+                cmd.get_arguments()
+                    .filter_map(|a| a.get_long())
+                    .map(String::from),
+            );
+            into.extend(["help".to_string(), "version".to_string()]);
+            for sub in cmd.get_subcommands() {
+                flags(sub, into);
+            }
+        }
+        let mut known = std::collections::BTreeSet::new();
+        flags(&Cli::command(), &mut known);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("README.md")];
+        let mut dirs = vec![root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                match path.extension().and_then(|e| e.to_str()) {
+                    _ if path.is_dir() => dirs.push(path),
+                    Some("rs") => files.push(path),
+                    _ => {}
+                }
+            }
+        }
+        let mut checked = 0;
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (at, _) in text.match_indices("`fleetdash ") {
+                let rest = &text[at + 1..];
+                let command = &rest[..rest.find('`').unwrap_or(rest.len()).min(300)];
+                for word in command.split_whitespace() {
+                    let Some(flag) = word.strip_prefix("--") else {
+                        continue;
+                    };
+                    let flag = flag.split(['=', ']', ')', ',']).next().unwrap();
+                    if flag.is_empty() || !flag.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    {
+                        continue;
+                    }
+                    checked += 1;
+                    assert!(
+                        known.contains(flag),
+                        "{}: `{command}` names --{flag}, which fleetdash does not have",
+                        file.display()
+                    );
+                }
+            }
+        }
+        assert!(checked > 20, "found the commands ({checked} flags)");
+    }
+
     #[test]
     fn cli_shape_is_valid() {
         use clap::CommandFactory;

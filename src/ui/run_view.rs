@@ -330,7 +330,10 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
                 theme::title().patch(theme::bar()),
             ),
             Span::styled(format!(" {} ", run.command), theme::title()),
-            Span::raw(format!("on {total} devices   ")),
+            Span::raw(format!(
+                "on {}   ",
+                crate::base::text::count(total, "device")
+            )),
             Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
             Span::styled(
                 format!("✗ {} failed  ", p.failed),

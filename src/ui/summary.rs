@@ -8,7 +8,6 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme;
 use crate::fleet::{ProbeMode, Reach, State};
-use crate::inventory::ProbeSpec;
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
     let c = fleet.counts;
@@ -29,31 +28,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         ),
         None => "first sweep running…  ".into(),
     };
-    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP, and devices
-    // behind a bastion are probed through it.
-    let devices = &fleet.inventory.devices;
-    let via = devices.iter().filter(|d| !d.jump.is_empty()).count();
-    let tcp = (devices.iter())
-        .filter(|d| d.jump.is_empty() && matches!(d.probe, ProbeSpec::Tcp(_)))
-        .count();
-    let icmp = devices.len() - tcp - via;
-    let mode = match (&fleet.mode, icmp, tcp) {
-        (None, ..) => "probe: starting".to_string(),
-        (Some(_), 0, 0) if via > 0 => "probe: via bastion".into(),
-        (Some(_), 0, _) => "probe: TCP connect".into(),
-        (Some(ProbeMode::Icmp(kind)), _, 0) => format!("probe: ICMP ({} socket)", kind.as_str()),
-        (Some(ProbeMode::Icmp(kind)), _, _) => {
-            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str())
-        }
-        (Some(ProbeMode::TcpFallback { .. }), ..) => {
-            "probe: TCP connect (ICMP not permitted)".into()
-        }
-    };
-    let mode = match via {
-        0 => mode,
-        _ if mode == "probe: via bastion" || fleet.mode.is_none() => mode,
-        _ => format!("{mode}, via bastion ×{via}"),
-    };
+    let mode = crate::fleet::probe_line(fleet.mode.as_ref(), &fleet.inventory);
     let mut lines = vec![Line::from(vec![
         Span::styled(" fleetdash ", theme::title().patch(theme::bar())),
         Span::raw(format!(" {}  ", app.title)),
