@@ -61,7 +61,7 @@ mod tests {
         for (probes, says) in cases {
             let mut inventory = (*testkit::inventory(probes.len())).clone();
             for (device, probe) in inventory.devices.iter_mut().zip(probes) {
-                device.probe = probe.clone();
+                device.probe = *probe;
             }
             let mut state = State::new(
                 Arc::new(inventory),
