@@ -80,3 +80,146 @@ fn user_errors_are_one_line_exit_2_without_backtrace_or_colour() {
     }
     drop(busy);
 }
+
+mod keys {
+    //! Chords through the real app loop: Ctrl-A, Ctrl-S and Alt-l are not `a`, `s` and `l`,
+    //! and Ctrl-L draws the whole screen again over what another program wrote on it.
+
+    use std::io;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use fleetdash::engine::{Engine, EngineConfig};
+    use fleetdash::inventory::Inventory;
+    use fleetdash::ui::{self, Ended, Screen};
+    use ratatui::Frame;
+    use ratatui::backend::{Backend, TestBackend};
+    use ratatui::buffer::Cell;
+    use ratatui::layout::Size;
+    use tokio::sync::{mpsc, watch};
+
+    /// Records each frame; after a draw, when asked, scribbles `Z` over the top-right
+    /// corner behind ratatui's back, as another program writing on the terminal would.
+    struct Scribbled {
+        term: ratatui::Terminal<TestBackend>,
+        frames: watch::Sender<String>,
+        scribble: Arc<AtomicBool>,
+    }
+
+    impl Screen for Scribbled {
+        fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+            Screen::draw(&mut self.term, render)?;
+            if self.scribble.swap(false, Ordering::SeqCst) {
+                let x = self.term.backend().buffer().area.width - 1;
+                let cell = Cell::new("Z");
+                let _ = self.term.backend_mut().draw(std::iter::once((x, 0, &cell)));
+            }
+            let buffer = self.term.backend().buffer();
+            let width = usize::from(buffer.area.width);
+            let text: Vec<String> = (buffer.content.chunks(width))
+                .map(|row| row.iter().map(|cell| cell.symbol()).collect())
+                .collect();
+            self.frames.send_replace(text.join("\n"));
+            Ok(())
+        }
+
+        fn size(&self) -> io::Result<Size> {
+            Screen::size(&self.term)
+        }
+
+        fn suspend(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn resume(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn repaint(&mut self) -> io::Result<()> {
+            Screen::repaint(&mut self.term)
+        }
+    }
+
+    async fn wait_for(
+        frames: &mut watch::Receiver<String>,
+        what: &str,
+        ok: impl Fn(&str) -> bool,
+    ) -> String {
+        let seen = tokio::time::timeout(Duration::from_secs(30), frames.wait_for(|f| ok(f))).await;
+        let found = seen.ok().and_then(Result::ok).map(|frame| frame.clone());
+        if let Some(frame) = found {
+            return frame;
+        }
+        panic!("no frame with {what}; the last one:\n{}", *frames.borrow())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn chords_do_nothing_but_ctrl_l_repaints_through_the_loop() {
+        // No probes, no SSH: nothing leaves the process.
+        let yaml = "devices:\n  - {name: ams-1, host: 127.0.0.1}\n  - {name: ams-2, host: 127.0.0.2}\n  - {name: ams-3, host: 127.0.0.3}\n";
+        let inventory = Arc::new(Inventory::from_yaml(yaml, "keys.yaml").unwrap());
+        let mut engine = Engine::builder(inventory, EngineConfig::default()).start();
+        let (frames_tx, mut frames) = watch::channel(String::new());
+        let scribble = Arc::new(AtomicBool::new(false));
+        let mut screen = Scribbled {
+            term: ratatui::Terminal::new(TestBackend::new(120, 30)).unwrap(),
+            frames: frames_tx,
+            scribble: scribble.clone(),
+        };
+        let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+        let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+            rx.recv().await.map(|key| (key, rx))
+        }));
+        let options = ui::Options {
+            title: "keys".into(),
+            interval: Duration::from_secs(1),
+            read_only: false,
+            utc: true,
+        };
+        let send = |c: char, m: KeyModifiers| {
+            let key = KeyEvent::new(KeyCode::Char(c), m);
+            keys_tx.send(Ok(TermEvent::Key(key))).unwrap();
+        };
+        let script = async {
+            wait_for(&mut frames, "the tiles", |f| f.contains("ams-3")).await;
+            send('a', KeyModifiers::CONTROL);
+            send('s', KeyModifiers::CONTROL);
+            send('l', KeyModifiers::ALT);
+            send('?', KeyModifiers::NONE);
+            // Help opened: the chords before it were handled, and did nothing.
+            let help = wait_for(&mut frames, "help", |f| f.contains("this help")).await;
+            assert!(!help.contains("●"), "Ctrl-A marked devices:\n{help}");
+            assert!(help.contains("sort: name"), "Ctrl-S sorted:\n{help}");
+            send('x', KeyModifiers::NONE);
+            let tiles = wait_for(&mut frames, "help closed", |f| !f.contains("this help")).await;
+            assert!(tiles.contains("1/3"), "Alt-l moved the focus:\n{tiles}");
+            // Something scribbles on the screen; a plain redraw (the filter) keeps it…
+            scribble.store(true, Ordering::SeqCst);
+            send('/', KeyModifiers::NONE);
+            wait_for(&mut frames, "the scribble", |f| {
+                f.lines().next().unwrap().ends_with('Z')
+            })
+            .await;
+            keys_tx
+                .send(Ok(TermEvent::Key(KeyEvent::new(
+                    KeyCode::Esc,
+                    KeyModifiers::NONE,
+                ))))
+                .unwrap();
+            // …Ctrl-L draws the whole frame again.
+            send('l', KeyModifiers::CONTROL);
+            wait_for(&mut frames, "the scribble gone", |f| {
+                !f.lines().next().unwrap().ends_with('Z')
+            })
+            .await;
+            send('q', KeyModifiers::NONE);
+        };
+        let (ended, ()) = tokio::join!(
+            ui::drive(&mut engine, options, &mut screen, input, None),
+            script
+        );
+        assert_eq!(ended.unwrap(), Ended::Quit);
+    }
+}

@@ -56,6 +56,8 @@ pub enum Action {
     /// Ctrl-Z: give the terminal back and stop, as a shell's job control would (in raw
     /// mode the terminal sends the key instead of SIGTSTP).
     Suspend,
+    /// Ctrl-L: clear the terminal and draw the whole frame again.
+    Repaint,
     /// Hand this to the workers (and redraw).
     Send(Command),
     /// Steer the rollout (and redraw).

@@ -194,6 +194,10 @@ where
                         dirty = true;
                     }
                     Action::Redraw => dirty = true,
+                    Action::Repaint => {
+                        term.repaint()?;
+                        dirty = true;
+                    }
                     Action::Nothing => {}
                     Action::Send(command) => {
                         send(&mut engine.state, &engine.commands, command);

@@ -115,3 +115,47 @@ fn the_mono_theme_has_no_colour_and_every_state_still_shows() {
         draw(&fleet, &mut app, now).backend().buffer()
     ));
 }
+
+#[test]
+fn a_chord_is_not_its_plain_key_and_ctrl_l_repaints() {
+    use crossterm::event::{Event as TermEvent, KeyEvent, KeyModifiers};
+
+    use crate::ui::{Action, SortKey};
+
+    let (fleet, _) = fleet();
+    let chord = |c: char, m: KeyModifiers| TermEvent::Key(KeyEvent::new(KeyCode::Char(c), m));
+    let (ctrl, alt) = (KeyModifiers::CONTROL, KeyModifiers::ALT);
+    let cases = [
+        (chord('a', ctrl), Action::Nothing),
+        (chord('s', ctrl), Action::Nothing),
+        (chord('l', alt), Action::Nothing),
+        (chord('j', alt), Action::Nothing),
+        (chord('a', alt), Action::Nothing),
+        (chord('G', ctrl | KeyModifiers::SHIFT), Action::Nothing),
+        (chord('?', alt), Action::Nothing),
+        (chord(':', ctrl), Action::Nothing),
+        (chord('l', ctrl), Action::Repaint),
+        (chord('L', ctrl | KeyModifiers::SHIFT), Action::Nothing),
+    ];
+    for (input, expected) in cases {
+        let mut app = App::new("lab.yaml", Rect::new(0, 0, 110, 28));
+        app.refresh(&fleet);
+        press(&mut app, &fleet, "l");
+        let before = (app.focus_index(), app.sort, app.marks.len());
+        assert_eq!(app.handle(&input, &fleet), expected, "{input:?}");
+        assert_eq!(
+            (app.focus_index(), app.sort, app.marks.len()),
+            before,
+            "{input:?}"
+        );
+        assert!(!app.help && app.filter_input.is_none() && !app.command_line.is_open());
+        assert_eq!(app.sort, SortKey::Name);
+    }
+    // Ctrl-C still quits; the prompts keep their own chords (Ctrl-U clears the line).
+    let mut app = App::new("lab.yaml", Rect::new(0, 0, 110, 28));
+    app.refresh(&fleet);
+    assert_eq!(app.handle(&chord('c', ctrl), &fleet), Action::Quit);
+    press(&mut app, &fleet, "/fra");
+    app.handle(&chord('u', ctrl), &fleet);
+    assert_eq!(app.filter_input.as_deref(), Some(""));
+}
