@@ -78,7 +78,8 @@ pub struct SshConfigArgs {
 
 impl SshConfigArgs {
     /// The files to read: the flags, else `FLEETDASH_SSH_CONFIG` (`none` or a file; the
-    /// test suite sets `none`, so no test ever reads the user's files), else the user's.
+    /// integration tests set `none` on every fleetdash they run, so no test ever reads the
+    /// user's files), else the user's.
     pub fn sources(&self) -> crate::ssh::ssh_config::Sources {
         use crate::ssh::ssh_config::Sources;
         match (&self.ssh_config, self.no_ssh_config) {

@@ -43,7 +43,7 @@ fn git(repo: &Path, args: &[&str]) -> String {
 }
 
 fn backup(dir: &Path, inv: &Path, kh: &Path, repo: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .arg("backup")
         .arg(inv)
         .arg("--known-hosts")
@@ -188,7 +188,7 @@ fn bad_layouts_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("inv.yaml");
     std::fs::write(&inv, "devices:\n  - {name: a, host: 127.0.0.1}\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .arg("backup")
         .arg(&inv)
         .args(["--layout", "{site}/{name}", "--to"])

@@ -1,12 +1,14 @@
 //! The real binary, headless: `check` and `sweep` against loopback inventories, exit codes,
 //! and text from files that must not reach the terminal raw.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn fleetdash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .args(args)
         .output()
         .expect("run fleetdash")
@@ -181,7 +183,7 @@ fn text_from_files_cannot_drive_the_terminal() {
         ),
     );
     let state = dir.path().join("state");
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["rollout", &plan, "--inventory", &inv, "--dry-run"])
         .env("XDG_STATE_HOME", &state)
         .output()

@@ -4,7 +4,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use fleetdash::inventory::Inventory;
@@ -30,7 +30,7 @@ fn the_example_inventory_is_what_lab_devices_12_writes() {
     let base = common::block();
     let dir = tempfile::tempdir().unwrap();
     let written = dir.path().join("lab.yaml");
-    let mut lab = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let mut lab = common::fleetdash()
         .args(["lab", "--devices", "12", "--port", "2222", "--base"])
         .arg(base.to_string())
         .arg("--write-inventory")

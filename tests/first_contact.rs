@@ -6,7 +6,6 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -53,7 +52,7 @@ fn user_errors_are_one_line_exit_2_without_backtrace_or_colour() {
     ];
     for backtrace in ["0", "1", "full"] {
         for (args, says) in cases {
-            let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+            let out = common::fleetdash()
                 .args(*args)
                 .env("RUST_BACKTRACE", backtrace)
                 .env("RUST_LIB_BACKTRACE", backtrace)
@@ -222,4 +221,48 @@ mod keys {
         );
         assert_eq!(ended.unwrap(), Ended::Quit);
     }
+}
+
+/// No test runs fleetdash in a way that reads the developer's `~/.ssh/config`: the binary's
+/// path is only reached through `tests/common` (which sets `FLEETDASH_SSH_CONFIG=none`), and
+/// a file that takes the bare path sets that variable too.
+#[test]
+fn every_test_runs_fleetdash_without_the_developers_ssh_config() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut dirs = vec![root.clone()];
+    let mut checked = 0;
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("common/mod.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            checked += 1;
+            let bare = concat!("CARGO_BIN_", "EXE_fleetdash");
+            assert!(
+                !text.contains(bare),
+                "{}: run it with common::fleetdash()",
+                path.display()
+            );
+            if text.contains("common::BIN") {
+                assert!(
+                    text.contains("NO_SSH_CONFIG"),
+                    "{}: common::BIN without common::NO_SSH_CONFIG",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(checked > 20, "{checked} test files");
+    assert!(
+        !Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".cargo/config.toml")
+            .exists(),
+        "no cargo-wide environment: it would also change `cargo run` for users"
+    );
 }

@@ -38,7 +38,7 @@ impl Files {
 
     /// `fleetdash rollout PLAN --inventory INV …` plus `extra`, with the lab password.
     pub fn command(&self, extra: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+        let mut cmd = crate::common::fleetdash();
         cmd.arg("rollout")
             .arg(&self.plan)
             .arg("--inventory")
