@@ -6,6 +6,7 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::Path;
+use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -265,4 +266,35 @@ fn every_test_runs_fleetdash_without_the_developers_ssh_config() {
             .exists(),
         "no cargo-wide environment: it would also change `cargo run` for users"
     );
+}
+
+/// On a terminal (a pty from util-linux's `script`), NO_COLOR takes the colour out of the
+/// argument errors too; our own errors never have any.
+#[test]
+fn no_color_on_a_terminal_means_no_colour_codes() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: `script` (util-linux) is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.yaml");
+    for args in [
+        "--bogus".to_string(),
+        format!("lab --scenario {}", missing.display()),
+    ] {
+        let line = format!("{} {args}", common::fleetdash_shell());
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .env("XDG_STATE_HOME", dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{args}: {text}");
+        assert!(text.contains("error"), "{args}: {text:?}");
+        assert!(
+            !text.contains('\u{1b}'),
+            "{args}: colour under NO_COLOR: {text:?}"
+        );
+    }
 }
