@@ -14,6 +14,8 @@ pub const RUNS_KEPT: usize = 32;
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceRun {
     Queued,
+    /// Its session is being opened for this run.
+    Connecting,
     Running {
         since: Instant,
     },
@@ -39,12 +41,16 @@ pub struct Run {
     pub per_device: HashMap<DeviceId, DeviceRun>,
     /// When the last device finished.
     pub ended: Option<Instant>,
+    /// A cancel was asked for and the run has not settled yet (or has, cancelled).
+    pub cancel_requested: bool,
 }
 
 /// How far a run is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
     pub queued: usize,
+    /// Opening a session: counted apart from the queue (cancel aborts these at once).
+    pub connecting: usize,
     pub running: usize,
     pub ok: usize,
     pub failed: usize,
@@ -52,7 +58,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn finished(&self) -> bool {
-        self.queued == 0 && self.running == 0
+        self.queued == 0 && self.connecting == 0 && self.running == 0
     }
 }
 
@@ -66,6 +72,7 @@ impl Run {
             devices,
             per_device,
             ended: None,
+            cancel_requested: false,
         }
     }
 
@@ -74,6 +81,7 @@ impl Run {
         for state in self.per_device.values() {
             match state {
                 DeviceRun::Queued => p.queued += 1,
+                DeviceRun::Connecting => p.connecting += 1,
                 DeviceRun::Running { .. } => p.running += 1,
                 done if done.failed() => p.failed += 1,
                 DeviceRun::Done { .. } => p.ok += 1,
@@ -118,6 +126,14 @@ impl Runs {
         self.runs.iter().rev().find(|r| r.id == id)
     }
 
+    /// A front end asked to cancel `id`: its view says "cancelling…" until it settles.
+    pub fn cancel_requested(&mut self, id: RunId) {
+        self.version += 1;
+        if let Some(run) = self.get_mut(id) {
+            run.cancel_requested = true;
+        }
+    }
+
     fn get_mut(&mut self, id: RunId) -> Option<&mut Run> {
         self.runs.iter_mut().rev().find(|r| r.id == id)
     }
@@ -126,6 +142,7 @@ impl Runs {
         self.version += 1;
         match event {
             ExecEvent::Queued { run, device } => self.set(run, device, DeviceRun::Queued),
+            ExecEvent::Connecting { run, device } => self.set(run, device, DeviceRun::Connecting),
             ExecEvent::Started { run, device, at } => {
                 self.set(run, device, DeviceRun::Running { since: at })
             }

@@ -180,6 +180,9 @@ impl State {
     /// Records a command a front end sends to the workers (a run is tracked from here on).
     pub fn record(&mut self, command: &Command, at: Instant) {
         self.version += 1;
+        if let Command::Cancel { run } = command {
+            self.exec.cancel_requested(*run);
+        }
         if let Command::Run {
             run,
             devices,

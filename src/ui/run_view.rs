@@ -29,7 +29,7 @@ use super::app::Action;
 use super::theme;
 use crate::base::sanitize::Removed;
 use crate::exec::fold::{self, DiffLine};
-use crate::fleet::{Command, DeviceRun, Link, Run, RunId, State};
+use crate::fleet::{Command, DeviceRun, Run, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,21 +188,22 @@ impl RunView {
     /// Handles a key; `None` closes the view.
     pub fn key(&mut self, key: KeyEvent, fleet: &State, screen: Rect) -> Option<Action> {
         let run = fleet.exec.get(self.run)?;
-        let unfinished = !run.progress().finished();
+        // Esc and Ctrl-C cancel what has not been sent (connects in progress too); once the
+        // cancel is asked for or nothing is left, Esc goes back and Ctrl-C quits.
+        let can_cancel = !run.progress().finished() && !run.cancel_requested;
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
         let rows = self.rows(fleet, run, self.folded).len();
         let page = screen.height.saturating_sub(8).max(1);
         match key.code {
-            // Esc and Ctrl-C cancel what has not started; once nothing is left, they go back.
-            KeyCode::Esc if unfinished => {
+            KeyCode::Esc if can_cancel => {
                 return Some(Action::Send(Command::Cancel { run: self.run }));
             }
-            _ if ctrl_c && unfinished => {
+            _ if ctrl_c && can_cancel => {
                 return Some(Action::Send(Command::Cancel { run: self.run }));
             }
+            _ if ctrl_c => return Some(Action::Quit),
             KeyCode::Esc | KeyCode::Char('q') => return None,
-            _ if ctrl_c => return None,
             KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
             KeyCode::Down | KeyCode::Char('j') => {
                 self.select((self.selected + 1).min(rows.saturating_sub(1)))
@@ -227,12 +228,10 @@ impl RunView {
     }
 }
 
-/// `link`: the device's SSH link, which tells a queued device that is already connecting
-/// (or retrying) from one that waits its turn.
-fn body(state: &DeviceRun, link: &Link) -> Body {
+fn body(state: &DeviceRun) -> Body {
     match state {
-        DeviceRun::Queued if *link == Link::Connecting => Body::Pending { what: "connecting" },
         DeviceRun::Queued => Body::Pending { what: "queued" },
+        DeviceRun::Connecting => Body::Pending { what: "connecting" },
         DeviceRun::Running { .. } => Body::Pending { what: "running" },
         DeviceRun::Done {
             result: Ok(out), ..
@@ -251,8 +250,7 @@ fn body(state: &DeviceRun, link: &Link) -> Body {
 /// The left list. Folded: identical answers (and identical errors) become one row, biggest
 /// first, pending devices last.
 pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
-    let bodies =
-        (run.devices.iter()).map(|&d| (d, body(&run.per_device[&d], &fleet.exec.links[d])));
+    let bodies = (run.devices.iter()).map(|&d| (d, body(&run.per_device[&d])));
     if !folded {
         return bodies
             .map(|(d, body)| Row {
@@ -323,37 +321,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
     .areas(area);
     let p = run.progress();
     let total = run.devices.len();
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(
-                format!(" run #{} ", run.id),
-                theme::title().patch(theme::bar()),
-            ),
-            Span::styled(format!(" {} ", run.command), theme::title()),
-            Span::raw(format!("on {total} devices   ")),
-            Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
-            Span::styled(
-                format!("✗ {} failed  ", p.failed),
-                Style::new().fg(Color::Red),
-            ),
-            Span::styled(
-                format!("⟳ {} running  ", p.running),
-                Style::new().fg(Color::Yellow),
-            ),
-            Span::raw(format!("· {} queued  ", p.queued)),
-            Span::styled(
-                format!(
-                    "{:.1}s",
-                    run.ended
-                        .unwrap_or(now)
-                        .saturating_duration_since(run.started)
-                        .as_secs_f64()
-                ),
-                theme::dim(),
-            ),
-        ])),
-        head,
-    );
+    frame.render_widget(Paragraph::new(header(run, now)), head);
     let done = p.ok + p.failed;
     frame.render_widget(
         Gauge::default()
@@ -435,10 +403,10 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
             .scroll((view.scroll, 0)),
         out_area,
     );
-    let hint = if p.finished() {
-        "Esc back"
-    } else {
-        "Esc/Ctrl-C cancel queued"
+    let hint = match (p.finished(), run.cancel_requested) {
+        (true, _) => "Esc back",
+        (false, false) => "Esc/Ctrl-C cancel",
+        (false, true) => "Esc back · Ctrl-C quit",
     };
     frame.render_widget(
         Paragraph::new(format!(
@@ -447,6 +415,52 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
         .style(theme::dim()),
         keys,
     );
+}
+
+/// The run's title line: the command, its counts (only the states some device is in, so
+/// it fits 80 columns), the time, and whether a cancel is under way.
+fn header(run: &Run, now: Instant) -> Line<'static> {
+    let p = run.progress();
+    let mut spans = vec![
+        Span::styled(
+            format!(" run #{} ", run.id),
+            theme::title().patch(theme::bar()),
+        ),
+        Span::styled(format!(" {} ", run.command), theme::title()),
+        Span::raw(format!("on {} devices  ", run.devices.len())),
+        Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
+        Span::styled(
+            format!("✗ {} failed  ", p.failed),
+            Style::new().fg(Color::Red),
+        ),
+    ];
+    let busy = Style::new().fg(Color::Yellow);
+    for (n, what, style) in [
+        (p.running, "⟳ {} running  ", busy),
+        (p.connecting, "⟳ {} connecting  ", busy),
+        (p.queued, "· {} queued  ", Style::new()),
+    ] {
+        if n > 0 {
+            spans.push(Span::styled(what.replace("{}", &n.to_string()), style));
+        }
+    }
+    let took = run
+        .ended
+        .unwrap_or(now)
+        .saturating_duration_since(run.started);
+    spans.push(Span::styled(
+        format!("{:.1}s", took.as_secs_f64()),
+        theme::dim(),
+    ));
+    if run.cancel_requested {
+        let what = if p.finished() {
+            "  cancelled"
+        } else {
+            "  cancelling…"
+        };
+        spans.push(Span::styled(what, theme::warn()));
+    }
+    Line::from(spans)
 }
 
 fn output_lines<'a>(

@@ -36,6 +36,8 @@ impl App {
         }
         if let Some(view) = self.run_view.as_mut() {
             return match view.key(key, fleet, self.screen) {
+                // A second Ctrl-C quits as anywhere else (asking first during a rollout).
+                Some(Action::Quit) => self.request_quit(fleet),
                 Some(action) => action,
                 None => {
                     self.run_view = None;
