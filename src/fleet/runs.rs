@@ -98,6 +98,8 @@ pub struct Runs {
     /// Per device, parallel to the inventory; `Link::Idle` until first used.
     pub links: Vec<Link>,
     pub facts: Vec<Vec<(String, String)>>,
+    /// Runs dropped (oldest first) to keep [`RUNS_KEPT`].
+    pub dropped: usize,
     /// Bumped by every change to the runs or links (not by probes), so a view derived from
     /// them is computed once per change, not once per frame.
     pub version: u64,
@@ -109,6 +111,7 @@ impl Runs {
             runs: VecDeque::new(),
             links: vec![Link::Idle; devices],
             facts: vec![Vec::new(); devices],
+            dropped: 0,
             version: 0,
         }
     }
@@ -118,6 +121,7 @@ impl Runs {
         self.version += 1;
         if self.runs.len() >= RUNS_KEPT {
             self.runs.pop_front();
+            self.dropped += 1;
         }
         self.runs.push_back(run);
     }

@@ -12,9 +12,11 @@ use ratatui::layout::Rect;
 use super::diff_view::DiffView;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
+use super::log_view::LogView;
 use super::prompt::CommandLine;
 use super::rollout_view;
 use super::run_view::RunView;
+use super::runs_view::RunsView;
 use crate::fleet::{Command, JobRequest, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 use crate::rollout::event::{Control, RolloutState};
@@ -106,6 +108,10 @@ pub struct App {
     pub read_only: bool,
     /// The run view, when it is open.
     pub run_view: Option<RunView>,
+    /// `L`: the session's log, full screen.
+    pub log_view: Option<LogView>,
+    /// `R`: the session's runs.
+    pub runs_view: Option<RunsView>,
     /// The last run started from here (`r` reopens it).
     pub last_run: Option<RunId>,
     /// The id the next run gets (jobs take theirs from here too, through the loop).
@@ -147,6 +153,8 @@ impl App {
             confirm: None,
             read_only: false,
             run_view: None,
+            log_view: None,
+            runs_view: None,
             last_run: None,
             next_run: 1,
             diff_view: None,

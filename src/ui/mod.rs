@@ -14,9 +14,12 @@ mod footer;
 mod help;
 mod layout;
 mod log;
+mod log_view;
 mod prompt;
 mod rollout_view;
 mod run_view;
+mod runs_view;
+mod search;
 mod signals;
 mod summary;
 mod terminal;
@@ -58,6 +61,14 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
         run_view::render(frame, body, fleet, run, now);
         return;
     }
+    if let Some(log) = &app.log_view {
+        log_view::render(frame, body, fleet, log);
+        return;
+    }
+    if let Some(runs) = &app.runs_view {
+        runs_view::render(frame, body, fleet, runs, now);
+        return;
+    }
     if let Some(diff) = &app.diff_view {
         diff_view::render(frame, body, fleet, diff);
         return;
@@ -87,7 +98,7 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     match (app.rollout(fleet), areas.panel) {
         (Some(rollout), Some(panel)) => {
             rollout_view::render_panel(frame, panel, rollout);
-            log::render_rollout(frame, areas.log, rollout);
+            log::render_rollout(frame, areas.log, fleet);
         }
         _ => log::render(frame, areas.log, fleet),
     }

@@ -12,8 +12,10 @@ use crate::fleet::{JobRequest, State};
 use crate::rollout::event::Control;
 use crate::ui::diff_view::DiffView;
 use crate::ui::filter::Filter;
+use crate::ui::log_view::LogView;
 use crate::ui::prompt::{Edit, edit_line};
 use crate::ui::run_view::RunView;
+use crate::ui::runs_view::{Picked, RunsView};
 
 impl App {
     pub fn handle(&mut self, input: &TermEvent, fleet: &State) -> Action {
@@ -44,6 +46,23 @@ impl App {
                     Action::Redraw
                 }
             };
+        }
+        if let Some(view) = self.log_view.as_mut() {
+            if !view.key(key, fleet, self.screen) {
+                self.log_view = None;
+            }
+            return Action::Redraw;
+        }
+        if let Some(view) = self.runs_view.as_mut() {
+            match view.key(key, fleet) {
+                Picked::Stay => {}
+                Picked::Close => self.runs_view = None,
+                // Esc in the run goes back to the dashboard; R shows the list again.
+                Picked::Open(run) => {
+                    (self.runs_view, self.run_view) = (None, Some(RunView::new(run)))
+                }
+            }
+            return Action::Redraw;
         }
         if let Some(view) = self.diff_view.as_mut() {
             if !view.key(key, self.screen) {
@@ -124,10 +143,12 @@ impl App {
             KeyCode::Char('v') => self.mark_range(),
             KeyCode::Char('a') => self.marks.extend(self.visible.iter().copied()),
             KeyCode::Char('A') => self.marks.clear(),
-            KeyCode::Char('r') => match self.last_run {
+            KeyCode::Char('r') => match self.last_run.or(fleet.exec.runs.back().map(|r| r.id)) {
                 Some(run) => self.run_view = Some(RunView::new(run)),
                 None => self.status = Some("no command has run yet (: runs one)".into()),
             },
+            KeyCode::Char('L') => self.log_view = Some(LogView::new(self.focused)),
+            KeyCode::Char('R') => self.runs_view = Some(RunsView::default()),
             KeyCode::Char('B') => return self.backup(fleet),
             KeyCode::Char('d') => {
                 let Some(device) = self.focused else {
