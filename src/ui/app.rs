@@ -64,6 +64,10 @@ pub enum Action {
     Control(Control),
     /// Ask the engine's job workers (a backup, a diff, a device's backup history).
     Job(JobRequest),
+    /// `w` in the run view: write the run to a file (the loop does the I/O).
+    Write(super::export::WriteRequest),
+    /// `y` in the run view: this text to the clipboard through the terminal (OSC 52).
+    Copy(String),
 }
 
 /// A yes/no question about the rollout.

@@ -9,6 +9,7 @@
 mod app;
 mod detail;
 mod diff_view;
+pub(crate) mod export;
 mod filter;
 mod footer;
 mod help;
@@ -17,7 +18,7 @@ mod log;
 mod log_view;
 mod prompt;
 mod rollout_view;
-mod run_view;
+pub(crate) mod run_view;
 mod runs_view;
 mod search;
 mod signals;
@@ -203,6 +204,31 @@ where
                     }
                     Action::Control(control) => {
                         steer(&mut engine.state, engine.control.as_ref(), control);
+                        dirty = true;
+                    }
+                    Action::Write(request) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let written = export::write(&engine.state, request, &secrets);
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.written(written);
+                        }
+                        dirty = true;
+                    }
+                    Action::Copy(text) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let note = match export::osc52(&text, &secrets) {
+                            Ok(seq) => match term.clipboard(&seq) {
+                                Ok(()) => format!(
+                                    "copied {} bytes (OSC 52: if the terminal allows it)",
+                                    text.len()
+                                ),
+                                Err(e) => format!("not copied: {e}"),
+                            },
+                            Err(why) => why,
+                        };
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.note = Some(note);
+                        }
                         dirty = true;
                     }
                     Action::Job(request) => {

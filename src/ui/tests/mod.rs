@@ -259,6 +259,7 @@ fn help_overlay_and_tcp_fallback_hint() {
 mod backup;
 mod commands;
 mod history;
+mod run_tools;
 
 mod rollout;
 
