@@ -99,6 +99,8 @@ pub struct App {
     pub filter_input: Option<String>,
     pub sort: SortKey,
     pub help: bool,
+    /// How far the help is scrolled (a short terminal shows part of it).
+    pub help_scroll: u16,
     /// Devices shown, filtered and sorted.
     pub visible: Vec<DeviceId>,
     pub screen: Rect,
@@ -126,6 +128,8 @@ pub struct App {
     pub status: Option<String>,
     /// The rollout screen (waves, tiles by rollout state) instead of reachability.
     pub rollout_screen: bool,
+    /// `i` or Enter where the detail pane has no room: the detail over the tiles.
+    pub detail_overlay: bool,
     /// `d` on the rollout screen: the focused device's steps and check outputs.
     pub details: bool,
     /// How far the details are scrolled (lines).
@@ -149,6 +153,7 @@ impl App {
             filter_input: None,
             sort: SortKey::Name,
             help: false,
+            help_scroll: 0,
             visible: Vec::new(),
             screen,
             marks: BTreeSet::new(),
@@ -164,6 +169,7 @@ impl App {
             diff_view: None,
             status: None,
             rollout_screen: false,
+            detail_overlay: false,
             details: false,
             details_scroll: 0,
             asking: None,
@@ -178,7 +184,8 @@ impl App {
             Some(ProbeMode::TcpFallback { .. }) => 2,
             _ => 1,
         };
-        let panel = self.rollout(fleet).map_or(0, rollout_view::panel_height);
+        let panel =
+            (self.rollout(fleet)).map_or(0, |r| rollout_view::panel_height(r, self.screen.height));
         areas(self.screen, summary_lines, panel)
     }
 
@@ -288,6 +295,21 @@ impl App {
             self.last_run = Some(first);
             self.run_view = Some(RunView::new(first));
         }
+    }
+
+    /// Down devices among the shown ones that are scrolled out of view: (above, below).
+    pub fn down_off_screen(&self, fleet: &State) -> (usize, usize) {
+        let grid = self.grid(fleet);
+        let first = self.scroll * grid.cols;
+        let end = first + grid.rows * grid.cols;
+        let down = |ids: &[DeviceId]| {
+            (ids.iter())
+                .filter(|&&d| fleet.devices[d].reach == crate::fleet::Reach::Down)
+                .count()
+        };
+        let above = down(&self.visible[..first.min(self.visible.len())]);
+        let below = down(self.visible.get(end..).unwrap_or(&[]));
+        (above, below)
     }
 
     /// Whether the loop should end now: a confirmed quit whose rollout has stopped.

@@ -10,25 +10,38 @@ use super::theme;
 use crate::base::text::escape_line;
 use crate::fleet::{LogEntry, LogKind, State};
 
-pub fn render(frame: &mut Frame, area: Rect, fleet: &State) {
-    pane(frame, area, fleet, " log (L: all of it) ", |_| true);
+/// `hint`: down devices scrolled out of view, said on the pane's top line at the right.
+pub fn render(frame: &mut Frame, area: Rect, fleet: &State, hint: Option<String>) {
+    pane(frame, area, fleet, (" log (L: all of it) ", hint), |_| true);
 }
 
 /// The rollout's own lines on the rollout screen, newest at the bottom.
-pub fn render_rollout(frame: &mut Frame, area: Rect, fleet: &State) {
-    pane(frame, area, fleet, " rollout log (L: all of it) ", |e| {
-        e.kind == LogKind::Rollout
-    });
+pub fn render_rollout(frame: &mut Frame, area: Rect, fleet: &State, hint: Option<String>) {
+    let title = (" rollout log (L: all of it) ", hint);
+    pane(frame, area, fleet, title, |e| e.kind == LogKind::Rollout);
 }
 
 fn pane(
     frame: &mut Frame,
     area: Rect,
     fleet: &State,
-    title: &str,
+    (title, hint): (&str, Option<String>),
     keep: impl Fn(&LogEntry) -> bool,
 ) {
-    let block = Block::new().borders(Borders::TOP).title(title);
+    // A narrow pane keeps the hint whole and shortens its own title.
+    let room =
+        usize::from(area.width).saturating_sub(hint.as_ref().map_or(0, |h| h.chars().count()));
+    let title = match title.chars().count() + 2 > room {
+        true => title.split(" (").next().unwrap_or(title),
+        false => title,
+    };
+    let mut block = Block::new()
+        .borders(Borders::TOP)
+        .title(format!("{} ", title.trim_end()));
+    if let Some(hint) = hint {
+        let down = theme::text(crate::fleet::Reach::Down);
+        block = block.title(Line::styled(hint, down).right_aligned());
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = (fleet.log.iter().rev())

@@ -96,20 +96,35 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     if let Some(area) = areas.detail {
         detail::render(frame, area, fleet, app.focused, now);
     }
+    let hint = off_screen_hint(app.down_off_screen(fleet));
     match (app.rollout(fleet), areas.panel) {
         (Some(rollout), Some(panel)) => {
             rollout_view::render_panel(frame, panel, rollout);
-            log::render_rollout(frame, areas.log, fleet);
+            log::render_rollout(frame, areas.log, fleet, hint);
         }
-        _ => log::render(frame, areas.log, fleet),
+        _ => log::render(frame, areas.log, fleet, hint),
     }
     footer::render(frame, areas.footer, app, fleet);
+    if app.detail_overlay && areas.detail.is_none() && app.rollout(fleet).is_none() {
+        detail::render_overlay(frame, areas.tiles, fleet, app.focused, now);
+    }
     if let (true, Some(device)) = (app.details && app.rollout(fleet).is_some(), app.focused) {
         rollout_view::render_details(frame, frame.area(), fleet, device, app.details_scroll);
     }
     if app.help {
-        help::render(frame, frame.area());
+        help::render(frame, frame.area(), app.help_scroll);
     }
+}
+
+/// "▼ 3 down, off-screen ↓": down devices scrolled out of view, and which way they are.
+fn off_screen_hint((above, below): (usize, usize)) -> Option<String> {
+    let arrows = match (above > 0, below > 0) {
+        (false, false) => return None,
+        (true, false) => "↑",
+        (false, true) => "↓",
+        (true, true) => "↑↓",
+    };
+    Some(format!(" ▼ {} down, off-screen {arrows} ", above + below))
 }
 
 /// How the dashboard ended.

@@ -488,7 +488,11 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
     .areas(area);
     let p = run.progress();
     let total = run.devices.len();
-    frame.render_widget(Paragraph::new(header(run, now)), head);
+    let title = (0..3)
+        .map(|level| header(run, now, level))
+        .find(|line| line.width() <= usize::from(head.width))
+        .unwrap_or_else(|| header(run, now, 2));
+    frame.render_widget(Paragraph::new(title), head);
     let done = p.ok + p.failed;
     frame.render_widget(
         Gauge::default()
@@ -605,12 +609,14 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
         ),
         (None, Some(note), _) => (format!(" {note}"), theme::warn()),
         (None, None, Some(prompt)) => (format!(" {prompt}"), theme::key()),
-        (None, None, None) => (
-            format!(
+        (None, None, None) => {
+            let long = format!(
                 " ↑↓ select  f fold  d diff  / search  w write  y copy  PgUp/PgDn  q back  {hint}"
-            ),
-            theme::dim(),
-        ),
+            );
+            let short = format!(" ↑↓ f fold d diff / search w write y copy q back {hint}");
+            let fits = long.chars().count() <= usize::from(keys.width);
+            (if fits { long } else { short }, theme::dim())
+        }
     };
     frame.render_widget(Paragraph::new(line).style(style), keys);
 }
@@ -630,31 +636,53 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-/// The run's title line: the command, its counts (only the states some device is in, so
-/// it fits 80 columns), the time, and whether a cancel is under way.
-fn header(run: &Run, now: Instant) -> Line<'static> {
+/// The run's title line: the command, its counts (only the states some device is in), the
+/// time, and whether a cancel is under way. `level` 1 and 2 shorten it for narrow
+/// terminals: without the device count, then without the words.
+fn header(run: &Run, now: Instant, level: u8) -> Line<'static> {
     let p = run.progress();
     let mut spans = vec![
         Span::styled(
-            format!(" run #{} ", run.id),
+            match level {
+                0 => format!(" run #{} ", run.id),
+                _ => format!(" #{} ", run.id),
+            },
             theme::title().patch(theme::bar()),
         ),
         Span::styled(format!(" {} ", run.command), theme::title()),
-        Span::raw(format!("on {} devices  ", run.devices.len())),
-        Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
-        Span::styled(
-            format!("✗ {} failed  ", p.failed),
-            Style::new().fg(Color::Red),
-        ),
     ];
+    if level == 0 {
+        spans.push(Span::raw(format!("on {} devices  ", run.devices.len())));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    let word = |long: &'static str, short: &'static str| if level < 2 { long } else { short };
     let busy = Style::new().fg(Color::Yellow);
-    for (n, what, style) in [
-        (p.running, "⟳ {} running  ", busy),
-        (p.connecting, "⟳ {} connecting  ", busy),
-        (p.queued, "· {} queued  ", Style::new()),
+    for (n, sym, what, style, always) in [
+        (
+            p.ok,
+            "✓",
+            word("ok", ""),
+            Style::new().fg(Color::Green),
+            true,
+        ),
+        (
+            p.failed,
+            "✗",
+            word("failed", ""),
+            Style::new().fg(Color::Red),
+            true,
+        ),
+        (p.running, "⟳", word("running", "run"), busy, false),
+        (p.connecting, "⟳", word("connecting", "conn"), busy, false),
+        (p.queued, "·", word("queued", "q"), Style::new(), false),
     ] {
-        if n > 0 {
-            spans.push(Span::styled(what.replace("{}", &n.to_string()), style));
+        if n > 0 || always {
+            let text = match what {
+                "" => format!("{sym} {n}  "),
+                _ => format!("{sym} {n} {what}  "),
+            };
+            spans.push(Span::styled(text, style));
         }
     }
     let took = run

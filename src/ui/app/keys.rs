@@ -125,8 +125,21 @@ impl App {
         }
         self.status = None;
         if self.help {
-            // Any key closes help; q still quits.
-            self.help = false;
+            // ↓ scrolls a help taller than the terminal; any other key closes it, q quits.
+            let step: i32 = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => 1,
+                KeyCode::PageDown | KeyCode::Char(' ') => 10,
+                KeyCode::Up | KeyCode::Char('k') => -1,
+                KeyCode::PageUp => -10,
+                _ => 0,
+            };
+            let hidden = i32::from(crate::ui::help::hidden(self.screen));
+            if step != 0 && hidden > 0 {
+                let scroll = (i32::from(self.help_scroll) + step).clamp(0, hidden);
+                self.help_scroll = scroll as u16;
+                return Action::Redraw;
+            }
+            (self.help, self.help_scroll) = (false, 0);
             return if key.code == KeyCode::Char('q') {
                 Action::Quit
             } else {
@@ -147,6 +160,11 @@ impl App {
                 Some(run) => self.run_view = Some(RunView::new(run)),
                 None => self.status = Some("no command has run yet (: runs one)".into()),
             },
+            // The detail over the tiles, where there is no room beside them.
+            KeyCode::Char('i') | KeyCode::Enter if self.areas(fleet).detail.is_none() => {
+                self.detail_overlay = !self.detail_overlay
+            }
+            KeyCode::Esc if self.detail_overlay => self.detail_overlay = false,
             KeyCode::Char('L') => self.log_view = Some(LogView::new(self.focused)),
             KeyCode::Char('R') => self.runs_view = Some(RunsView::default()),
             KeyCode::Char('B') => return self.backup(fleet),

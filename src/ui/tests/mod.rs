@@ -260,6 +260,7 @@ mod backup;
 mod commands;
 mod history;
 mod run_tools;
+mod sizes;
 
 mod rollout;
 
