@@ -69,14 +69,17 @@ pub fn write(fleet: &State, request: WriteRequest, secrets: &Secrets) -> Written
         return Written::Failed(format!("run #{} is no longer kept", request.run));
     };
     let text = contents(fleet, run, request.format, secrets);
-    let path: &Path = &request.path;
+    // `~/…` as a shell would read it (the prompt is not a shell).
+    let home = (request.path.strip_prefix("~").ok()).zip(crate::base::paths::home());
+    let expanded = home.map(|(rest, home)| home.join(rest));
+    let path: &Path = expanded.as_deref().unwrap_or(&request.path);
     let written = match request.overwrite {
         true => private_file::write(path, text.as_bytes()),
         false => private_file::create_new(path, text.as_bytes()),
     };
     match written {
         Ok(()) => Written::Done {
-            path: request.path,
+            path: path.to_path_buf(),
             bytes: text.len(),
         },
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Written::Exists(request),

@@ -194,8 +194,16 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &LogView) {
         head,
     );
 
-    let mut items: Vec<ListItem> = Vec::with_capacity(shown.len());
-    for &index in &shown {
+    // Only the lines on screen are built: the log holds thousands. The first one shown
+    // stays put until the selection leaves the page.
+    let rows = usize::from(body.height.saturating_sub(1)).max(1);
+    let mut offset = view.offset.get().min(selected);
+    if selected >= offset + rows {
+        offset = selected + 1 - rows;
+    }
+    view.offset.set(offset);
+    let mut items: Vec<ListItem> = Vec::with_capacity(rows);
+    for &index in shown.iter().skip(offset).take(rows) {
         let entry = &fleet.log[index];
         let hit = view.search.matches(&entry.text)
             || entry.details.iter().any(|d| view.search.matches(d));
@@ -214,9 +222,7 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &LogView) {
         items.push(ListItem::new(Line::from(spans)));
     }
     let empty = items.is_empty();
-    let mut state = ListState::default()
-        .with_offset(view.offset.get())
-        .with_selected((!empty).then_some(selected));
+    let mut state = ListState::default().with_selected((!empty).then_some(selected - offset));
     frame.render_stateful_widget(
         List::new(items)
             .block(Block::new().borders(Borders::TOP))
@@ -224,7 +230,6 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &LogView) {
         body,
         &mut state,
     );
-    view.offset.set(state.offset());
     if empty {
         let inner = Block::new().borders(Borders::TOP).inner(body);
         frame.render_widget(

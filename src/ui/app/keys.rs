@@ -47,6 +47,11 @@ impl App {
                 }
             };
         }
+        // The full-screen lists: Ctrl-C quits from them as from the tiles.
+        let in_list = self.log_view.is_some() || self.runs_view.is_some();
+        if in_list && ctrl && key.code == KeyCode::Char('c') {
+            return self.request_quit(fleet);
+        }
         if let Some(view) = self.log_view.as_mut() {
             if !view.key(key, fleet, self.screen) {
                 self.log_view = None;
@@ -161,7 +166,9 @@ impl App {
                 None => self.status = Some("no command has run yet (: runs one)".into()),
             },
             // The detail over the tiles, where there is no room beside them.
-            KeyCode::Char('i') | KeyCode::Enter if self.areas(fleet).detail.is_none() => {
+            KeyCode::Char('i') | KeyCode::Enter
+                if self.areas(fleet).detail.is_none() && self.rollout(fleet).is_none() =>
+            {
                 self.detail_overlay = !self.detail_overlay
             }
             KeyCode::Esc if self.detail_overlay => self.detail_overlay = false,

@@ -193,3 +193,43 @@ fn the_runs_of_the_session_are_listed_and_reopened() {
         "r still reopens the last run"
     );
 }
+
+/// A log far longer than the screen: the selection is always on screen, at both ends and
+/// after a search jump, and Ctrl-C quits from the log as from the tiles.
+#[test]
+fn a_long_log_scrolls_to_the_selection() {
+    let (mut fleet, now) = fleet();
+    for i in 0..300 {
+        fleet.apply(Event::Notice {
+            at: fleet.origin.0 + Duration::from_secs(10 + i),
+            text: format!("notice number {i:03}"),
+        });
+    }
+    let mut app = App::new("t", Rect::new(0, 0, 80, 24));
+    press(&mut app, &fleet, "L");
+    let end = screen(&fleet, &mut app, now);
+    assert!(
+        end.contains("notice number 299") && !end.contains("number 250"),
+        "{end}"
+    );
+    app.handle(&key(KeyCode::Home), &fleet);
+    let top = screen(&fleet, &mut app, now);
+    assert!(
+        top.contains("ICMP available") && !top.contains("number 299"),
+        "{top}"
+    );
+    press(&mut app, &fleet, "/number 150");
+    app.handle(&key(KeyCode::Enter), &fleet);
+    let found = screen(&fleet, &mut app, now);
+    assert!(found.contains("notice number 150"), "{found}");
+    app.handle(&key(KeyCode::PageUp), &fleet);
+    assert!(screen(&fleet, &mut app, now).contains("notice number 13"));
+    let ctrl_c = crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    assert_eq!(
+        app.handle(&crossterm::event::Event::Key(ctrl_c), &fleet),
+        crate::ui::Action::Quit
+    );
+}
