@@ -212,6 +212,12 @@ impl RunView {
     pub fn key(&mut self, key: KeyEvent, fleet: &State, screen: Rect) -> Option<Action> {
         let run = fleet.exec.get(self.run)?;
         self.note = None;
+        let ctrl_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if ctrl_c {
+            // Ctrl-C is never typed: it leaves the prompts and cancels (or quits) below.
+            (self.writing, self.search.typing) = (None, None);
+        }
         if self.writing.is_some() {
             return Some(self.writing_key(key));
         }
@@ -225,8 +231,6 @@ impl RunView {
         // Esc and Ctrl-C cancel what has not been sent (connects in progress too); once the
         // cancel is asked for or nothing is left, Esc goes back and Ctrl-C quits.
         let can_cancel = !run.progress().finished() && !run.cancel_requested;
-        let ctrl_c =
-            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
         let rows = self.rows(fleet, run, self.folded).len();
         let page = screen.height.saturating_sub(8).max(1);
         match key.code {

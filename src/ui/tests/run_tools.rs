@@ -114,6 +114,16 @@ fn search_walks_the_matching_lines_of_every_answer_both_ways() {
         view(&app).note.as_deref(),
         Some("not found: nothing-like-it")
     );
+    // Ctrl-C is never typed into the prompt: it quits (the run is over).
+    press(&mut app, &fleet, "/abc");
+    let ctrl_c = crossterm::event::KeyEvent::new(
+        KeyCode::Char('c'),
+        crossterm::event::KeyModifiers::CONTROL,
+    );
+    assert_eq!(
+        app.handle(&crossterm::event::Event::Key(ctrl_c), &fleet),
+        Action::Quit
+    );
 }
 
 #[test]
