@@ -80,16 +80,24 @@ impl LogView {
         let at = self.selected.unwrap_or(last).min(last);
         let page = usize::from(screen.height.saturating_sub(4)).max(1);
         if let Some(scroll) = self.open.as_mut() {
+            // About the list's last page (the drawing clamps it exactly), so ↑ after End
+            // moves at once: the overlay shows the screen less 7 or 8 rows.
+            let listed = shown.get(at).map_or(0, |&i| fleet.log[i].details.len());
+            let max = listed.saturating_sub(usize::from(screen.height.saturating_sub(8)));
             match key.code {
                 KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageDown | KeyCode::Char(' ') => *scroll += page,
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(page),
                 KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
-                KeyCode::End | KeyCode::Char('G') => *scroll = usize::MAX / 2,
-                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') => self.open = None,
+                KeyCode::End | KeyCode::Char('G') => *scroll = max,
+                KeyCode::Enter | KeyCode::Esc | KeyCode::Char('q') => {
+                    self.open = None;
+                    return true;
+                }
                 _ => {}
             }
+            *scroll = (*scroll).min(max);
             return true;
         }
         let searched = self.search.key(key);
