@@ -76,6 +76,23 @@ impl Run {
         }
     }
 
+    /// "1 device", "12 devices": how many the run is on.
+    pub fn on_devices(&self) -> String {
+        match self.devices.len() {
+            1 => "1 device".into(),
+            n => format!("{n} devices"),
+        }
+    }
+
+    /// Devices whose command a cancel stopped before it was sent.
+    pub fn cancelled(&self) -> usize {
+        (self.per_device.values())
+            .filter(|s| {
+                matches!(s, DeviceRun::Done { result: Err(e), .. } if e.stage == crate::ssh::Stage::Cancelled)
+            })
+            .count()
+    }
+
     pub fn progress(&self) -> Progress {
         let mut p = Progress::default();
         for state in self.per_device.values() {

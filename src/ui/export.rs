@@ -108,10 +108,10 @@ pub fn contents(fleet: &State, run: &Run, format: Format, secrets: &Secrets) -> 
     devices.sort_by(|a, b| natural_cmp(name(*a), name(*b)));
     let p = run.progress();
     let head = format!(
-        "run #{} `{}` on {} devices at {}: {} ok, {} failed{}\n",
+        "run #{} `{}` on {} at {}: {} ok, {} failed{}\n",
         run.id,
         clean(&run.command),
-        run.devices.len(),
+        run.on_devices(),
         fleet.clock(run.started),
         p.ok,
         p.failed,

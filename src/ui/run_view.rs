@@ -656,7 +656,7 @@ fn header(run: &Run, now: Instant, level: u8) -> Line<'static> {
         Span::styled(format!(" {} ", run.command), theme::title()),
     ];
     if level == 0 {
-        spans.push(Span::raw(format!("on {} devices  ", run.devices.len())));
+        spans.push(Span::raw(format!("on {}  ", run.on_devices())));
     } else {
         spans.push(Span::raw(" "));
     }
@@ -697,13 +697,12 @@ fn header(run: &Run, now: Instant, level: u8) -> Line<'static> {
         format!("{:.1}s", took.as_secs_f64()),
         theme::dim(),
     ));
-    if run.cancel_requested {
-        let what = if p.finished() {
-            "  cancelled"
-        } else {
-            "  cancelling…"
-        };
-        spans.push(Span::styled(what, theme::warn()));
+    match (run.cancel_requested, p.finished(), run.cancelled()) {
+        (true, false, _) => spans.push(Span::styled("  cancelling…", theme::warn())),
+        (_, true, n) if n > 0 => {
+            spans.push(Span::styled(format!("  {n} cancelled"), theme::warn()))
+        }
+        _ => {}
     }
     Line::from(spans)
 }

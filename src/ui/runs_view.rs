@@ -119,7 +119,7 @@ fn line(fleet: &State, run: &Run, now: Instant) -> Line<'static> {
         Span::styled(format!(" #{:<3} ", run.id), theme::title()),
         Span::styled(fleet.clock(run.started), theme::dim()),
         Span::raw(format!("  {}", Untrusted(&run.command))),
-        Span::raw(format!("  on {} devices  ", run.devices.len())),
+        Span::raw(format!("  on {}  ", run.on_devices())),
         Span::styled(format!("✓ {} ", p.ok), Style::new().fg(Color::Green)),
     ];
     if p.failed > 0 {
@@ -139,8 +139,10 @@ fn line(fleet: &State, run: &Run, now: Instant) -> Line<'static> {
         format!(" {:.1}s", took.as_secs_f64()),
         theme::dim(),
     ));
-    if run.cancel_requested {
-        spans.push(Span::styled("  cancelled", theme::warn()));
+    match (run.cancel_requested, p.finished(), run.cancelled()) {
+        (true, false, _) => spans.push(Span::styled("  cancelling…", theme::warn())),
+        (_, _, n) if n > 0 => spans.push(Span::styled(format!("  {n} cancelled"), theme::warn())),
+        _ => {}
     }
     Line::from(spans)
 }

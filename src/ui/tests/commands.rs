@@ -427,6 +427,11 @@ fn esc_cancels_what_has_not_started_then_goes_back() {
         }),
     }));
     assert!(fleet.exec.get(run).unwrap().progress().finished());
+    let screen = format!("{}", draw(&fleet, &mut app, t).backend());
+    assert!(
+        screen.contains("1 cancelled") && !screen.contains("cancelling…"),
+        "settled: {screen}"
+    );
     assert_eq!(app.handle(&key(KeyCode::Esc), &fleet), Action::Redraw);
     assert!(
         app.run_view.is_none(),

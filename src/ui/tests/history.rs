@@ -178,7 +178,10 @@ fn the_runs_of_the_session_are_listed_and_reopened() {
         list.contains(&format!("#{total}  12:01:05  show run {total}")),
         "{list}"
     );
-    assert!(list.contains("cancelled"), "{list}");
+    assert!(
+        list.contains("on 1 device  ✓ 0 ⟳ 1  0.0s  cancelling…"),
+        "{list}"
+    );
     press(&mut app, &fleet, "j");
     app.handle(&key(KeyCode::Enter), &fleet);
     assert_eq!(app.run_view.as_ref().map(|v| v.run), Some(total - 1));
