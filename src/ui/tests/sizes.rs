@@ -159,18 +159,18 @@ fn the_run_view_at_three_sizes() {
     }
 }
 
-/// 60 devices in five waves: the canary done, wave 2 running.
+/// 60 devices in eight waves: the canary done, wave 2 running.
 fn rollout60(fleet: &mut State) {
     let mut waves = vec![WaveInfo {
         index: 0,
         kind: "canary".into(),
         devices: vec![0],
     }];
-    for w in 0..4 {
+    for w in 0..7 {
         waves.push(WaveInfo {
             index: w + 1,
             kind: "batch".into(),
-            devices: (1 + w * 15..(16 + w * 15).min(60)).collect(),
+            devices: (1 + w * 9..(10 + w * 9).min(60)).collect(),
         });
     }
     let ev = |fleet: &mut State, e| fleet.apply(Event::Rollout(e));
