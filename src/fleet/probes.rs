@@ -8,27 +8,42 @@ use crate::probe::ProbeMode;
 /// `probe: ICMP (raw socket)`, `probe: TCP connect`, `probe: ICMP (raw socket) ×3, TCP ×9,
 /// via bastion ×2`…; `probe: starting` before the sweeper said its mode.
 pub fn probe_line(mode: Option<&ProbeMode>, inventory: &Inventory) -> String {
+    probe_lines(mode, inventory).0
+}
+
+/// [`probe_line`] and its short form for a narrow header (`ICMP raw`, `TCP`, …).
+pub fn probe_lines(mode: Option<&ProbeMode>, inventory: &Inventory) -> (String, String) {
     let devices = &inventory.devices;
     let via = devices.iter().filter(|d| !d.jump.is_empty()).count();
     let tcp = (devices.iter())
         .filter(|d| d.jump.is_empty() && matches!(d.probe, ProbeSpec::Tcp(_)))
         .count();
     let icmp = devices.len() - tcp - via;
-    let line = match (mode, icmp, tcp) {
-        (None, ..) => return "probe: starting".to_string(),
-        (Some(_), 0, 0) if via > 0 => return "probe: via bastion".into(),
-        (Some(_), 0, _) => "probe: TCP connect".into(),
-        (Some(ProbeMode::Icmp(kind)), _, 0) => format!("probe: ICMP ({} socket)", kind.as_str()),
-        (Some(ProbeMode::Icmp(kind)), _, _) => {
-            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str())
+    let (line, short) = match (mode, icmp, tcp) {
+        (None, ..) => return ("probe: starting".to_string(), "probe…".to_string()),
+        (Some(_), 0, 0) if via > 0 => {
+            return ("probe: via bastion".into(), "via bastion".into());
         }
-        (Some(ProbeMode::TcpFallback { .. }), ..) => {
-            "probe: TCP connect (ICMP not permitted)".into()
-        }
+        (Some(_), 0, _) => ("probe: TCP connect".into(), "TCP".into()),
+        (Some(ProbeMode::Icmp(kind)), _, 0) => (
+            format!("probe: ICMP ({} socket)", kind.as_str()),
+            format!("ICMP {}", kind.as_str()),
+        ),
+        (Some(ProbeMode::Icmp(kind)), _, _) => (
+            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str()),
+            format!("ICMP ×{icmp} TCP ×{tcp}"),
+        ),
+        (Some(ProbeMode::TcpFallback { .. }), ..) => (
+            "probe: TCP connect (ICMP not permitted)".into(),
+            "TCP (no ICMP)".into(),
+        ),
     };
     match via {
-        0 => line,
-        _ => format!("{line}, via bastion ×{via}"),
+        0 => (line, short),
+        _ => (
+            format!("{line}, via bastion ×{via}"),
+            format!("{short} bastion ×{via}"),
+        ),
     }
 }
 

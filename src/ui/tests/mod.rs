@@ -259,6 +259,9 @@ fn help_overlay_and_tcp_fallback_hint() {
 mod backup;
 mod commands;
 mod first_contact;
+mod history;
+mod run_tools;
+mod sizes;
 
 mod rollout;
 
