@@ -1,0 +1,380 @@
+//! The exposition text, from a fleet state driven through the tap, and the endpoint over
+//! loopback.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::*;
+use crate::base::text::hostile::{SAMPLES, assert_inert};
+use crate::exec::{Command, ExecEvent, Link};
+use crate::fleet::{FleetConfig, ProbeOutcome, ProbeResult, State, Tap};
+use crate::ssh::{ExecError, Output, Stage};
+
+fn config(vantage: Option<&str>) -> MetricsConfig {
+    MetricsConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        tags: vec!["site".into()],
+        vantage: vantage.map(str::to_string),
+        linger: Duration::ZERO,
+    }
+}
+
+fn inventory(names: &[&str]) -> Inventory {
+    let mut inv = Inventory::from_yaml(
+        "devices:\n  - {name: a, host: 127.0.0.1, tags: {site: par}}\n",
+        "t",
+    )
+    .unwrap();
+    let template = inv.devices[0].clone();
+    for (i, name) in names.iter().enumerate() {
+        let mut d = template.clone();
+        d.name = name.to_string();
+        d.host = format!("127.0.0.{}", i + 2);
+        d.tags.clear();
+        inv.devices.push(d);
+    }
+    inv
+}
+
+fn probe(device: usize, outcome: ProbeOutcome) -> Event {
+    Event::Probe(ProbeResult {
+        device,
+        at: Instant::now(),
+        outcome,
+    })
+}
+
+/// Feeds `events` through the tap as the engine does (before folding), then one `folded`.
+fn drive(tap: &mut dyn Tap, state: &mut State, events: Vec<Event>) {
+    for event in events {
+        tap.event(&event, state);
+        state.apply(event);
+    }
+    tap.folded(state);
+}
+
+fn sample<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    text.lines()
+        .find(|l| l.starts_with(prefix))
+        .map(|l| l.rsplit(' ').next().unwrap())
+}
+
+/// Each line is a comment, a sample `name{labels} value`, or the closing `# EOF`.
+fn assert_well_formed(text: &str) {
+    assert!(text.ends_with("# EOF\n"), "{text}");
+    for line in text.lines() {
+        let ok = line.starts_with("# ") || line.starts_with("fleetdash_");
+        assert!(ok, "a line that is not a sample: {line:?}\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn devices_read_up_down_and_absent_while_unknown() {
+    let inv = Arc::new(inventory(&["b", "c"]));
+    let exporter = Exporter::bind(&config(Some("lab")), &inv).await.unwrap();
+    let mut state = State::new(
+        inv.clone(),
+        FleetConfig::default(),
+        (Instant::now(), SystemTime::now()),
+    );
+    let mut tap = exporter.tap();
+    let reply = |ms| ProbeOutcome::Reply {
+        rtt: Duration::from_millis(ms),
+    };
+    drive(
+        tap.as_mut(),
+        &mut state,
+        vec![
+            probe(0, reply(3)),
+            probe(1, reply(1)),
+            probe(1, ProbeOutcome::Lost),
+            probe(1, ProbeOutcome::Lost),
+        ],
+    );
+    let text = exporter.encode();
+    assert_well_formed(&text);
+    let up = |name: &str, site: &str| {
+        sample(
+            &text,
+            &format!("fleetdash_device_up{{name=\"{name}\",vantage=\"lab\",site=\"{site}\"}}"),
+        )
+    };
+    assert_eq!(up("a", "par"), Some("1"));
+    assert_eq!(up("b", ""), Some("0"), "down after two losses:\n{text}");
+    assert_eq!(up("c", ""), None, "unknown: absent");
+    let b = "{name=\"b\",vantage=\"lab\",site=\"\"}";
+    assert_eq!(
+        sample(&text, &format!("fleetdash_device_flaps_total{b}")),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, &format!("fleetdash_device_probes_total{b}")),
+        Some("3")
+    );
+    assert_eq!(
+        sample(&text, &format!("fleetdash_device_replies_total{b}")),
+        Some("1")
+    );
+    let loss = sample(&text, &format!("fleetdash_device_loss_ratio{b}")).unwrap();
+    assert!(
+        (loss.parse::<f64>().unwrap() - 2.0 / 3.0).abs() < 1e-9,
+        "{loss}"
+    );
+    let a = "name=\"a\",vantage=\"lab\",site=\"par\"}";
+    let bucket = |le: &str| {
+        sample(
+            &text,
+            &format!("fleetdash_device_rtt_seconds_bucket{{le=\"{le}\",{a}"),
+        )
+    };
+    assert_eq!(bucket("0.0025"), Some("0"), "{text}");
+    assert_eq!(bucket("0.005"), Some("1"));
+    assert_eq!(bucket("+Inf"), Some("1"));
+    assert_eq!(sample(&text, "fleetdash_devices{state=\"up\"}"), Some("1"));
+    assert_eq!(
+        sample(&text, "fleetdash_devices{state=\"unknown\"}"),
+        Some("1")
+    );
+    assert_eq!(sample(&text, "fleetdash_event_queue_depth"), Some("0"));
+}
+
+#[tokio::test]
+async fn commands_runs_and_breakers_are_counted() {
+    let inv = Arc::new(inventory(&["b"]));
+    let exporter = Exporter::bind(&config(None), &inv).await.unwrap();
+    let mut state = State::new(
+        inv.clone(),
+        FleetConfig::default(),
+        (Instant::now(), SystemTime::now()),
+    );
+    let mut tap = exporter.tap();
+    let text = exporter.encode();
+    assert_eq!(
+        sample(&text, "fleetdash_commands_total{outcome=\"ok\"}"),
+        Some("0")
+    );
+    assert_eq!(sample(&text, "fleetdash_runs_active"), Some("0"));
+
+    let now = Instant::now();
+    let run = Command::Run {
+        run: 1,
+        devices: vec![0, 1],
+        command: "show clock".into(),
+    };
+    state.record(&run, now);
+    tap.command(&run, now, &state);
+    assert_eq!(
+        sample(&exporter.encode(), "fleetdash_runs_active"),
+        Some("1")
+    );
+    let finished = |device, result| {
+        Event::Exec(ExecEvent::Finished {
+            run: 1,
+            device,
+            at: now,
+            duration: Duration::from_millis(200),
+            result,
+        })
+    };
+    let refused = ExecError {
+        stage: Stage::Auth,
+        maybe_ran: false,
+        reason: "refused".into(),
+    };
+    drive(
+        tap.as_mut(),
+        &mut state,
+        vec![
+            finished(0, Ok(Output::default())),
+            finished(1, Err(refused)),
+            Event::Exec(ExecEvent::Link {
+                device: 1,
+                link: Link::CircuitOpen {
+                    until: now + Duration::from_secs(30),
+                },
+            }),
+        ],
+    );
+    let text = exporter.encode();
+    assert_well_formed(&text);
+    assert_eq!(
+        sample(&text, "fleetdash_commands_total{outcome=\"ok\"}"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_commands_total{outcome=\"auth\"}"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_command_duration_seconds_count"),
+        Some("2")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_runs_total{outcome=\"failed\"}"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_runs_total{outcome=\"ok\"}"),
+        Some("0")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_run_duration_seconds_count"),
+        Some("1")
+    );
+    assert_eq!(sample(&text, "fleetdash_runs_active"), Some("0"));
+    assert_eq!(
+        sample(&text, "fleetdash_circuit_breakers{state=\"open\"}"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_circuit_breakers{state=\"closed\"}"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_device_circuit_open{name=\"b\",site=\"\"}"),
+        Some("1")
+    );
+}
+
+/// Whatever a name or tag holds, each series stays one line, quotes and backslashes are
+/// escaped as the format asks, and nothing in the body can drive a terminal.
+#[tokio::test]
+async fn hostile_names_and_tags_stay_inside_their_label() {
+    let mut names: Vec<String> = SAMPLES.iter().map(|s| s.to_string()).collect();
+    names.extend([
+        "q\"uote".into(),
+        "back\\slash\\".into(),
+        "x\"} 1\nfleetdash_device_up{name=\"y".into(),
+    ]);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut inv = inventory(&refs);
+    for d in &mut inv.devices {
+        d.tags.insert("site".into(), d.name.clone());
+    }
+    let inv = Arc::new(inv);
+    let exporter = Exporter::bind(&config(Some("v\"\n\u{1b}[2J")), &inv)
+        .await
+        .unwrap();
+    let mut state = State::new(
+        inv.clone(),
+        FleetConfig::default(),
+        (Instant::now(), SystemTime::now()),
+    );
+    let mut tap = exporter.tap();
+    let events = (0..inv.devices.len())
+        .map(|d| {
+            probe(
+                d,
+                ProbeOutcome::Reply {
+                    rtt: Duration::from_millis(1),
+                },
+            )
+        })
+        .collect();
+    drive(tap.as_mut(), &mut state, events);
+    let text = exporter.encode();
+    assert_well_formed(&text);
+    assert_inert("metrics", &text);
+    let up_lines = text
+        .lines()
+        .filter(|l| l.starts_with("fleetdash_device_up{"))
+        .count();
+    assert_eq!(up_lines, inv.devices.len(), "{text}");
+    assert!(text.contains(r#"name="q\"uote""#), "{text}");
+    assert!(text.contains(r#"name="back\\slash\\""#), "{text}");
+    assert!(text.contains(r#"name="rtr\nFORGED LINE""#), "{text}");
+}
+
+async fn get(addr: SocketAddr, request: &[u8]) -> String {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn the_endpoint_answers_get_metrics_only_and_bounds_the_request() {
+    let inv = Arc::new(inventory(&[]));
+    let exporter = Exporter::bind(&config(None), &inv).await.unwrap();
+    let addr = exporter.addr();
+    assert!(addr.ip().is_loopback());
+    let ok = get(addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+    assert!(ok.contains(&format!("Content-Type: {}\r\n", http::CONTENT_TYPE)));
+    let body = ok.split("\r\n\r\n").nth(1).unwrap();
+    assert!(ok.contains(&format!("Content-Length: {}\r\n", body.len())));
+    assert!(
+        body.contains("fleetdash_devices{state=\"unknown\"} 1"),
+        "{body}"
+    );
+    assert_eq!(exporter.scrapes(), 1);
+
+    let nf = get(addr, b"GET / HTTP/1.1\r\n\r\n").await;
+    assert!(nf.starts_with("HTTP/1.1 404 "), "{nf}");
+    let post = get(
+        addr,
+        b"POST /metrics HTTP/1.1\r\nContent-Length: 2\r\n\r\nab",
+    )
+    .await;
+    assert!(post.starts_with("HTTP/1.1 404 "), "{post}");
+    let big = format!(
+        "GET /metrics HTTP/1.1\r\nX: {}\r\n\r\n",
+        "a".repeat(http::MAX_HEAD)
+    );
+    let big = get(addr, big.as_bytes()).await;
+    assert!(big.starts_with("HTTP/1.1 431 "), "{big}");
+    let garbage = get(addr, b"\x16\x03\x01\x00\xa5\r\n\r\n").await;
+    assert!(garbage.starts_with("HTTP/1.1 400 "), "{garbage}");
+    assert_eq!(exporter.scrapes(), 1, "only the GET /metrics counted");
+
+    // A client that never finishes its head holds a slot only until the read timeout; the
+    // others are still served meanwhile.
+    let mut idle = Vec::new();
+    for _ in 0..http::MAX_CONNECTIONS - 1 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /metr").await.unwrap();
+        idle.push(s);
+    }
+    let ok = get(addr, b"GET /metrics HTTP/1.0\r\n\r\n").await;
+    assert!(ok.starts_with("HTTP/1.1 200 OK\r\n"), "{ok}");
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_one_clear_error() {
+    let inv = inventory(&[]);
+    let first = Exporter::bind(&config(None), &inv).await.unwrap();
+    let taken = MetricsConfig {
+        addr: first.addr(),
+        ..config(None)
+    };
+    let err = Exporter::bind(&taken, &inv).await.err().unwrap();
+    assert!(
+        err.contains("in use") && err.contains(&first.addr().to_string()),
+        "{err}"
+    );
+}
+
+#[test]
+fn addresses_default_to_loopback_and_never_look_up_names() {
+    assert_eq!(
+        parse_addr("9723").unwrap(),
+        "127.0.0.1:9723".parse().unwrap()
+    );
+    assert_eq!(parse_addr("[::1]:9").unwrap(), "[::1]:9".parse().unwrap());
+    assert_eq!(
+        parse_addr("0.0.0.0:9723").unwrap(),
+        "0.0.0.0:9723".parse().unwrap()
+    );
+    for bad in [
+        "localhost:9723",
+        "example.com:80",
+        "127.0.0.1",
+        ":9723",
+        "99999",
+    ] {
+        assert!(parse_addr(bad).is_err(), "{bad}");
+    }
+}
