@@ -73,6 +73,9 @@ impl Cell {
     }
 }
 
+/// Which counter of a cell a series reads.
+type Field = fn(&Cell) -> &AtomicU64;
+
 /// Encodes every device's series at scrape time from the cells.
 #[derive(Debug)]
 pub struct DeviceCollector {
@@ -120,7 +123,7 @@ impl Collector for DeviceCollector {
                     .encode_gauge(&f64::from_bits(bits - 1))?;
             }
         }
-        let counters: [(&str, &str, fn(&Cell) -> &AtomicU64); 3] = [
+        let counters: [(&str, &str, Field); 3] = [
             (
                 "fleetdash_device_flaps",
                 "Up/down changes since fleetdash started",
