@@ -27,12 +27,29 @@ pub const MAX_CONNECTIONS: usize = 8;
 /// The OpenMetrics text format, which Prometheus asks for and parses.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// What the server shares with the exporter: the registry to encode, and a count of
-/// scrapes answered (with a wake-up for whoever waits for the next one).
+/// What the server shares with the exporter: the registry to encode, and counts of
+/// scrapes (with a wake-up for whoever waits for the next one).
 pub struct Endpoint {
     pub registry: Registry,
+    /// Scrapes begun (numbered from 1).
+    pub begun: AtomicU64,
+    /// The number of the latest-begun scrape that has been answered.
+    pub answered: AtomicU64,
+    /// Scrapes answered.
     pub scrapes: AtomicU64,
     pub scraped: Notify,
+}
+
+impl Endpoint {
+    pub fn new(registry: Registry) -> Endpoint {
+        Endpoint {
+            registry,
+            begun: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
+            scrapes: AtomicU64::new(0),
+            scraped: Notify::new(),
+        }
+    }
 }
 
 /// Accepts connections on `listener` until the task is dropped or aborted.
@@ -132,6 +149,7 @@ async fn answer(mut stream: TcpStream, endpoint: &Arc<Endpoint>) {
     };
     let response = match request {
         Request::Metrics => {
+            let number = endpoint.begun.fetch_add(1, Ordering::SeqCst) + 1;
             let shared = endpoint.clone();
             let body = tokio::task::spawn_blocking(move || {
                 let mut body = String::with_capacity(64 * 1024);
@@ -142,6 +160,7 @@ async fn answer(mut stream: TcpStream, endpoint: &Arc<Endpoint>) {
             match body {
                 Ok(Ok(body)) => {
                     endpoint.scrapes.fetch_add(1, Ordering::Relaxed);
+                    endpoint.answered.fetch_max(number, Ordering::SeqCst);
                     endpoint.scraped.notify_waiters();
                     response("200 OK", CONTENT_TYPE, body)
                 }

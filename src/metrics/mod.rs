@@ -115,11 +115,7 @@ impl Exporter {
         }));
         let queue = Arc::new(QueueDepth::default());
         registry.register_collector(Box::new(queue.clone()));
-        let endpoint = Arc::new(http::Endpoint {
-            registry,
-            scrapes: Default::default(),
-            scraped: Default::default(),
-        });
+        let endpoint = Arc::new(http::Endpoint::new(registry));
         let server = tokio::spawn(http::serve(listener, endpoint.clone()));
         Ok(Exporter {
             addr,
@@ -163,8 +159,9 @@ impl Exporter {
         self.endpoint.scrapes.load(Ordering::Relaxed)
     }
 
-    /// For a command that ends: waits until one more scrape has been answered, at most the
-    /// configured linger, so the final numbers reach Prometheus. Says so on stderr.
+    /// For a command that ends: waits until a scrape that began after this call has been
+    /// answered (so it holds the final numbers), at most the configured linger. Says so on
+    /// stderr.
     pub async fn linger(&self) {
         if self.linger.is_zero() {
             return;
@@ -174,8 +171,19 @@ impl Exporter {
             crate::base::duration::format(self.linger),
             self.addr
         );
-        let scraped = self.endpoint.scraped.notified();
-        let _ = tokio::time::timeout(self.linger, scraped).await;
+        let endpoint = &self.endpoint;
+        let mark = endpoint.begun.load(Ordering::SeqCst);
+        let wait = async {
+            loop {
+                // Registered before the check, so an answer in between still wakes it.
+                let next = endpoint.scraped.notified();
+                if endpoint.answered.load(Ordering::SeqCst) > mark {
+                    return;
+                }
+                next.await;
+            }
+        };
+        let _ = tokio::time::timeout(self.linger, wait).await;
     }
 }
 

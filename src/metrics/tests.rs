@@ -378,3 +378,27 @@ fn addresses_default_to_loopback_and_never_look_up_names() {
         assert!(parse_addr(bad).is_err(), "{bad}");
     }
 }
+
+/// A command that ends waits for a scrape begun after it finished, then goes.
+#[tokio::test]
+async fn linger_ends_at_the_next_scrape() {
+    let inv = inventory(&[]);
+    let cfg = MetricsConfig {
+        linger: Duration::from_secs(3600),
+        ..config(None)
+    };
+    let exporter = Arc::new(Exporter::bind(&cfg, &inv).await.unwrap());
+    // A scrape answered before the command ended does not count.
+    get(exporter.addr(), b"GET /metrics HTTP/1.0\r\n\r\n").await;
+    let waiting = tokio::spawn({
+        let exporter = exporter.clone();
+        async move { exporter.linger().await }
+    });
+    tokio::task::yield_now().await;
+    assert!(!waiting.is_finished());
+    get(exporter.addr(), b"GET /metrics HTTP/1.0\r\n\r\n").await;
+    tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .expect("the scrape ends the wait")
+        .unwrap();
+}
