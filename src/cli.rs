@@ -463,6 +463,18 @@ pub struct DashboardArgs {
     pub backup_dir: Option<PathBuf>,
     #[command(flatten)]
     pub metrics: MetricsArgs,
+    /// Also show reachability measured elsewhere, read from this Prometheus server
+    /// (http://HOST:PORT[/PREFIX]): other `fleetdash serve` instances or blackbox_exporter.
+    #[arg(long, value_name = "URL", value_parser = crate::metrics::remote::parse_url)]
+    pub from_prometheus: Option<crate::metrics::remote::PrometheusUrl>,
+    /// The PromQL query read from --from-prometheus (1 up, 0 down per series), e.g.
+    /// `probe_success{job="blackbox"}`.
+    #[arg(long, value_name = "PROMQL", requires = "from_prometheus",
+          default_value = crate::metrics::remote::DEFAULT_QUERY)]
+    pub query: String,
+    /// How often --from-prometheus is read.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub prometheus_interval: Duration,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]

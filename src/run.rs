@@ -238,7 +238,18 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         read_only: args.read_only,
         utc: args.utc,
     };
-    let builder = Engine::builder(Arc::new(inventory), config).exec(exec);
+    let inventory = Arc::new(inventory);
+    let builder = Engine::builder(inventory.clone(), config).exec(exec);
+    // Reachability from other vantage points, polled beside the local probes.
+    let _remote = args.from_prometheus.map(|url| {
+        let config = crate::metrics::remote::RemoteConfig {
+            url,
+            query: args.query.clone(),
+            interval: args.prometheus_interval,
+            timeout: args.prometheus_interval.max(Duration::from_secs(5)),
+        };
+        crate::metrics::remote::spawn(config, inventory.clone(), builder.sender())
+    });
     let mut engine = crate::headless::with_metrics(builder, exporter.as_ref()).start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,

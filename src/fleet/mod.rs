@@ -7,6 +7,7 @@
 mod device;
 mod event;
 mod jobs;
+mod remote;
 mod runs;
 mod state;
 mod tap;
@@ -22,6 +23,7 @@ pub use jobs::{
     BackupOutcome, BackupResult, CablingResult, DeviceCabling, JobEvent, JobRequest, Jobs,
     LastBackup, Version,
 };
+pub use remote::{RemoteReport, RemoteStatus, RemoteView, VANTAGES_KEPT};
 pub use runs::{DeviceRun, Progress, Run, Runs};
 pub use state::{Counts, FleetConfig, LogEntry, State};
 pub use tap::Tap;

@@ -12,6 +12,7 @@
 mod device;
 pub mod http;
 pub mod labels;
+pub mod remote;
 mod tap;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

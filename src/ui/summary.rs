@@ -63,6 +63,16 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         Span::raw(sweep),
         Span::styled(mode, theme::dim()),
     ])];
+    // `--from-prometheus`: whether the remote vantage points can be read.
+    match &fleet.remote {
+        Some(r) if r.error.is_some() => lines[0]
+            .spans
+            .push(Span::styled("  remote: unreadable ", theme::warn())),
+        Some(r) if r.last_ok.is_some() => lines[0]
+            .spans
+            .push(Span::styled("  remote: ok", theme::dim())),
+        _ => {}
+    }
     if app.read_only {
         lines[0]
             .spans

@@ -68,6 +68,11 @@ impl Widget for Tiles<'_> {
                 (Reach::Down, _) => device.since.map_or(String::new(), |t| fmt_age(now, t)),
                 (Reach::Unknown, _) => String::new(),
             };
+            // The vantage points that see it down (`--from-prometheus`), after the RTT.
+            let detail = match device.remote_down() {
+                down if down.is_empty() => detail,
+                down => format!("{detail} ↓{down}"),
+            };
             let flap = if flapping { theme::FLAPPING } else { "" };
             // An SSH problem outranks the RTT: it is what the operator acts on.
             let line = match (&rollout, &fleet.exec.links[id]) {
