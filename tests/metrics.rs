@@ -88,8 +88,24 @@ fn fleetdash(state: &Path) -> Command {
 }
 
 fn serve(dir: &Path, inventory: &Path, addr: SocketAddr, vantage: &str) -> Running {
+    serve_limited(dir, inventory, addr, vantage, "all")
+}
+
+fn serve_limited(
+    dir: &Path,
+    inventory: &Path,
+    addr: SocketAddr,
+    vantage: &str,
+    limit: &str,
+) -> Running {
     let child = fleetdash(dir)
-        .args(["serve", inventory.to_str().unwrap(), "--metrics"])
+        .args([
+            "serve",
+            inventory.to_str().unwrap(),
+            "--limit",
+            limit,
+            "--metrics",
+        ])
         .arg(addr.to_string())
         .args(["--vantage", vantage, "--metrics-labels", "site"])
         .args(["--interval", "200ms", "--timeout", "500ms"])
@@ -426,5 +442,110 @@ async fn a_real_prometheus_reads_what_fleetdash_exports() {
     })
     .await
     .unwrap();
+    f.up.stop().await;
+}
+
+/// Many vantage points: two `serve` instances watch different parts of the labs, one
+/// Prometheus scrapes both, and a dashboard engine that probes nothing itself reads
+/// Prometheus: every device shows the right state, and which vantage point sees it down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dashboard_reads_two_vantage_points_through_prometheus() {
+    use std::sync::Arc;
+
+    use fleetdash::engine::{Engine, EngineConfig};
+    use fleetdash::fleet::Reach;
+    use fleetdash::inventory::Inventory;
+    use fleetdash::metrics::remote::{self, RemoteConfig};
+
+    if !Path::new(PROMETHEUS).exists() {
+        eprintln!("skipped: {PROMETHEUS} is missing (apt-get install prometheus; CI does)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = fleet(dir.path()).await;
+    let (par, ber): (SocketAddr, SocketAddr) = (
+        format!("127.0.0.1:{}", free_port()).parse().unwrap(),
+        format!("127.0.0.1:{}", free_port()).parse().unwrap(),
+    );
+    let inv = &f.inventory;
+    let _par = serve_limited(dir.path(), inv, par, "par", "tag:site=par");
+    // ber watches its own devices and one of par's too.
+    let also = format!("tag:site=ber,{}", f.up_names[0]);
+    let _ber = serve_limited(dir.path(), inv, ber, "ber", &also);
+    let (_prom, prom) = start_prometheus(dir.path(), &[par, ber]);
+
+    let yaml = std::fs::read_to_string(inv).unwrap();
+    let inventory = Arc::new(Inventory::from_yaml(&yaml, "inv.yaml").unwrap());
+    // No local probes: whatever the state knows came through Prometheus.
+    let builder = Engine::builder(inventory.clone(), EngineConfig::default());
+    let config = RemoteConfig {
+        url: remote::parse_url(&format!("http://{prom}")).unwrap(),
+        query: remote::DEFAULT_QUERY.into(),
+        interval: Duration::from_millis(300),
+        timeout: Duration::from_secs(5),
+    };
+    let _poller = remote::spawn(config, inventory.clone(), builder.sender());
+    let mut engine = builder.start();
+    let id = |name: &str| {
+        inventory
+            .devices
+            .iter()
+            .position(|d| d.name == name)
+            .unwrap()
+    };
+    let settled = |engine: &Engine| {
+        let s = &engine.state;
+        f.up_names
+            .iter()
+            .all(|n| s.devices[id(n)].reach == Reach::Up)
+            && f.gone_names
+                .iter()
+                .all(|n| s.devices[id(n)].reach == Reach::Down)
+            && s.devices[id(&f.up_names[0])].remote.len() == 2
+    };
+    tokio::time::timeout(common::HANG, async {
+        while !settled(&engine) {
+            engine
+                .next_batch(|_| {})
+                .await
+                .expect("the poller keeps the stream open");
+        }
+    })
+    .await
+    .expect("the dashboard's state settles on the labs' truth");
+    let s = &engine.state;
+    for name in &f.gone_names {
+        assert_eq!(s.devices[id(name)].remote_down(), "ber", "{name}");
+        assert_eq!(
+            s.devices[id(name)].local,
+            Reach::Unknown,
+            "nothing probed here"
+        );
+    }
+    let both = &s.devices[id(&f.up_names[0])];
+    let vantages: Vec<(&str, bool)> = both
+        .remote
+        .iter()
+        .map(|v| (v.vantage.as_str(), v.up))
+        .collect();
+    assert_eq!(vantages, [("ber", true), ("par", true)]);
+    assert_eq!((s.counts.up, s.counts.down, s.counts.unknown), (3, 2, 0));
+    assert!(s.remote.as_ref().unwrap().error.is_none());
+    drop(_prom);
+
+    // Prometheus gone: a log line and a header mark; the last views stay.
+    tokio::time::timeout(common::HANG, async {
+        while engine.state.remote.as_ref().unwrap().error.is_none() {
+            engine.next_batch(|_| {}).await.unwrap();
+        }
+    })
+    .await
+    .expect("the failure is reported");
+    let s = &engine.state;
+    assert!(s.log.iter().any(|l| {
+        l.text
+            .starts_with("remote vantage points unreadable: http://")
+    }));
+    assert_eq!((s.counts.up, s.counts.down), (3, 2));
     f.up.stop().await;
 }
