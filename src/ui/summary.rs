@@ -63,15 +63,15 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         Span::raw(sweep),
         Span::styled(mode, theme::dim()),
     ])];
-    // `--from-prometheus`: whether the remote vantage points can be read.
-    match &fleet.remote {
-        Some(r) if r.error.is_some() => lines[0]
-            .spans
-            .push(Span::styled("  remote: unreadable ", theme::warn())),
-        Some(r) if r.last_ok.is_some() => lines[0]
-            .spans
-            .push(Span::styled("  remote: ok", theme::dim())),
-        _ => {}
+    // `--from-prometheus`: whether the remote vantage points can be read (after the
+    // counts, which it qualifies).
+    let remote = match &fleet.remote {
+        Some(r) if r.error.is_some() => Some(Span::styled("remote: unreadable  ", theme::warn())),
+        Some(r) if r.last_ok.is_some() => Some(Span::styled("remote: ok  ", theme::dim())),
+        _ => None,
+    };
+    if let Some(remote) = remote {
+        lines[0].spans.insert(5, remote);
     }
     if app.read_only {
         lines[0]

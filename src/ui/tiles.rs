@@ -64,6 +64,8 @@ impl Widget for Tiles<'_> {
                 device.is_flapping(now, fleet.config.flap_window, fleet.config.flap_count);
             let detail = match (device.reach, device.last_rtt()) {
                 (Reach::Up, Some(rtt)) => fmt_rtt(rtt),
+                // Up only because another vantage point sees it (`--from-prometheus`).
+                (Reach::Up, None) if device.local != Reach::Up => "remote".to_string(),
                 (Reach::Up, None) => "lost".to_string(),
                 (Reach::Down, _) => device.since.map_or(String::new(), |t| fmt_age(now, t)),
                 (Reach::Unknown, _) => String::new(),
