@@ -78,7 +78,10 @@ pub async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
 /// What the request asked for, as far as this server cares.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Request {
-    Metrics,
+    /// `gzip`: the client accepts a gzip-compressed body.
+    Metrics {
+        gzip: bool,
+    },
     NotFound,
     /// Not HTTP/1.x, or a malformed head.
     Bad,
@@ -102,15 +105,35 @@ pub fn route(head: &[u8]) -> Request {
     if !version.starts_with("HTTP/1.") {
         return Request::Bad;
     }
-    let headers = lines.take_while(|l| !l.is_empty()).count();
-    if headers > MAX_HEADERS {
+    let headers: Vec<&str> = lines
+        .take_while(|l| !l.is_empty())
+        .take(MAX_HEADERS + 1)
+        .collect();
+    if headers.len() > MAX_HEADERS {
         return Request::TooLarge;
     }
+    let gzip = headers.iter().any(|h| accepts_gzip(h));
     let path = target.split('?').next().unwrap_or(target);
     match (method, path) {
-        ("GET", "/metrics") => Request::Metrics,
+        ("GET", "/metrics") => Request::Metrics { gzip },
         _ => Request::NotFound,
     }
+}
+
+/// Whether a header line is `Accept-Encoding` listing `gzip` (and not with `q=0`).
+fn accepts_gzip(header: &str) -> bool {
+    let Some((name, value)) = header.split_once(':') else {
+        return false;
+    };
+    name.trim().eq_ignore_ascii_case("accept-encoding")
+        && value.split(',').any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let gzip = parts.next().is_some_and(|c| c.eq_ignore_ascii_case("gzip"));
+            let q = parts
+                .find_map(|p| p.strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f64>().ok());
+            gzip && q.is_some_and(|q| q > 0.0)
+        })
 }
 
 /// Reads until the blank line that ends the head, within the limits.
@@ -148,35 +171,26 @@ async fn answer(mut stream: TcpStream, endpoint: &Arc<Endpoint>) {
         Err(_) => return,
     };
     let response = match request {
-        Request::Metrics => {
+        Request::Metrics { gzip } => {
             let number = endpoint.begun.fetch_add(1, Ordering::SeqCst) + 1;
             let shared = endpoint.clone();
-            let body = tokio::task::spawn_blocking(move || {
-                let mut body = String::with_capacity(64 * 1024);
-                prometheus_client::encoding::text::encode(&mut body, &shared.registry)
-                    .map(|()| body)
-            })
-            .await;
+            let body = tokio::task::spawn_blocking(move || encode(&shared.registry, gzip)).await;
             match body {
-                Ok(Ok(body)) => {
+                Ok(Some(body)) => {
                     endpoint.scrapes.fetch_add(1, Ordering::Relaxed);
                     endpoint.answered.fetch_max(number, Ordering::SeqCst);
                     endpoint.scraped.notify_waiters();
-                    response("200 OK", CONTENT_TYPE, body)
+                    let encoding = gzip.then_some("gzip");
+                    response("200 OK", CONTENT_TYPE, encoding, body)
                 }
-                _ => response(
-                    "500 Internal Server Error",
-                    "text/plain",
-                    "encoding failed\n".into(),
-                ),
+                _ => text("500 Internal Server Error", "encoding failed\n"),
             }
         }
-        Request::NotFound => response("404 Not Found", "text/plain", "only GET /metrics\n".into()),
-        Request::Bad => response("400 Bad Request", "text/plain", "bad request\n".into()),
-        Request::TooLarge => response(
+        Request::NotFound => text("404 Not Found", "only GET /metrics\n"),
+        Request::Bad => text("400 Bad Request", "bad request\n"),
+        Request::TooLarge => text(
             "431 Request Header Fields Too Large",
-            "text/plain",
-            "request head too large\n".into(),
+            "request head too large\n",
         ),
     };
     let write = async {
@@ -186,14 +200,33 @@ async fn answer(mut stream: TcpStream, endpoint: &Arc<Endpoint>) {
     let _ = tokio::time::timeout(WRITE_TIMEOUT, write).await;
 }
 
-fn response(status: &str, content_type: &str, body: String) -> Vec<u8> {
+/// The registry's text, gzip-compressed (fast level) when asked; `None` if encoding failed.
+fn encode(registry: &Registry, gzip: bool) -> Option<Vec<u8>> {
+    let mut body = String::with_capacity(64 * 1024);
+    prometheus_client::encoding::text::encode(&mut body, registry).ok()?;
+    if !gzip {
+        return Some(body.into_bytes());
+    }
+    use std::io::Write as _;
+    let out = Vec::with_capacity(body.len() / 16);
+    let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+    gz.write_all(body.as_bytes()).ok()?;
+    gz.finish().ok()
+}
+
+fn text(status: &str, body: &str) -> Vec<u8> {
+    response(status, "text/plain", None, body.as_bytes().to_vec())
+}
+
+fn response(status: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> Vec<u8> {
+    let encoding = encoding.map_or(String::new(), |e| format!("Content-Encoding: {e}\r\n"));
     let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\n{encoding}Content-Length: {}\r\n\
          Connection: close\r\n\r\n",
         body.len()
     );
     let mut bytes = head.into_bytes();
-    bytes.extend_from_slice(body.as_bytes());
+    bytes.extend_from_slice(&body);
     bytes
 }
 
@@ -204,8 +237,34 @@ mod tests {
     #[test]
     fn only_get_metrics_is_served() {
         let cases: &[(&str, Request)] = &[
-            ("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", Request::Metrics),
-            ("GET /metrics?x=1 HTTP/1.0\r\n\r\n", Request::Metrics),
+            (
+                "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+                Request::Metrics { gzip: false },
+            ),
+            (
+                "GET /metrics?x=1 HTTP/1.0\r\n\r\n",
+                Request::Metrics { gzip: false },
+            ),
+            (
+                "GET /metrics HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n",
+                Request::Metrics { gzip: true },
+            ),
+            (
+                "GET /metrics HTTP/1.1\r\naccept-encoding: br, GZIP;q=0.5\r\n\r\n",
+                Request::Metrics { gzip: true },
+            ),
+            (
+                "GET /metrics HTTP/1.1\r\nAccept-Encoding: gzip;q=0, br\r\n\r\n",
+                Request::Metrics { gzip: false },
+            ),
+            (
+                "GET /metrics HTTP/1.1\r\nAccept-Encoding: gzip;q=0.0\r\n\r\n",
+                Request::Metrics { gzip: false },
+            ),
+            (
+                "GET /metrics HTTP/1.1\r\nX-Accept-Encoding: gzip\r\n\r\n",
+                Request::Metrics { gzip: false },
+            ),
             ("GET / HTTP/1.1\r\n\r\n", Request::NotFound),
             ("GET /metrics/ HTTP/1.1\r\n\r\n", Request::NotFound),
             ("POST /metrics HTTP/1.1\r\n\r\n", Request::NotFound),
@@ -225,6 +284,6 @@ mod tests {
         let many = format!("GET /metrics HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(65));
         assert_eq!(route(many.as_bytes()), Request::TooLarge);
         let enough = format!("GET /metrics HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(64));
-        assert_eq!(route(enough.as_bytes()), Request::Metrics);
+        assert_eq!(route(enough.as_bytes()), Request::Metrics { gzip: false });
     }
 }

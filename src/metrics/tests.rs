@@ -312,6 +312,25 @@ async fn the_endpoint_answers_get_metrics_only_and_bounds_the_request() {
     );
     assert_eq!(exporter.scrapes(), 1);
 
+    // What Prometheus asks for: the same text, gzip-compressed.
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).await.unwrap();
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    assert!(head.contains("Content-Encoding: gzip\r\n"), "{head}");
+    assert!(
+        head.contains(&format!("Content-Length: {}\r\n", raw.len() - end)),
+        "{head}"
+    );
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[end..]), &mut text)
+        .unwrap();
+    assert_eq!(text, exporter.encode());
+
     let nf = get(addr, b"GET / HTTP/1.1\r\n\r\n").await;
     assert!(nf.starts_with("HTTP/1.1 404 "), "{nf}");
     let post = get(
@@ -328,7 +347,7 @@ async fn the_endpoint_answers_get_metrics_only_and_bounds_the_request() {
     assert!(big.starts_with("HTTP/1.1 431 "), "{big}");
     let garbage = get(addr, b"\x16\x03\x01\x00\xa5\r\n\r\n").await;
     assert!(garbage.starts_with("HTTP/1.1 400 "), "{garbage}");
-    assert_eq!(exporter.scrapes(), 1, "only the GET /metrics counted");
+    assert_eq!(exporter.scrapes(), 2, "only the GET /metrics counted");
 
     // A client that never finishes its head holds a slot only until the read timeout; the
     // others are still served meanwhile.
