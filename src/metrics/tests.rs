@@ -421,3 +421,115 @@ async fn linger_ends_at_the_next_scrape() {
         .expect("the scrape ends the wait")
         .unwrap();
 }
+
+#[tokio::test]
+async fn rollout_states_and_sweep_durations_are_exported() {
+    use crate::probe::SweepStats;
+    use crate::rollout::event::{RolloutEvent, WaveInfo};
+    use crate::rollout::report::DeviceState as RolloutDevice;
+
+    let inv = Arc::new(inventory(&["b", "c"]));
+    let exporter = Exporter::bind(&config(None), &inv).await.unwrap();
+    let mut state = State::new(
+        inv.clone(),
+        FleetConfig::default(),
+        (Instant::now(), SystemTime::now()),
+    );
+    let mut tap = exporter.tap();
+    assert!(
+        !exporter.encode().contains("fleetdash_rollout_devices{"),
+        "no rollout, no series"
+    );
+    let device = |device, state| {
+        Event::Rollout(RolloutEvent::Device {
+            device,
+            state,
+            reason: None,
+        })
+    };
+    drive(
+        tap.as_mut(),
+        &mut state,
+        vec![
+            Event::Rollout(RolloutEvent::Started {
+                plan: "p".into(),
+                waves: vec![WaveInfo {
+                    index: 0,
+                    kind: "canary".into(),
+                    devices: vec![0, 1, 2],
+                }],
+                resumed: false,
+            }),
+            device(0, RolloutDevice::Done),
+            device(1, RolloutDevice::Applying),
+            Event::SweepDone(SweepStats {
+                sweep: 1,
+                sent: 3,
+                replies: 3,
+                elapsed: Duration::from_millis(30),
+            }),
+        ],
+    );
+    let text = exporter.encode();
+    let rollout = |s: &str| {
+        sample(
+            &text,
+            &format!("fleetdash_rollout_devices{{state=\"{s}\"}}"),
+        )
+    };
+    assert_eq!(rollout("done"), Some("1"));
+    assert_eq!(rollout("applying"), Some("1"));
+    assert_eq!(rollout("pending"), Some("1"));
+    assert_eq!(rollout("failed"), Some("0"));
+    assert_eq!(
+        sample(&text, "fleetdash_sweep_duration_seconds_count"),
+        Some("1")
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "fleetdash_sweep_duration_seconds_bucket{le=\"0.05\"}"
+        ),
+        Some("1")
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "fleetdash_sweep_duration_seconds_bucket{le=\"0.01\"}"
+        ),
+        Some("0")
+    );
+}
+
+/// The queue depth is read at scrape time from the engine's event queue, without keeping
+/// the queue open: the stream still ends when its senders go.
+#[tokio::test]
+async fn the_event_queue_depth_is_read_at_scrape_time() {
+    use crate::engine::{Engine, EngineConfig};
+
+    let inv = Arc::new(inventory(&[]));
+    let exporter = Exporter::bind(&config(None), &inv).await.unwrap();
+    let builder = exporter.attach(Engine::builder(inv.clone(), EngineConfig::default()));
+    let tx = builder.sender();
+    let mut engine = builder.start();
+    for _ in 0..3 {
+        tx.send(probe(0, ProbeOutcome::Lost)).await.unwrap();
+    }
+    assert_eq!(
+        sample(&exporter.encode(), "fleetdash_event_queue_depth"),
+        Some("3")
+    );
+    assert_eq!(engine.drain(|_| {}), 3);
+    let text = exporter.encode();
+    assert_eq!(sample(&text, "fleetdash_event_queue_depth"), Some("0"));
+    assert_eq!(
+        sample(
+            &text,
+            "fleetdash_device_probes_total{name=\"a\",site=\"par\"}"
+        ),
+        Some("3"),
+        "the tap followed the engine's reducer"
+    );
+    drop(tx);
+    assert_eq!(engine.next_batch(|_| {}).await, None, "the stream ended");
+}
