@@ -1,9 +1,11 @@
 //! Per-device series as plain atomics: the tap writes them from the reducer's loop, a
 //! scrape reads them, and neither waits for the other (no lock at all).
 //!
-//! `fleetdash_device_up` is the reducer's damped state, the one the tiles show: 1 up,
-//! 0 down, and *absent* while the device is still unknown (no probe has decided yet), so
-//! `fleetdash_device_up == 0` never fires for a device nobody has looked at.
+//! `fleetdash_device_up` is the reducer's damped state of this process's own probes (what
+//! the tiles show, less any `--from-prometheus` views: re-exporting those would feed a
+//! Prometheus its own answers back): 1 up, 0 down, and *absent* while the device is still
+//! unknown (no probe has decided yet), so `fleetdash_device_up == 0` never fires for a
+//! device nobody has looked at.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering::Relaxed};
@@ -40,20 +42,27 @@ pub struct Cell {
 }
 
 impl Cell {
-    /// Copies what the reducer decided for this device.
-    pub fn follow(&self, state: &DeviceState) {
-        let reach = match state.reach {
+    /// Copies what the reducer decided for this device; the local state before and after,
+    /// as indexes into `[up, down, unknown]`.
+    pub fn follow(&self, state: &DeviceState) -> (usize, usize) {
+        let reach = match state.local {
             Reach::Unknown => UNKNOWN,
             Reach::Down => DOWN,
             Reach::Up => UP,
         };
-        self.reach.store(reach, Relaxed);
+        let before = self.reach.swap(reach, Relaxed);
         self.flaps.store(u64::from(state.flaps), Relaxed);
         self.probes.store(state.probes, Relaxed);
         self.replies.store(state.replies, Relaxed);
         if let Some(pct) = state.loss_pct() {
             self.loss.store((pct / 100.0).to_bits() + 1, Relaxed);
         }
+        let slot = |code| match code {
+            UP => 0,
+            DOWN => 1,
+            _ => 2,
+        };
+        (slot(before), slot(reach))
     }
 
     pub fn observe_rtt(&self, rtt: Duration) {

@@ -106,7 +106,7 @@ impl Fleetwide {
         let r = registry;
         r.register(
             "fleetdash_devices",
-            "Devices per damped state",
+            "Devices per damped state of this process's own probes",
             m.devices.clone(),
         );
         r.register(
@@ -164,6 +164,8 @@ pub struct MetricsTap {
     runs_changed: bool,
     rollout_changed: bool,
     open_runs: Vec<RunId>,
+    /// Devices per local state, `[up, down, unknown]`.
+    counts: [i64; 3],
 }
 
 impl MetricsTap {
@@ -178,6 +180,7 @@ impl MetricsTap {
             runs_changed: false,
             rollout_changed: false,
             open_runs: Vec::new(),
+            counts: [0, 0, n as i64],
         }
     }
 
@@ -300,18 +303,19 @@ impl fleet::Tap for MetricsTap {
     }
 
     fn folded(&mut self, state: &State) {
+        let counted = self.counts;
         for device in self.dirty.drain(..) {
             self.marked[device] = false;
             if let (Some(cell), Some(st)) = (self.cells.get(device), state.devices.get(device)) {
-                cell.follow(st);
+                let (before, after) = cell.follow(st);
+                self.counts[before] -= 1;
+                self.counts[after] += 1;
             }
         }
-        let c = state.counts;
-        for (s, n) in REACH.iter().zip([c.up, c.down, c.unknown]) {
-            self.fleet
-                .devices
-                .get_or_create(&[("state", s)])
-                .set(n as i64);
+        if self.counts != counted {
+            for (s, n) in REACH.iter().zip(self.counts) {
+                self.fleet.devices.get_or_create(&[("state", s)]).set(n);
+            }
         }
         if std::mem::take(&mut self.runs_changed) {
             self.follow_runs(state);

@@ -533,3 +533,54 @@ async fn the_event_queue_depth_is_read_at_scrape_time() {
     drop(tx);
     assert_eq!(engine.next_batch(|_| {}).await, None, "the stream ended");
 }
+
+/// What other vantage points saw is not exported again: a dashboard that reads Prometheus
+/// and is scraped by it would otherwise keep a dead device up through its own echo.
+#[tokio::test]
+async fn remote_views_are_not_re_exported() {
+    use crate::fleet::{RemoteReport, RemoteView};
+
+    let inv = Arc::new(inventory(&["b"]));
+    let exporter = Exporter::bind(&config(None), &inv).await.unwrap();
+    let mut state = State::new(
+        inv.clone(),
+        FleetConfig::default(),
+        (Instant::now(), SystemTime::now()),
+    );
+    let mut tap = exporter.tap();
+    let up = |vantage: &str| RemoteView {
+        vantage: vantage.into(),
+        up: true,
+    };
+    let lost = |d| probe(d, ProbeOutcome::Lost);
+    drive(
+        tap.as_mut(),
+        &mut state,
+        vec![
+            Event::Remote(RemoteReport::Seen {
+                at: Instant::now(),
+                views: vec![vec![up("par")], vec![up("par")]],
+                unmatched: 0,
+            }),
+            lost(1),
+            lost(1),
+            probe(1, ProbeOutcome::Lost),
+        ],
+    );
+    assert_eq!(
+        state.devices[0].reach,
+        crate::fleet::Reach::Up,
+        "the tile: up via par"
+    );
+    let text = exporter.encode();
+    assert_eq!(
+        sample(&text, "fleetdash_device_up{name=\"a\""),
+        None,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "fleetdash_device_up{name=\"b\""),
+        Some("0"),
+        "{text}"
+    );
+}
