@@ -7,6 +7,7 @@
 mod device;
 mod event;
 mod jobs;
+mod log;
 mod remote;
 mod runs;
 mod state;
@@ -23,9 +24,10 @@ pub use jobs::{
     BackupOutcome, BackupResult, CablingResult, DeviceCabling, JobEvent, JobRequest, Jobs,
     LastBackup, Version,
 };
+pub use log::{LogEntry, LogKind};
 pub use remote::{RemoteReport, RemoteStatus, RemoteView, VANTAGES_KEPT};
-pub use runs::{DeviceRun, Progress, Run, Runs};
-pub use state::{Counts, FleetConfig, LogEntry, State};
+pub use runs::{DeviceRun, Progress, RUNS_KEPT, Run, Runs};
+pub use state::{Counts, FleetConfig, State};
 pub use tap::Tap;
 
 #[cfg(test)]

@@ -258,7 +258,10 @@ fn help_overlay_and_tcp_fallback_hint() {
 
 mod backup;
 mod commands;
+mod history;
 mod remote;
+mod run_tools;
+mod sizes;
 
 mod rollout;
 
