@@ -15,7 +15,7 @@ use fleetdash::lab::Lab;
 use serde_json::Value;
 
 const PROMETHEUS: &str = "/usr/bin/prometheus";
-const PASSWORD_ENV: &str = "FLEETDASH_LAB_PASSWORD";
+const PASSWORD_ENV: &str = "FLEETDASH_PASSWORD";
 
 /// A child process killed (and reaped) when the test ends, however it ends.
 struct Running(Child);
@@ -79,10 +79,9 @@ fn lab_devices_yaml(lab: &Lab) -> String {
 }
 
 fn fleetdash(state: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+    let mut c = common::fleetdash();
     c.env("XDG_STATE_HOME", state)
         .env(PASSWORD_ENV, "admin")
-        .env("FLEETDASH_SSH_CONFIG", "none")
         .stdin(Stdio::null());
     c
 }
