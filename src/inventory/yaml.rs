@@ -25,6 +25,11 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Value, InventoryError> {
     if let Some(problem) = prescan(text) {
         return Err(invalid(origin, problem));
     }
+    // Generated inventories are plain block YAML: read without libyaml when nothing in
+    // the text needs it (no aliases, merges or errors to report there).
+    if let Some(doc) = super::block_yaml::parse(text) {
+        return Ok(doc);
+    }
     // Only aliases (`*name`) can expand a document beyond its size.
     if text.contains('*') {
         expansion(text, origin)?;
