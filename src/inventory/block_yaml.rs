@@ -232,8 +232,9 @@ fn word(text: &str) -> Option<Value> {
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
         _ => {
-            let lower = text.to_ascii_lowercase();
-            if matches!(lower.as_str(), "inf" | "infinity" | "nan")
+            if ["inf", "infinity", "nan"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(text))
                 || text.contains(['[', ']', '{', '}', ',', '#', '"', '\''])
             {
                 return None;
