@@ -81,12 +81,6 @@ fn is_clab_name(path: &Path) -> bool {
     name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
 }
 
-/// The format of the inventory at `path`.
-#[cfg(test)]
-pub(crate) fn detect(path: &Path) -> Format {
-    detect_read(path).0
-}
-
 /// A file's text and its parsed YAML (merges applied), read while recognising the format.
 pub(crate) type Read = (String, Value);
 

@@ -138,7 +138,9 @@ fn stamp(file: &Path) -> Option<Stamp> {
 
 /// Parsed known_hosts files, read again only when they change: every session of a run
 /// checks its key against the same files.
-static PARSED: Mutex<Option<HashMap<PathBuf, (Stamp, Arc<Indexed>)>>> = Mutex::new(None);
+static PARSED: Mutex<Option<Parsed>> = Mutex::new(None);
+
+type Parsed = HashMap<PathBuf, (Stamp, Arc<Indexed>)>;
 
 /// The lines of `file` that apply to `target`; a missing file has none.
 fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
@@ -308,7 +310,7 @@ mod tests {
                 2222,
                 k,
                 HostKeyPolicy::Strict,
-                &[file.clone()],
+                std::slice::from_ref(&file),
                 &file,
             )
         };
