@@ -83,7 +83,7 @@ fn best(runs: usize, mut f: impl FnMut()) -> Duration {
 /// The own format as `fleetdash lab --write-inventory` writes it, for `n` devices.
 fn write_own(path: &Path, n: usize) {
     let mut y = String::from(
-        "defaults:\n  username: admin\n  password_env: FLEETDASH_LAB_PASSWORD\ngroups:\n  \
+        "defaults:\n  username: admin\n  password_env: FLEETDASH_PASSWORD\ngroups:\n  \
          role-host:\n    tags:\n      role: host\n",
     );
     for s in 0..50 {
