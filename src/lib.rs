@@ -17,6 +17,7 @@ pub mod lab;
 pub mod logging;
 pub mod platforms;
 pub mod probe;
+pub mod record;
 pub mod rollout;
 mod run;
 

@@ -1,0 +1,19 @@
+//! The maintenance window's flight recorder: every damped transition, run, command outcome,
+//! rollout event and notice, as JSON lines with RFC 3339 UTC times ([`format`]), written by
+//! a follower of the reducer ([`RecordTap`], plugged in with `Starting::tap`) through a
+//! writer thread that never makes the dashboard wait ([`writer`]), and read back as hostile
+//! input ([`load`]) for `fleetdash replay` (through the same reducer, [`feed`]) and
+//! `fleetdash report`.
+
+pub mod feed;
+pub mod format;
+pub mod load;
+mod tap;
+pub mod writer;
+
+pub use load::{Limits, LoadError, Recording, load};
+pub use tap::RecordTap;
+pub use writer::{KEEP, MAX_BYTES, RecordConfig};
+
+#[cfg(test)]
+mod tests;
