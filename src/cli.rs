@@ -154,6 +154,36 @@ pub enum Command {
     /// Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage or
     /// inventory errors.
     Cabling(CablingArgs),
+    /// Open the dashboard on a recording (`--record`): tiles, log, runs and rollout as
+    /// they were, with play/pause, step and jumps in time. Sends no traffic.
+    Replay(ReplayArgs),
+    /// Summarize a recording: outages per device, flaps, runs, the rollout's result
+    /// (Markdown, or JSON with --json).
+    Report {
+        /// The recording (JSON lines, as `--record` writes it).
+        file: PathBuf,
+        /// One JSON object instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--record FILE`: the flight recorder of sweep, exec and rollout.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// Record every state change, run, command outcome, rollout event and notice to FILE
+    /// (JSON lines; rotated at 16 MiB, 8 files kept; `fleetdash replay` / `report` read it).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The recording (JSON lines, as `--record` writes it).
+    pub file: PathBuf,
+    /// Show times in UTC (default: the local time zone).
+    #[arg(long)]
+    pub utc: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -394,6 +424,13 @@ pub struct DashboardArgs {
     /// Show times in UTC (default: the local time zone).
     #[arg(long)]
     pub utc: bool,
+    /// Record the window to FILE (default: $XDG_STATE_HOME/fleetdash/recordings/
+    /// dashboard.jsonl; rotated at 16 MiB, 8 files kept).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_record")]
+    pub record: Option<PathBuf>,
+    /// Do not record the window.
+    #[arg(long)]
+    pub no_record: bool,
     /// Where `:backup` commits configurations (a git repository, created 0700).
     /// Default: $XDG_STATE_HOME/fleetdash/backups.
     #[arg(long, value_name = "DIR")]
@@ -433,6 +470,8 @@ pub struct SweepArgs {
     pub json: bool,
     #[command(flatten)]
     pub probe: ProbeArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 #[derive(Debug, Args)]
@@ -473,6 +512,8 @@ pub struct ExecArgs {
     /// Run commands that reboot, erase or change configuration (refused without it).
     #[arg(long)]
     pub allow_dangerous: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
     /// The command, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -531,6 +572,8 @@ pub struct RolloutArgs {
     /// Check and learn host keys only in this known_hosts file.
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 impl From<HostKeys> for HostKeyPolicy {
@@ -570,6 +613,7 @@ impl From<ExecArgs> for ExecJob {
             known_hosts: a.known_hosts,
             read_only: a.read_only,
             allow_dangerous: a.allow_dangerous,
+            record: a.record.record,
             command: a.command,
         }
     }
@@ -594,6 +638,7 @@ impl From<RolloutArgs> for RolloutJob {
             yes: a.yes,
             json: a.json,
             dry_run: a.dry_run,
+            record: a.record.record,
         }
     }
 }

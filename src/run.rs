@@ -38,7 +38,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     // Commands that reach devices (and check, which shows what ssh_config gives) read the
     // OpenSSH client configuration once, before anything connects.
     let ssh_config = match &cli.command {
-        Some(Command::Bench(_) | Command::Lab(_) | Command::Platforms { .. }) => SshConfig::empty(),
+        Some(
+            Command::Bench(_)
+            | Command::Lab(_)
+            | Command::Platforms { .. }
+            | Command::Replay(_)
+            | Command::Report { .. },
+        ) => SshConfig::empty(),
         _ => match SshConfig::load(&cli.ssh_config.sources()) {
             Ok(config) => Arc::new(config),
             Err(err) => {
@@ -85,6 +91,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
+        Some(Command::Replay(args)) => crate::ui::replay::run(&args.file, args.utc).await,
+        Some(Command::Report { file, json }) => Ok(crate::headless::report::run(&file, json)),
         Some(Command::Lab(args)) => crate::lab::run(args.into())
             .await
             .map(|()| ExitCode::SUCCESS),
@@ -108,7 +116,18 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         Ok(inventory) => inventory,
         Err(code) => return Ok(code),
     };
-    let state = sweep::run(inventory, args.probe.sweep_config(Some(args.count))).await;
+    let tap = match &args.record.record {
+        Some(path) => match crate::record::recorder(path, "sweep", &inventory) {
+            Ok(tap) => Some(tap),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        },
+        None => None,
+    };
+    let sweep_config = args.probe.sweep_config(Some(args.count));
+    let state = sweep::run_with(inventory, sweep_config, tap).await;
     let rows = sweep::rows(&state);
     // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
     stdout::print(&match args.json {
@@ -209,13 +228,49 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         read_only: args.read_only,
         utc: args.utc,
     };
-    let mut engine = Engine::builder(Arc::new(inventory), config)
-        .exec(exec)
-        .start();
+    let recording = match dashboard_recorder(&args, &inventory) {
+        Ok(recording) => recording,
+        Err(code) => return Ok(code),
+    };
+    let mut builder = Engine::builder(Arc::new(inventory), config).exec(exec);
+    if let Some(tap) = recording {
+        builder = builder.tap(tap);
+    }
+    let mut engine = builder.start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
         Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
     })
+}
+
+/// The dashboard's recorder: `--record FILE` (a file in use is an error), else the
+/// default recording in the state directory (in use by another dashboard, or no state
+/// directory: a warning, and no recording), or none with `--no-record`.
+fn dashboard_recorder(
+    args: &DashboardArgs,
+    inventory: &Inventory,
+) -> Result<Option<Box<dyn crate::fleet::Tap>>, ExitCode> {
+    if args.no_record {
+        return Ok(None);
+    }
+    if let Some(path) = &args.record {
+        return crate::record::recorder(path, "dashboard", inventory)
+            .map(Some)
+            .map_err(|why| {
+                eprintln!("error: {why}");
+                ExitCode::from(USAGE)
+            });
+    }
+    let opened = crate::base::paths::recording()
+        .map_err(|e| e.to_string())
+        .and_then(|path| crate::record::recorder(&path, "dashboard", inventory));
+    match opened {
+        Ok(tap) => Ok(Some(tap)),
+        Err(why) => {
+            eprintln!("warning: not recording this window: {why} (or pass --record FILE)");
+            Ok(None)
+        }
+    }
 }
 
 /// `fleetdash rollout PLAN --inventory INV` without `--headless`: the rollout runs inside
@@ -263,10 +318,19 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         }),
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(inventory, config)
+    let mut builder = Engine::builder(inventory.clone(), config)
         .exec(exec)
-        .rollout(setup)
-        .start();
+        .rollout(setup);
+    if let Some(path) = &job.record {
+        match crate::record::recorder(path, "rollout", &inventory) {
+            Ok(tap) => builder = builder.tap(tap),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        }
+    }
+    let mut engine = builder.start();
     let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;
     let resume = rollout::resume_command(&job, &prepared.journal_path);

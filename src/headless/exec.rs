@@ -46,6 +46,8 @@ pub struct ExecJob {
     pub read_only: bool,
     /// Run commands that reboot, erase or change configuration.
     pub allow_dangerous: bool,
+    /// Record the runs and their outcomes to this file (`fleetdash report` reads it).
+    pub record: Option<PathBuf>,
     /// The command, as words.
     pub command: Vec<String>,
 }
@@ -103,7 +105,20 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
-    let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
+    let tap = match &args.record {
+        Some(path) => match crate::record::recorder(path, "exec", &inventory) {
+            Ok(tap) => Some(tap),
+            Err(why) => {
+                eprintln!("error: {why}");
+                return Ok(ExitCode::from(USAGE));
+            }
+        },
+        None => None,
+    };
+    let devices: Vec<usize> = (0..inventory.devices.len()).collect();
+    let runs = vec![(devices, command)];
+    let connector = SshConnector::new(opts);
+    let results = execute_runs_with(inventory, cfg, connector, runs, |_| {}, tap).await;
     stdout::print(&match args.json {
         true => json_lines(&results),
         false => folded(&results),
@@ -165,15 +180,29 @@ pub async fn execute_runs<C: Connector>(
     cfg: ExecConfig,
     connector: C,
     runs: Vec<(Vec<usize>, String)>,
+    seen: impl FnMut(&Event),
+) -> Vec<DeviceResult> {
+    execute_runs_with(inventory, cfg, connector, runs, seen, None).await
+}
+
+/// [`execute_runs`], with a follower of the reducer (the flight recorder).
+pub async fn execute_runs_with<C: Connector>(
+    inventory: Arc<Inventory>,
+    cfg: ExecConfig,
+    connector: C,
+    runs: Vec<(Vec<usize>, String)>,
     mut seen: impl FnMut(&Event),
+    tap: Option<Box<dyn crate::fleet::Tap>>,
 ) -> Vec<DeviceResult> {
     // No probes: nothing is sent but the commands.
-    let mut engine = Engine::builder(inventory.clone(), EngineConfig::default())
-        .exec(ExecSetup {
-            config: cfg,
-            connector,
-        })
-        .start();
+    let mut builder = Engine::builder(inventory.clone(), EngineConfig::default()).exec(ExecSetup {
+        config: cfg,
+        connector,
+    });
+    if let Some(tap) = tap {
+        builder = builder.tap(tap);
+    }
+    let mut engine = builder.start();
     let mut ids = Vec::new();
     for (i, (devices, command)) in runs.into_iter().enumerate() {
         let id = i as u64 + 1;

@@ -34,6 +34,15 @@ pub struct Row {
 
 /// Runs `sweep.count` sweeps to completion and returns the final state.
 pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
+    run_with(inventory, sweep, None).await
+}
+
+/// [`run`], with a follower of the reducer (the flight recorder).
+pub async fn run_with(
+    inventory: Inventory,
+    sweep: SweepConfig,
+    tap: Option<Box<dyn crate::fleet::Tap>>,
+) -> State {
     let sweeps = sweep.count.unwrap_or(1);
     let fleet = FleetConfig {
         down_after: 1,
@@ -50,7 +59,11 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
         }),
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(Arc::new(inventory), config).start();
+    let mut builder = Engine::builder(Arc::new(inventory), config);
+    if let Some(tap) = tap {
+        builder = builder.tap(tap);
+    }
+    let mut engine = builder.start();
     // The sweeper drops its sender after the last sweep, which ends this loop.
     while engine.next_batch(|_| {}).await.is_some() {}
     engine.state

@@ -15,5 +15,18 @@ pub use load::{Limits, LoadError, Recording, load};
 pub use tap::RecordTap;
 pub use writer::{KEEP, MAX_BYTES, RecordConfig};
 
+/// The recorder for `--record FILE` (`front_end`: who records), masking the inventory's
+/// secrets; the error is a message for the user.
+pub fn recorder(
+    path: &std::path::Path,
+    front_end: &'static str,
+    inventory: &crate::inventory::Inventory,
+) -> Result<Box<dyn crate::fleet::Tap>, String> {
+    let config = RecordConfig::new(path.to_path_buf());
+    let secrets = crate::exec::Secrets::from_inventory(inventory);
+    let tap = RecordTap::open(&config, front_end, secrets)?;
+    Ok(Box::new(tap))
+}
+
 #[cfg(test)]
 mod tests;

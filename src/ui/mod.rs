@@ -15,6 +15,7 @@ mod help;
 mod layout;
 mod log;
 mod prompt;
+pub mod replay;
 mod rollout_view;
 mod run_view;
 mod signals;

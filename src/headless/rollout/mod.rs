@@ -41,6 +41,8 @@ pub struct RolloutJob {
     pub json: bool,
     /// Print the waves without connecting.
     pub dry_run: bool,
+    /// Record the rollout (and probes, runs, notices) to this file.
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// The headless front end (and `--dry-run`); without `--headless` the dashboard runs the
@@ -85,9 +87,14 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         probes,
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(inventory.clone(), config)
-        .rollout(setup)
-        .start();
+    let mut builder = Engine::builder(inventory.clone(), config).rollout(setup);
+    if let Some(path) = &job.record {
+        match crate::record::recorder(path, "rollout", &inventory) {
+            Ok(tap) => builder = builder.tap(tap),
+            Err(why) => return Ok(usage(&why)),
+        }
+    }
+    let mut engine = builder.start();
     let control = engine.control.clone().expect("the rollout was started");
     let mut task = engine
         .workers
