@@ -473,4 +473,35 @@ mod tests {
         assert_eq!(got, [(1, 0, vec!["r|2".to_string()], 1), (2, 1, vec![], 0)]);
         assert!(r.rollout.is_none());
     }
+
+    #[test]
+    fn hostile_names_and_reasons_reach_neither_the_markdown_nor_the_json_raw() {
+        for sample in crate::base::text::hostile::SAMPLES {
+            let name = serde_json::to_string(sample).unwrap();
+            let down = format!(
+                r#"{{"v":1,"at":"2026-12-02T03:01:00Z","kind":"transition","device":{name},"from":"up","to":"down","why":{name},"reason":{name},"flaps":1}}"#
+            );
+            let run = format!(
+                r#"{{"v":1,"at":"2026-12-02T03:01:00Z","kind":"run","run":1,"command":{name},"devices":[{name}]}}"#
+            );
+            let text = [down.as_str(), run.as_str()];
+            let start_text = recording(&[]).start.devices[1].name.clone();
+            assert_eq!(start_text, "r|2");
+            let r = {
+                let start = r#"{"v":1,"at":"2026-12-02T03:00:00.000Z","kind":"start","front_end":"dashboard","source":"lab.yaml","down_after":2,"up_after":1,"flap_window_ms":300000,"flap_count":3,"devices":[{"name":NAME,"host":"127.0.0.1"}]}"#
+                    .replace("NAME", &name);
+                let all = std::iter::once(start.as_str())
+                    .chain(text)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                crate::record::load::parse(all.as_bytes(), Limits::default(), "w").unwrap()
+            };
+            assert!(r.issues.is_empty(), "{:?}", r.issues);
+            let report = summarize(&r);
+            assert_eq!((report.outages.len(), report.runs.len()), (1, 1));
+            crate::base::text::hostile::assert_inert(sample, &markdown(&report));
+            let json = escape_json(&serde_json::to_string(&report).unwrap());
+            crate::base::text::hostile::assert_inert(sample, &json);
+        }
+    }
 }

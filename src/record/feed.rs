@@ -56,9 +56,10 @@ impl Feed {
             ..Inventory::default()
         });
         let config = FleetConfig {
-            // A zero from a hostile file would make every probe a change.
-            down_after: start.down_after.clamp(1, 1000),
-            up_after: start.up_after.clamp(1, 1000),
+            // A zero from a hostile file would make every probe a change, a huge number
+            // every change a million probes.
+            down_after: start.down_after.clamp(1, 100),
+            up_after: start.up_after.clamp(1, 100),
             flap_window: Duration::from_millis(start.flap_window_ms),
             flap_count: start.flap_count.max(1),
             ..FleetConfig::default()

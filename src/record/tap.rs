@@ -15,7 +15,7 @@ use super::writer::{Message, RecordConfig, Writer};
 use crate::base::secrets::Secrets;
 use crate::base::text::escape_json;
 use crate::exec::{Command, ExecEvent};
-use crate::fleet::{self, Event, ProbeMode, Reach, State};
+use crate::fleet::{self, Event, JobEvent, ProbeMode, Reach, State};
 use crate::inventory::DeviceId;
 use crate::rollout::event::{DeviceState, RolloutEvent};
 
@@ -33,6 +33,8 @@ pub struct RecordTap {
     seen: Vec<u64>,
     /// The device of the last probe, whose change (if any) the next look finds.
     probed: Option<DeviceId>,
+    /// A job just ended: the reducer's line for it is the log's newest at the next look.
+    job_ended: bool,
     dropped: u64,
     /// Dropped and not yet said in a `dropped` record.
     unreported: u64,
@@ -60,6 +62,7 @@ impl RecordTap {
             bytes: 0,
             seen: Vec::new(),
             probed: None,
+            job_ended: false,
             dropped: 0,
             unreported: 0,
         })
@@ -228,8 +231,17 @@ impl RecordTap {
         text
     }
 
-    /// Records the change the last probe made, if it made one (`state` has it folded).
+    /// Records what the last event did that only the state shows: the change the last
+    /// probe made, if it made one, or the line of a job that ended (`state` has it folded).
     fn look(&mut self, state: &State) {
+        if std::mem::take(&mut self.job_ended)
+            && let Some(entry) = state.log.back()
+        {
+            let record = Record::Notice {
+                text: entry.text.clone(),
+            };
+            self.push(wall(state, entry.at), record);
+        }
         let Some(id) = self.probed.take() else { return };
         let (Some(device), Some(seen)) = (state.devices.get(id), self.seen.get(id).copied()) else {
             return;
@@ -415,6 +427,9 @@ impl fleet::Tap for RecordTap {
                 self.push(wall(before, *at), record);
             }
             Event::Rollout(event) => self.rollout(before, event),
+            Event::Job(JobEvent::BackupDone { .. } | JobEvent::CablingDone { .. }) => {
+                self.job_ended = true;
+            }
             _ => {}
         }
     }

@@ -273,7 +273,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Whatever the file holds, the loader ends with a recording or an error, never a
-    /// panic, and nothing it keeps can drive a terminal.
+    /// panic; the replay takes whatever it kept, and nothing of it can drive a terminal.
     #[test]
     fn the_loader_survives_any_file(lines in prop::collection::vec(line(), 0..30)) {
         let text = lines.join("\n");
@@ -300,9 +300,15 @@ fn line() -> impl Strategy<Value = String> {
         "[a-z\u{1b}\u{9b}\u{202e}\n ]{0,8}",
     ];
     let json = |s: &str| serde_json::to_string(s).unwrap();
-    let record = (text.clone(), text, 0u32..4, 0u64..5, any::<bool>()).prop_map(
-        move |(a, b, v, n, flag)| {
-            let at = "2026-12-02T03:00:01Z";
+    let at = prop_oneof![
+        Just("2026-12-02T03:00:01Z"),
+        Just("2026-12-02T02:00:01Z"),
+        Just("9999-12-31T23:59:59Z"),
+        Just("0001-01-01T00:00:00Z"),
+        Just("2026-12-02T03:00:01+14:00"),
+    ];
+    let record = (text.clone(), text, 0u32..4, 0u64..5, any::<bool>(), at).prop_map(
+        move |(a, b, v, n, flag, at)| {
             match n {
                 0 => format!(
                     r#"{{"v":{v},"at":"{at}","kind":"start","front_end":"x","source":{},"down_after":{n},"up_after":0,"flap_window_ms":1,"flap_count":0,"devices":[{{"name":{},"host":"h"}},{{"name":"r1","host":"h"}}]}}"#,
@@ -340,4 +346,28 @@ fn line() -> impl Strategy<Value = String> {
         1 => (record, 0usize..80).prop_map(|(r, cut)| r.chars().take(cut).collect()),
         1 => "\\PC{0,40}",
     ]
+}
+
+#[test]
+fn a_jobs_line_in_the_log_is_recorded_as_the_reducer_wrote_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (config, mut tap) = open(dir.path(), MAX_BYTES);
+    let mut live = testkit::state(1, FleetConfig::default());
+    let at = live.origin.0 + Duration::from_secs(3);
+    let done = Event::Job(crate::fleet::JobEvent::BackupDone {
+        at,
+        runs: vec![],
+        result: Err("the repository is locked".into()),
+    });
+    fold(&mut live, &mut tap, vec![done]);
+    drop(tap);
+    let recording = load(&config.path, Limits::default()).unwrap();
+    let notices: Vec<&str> = (recording.entries.iter())
+        .filter_map(|e| match &e.record {
+            Record::Notice { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notices, ["backup failed: the repository is locked"]);
+    assert_eq!(log(&replayed(&recording)), log(&live));
 }
