@@ -190,3 +190,45 @@ async fn the_replay_refuses_commands_and_shows_hostile_names_inert() {
         assert_eq!(p.state.exec.runs.len(), 1, "no run was started");
     }
 }
+
+/// A recorded rollout opens on the rollout screen, as it was at each moment; its keys
+/// steer nothing.
+#[tokio::test]
+async fn a_recorded_rollout_replays_on_the_rollout_screen_and_cannot_be_steered() {
+    let rollout = r#"{"v":1,"at":"2026-12-02T03:00:10Z","kind":"rollout","event":"started","plan":"ntp","resumed":false,"waves":[{"index":0,"kind":"canary","devices":["r1"]},{"index":1,"kind":"batch","devices":["r2","r3"]}]}
+{"v":1,"at":"2026-12-02T03:00:11Z","kind":"rollout","event":"wave","wave":0,"state":"running"}
+{"v":1,"at":"2026-12-02T03:00:12Z","kind":"rollout","event":"device","device":"r1","state":"done"}
+{"v":1,"at":"2026-12-02T03:00:13Z","kind":"rollout","event":"wave","wave":0,"state":"completed"}
+{"v":1,"at":"2026-12-02T03:00:14Z","kind":"rollout","event":"device","device":"r2","state":"failed","reason":"post-check ntp failed"}
+{"v":1,"at":"2026-12-02T03:00:15Z","kind":"rollout","event":"overall","state":"halted","reason":"1 failed > max_fail 0"}
+{"v":1,"at":"2026-12-02T03:00:16Z","kind":"rollout","event":"finished","outcome":"halted"}
+"#;
+    let text = RECORDING.replacen('\n', &format!("\n{rollout}"), 1);
+    let mut p = player(&text);
+    assert!(p.recording.issues.is_empty(), "{:?}", p.recording.issues);
+    let term = replay(&mut p, keys(">")).await;
+    let shown = screen(&term);
+    assert!(shown.contains("ntp"), "{shown}");
+    insta::assert_snapshot!(term.backend());
+    let state = p.state.rollout.as_ref().unwrap();
+    assert_eq!(state.outcome, Some(crate::rollout::event::Outcome::Halted));
+    // Back to before the failure: r2 not failed yet.
+    replay(&mut p, keys("<....")).await;
+    let state = p.state.rollout.as_ref().unwrap();
+    assert_eq!(
+        state.device(0).unwrap().state,
+        crate::rollout::event::DeviceState::Done
+    );
+    assert_eq!(
+        state.device(1).unwrap().state,
+        crate::rollout::event::DeviceState::Pending
+    );
+    // Pause, and abort confirmed: refused, nothing changes.
+    let term = replay(&mut p, keys("pay")).await;
+    assert!(
+        screen(&term).contains("a replay sends nothing"),
+        "{}",
+        screen(&term)
+    );
+    assert_eq!(p.next, 4);
+}
