@@ -214,3 +214,66 @@ fn a_second_recorder_of_the_same_file_is_refused_with_a_clear_error() {
         "{err}"
     );
 }
+
+/// `exec --record`: each device's outcome, a failed login with its stage, never the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_records_each_devices_outcome_without_its_output() {
+    let s = common::lab(
+        "name: x\nsites: [x]\nroles:\n  - {role: ios, platform: cisco_ios, count: 1}\n  \
+         - {role: bad, platform: cisco_ios, count: 1}\nfaults:\n  - devices: [x-bad1]\n    \
+         auth_failure: true\n",
+    )
+    .devices(2)
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let path = s.dir.path().join("exec.jsonl");
+    let tap = fleetdash::record::recorder(&path, "exec", &s.inventory).unwrap();
+    let runs = vec![(vec![0, 1], "show version".to_string())];
+    let cfg = ExecConfig {
+        retries: 0,
+        ..ExecConfig::default()
+    };
+    let connector = SshConnector::new(s.opts.clone());
+    let results = fleetdash::headless::exec::execute_runs_with(
+        s.inventory.clone(),
+        cfg,
+        connector,
+        runs,
+        |_| {},
+        Some(tap),
+    )
+    .await;
+    assert!(results[0].ok() && !results[1].ok(), "{results:?}");
+    s.lab.stop().await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let output = results[0]
+        .result
+        .as_ref()
+        .unwrap()
+        .text
+        .lines()
+        .next()
+        .unwrap();
+    assert!(
+        !text.contains(output),
+        "the output reached the recording:\n{text}"
+    );
+    let recording = load(&path, Limits::default()).unwrap();
+    let outcomes: Vec<(String, bool, Option<String>)> = (recording.entries.iter())
+        .filter_map(|e| match &e.record {
+            Record::Outcome(o) => Some((o.device.clone(), o.ok, o.stage.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut outcomes = outcomes;
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [
+            ("x-bad1".to_string(), false, Some("auth".to_string())),
+            ("x-ios1".to_string(), true, None),
+        ]
+    );
+    assert_eq!(recording.start.front_end, "exec");
+}
