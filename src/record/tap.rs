@@ -12,6 +12,9 @@ use super::format::{
     TransitionRec, WaveRec,
 };
 use super::writer::{Message, RecordConfig, Writer};
+
+/// A batch is handed to the writer at the end of the reducer's batch, or once this big.
+const BATCH_BYTES: usize = 64 << 10;
 use crate::base::secrets::Secrets;
 use crate::base::text::escape_json;
 use crate::exec::{Command, ExecEvent};
@@ -38,6 +41,9 @@ pub struct RecordTap {
     dropped: u64,
     /// Dropped and not yet said in a `dropped` record.
     unreported: u64,
+    /// Lines of this batch of events, handed over at its end.
+    batch: String,
+    batch_records: u64,
 }
 
 /// A device's changes so far: every up↔down flap, and the first change out of `unknown`.
@@ -65,6 +71,8 @@ impl RecordTap {
             job_ended: false,
             dropped: 0,
             unreported: 0,
+            batch: String::new(),
+            batch_records: 0,
         })
     }
 
@@ -90,26 +98,39 @@ impl RecordTap {
     }
 
     fn push(&mut self, at: SystemTime, record: Record) {
-        let mut text = String::new();
-        if self.unreported > 0 {
-            let count = self.unreported;
-            text.push_str(&self.line(at, Record::Dropped { count }));
-        }
-        text.push_str(&self.line(at, record));
-        let len = text.len() as u64;
-        if self.writer.try_send(Message::Lines(text)) {
-            self.unreported = 0;
-            self.bytes += len;
-            // The next look rotates: `state` may not hold this record's event yet.
-            self.rotate_due = self.bytes >= self.max_bytes;
-        } else {
-            self.lost();
+        let line = self.line(at, record);
+        self.bytes += line.len() as u64;
+        self.batch.push_str(&line);
+        self.batch_records += 1;
+        // The next look rotates: `state` may not hold this record's event yet.
+        self.rotate_due = self.bytes >= self.max_bytes;
+        if self.batch.len() >= BATCH_BYTES {
+            self.hand_over();
         }
     }
 
-    fn lost(&mut self) {
-        self.dropped += 1;
-        self.unreported += 1;
+    /// Hands the batch to the writer (one wake-up per batch, not per record); a full
+    /// queue drops it, and the next batch begins with a `dropped` record.
+    fn hand_over(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let mut text = String::new();
+        if self.unreported > 0 {
+            let count = self.unreported;
+            text = self.line(SystemTime::now(), Record::Dropped { count });
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let len = batch.len() as u64;
+        text.push_str(&batch);
+        let records = std::mem::take(&mut self.batch_records);
+        if self.writer.try_send(Message::Lines(text)) {
+            self.unreported = 0;
+        } else {
+            self.bytes = self.bytes.saturating_sub(len);
+            self.dropped += records;
+            self.unreported += records;
+        }
     }
 
     /// The start record before anything else is recorded, and a new file once this one
@@ -117,10 +138,12 @@ impl RecordTap {
     fn begin(&mut self, state: &State) {
         if self.rotate_due {
             self.rotate_due = false;
+            self.hand_over();
             let head = self.head(state, true);
             self.bytes = head.len() as u64;
             if !self.writer.try_send(Message::Rotate(head)) {
-                self.lost();
+                self.dropped += 1;
+                self.unreported += 1;
             }
         }
         if self.started {
@@ -130,9 +153,8 @@ impl RecordTap {
         self.seen = vec![0; state.devices.len()];
         let head = self.head(state, false);
         self.bytes = head.len() as u64;
-        if !self.writer.try_send(Message::Lines(head)) {
-            self.lost();
-        }
+        self.batch.push_str(&head);
+        self.batch_records += 1;
     }
 
     /// The first lines of a file: the start record, and when this file continues a
@@ -450,30 +472,35 @@ impl fleet::Tap for RecordTap {
             });
             self.push(wall(state, at), record);
         }
+        self.hand_over();
     }
 
     fn folded(&mut self, state: &State) {
         self.begin(state);
         self.look(state);
+        self.hand_over();
     }
 }
 
 impl Drop for RecordTap {
-    /// The end record, a flush, and a word on stderr when anything was lost (the dashboard
-    /// has given the terminal back by the time the engine is dropped).
+    /// The last batch, the end record and a flush, waiting for room in the queue (only
+    /// now); a word on stderr when anything was lost (the dashboard has given the terminal
+    /// back by the time the engine is dropped).
     fn drop(&mut self) {
+        let mut last = String::new();
         // Nothing was seen: nothing to say (an empty file).
-        let end = if !self.started {
-            String::new()
-        } else {
-            self.line(
-                SystemTime::now(),
-                Record::End {
-                    dropped: self.dropped,
-                },
-            )
-        };
-        self.writer.finish(Message::Lines(end));
+        if self.started {
+            if self.unreported > 0 {
+                let count = self.unreported;
+                last = self.line(SystemTime::now(), Record::Dropped { count });
+            }
+            last.push_str(&std::mem::take(&mut self.batch));
+            let end = Record::End {
+                dropped: self.dropped,
+            };
+            last.push_str(&self.line(SystemTime::now(), end));
+        }
+        self.writer.finish(Message::Lines(last));
         let trouble = self.writer.trouble.lock().map(|t| t.error.clone());
         if let Ok(Some(error)) = trouble {
             eprintln!("warning: {error}");

@@ -20,8 +20,9 @@ use crate::base::private_file;
 pub const MAX_BYTES: u64 = 16 << 20;
 /// Default number of files kept: the one being written and 7 before it (≤ 128 MiB).
 pub const KEEP: usize = 8;
-/// Records waiting for the writer before new ones are dropped.
-const QUEUE: usize = 8192;
+/// Batches waiting for the writer before new ones are dropped (a batch holds at most
+/// 64 KiB of lines: at most 16 MiB wait in memory).
+const QUEUE: usize = 256;
 /// The longest a written record waits in memory.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
