@@ -58,8 +58,22 @@ impl RecordTap {
         front_end: &'static str,
         secrets: Secrets,
     ) -> Result<RecordTap, String> {
-        Ok(RecordTap {
-            writer: Writer::open(config)?,
+        Ok(RecordTap::with_writer(
+            Writer::open(config)?,
+            config,
+            front_end,
+            secrets,
+        ))
+    }
+
+    pub(super) fn with_writer(
+        writer: Writer,
+        config: &RecordConfig,
+        front_end: &'static str,
+        secrets: Secrets,
+    ) -> RecordTap {
+        RecordTap {
+            writer,
             secrets,
             max_bytes: config.max_bytes.max(1),
             front_end,
@@ -73,7 +87,7 @@ impl RecordTap {
             unreported: 0,
             batch: String::new(),
             batch_records: 0,
-        })
+        }
     }
 
     fn line(&self, at: SystemTime, mut record: Record) -> String {

@@ -70,6 +70,14 @@ impl Writer {
     /// Locks the recording, sets an earlier recording at `path` aside (rotation) and starts
     /// the writer thread.
     pub fn open(config: &RecordConfig) -> Result<Writer, String> {
+        Writer::open_gated(config, None)
+    }
+
+    /// [`Writer::open`] whose thread first waits for `gate` (a test's slow disk).
+    pub fn open_gated(
+        config: &RecordConfig,
+        gate: Option<Arc<Mutex<()>>>,
+    ) -> Result<Writer, String> {
         let path = config.path.clone();
         let lock = StateLock::beside(&path).map_err(|e| e.to_string())?;
         let keep = config.keep.max(1);
@@ -86,6 +94,9 @@ impl Writer {
             .name("fleetdash-record".into())
             .spawn(move || {
                 let _lock = lock;
+                if let Some(gate) = gate {
+                    drop(gate.lock());
+                }
                 if let Err(e) = write_loop(&thread_path, keep, file, rx) {
                     let mut t = shared.lock().unwrap_or_else(|p| p.into_inner());
                     t.error = Some(cannot(&thread_path, &e));
