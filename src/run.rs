@@ -116,18 +116,12 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         Ok(inventory) => inventory,
         Err(code) => return Ok(code),
     };
-    let tap = match &args.record.record {
-        Some(path) => match crate::record::recorder(path, "sweep", &inventory) {
-            Ok(tap) => Some(tap),
-            Err(why) => {
-                eprintln!("error: {why}");
-                return Ok(ExitCode::from(USAGE));
-            }
-        },
-        None => None,
+    let tap = match crate::record::open_for(args.record.record.as_deref(), "sweep", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
     };
     let sweep_config = args.probe.sweep_config(Some(args.count));
-    let state = sweep::run_with(inventory, sweep_config, tap).await;
+    let state = sweep::run_with(inventory, sweep_config, |b| crate::record::attach(b, tap)).await;
     let rows = sweep::rows(&state);
     // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
     stdout::print(&match args.json {
@@ -232,11 +226,8 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(recording) => recording,
         Err(code) => return Ok(code),
     };
-    let mut builder = Engine::builder(Arc::new(inventory), config).exec(exec);
-    if let Some(tap) = recording {
-        builder = builder.tap(tap);
-    }
-    let mut engine = builder.start();
+    let builder = Engine::builder(Arc::new(inventory), config).exec(exec);
+    let mut engine = crate::record::attach(builder, recording).start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
         Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
@@ -253,13 +244,8 @@ fn dashboard_recorder(
     if args.no_record {
         return Ok(None);
     }
-    if let Some(path) = &args.record {
-        return crate::record::recorder(path, "dashboard", inventory)
-            .map(Some)
-            .map_err(|why| {
-                eprintln!("error: {why}");
-                ExitCode::from(USAGE)
-            });
+    if args.record.is_some() {
+        return crate::record::open_for(args.record.as_deref(), "dashboard", inventory);
     }
     let opened = crate::base::paths::recording()
         .map_err(|e| e.to_string())
@@ -318,19 +304,12 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         }),
         ..EngineConfig::default()
     };
-    let mut builder = Engine::builder(inventory.clone(), config)
-        .exec(exec)
-        .rollout(setup);
-    if let Some(path) = &job.record {
-        match crate::record::recorder(path, "rollout", &inventory) {
-            Ok(tap) => builder = builder.tap(tap),
-            Err(why) => {
-                eprintln!("error: {why}");
-                return Ok(ExitCode::from(USAGE));
-            }
-        }
-    }
-    let mut engine = builder.start();
+    let tap = match crate::record::open_for(job.record.as_deref(), "rollout", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
+    let builder = Engine::builder(inventory, config).exec(exec).rollout(setup);
+    let mut engine = crate::record::attach(builder, tap).start();
     let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;
     let resume = rollout::resume_command(&job, &prepared.journal_path);

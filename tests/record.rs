@@ -241,7 +241,7 @@ async fn exec_records_each_devices_outcome_without_its_output() {
         connector,
         runs,
         |_| {},
-        Some(tap),
+        |builder| fleetdash::record::attach(builder, Some(tap)),
     )
     .await;
     assert!(results[0].ok() && !results[1].ok(), "{results:?}");

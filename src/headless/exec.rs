@@ -16,7 +16,7 @@ use crate::base::exit::USAGE;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_line};
-use crate::engine::{Engine, EngineConfig, ExecSetup};
+use crate::engine::{Engine, EngineConfig, ExecSetup, Starting};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
@@ -105,20 +105,20 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
-    let tap = match &args.record {
-        Some(path) => match crate::record::recorder(path, "exec", &inventory) {
-            Ok(tap) => Some(tap),
-            Err(why) => {
-                eprintln!("error: {why}");
-                return Ok(ExitCode::from(USAGE));
-            }
-        },
-        None => None,
+    let tap = match crate::record::open_for(args.record.as_deref(), "exec", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
     };
     let devices: Vec<usize> = (0..inventory.devices.len()).collect();
-    let runs = vec![(devices, command)];
-    let connector = SshConnector::new(opts);
-    let results = execute_runs_with(inventory, cfg, connector, runs, |_| {}, tap).await;
+    let results = execute_runs_with(
+        inventory,
+        cfg,
+        SshConnector::new(opts),
+        vec![(devices, command)],
+        |_| {},
+        |builder| crate::record::attach(builder, tap),
+    )
+    .await;
     stdout::print(&match args.json {
         true => json_lines(&results),
         false => folded(&results),
@@ -182,27 +182,25 @@ pub async fn execute_runs<C: Connector>(
     runs: Vec<(Vec<usize>, String)>,
     seen: impl FnMut(&Event),
 ) -> Vec<DeviceResult> {
-    execute_runs_with(inventory, cfg, connector, runs, seen, None).await
+    execute_runs_with(inventory, cfg, connector, runs, seen, |b| b).await
 }
 
-/// [`execute_runs`], with a follower of the reducer (the flight recorder).
+/// [`execute_runs`], with `extend` adding to the engine before it starts (the flight
+/// recorder).
 pub async fn execute_runs_with<C: Connector>(
     inventory: Arc<Inventory>,
     cfg: ExecConfig,
     connector: C,
     runs: Vec<(Vec<usize>, String)>,
     mut seen: impl FnMut(&Event),
-    tap: Option<Box<dyn crate::fleet::Tap>>,
+    extend: impl FnOnce(Starting) -> Starting,
 ) -> Vec<DeviceResult> {
     // No probes: nothing is sent but the commands.
-    let mut builder = Engine::builder(inventory.clone(), EngineConfig::default()).exec(ExecSetup {
+    let builder = Engine::builder(inventory.clone(), EngineConfig::default()).exec(ExecSetup {
         config: cfg,
         connector,
     });
-    if let Some(tap) = tap {
-        builder = builder.tap(tap);
-    }
-    let mut engine = builder.start();
+    let mut engine = extend(builder).start();
     let mut ids = Vec::new();
     for (i, (devices, command)) in runs.into_iter().enumerate() {
         let id = i as u64 + 1;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::base::text::{Untrusted, escape_json};
-use crate::engine::{Engine, EngineConfig, Probes};
+use crate::engine::{Engine, EngineConfig, Probes, Starting};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
 use crate::probe::{SweepConfig, ViaBastion};
@@ -34,14 +34,14 @@ pub struct Row {
 
 /// Runs `sweep.count` sweeps to completion and returns the final state.
 pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
-    run_with(inventory, sweep, None).await
+    run_with(inventory, sweep, |b| b).await
 }
 
-/// [`run`], with a follower of the reducer (the flight recorder).
+/// [`run`], with `extend` adding to the engine before it starts (the flight recorder).
 pub async fn run_with(
     inventory: Inventory,
     sweep: SweepConfig,
-    tap: Option<Box<dyn crate::fleet::Tap>>,
+    extend: impl FnOnce(Starting) -> Starting,
 ) -> State {
     let sweeps = sweep.count.unwrap_or(1);
     let fleet = FleetConfig {
@@ -59,11 +59,7 @@ pub async fn run_with(
         }),
         ..EngineConfig::default()
     };
-    let mut builder = Engine::builder(Arc::new(inventory), config);
-    if let Some(tap) = tap {
-        builder = builder.tap(tap);
-    }
-    let mut engine = builder.start();
+    let mut engine = extend(Engine::builder(Arc::new(inventory), config)).start();
     // The sweeper drops its sender after the last sweep, which ends this loop.
     while engine.next_batch(|_| {}).await.is_some() {}
     engine.state

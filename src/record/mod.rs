@@ -28,5 +28,32 @@ pub fn recorder(
     Ok(Box::new(tap))
 }
 
+/// `builder` with the recorder, when there is one.
+pub fn attach(
+    builder: crate::engine::Starting,
+    tap: Option<Box<dyn crate::fleet::Tap>>,
+) -> crate::engine::Starting {
+    match tap {
+        Some(tap) => builder.tap(tap),
+        None => builder,
+    }
+}
+
+/// The recorder for an optional `--record FILE`; the error (a file in use, a directory
+/// that cannot be made) is printed and becomes the usage exit status.
+pub fn open_for(
+    path: Option<&std::path::Path>,
+    front_end: &'static str,
+    inventory: &crate::inventory::Inventory,
+) -> Result<Option<Box<dyn crate::fleet::Tap>>, std::process::ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    recorder(path, front_end, inventory)
+        .map(Some)
+        .map_err(|why| {
+            eprintln!("error: {why}");
+            std::process::ExitCode::from(crate::base::exit::USAGE)
+        })
+}
+
 #[cfg(test)]
 mod tests;

@@ -87,14 +87,12 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         probes,
         ..EngineConfig::default()
     };
-    let mut builder = Engine::builder(inventory.clone(), config).rollout(setup);
-    if let Some(path) = &job.record {
-        match crate::record::recorder(path, "rollout", &inventory) {
-            Ok(tap) => builder = builder.tap(tap),
-            Err(why) => return Ok(usage(&why)),
-        }
-    }
-    let mut engine = builder.start();
+    let tap = match crate::record::open_for(job.record.as_deref(), "rollout", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
+    let builder = Engine::builder(inventory.clone(), config).rollout(setup);
+    let mut engine = crate::record::attach(builder, tap).start();
     let control = engine.control.clone().expect("the rollout was started");
     let mut task = engine
         .workers
