@@ -76,6 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             ("s", "sort"),
             ("space", "mark"),
             (":", "run"),
+            ("L", "log"),
             ("?", "help"),
             ("q", "quit"),
         ];

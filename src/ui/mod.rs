@@ -9,15 +9,19 @@
 mod app;
 mod detail;
 mod diff_view;
+pub(crate) mod export;
 mod filter;
 mod footer;
 mod help;
 mod layout;
 mod log;
+mod log_view;
 mod prompt;
 pub mod replay;
 mod rollout_view;
-mod run_view;
+pub(crate) mod run_view;
+mod runs_view;
+mod search;
 mod signals;
 mod summary;
 mod terminal;
@@ -59,6 +63,14 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
         run_view::render(frame, body, fleet, run, now);
         return;
     }
+    if let Some(log) = &app.log_view {
+        log_view::render(frame, body, fleet, log);
+        return;
+    }
+    if let Some(runs) = &app.runs_view {
+        runs_view::render(frame, body, fleet, runs, now);
+        return;
+    }
     if let Some(diff) = &app.diff_view {
         diff_view::render(frame, body, fleet, diff);
         return;
@@ -85,20 +97,35 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     if let Some(area) = areas.detail {
         detail::render(frame, area, fleet, app.focused, now);
     }
+    let hint = off_screen_hint(app.down_off_screen(fleet));
     match (app.rollout(fleet), areas.panel) {
         (Some(rollout), Some(panel)) => {
             rollout_view::render_panel(frame, panel, rollout);
-            log::render_rollout(frame, areas.log, rollout);
+            log::render_rollout(frame, areas.log, fleet, hint);
         }
-        _ => log::render(frame, areas.log, fleet),
+        _ => log::render(frame, areas.log, fleet, hint),
     }
     footer::render(frame, areas.footer, app, fleet);
+    if app.detail_overlay && areas.detail.is_none() && app.rollout(fleet).is_none() {
+        detail::render_overlay(frame, areas.tiles, fleet, app.focused, now);
+    }
     if let (true, Some(device)) = (app.details && app.rollout(fleet).is_some(), app.focused) {
         rollout_view::render_details(frame, frame.area(), fleet, device, app.details_scroll);
     }
     if app.help {
-        help::render(frame, frame.area());
+        help::render(frame, frame.area(), app.help_scroll);
     }
+}
+
+/// "▼ 3 down, off-screen ↓": down devices scrolled out of view, and which way they are.
+fn off_screen_hint((above, below): (usize, usize)) -> Option<String> {
+    let arrows = match (above > 0, below > 0) {
+        (false, false) => return None,
+        (true, false) => "↑",
+        (false, true) => "↓",
+        (true, true) => "↑↓",
+    };
+    Some(format!(" ▼ {} down, off-screen {arrows} ", above + below))
 }
 
 /// How the dashboard ended.
@@ -193,6 +220,31 @@ where
                     }
                     Action::Control(control) => {
                         steer(engine, control);
+                        dirty = true;
+                    }
+                    Action::Write(request) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let written = export::write(&engine.state, request, &secrets);
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.written(written);
+                        }
+                        dirty = true;
+                    }
+                    Action::Copy(text) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let note = match export::osc52(&text, &secrets) {
+                            Ok(seq) => match term.clipboard(&seq) {
+                                Ok(()) => format!(
+                                    "copied {} bytes (OSC 52: if the terminal allows it)",
+                                    text.len()
+                                ),
+                                Err(e) => format!("not copied: {e}"),
+                            },
+                            Err(why) => why,
+                        };
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.note = Some(note);
+                        }
                         dirty = true;
                     }
                     Action::Job(request) => {

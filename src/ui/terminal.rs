@@ -27,6 +27,12 @@ pub trait Screen {
     fn suspend(&mut self) -> io::Result<()>;
     /// Takes the terminal again after someone else stopped and continued the process.
     fn resume(&mut self) -> io::Result<()>;
+    /// Writes an OSC 52 sequence (built by `export::osc52`): the terminal, where it allows
+    /// it, puts its text on the clipboard. A screen in memory has no clipboard.
+    fn clipboard(&mut self, osc52: &str) -> io::Result<()> {
+        let _ = osc52;
+        Ok(())
+    }
 }
 
 /// A screen in memory: nothing to give back or take again.
@@ -103,6 +109,14 @@ impl Screen for Terminal {
 
     fn size(&self) -> io::Result<Size> {
         self.0.size()
+    }
+
+    fn clipboard(&mut self, osc52: &str) -> io::Result<()> {
+        use std::io::Write;
+        let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut out = stdout().lock();
+        out.write_all(osc52.as_bytes())?;
+        out.flush()
     }
 
     /// SIGTSTP: gives the terminal back as it was found, stops the process for real

@@ -258,6 +258,9 @@ fn help_overlay_and_tcp_fallback_hint() {
 
 mod backup;
 mod commands;
+mod history;
+mod run_tools;
+mod sizes;
 
 mod rollout;
 
