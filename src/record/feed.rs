@@ -103,7 +103,7 @@ impl Feed {
                 duration: Duration::from_secs_f64((o.duration_ms / 1e3).clamp(0.0, 1e9)),
                 result: result(o),
             })),
-            Record::Rollout(r) => state.apply(Event::Rollout(rollout_event(r, id))),
+            Record::Rollout(r) => state.apply(Event::Rollout(rollout_event(r, at, id))),
             Record::Notice { text } => state.apply(Event::Notice {
                 at,
                 text: text.clone(),
@@ -189,7 +189,7 @@ fn result(o: &OutcomeRec) -> Result<Output, ExecError> {
     }
 }
 
-fn rollout_event(r: &RolloutRec, id: impl Fn(&str) -> DeviceId) -> RolloutEvent {
+fn rollout_event(r: &RolloutRec, at: Instant, id: impl Fn(&str) -> DeviceId) -> RolloutEvent {
     match r.clone() {
         RolloutRec::Started {
             plan,
@@ -243,6 +243,7 @@ fn rollout_event(r: &RolloutRec, id: impl Fn(&str) -> DeviceId) -> RolloutEvent 
         },
         RolloutRec::Overall { state, reason } => RolloutEvent::Overall { state, reason },
         RolloutRec::Log { device, text } => RolloutEvent::Log {
+            at,
             device: device.map(|d| id(&d)),
             text,
         },

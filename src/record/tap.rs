@@ -368,7 +368,7 @@ impl RecordTap {
                 state: *state,
                 reason: reason.clone(),
             },
-            RolloutEvent::Log { device, text } => RolloutRec::Log {
+            RolloutEvent::Log { device, text, .. } => RolloutRec::Log {
                 device: device.map(name),
                 text: text.clone(),
             },
@@ -377,7 +377,12 @@ impl RecordTap {
                 report: report.as_ref().map(|p| p.display().to_string()),
             },
         };
-        self.push(SystemTime::now(), Record::Rollout(record));
+        // The executor's log lines carry their time; its other events happen now.
+        let at = match event {
+            RolloutEvent::Log { at, .. } => wall(state, *at),
+            _ => SystemTime::now(),
+        };
+        self.push(at, Record::Rollout(record));
     }
 }
 

@@ -314,14 +314,15 @@ async fn next_signal(signals: Option<&mut signals::Signals>) -> signals::Caught 
     }
 }
 
-/// A key or click: the replay's own keys first (outside prompts and the run view), then
-/// the dashboard's, with everything that would send traffic refused.
+/// A key or click: the replay's own keys first (outside prompts and the run, diff and log
+/// views, which have keys of their own), then the dashboard's, with everything that would send traffic refused.
 fn on_input(player: &mut Player, app: &mut App, event: &TermEvent) -> Action {
     if let TermEvent::Key(key) = event
         && key.kind == KeyEventKind::Press
         && !app.typing()
         && app.run_view.is_none()
         && app.diff_view.is_none()
+        && app.log_view.is_none()
     {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if key.code == KeyCode::Char('q') || (ctrl && key.code == KeyCode::Char('c')) {

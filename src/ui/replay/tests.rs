@@ -232,3 +232,13 @@ async fn a_recorded_rollout_replays_on_the_rollout_screen_and_cannot_be_steered(
     );
     assert_eq!(p.next, 4);
 }
+
+/// In the log view (`L`), `n` and `N` are its search's: the replay does not take them.
+#[tokio::test]
+async fn the_log_views_keys_stay_its_own() {
+    let mut p = player(RECORDING);
+    replay(&mut p, keys(">")).await;
+    let end = p.pos;
+    replay(&mut p, keys("L/r2\nnN")).await;
+    assert_eq!(p.pos, end, "n and N searched the log, not the recording");
+}
