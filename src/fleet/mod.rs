@@ -8,6 +8,7 @@ mod device;
 mod event;
 mod jobs;
 mod log;
+mod probes;
 mod runs;
 mod state;
 mod tap;
@@ -24,6 +25,7 @@ pub use jobs::{
     LastBackup, Version,
 };
 pub use log::{LogEntry, LogKind};
+pub use probes::{probe_line, probe_lines};
 pub use runs::{DeviceRun, Progress, RUNS_KEPT, Run, Runs};
 pub use state::{Counts, FleetConfig, State};
 pub use tap::Tap;

@@ -144,9 +144,9 @@ impl State {
             Event::SweepDone(stats) => self.last_sweep = Some(stats),
             Event::Mode(mode) => {
                 let text = match &mode {
-                    ProbeMode::Icmp(kind) => {
-                        format!("ICMP available ({} socket)", kind.as_str())
-                    }
+                    // What the devices use, as the summary bar says it: with `probe:
+                    // tcp:PORT` everywhere, ICMP being available is beside the point.
+                    ProbeMode::Icmp(_) => super::probe_line(Some(&mode), &self.inventory),
                     ProbeMode::TcpFallback { reason, enable } => {
                         format!(
                             "ICMP unavailable ({reason}); probing by TCP connect. Enable ICMP: {enable}"
@@ -197,7 +197,10 @@ impl State {
             command,
         } = command
         {
-            let text = format!("run #{run}: `{command}` on {} devices", devices.len());
+            let text = format!(
+                "run #{run}: `{command}` on {}",
+                crate::base::text::count(devices.len(), "device")
+            );
             self.exec
                 .start(Run::new(*run, command.clone(), devices.clone(), at));
             let mut entry = LogEntry::new(at, LogKind::Run, text);

@@ -58,6 +58,8 @@ pub enum Action {
     /// Ctrl-Z: give the terminal back and stop, as a shell's job control would (in raw
     /// mode the terminal sends the key instead of SIGTSTP).
     Suspend,
+    /// Ctrl-L: clear the terminal and draw the whole frame again.
+    Repaint,
     /// Hand this to the workers (and redraw).
     Send(Command),
     /// Steer the rollout (and redraw).
@@ -112,6 +114,8 @@ pub struct App {
     pub confirm: Option<PendingRun>,
     /// `--read-only`: dangerous commands are refused.
     pub read_only: bool,
+    /// Colour or monochrome (`--theme`, `NO_COLOR`).
+    pub theme: super::theme::Theme,
     /// The run view, when it is open.
     pub run_view: Option<RunView>,
     /// `L`: the session's log, full screen.
@@ -161,6 +165,7 @@ impl App {
             command_line: CommandLine::default(),
             confirm: None,
             read_only: false,
+            theme: super::theme::Theme::Colour,
             run_view: None,
             log_view: None,
             runs_view: None,
@@ -355,10 +360,7 @@ impl App {
     }
 
     fn filter_text(&self) -> String {
-        match &self.filter {
-            Filter::None => String::new(),
-            Filter::Pattern { text, .. } | Filter::Text(text) => text.clone(),
-        }
+        self.filter.text().to_string()
     }
 
     pub fn set_filter(&mut self, text: &str, fleet: &State) {

@@ -47,7 +47,7 @@ const KEYS: &[(&str, &str)] = &[
     ("q :q Ctrl-C", "quit (:quit and :q! too)"),
 ];
 
-const PATTERNS: &[&str] = &[
+pub(crate) const PATTERNS: &[&str] = &[
     "site-ams                 group site-ams",
     "ams-*                    device names by glob",
     "tag:role=core            by tag",

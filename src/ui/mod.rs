@@ -12,7 +12,7 @@ mod diff_view;
 pub(crate) mod export;
 mod filter;
 mod footer;
-mod help;
+pub(crate) mod help;
 mod layout;
 mod log;
 mod log_view;
@@ -52,6 +52,14 @@ pub const MAX_FPS: u32 = 30;
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
+    let _theme = theme::scope(app.theme);
+    draw(frame, fleet, app, now);
+    if app.theme == theme::Theme::Mono {
+        theme::strip_colours(frame.buffer_mut());
+    }
+}
+
+fn draw(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     let areas = app.areas(fleet);
     summary::render(frame, areas.summary, fleet, app);
     let body = Rect {
@@ -169,6 +177,7 @@ where
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
     app.interval = options.interval;
     app.read_only = options.read_only;
+    app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
     let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
@@ -213,6 +222,10 @@ where
                         dirty = true;
                     }
                     Action::Redraw => dirty = true,
+                    Action::Repaint => {
+                        term.repaint()?;
+                        dirty = true;
+                    }
                     Action::Nothing => {}
                     Action::Send(command) => {
                         send(engine, command);

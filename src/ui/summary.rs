@@ -8,43 +8,10 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme;
 use crate::fleet::{ProbeMode, Reach, State};
-use crate::inventory::ProbeSpec;
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
-    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP, and devices
-    // behind a bastion are probed through it.
-    let devices = &fleet.inventory.devices;
-    let via = devices.iter().filter(|d| !d.jump.is_empty()).count();
-    let tcp = (devices.iter())
-        .filter(|d| d.jump.is_empty() && matches!(d.probe, ProbeSpec::Tcp(_)))
-        .count();
-    let icmp = devices.len() - tcp - via;
-    // (long, short): the short one when the terminal is narrow.
-    let (mode, short_mode) = match (&fleet.mode, icmp, tcp) {
-        (None, ..) => ("probe: starting".to_string(), "probe…".to_string()),
-        (Some(_), 0, 0) if via > 0 => ("probe: via bastion".into(), "via bastion".into()),
-        (Some(_), 0, _) => ("probe: TCP connect".into(), "TCP".into()),
-        (Some(ProbeMode::Icmp(kind)), _, 0) => (
-            format!("probe: ICMP ({} socket)", kind.as_str()),
-            format!("ICMP {}", kind.as_str()),
-        ),
-        (Some(ProbeMode::Icmp(kind)), _, _) => (
-            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str()),
-            format!("ICMP ×{icmp} TCP ×{tcp}"),
-        ),
-        (Some(ProbeMode::TcpFallback { .. }), ..) => (
-            "probe: TCP connect (ICMP not permitted)".into(),
-            "TCP (no ICMP)".into(),
-        ),
-    };
-    let (mode, short_mode) = match via {
-        0 => (mode, short_mode),
-        _ if mode == "probe: via bastion" || fleet.mode.is_none() => (mode, short_mode),
-        _ => (
-            format!("{mode}, via bastion ×{via}"),
-            format!("{short_mode} bastion ×{via}"),
-        ),
-    };
+    // (long, short): the short one when the terminal is narrow; the log says the long one.
+    let (mode, short_mode) = crate::fleet::probe_lines(fleet.mode.as_ref(), &fleet.inventory);
     // The header shortens rather than cuts: the title goes first, then words; the counts,
     // the sweep (number and time) and the probe mode always stay.
     let fits = |line: &Line| line.width() <= usize::from(area.width);

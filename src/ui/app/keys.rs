@@ -36,6 +36,10 @@ impl App {
         if ctrl && key.code == KeyCode::Char('z') {
             return Action::Suspend;
         }
+        // Ctrl-L redraws the whole screen, as in every terminal program.
+        if ctrl && key.code == KeyCode::Char('l') {
+            return Action::Repaint;
+        }
         if let Some(view) = self.run_view.as_mut() {
             return match view.key(key, fleet, self.screen) {
                 // A second Ctrl-C quits as anywhere else (asking first during a rollout).
@@ -74,6 +78,17 @@ impl App {
                 self.diff_view = None;
             }
             return Action::Redraw;
+        }
+        // On the dashboard (the views above have their own keys and prompts), any other Ctrl
+        // or Alt chord is not its plain key (Ctrl-A must not mark every device): it does
+        // nothing, except Ctrl-C, and the prompts' own editing chords (Ctrl-U, Ctrl-W).
+        let chord = key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let ctrl_c = ctrl && key.code == KeyCode::Char('c');
+        let prompt = self.filter_input.is_some() || self.command_line.is_open();
+        if chord && !ctrl_c && !prompt {
+            return Action::Nothing;
         }
         if let Some(question) = self.asking.take() {
             return match (question, key.code == KeyCode::Char('y')) {

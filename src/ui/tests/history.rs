@@ -52,7 +52,7 @@ fn the_full_log_has_times_kinds_search_and_the_folded_host_keys() {
     press(&mut app, &fleet, "L");
     let log = screen(&fleet, &mut app, now);
     for line in [
-        "12:00:00 probe     ICMP available (raw socket)",
+        "12:00:00 probe     probe: ICMP (raw socket)",
         "12:00:03 up/down   fra-sw03 up → down: 2 lost",
         "12:00:06 host keys learned 60 new host keys into /st/kh  [Enter lists them]",
         "12:00:07 rollout   fra-sw03: rolling back",
@@ -218,7 +218,7 @@ fn a_long_log_scrolls_to_the_selection() {
     app.handle(&key(KeyCode::Home), &fleet);
     let top = screen(&fleet, &mut app, now);
     assert!(
-        top.contains("ICMP available") && !top.contains("number 299"),
+        top.contains("probe: ICMP (raw socket)") && !top.contains("number 299"),
         "{top}"
     );
     press(&mut app, &fleet, "/number 150");
