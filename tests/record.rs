@@ -3,7 +3,6 @@
 //! a command run over SSH on the others; then `fleetdash report` (the binary) finds the
 //! outage of the right device, in the right order, and the run.
 
-use std::process::Command as Process;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -136,7 +135,7 @@ async fn a_recorded_lab_session_reports_the_outage_and_the_run() {
 
     // The report, from the binary: Markdown and JSON.
     let report = |json: bool| {
-        let mut cmd = Process::new(env!("CARGO_BIN_EXE_fleetdash"));
+        let mut cmd = common::fleetdash();
         cmd.arg("report").arg(&path);
         if json {
             cmd.arg("--json");
@@ -168,11 +167,7 @@ fn report_and_replay_refuse_a_file_that_is_not_a_recording_with_exit_2() {
     let path = dir.path().join("x.jsonl");
     std::fs::write(&path, "\u{1b}[2Jhello\n{\"v\":1}\n").unwrap();
     for sub in ["report", "replay"] {
-        let out = Process::new(env!("CARGO_BIN_EXE_fleetdash"))
-            .arg(sub)
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = common::fleetdash().arg(sub).arg(&path).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{sub}");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.contains("no start record"), "{sub}: {err}");
@@ -200,11 +195,10 @@ fn a_second_recorder_of_the_same_file_is_refused_with_a_clear_error() {
         "devices:\n  - {name: a, host: 127.0.0.1}\n",
     )
     .unwrap();
-    let out = Process::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["sweep", "--record"])
         .arg(&path)
         .arg(dir.path().join("inv.yaml"))
-        .env("FLEETDASH_SSH_CONFIG", "none")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -491,7 +491,7 @@ async fn headless_dry_run_and_halt_exit_codes() {
     // The recording of the window says the same, without the password.
     let recorded = std::fs::read_to_string(&recording).unwrap();
     assert!(!recorded.contains(&s.password), "{recorded}");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["report", "--json"])
         .arg(&recording)
         .output()

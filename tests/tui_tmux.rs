@@ -549,7 +549,7 @@ fn replay_in_a_real_terminal() {
     std::fs::write(&path, lines.join("\n")).unwrap();
     let command = format!(
         "{} replay {} --utc; echo FLEETDASH-EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_fleetdash"),
+        common::fleetdash_shell(),
         path.display()
     );
     let Some(tmux) = Tmux::start("replay", 120, 30, &command) else {

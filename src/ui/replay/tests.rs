@@ -123,7 +123,7 @@ async fn steps_walk_one_record_at_a_time_both_ways_and_stop_at_the_ends() {
     assert_eq!(
         log,
         [
-            "ICMP available (raw socket)",
+            "probe: ICMP (raw socket)",
             "r2 up → down: 2 lost (no reply)",
             "run #1: `show version` on 2 devices",
             "r2 down → up: reply in 250µs",
