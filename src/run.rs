@@ -73,6 +73,21 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Some(Command::Sweep(args)) => sweep_command(args).await,
+        Some(Command::Serve(args)) => {
+            let job = crate::headless::serve::ServeJob {
+                sweep: args.probe.sweep_config(None),
+                fleet: FleetConfig {
+                    down_after: args.down_after,
+                    up_after: args.up_after,
+                    ..FleetConfig::default()
+                },
+                metrics: args.metrics.config(),
+                record: args.record.record,
+                inventory: args.inventory,
+                limit: args.limit,
+            };
+            crate::headless::serve::run(job).await
+        }
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {
             let job = RolloutJob::from(args);
@@ -123,8 +138,18 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         Ok(tap) => tap,
         Err(code) => return Ok(code),
     };
-    let sweep_config = args.probe.sweep_config(Some(args.count));
-    let state = sweep::run_with(inventory, sweep_config, |b| crate::record::attach(b, tap)).await;
+    let exporter =
+        match crate::headless::bind_metrics(args.metrics.config().as_ref(), &inventory).await {
+            Ok(exporter) => exporter,
+            Err(code) => return Ok(code),
+        };
+    // `--count 0`: until SIGINT or SIGTERM.
+    let count = (args.count > 0).then_some(args.count);
+    let sweep_config = args.probe.sweep_config(count);
+    let state = sweep::run_with(inventory, sweep_config, |b| {
+        crate::record::attach(crate::headless::with_metrics(b, exporter.as_ref()), tap)
+    })
+    .await;
     let rows = sweep::rows(&state);
     // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
     stdout::print(&match args.json {
@@ -132,6 +157,9 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         false => sweep::table(&rows),
     });
     let all_up = rows.iter().all(|row| row.state == "up");
+    if let (Some(exporter), Some(_)) = (&exporter, count) {
+        exporter.linger().await;
+    }
     Ok(if all_up {
         ExitCode::SUCCESS
     } else {
@@ -182,6 +210,11 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(journal) => journal,
         Err(code) => return Ok(code),
     };
+    let metrics = args.metrics.config();
+    let exporter = match crate::headless::bind_metrics(metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
     let via_bastion = ViaBastion::new(&inventory, ssh.clone());
     let exec = ExecSetup {
         config: ExecConfig {
@@ -229,7 +262,19 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(recording) => recording,
         Err(code) => return Ok(code),
     };
-    let builder = Engine::builder(Arc::new(inventory), config).exec(exec);
+    let inventory = Arc::new(inventory);
+    let builder = Engine::builder(inventory.clone(), config).exec(exec);
+    // Reachability from other vantage points, polled beside the local probes.
+    let _remote = args.from_prometheus.map(|url| {
+        let config = crate::metrics::remote::RemoteConfig {
+            url,
+            query: args.query.clone(),
+            interval: args.prometheus_interval,
+            timeout: args.prometheus_interval.max(Duration::from_secs(5)),
+        };
+        crate::metrics::remote::spawn(config, inventory.clone(), builder.sender())
+    });
+    let builder = crate::headless::with_metrics(builder, exporter.as_ref());
     let mut engine = crate::record::attach(builder, recording).start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
@@ -282,6 +327,10 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         Ok(journal) => journal,
         Err(code) => return Ok(code),
     };
+    let exporter = match crate::headless::bind_metrics(job.metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
     let exec = ExecSetup {
         config: ExecConfig {
             journal: Some(Arc::new(journal)),
@@ -312,6 +361,7 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let builder = Engine::builder(inventory, config).exec(exec).rollout(setup);
+    let builder = crate::headless::with_metrics(builder, exporter.as_ref());
     let mut engine = crate::record::attach(builder, tap).start();
     let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;

@@ -20,6 +20,7 @@ use crate::engine::{Engine, EngineConfig, ExecSetup, Starting};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
+use crate::metrics::MetricsConfig;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 pub use print::{folded, json_lines, summary};
@@ -48,6 +49,8 @@ pub struct ExecJob {
     pub allow_dangerous: bool,
     /// Record the runs and their outcomes to this file (`fleetdash report` reads it).
     pub record: Option<PathBuf>,
+    /// Serve Prometheus metrics while it runs (`--metrics`).
+    pub metrics: Option<MetricsConfig>,
     /// The command, as words.
     pub command: Vec<String>,
 }
@@ -109,6 +112,10 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         Ok(tap) => tap,
         Err(code) => return Ok(code),
     };
+    let exporter = match super::bind_metrics(args.metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
     let devices: Vec<usize> = (0..inventory.devices.len()).collect();
     let results = execute_runs_with(
         inventory,
@@ -116,7 +123,7 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         SshConnector::new(opts),
         vec![(devices, command)],
         |_| {},
-        |builder| crate::record::attach(builder, tap),
+        |builder| crate::record::attach(super::with_metrics(builder, exporter.as_ref()), tap),
     )
     .await;
     stdout::print(&match args.json {
@@ -124,6 +131,9 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         false => folded(&results),
     });
     eprintln!("{}", summary(&results));
+    if let Some(exporter) = &exporter {
+        exporter.linger().await;
+    }
     Ok(if results.iter().all(DeviceResult::ok) {
         ExitCode::SUCCESS
     } else {
@@ -185,8 +195,8 @@ pub async fn execute_runs<C: Connector>(
     execute_runs_with(inventory, cfg, connector, runs, seen, |b| b).await
 }
 
-/// [`execute_runs`], with `extend` adding to the engine before it starts (the flight
-/// recorder).
+/// [`execute_runs`], with `extend` adding to the engine before it starts (a metrics tap,
+/// the flight recorder).
 pub async fn execute_runs_with<C: Connector>(
     inventory: Arc<Inventory>,
     cfg: ExecConfig,

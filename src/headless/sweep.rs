@@ -12,6 +12,7 @@ use crate::base::text::{Untrusted, escape_json};
 use crate::engine::{Engine, EngineConfig, Probes, Starting};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
+use crate::metrics::Exporter;
 use crate::probe::{SweepConfig, ViaBastion};
 use crate::ssh::{BastionLimits, SshOptions};
 
@@ -32,22 +33,28 @@ pub struct Row {
     pub error: Option<String>,
 }
 
-/// Runs `sweep.count` sweeps to completion and returns the final state.
-pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
-    run_with(inventory, sweep, |b| b).await
+/// Runs `sweep.count` sweeps to completion (`None`: until SIGINT or SIGTERM) and returns
+/// the final state; `metrics` follows the reducer when given.
+pub async fn run(inventory: Inventory, sweep: SweepConfig, metrics: Option<&Exporter>) -> State {
+    run_with(inventory, sweep, |b| super::with_metrics(b, metrics)).await
 }
 
-/// [`run`], with `extend` adding to the engine before it starts (the flight recorder).
+/// [`run`], with `extend` adding to the engine before it starts (the metrics exporter, the
+/// flight recorder).
 pub async fn run_with(
     inventory: Inventory,
     sweep: SweepConfig,
     extend: impl FnOnce(Starting) -> Starting,
 ) -> State {
-    let sweeps = sweep.count.unwrap_or(1);
+    let endless = sweep.count.is_none();
+    let history = match sweep.count {
+        Some(sweeps) => sweeps.clamp(1, 10_000) as usize,
+        None => FleetConfig::default().history,
+    };
     let fleet = FleetConfig {
         down_after: 1,
         up_after: 1,
-        history: sweeps.clamp(1, 10_000) as usize,
+        history,
         ..FleetConfig::default()
     };
     let config = EngineConfig {
@@ -60,14 +67,26 @@ pub async fn run_with(
         ..EngineConfig::default()
     };
     let mut engine = extend(Engine::builder(Arc::new(inventory), config)).start();
+    let stop = async {
+        match endless {
+            true => super::stop_signal().await,
+            false => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stop);
     // The sweeper drops its sender after the last sweep, which ends this loop.
-    while engine.next_batch(|_| {}).await.is_some() {}
+    loop {
+        tokio::select! {
+            folded = engine.next_batch(|_| {}) => if folded.is_none() { break },
+            _ = &mut stop => break,
+        }
+    }
     engine.state
 }
 
 /// Devices behind a bastion are probed through it, logging in to it as `exec` would (the
 /// user's known_hosts, accept-new).
-fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
+pub fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
     if inventory.devices.iter().all(|d| d.jump.is_empty()) {
         return None;
     }

@@ -260,6 +260,7 @@ mod backup;
 mod commands;
 mod first_contact;
 mod history;
+mod remote;
 mod run_tools;
 mod sizes;
 
