@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::base::exit::USAGE;
 use crate::base::stdout;
-use crate::base::text::escape_json;
+use crate::base::text::{count, escape_json};
 use crate::record::format::{self, ReachRec, Record, RolloutRec};
 use crate::record::{Limits, Recording};
 use crate::rollout::event::DeviceState;
@@ -284,11 +284,11 @@ pub fn markdown(r: &Report) -> String {
         age(r.duration_s)
     ));
     line(format!(
-        "- {} devices, {} outages, {} devices changed state, {} runs",
-        r.devices,
-        r.outages.len(),
-        r.flaps.len(),
-        r.runs.len()
+        "- {}, {}, {} changed state up↔down, {}",
+        count(r.devices, "device"),
+        count(r.outages.len(), "outage"),
+        count(r.flaps.len(), "device"),
+        count(r.runs.len(), "run")
     ));
     if r.lost_records > 0 {
         line(format!(
