@@ -7,6 +7,7 @@
 //! [`MAX_FPS`] times a second; when nothing happens it sleeps.
 
 mod app;
+mod dense;
 mod detail;
 mod diff_view;
 mod filter;
@@ -33,6 +34,7 @@ use ratatui::widgets::Paragraph;
 use tokio::sync::mpsc;
 
 pub use app::{Action, App, Question, SortKey};
+pub use dense::{DenseMap, GroupBy, MapLine};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 pub use signals::Signals;
@@ -69,6 +71,15 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
             "no device matches the filter (Esc clears it)"
         };
         frame.render_widget(Paragraph::new(text).style(theme::dim()), areas.tiles);
+    } else if app.dense_shown(fleet) {
+        let map = app.dense_map(fleet);
+        let dense = dense::Dense {
+            fleet,
+            app,
+            map: &map,
+            now,
+        };
+        frame.render_widget(dense, areas.tiles);
     } else {
         let grid = Grid::new(areas.tiles);
         frame.render_widget(

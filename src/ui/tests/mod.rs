@@ -258,6 +258,7 @@ fn help_overlay_and_tcp_fallback_hint() {
 
 mod backup;
 mod commands;
+mod dense;
 
 mod rollout;
 
