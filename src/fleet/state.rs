@@ -92,6 +92,9 @@ pub struct State {
     pub wall_clock: WallClock,
     /// Bumped by every change; front ends compare it to know whether to redraw.
     pub version: u64,
+    /// Bumped by every change a person should see at once: all but probe results that
+    /// changed no device's state, and sweep totals (the dashboard draws those lazily).
+    pub state_version: u64,
 }
 
 impl State {
@@ -118,12 +121,16 @@ impl State {
             origin,
             wall_clock: WallClock::default(),
             version: 0,
+            state_version: 0,
         }
     }
 
     /// The reducer: folds one event into the state. Pure: no I/O, time comes from events.
     pub fn apply(&mut self, event: Event) {
         self.version += 1;
+        if !matches!(event, Event::Probe(_) | Event::SweepDone(_)) {
+            self.state_version += 1;
+        }
         match event {
             Event::Probe(result) => {
                 let Some(device) = self.devices.get_mut(result.device) else {
@@ -135,6 +142,7 @@ impl State {
                     ProbeOutcome::Failed { reason } => (None, Some(reason)),
                 };
                 if let Some(t) = device.observe(result.at, rtt, error, &self.config) {
+                    self.state_version += 1;
                     *self.counts.slot(t.from) -= 1;
                     *self.counts.slot(t.to) += 1;
                     // A device found up at start is not news; the summary bar counts it.
@@ -180,6 +188,7 @@ impl State {
     /// Records a command a front end sends to the workers (a run is tracked from here on).
     pub fn record(&mut self, command: &Command, at: Instant) {
         self.version += 1;
+        self.state_version += 1;
         if let Command::Run {
             run,
             devices,

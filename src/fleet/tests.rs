@@ -212,3 +212,32 @@ fn events_for_unknown_devices_are_ignored() {
     s.apply(reply(99, c.at(0), 1));
     assert_eq!(s.counts.unknown, 2);
 }
+
+/// RTT-only results and sweep totals bump `version` (something changed) but not
+/// `state_version` (nothing a person must see at once); a state change bumps both.
+#[test]
+fn state_version_moves_only_for_changes_seen_at_once() {
+    let (mut s, c) = setup(FleetConfig::default());
+    let step = |s: &mut State, e: Event| {
+        let (v, sv) = (s.version, s.state_version);
+        s.apply(e);
+        (s.version - v, s.state_version - sv)
+    };
+    assert_eq!(step(&mut s, reply(0, c.at(0), 1)), (1, 1), "unknown → up");
+    assert_eq!(step(&mut s, reply(0, c.at(1), 2)), (1, 0), "a new RTT");
+    assert_eq!(step(&mut s, lost(0, c.at(2))), (1, 0), "one loss, damped");
+    assert_eq!(step(&mut s, lost(0, c.at(3))), (1, 1), "up → down");
+    assert_eq!(step(&mut s, lost(0, c.at(4))), (1, 0), "still down");
+    let totals = Event::SweepDone(SweepStats {
+        sweep: 1,
+        sent: 2,
+        replies: 0,
+        elapsed: Duration::from_millis(3),
+    });
+    assert_eq!(step(&mut s, totals), (1, 0));
+    let notice = Event::Notice {
+        at: c.at(5),
+        text: "x".into(),
+    };
+    assert_eq!(step(&mut s, notice), (1, 1));
+}

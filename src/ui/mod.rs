@@ -3,8 +3,9 @@
 //! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
 //! batches and folded by the engine's reducer), terminal input, signals (which restore the
 //! terminal before the process ends or stops), and a one-second tick that keeps the
-//! "down for 2m13s" ages current. It draws only when something changed, at most
-//! [`MAX_FPS`] times a second; when nothing happens it sleeps.
+//! "down for 2m13s" ages current. It draws only when something changed ([`redraw`] says
+//! when: input at once, a state change at most [`MAX_FPS`] times a second, RTTs and ages
+//! at most [`LAZY_FPS`]); when nothing happens it sleeps.
 
 mod app;
 mod dense;
@@ -16,6 +17,7 @@ mod help;
 mod layout;
 mod log;
 mod prompt;
+mod redraw;
 mod rollout_view;
 mod run_view;
 mod signals;
@@ -44,8 +46,9 @@ use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
+use redraw::{Change, Redraw};
 
-pub const MAX_FPS: u32 = 30;
+pub use redraw::{LAZY_FPS, MAX_FPS};
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
@@ -153,14 +156,15 @@ where
     app.interval = options.interval;
     app.read_only = options.read_only;
     app.rollout_screen = engine.control.is_some();
-    let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let (mut dirty, mut last_draw, mut workers_alive) = (true, Instant::now() - frame_time, true);
+    let mut redraw = Redraw::new(Instant::now());
+    let mut workers_alive = true;
+    let mut seen_state = engine.state.state_version;
     // The device (and backup generation) whose backup history was last asked for.
     let mut history_of = None;
     loop {
-        if dirty && last_draw.elapsed() >= frame_time {
+        if redraw.is_due(Instant::now()) {
             // Layout and clicks use `app.screen`: take it from the terminal itself, which
             // is right even when a resize event was coalesced away.
             let size = term.size()?;
@@ -175,16 +179,21 @@ where
             }
             let now = Instant::now();
             term.draw(|frame| view(frame, &engine.state, &app, now))?;
-            (dirty, last_draw) = (false, now);
+            redraw.drawn(now);
         }
-        let next_frame = tokio::time::Instant::from_std(last_draw + frame_time);
+        let next_frame = redraw.due().map(tokio::time::Instant::from_std);
         tokio::select! {
             folded = engine.next_batch(|_| {}), if workers_alive => match folded {
                 Some(_) => {
                     if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
-                    dirty = true;
+                    let state = engine.state.state_version;
+                    redraw.note(match state != seen_state {
+                        true => Change::State,
+                        false => Change::Lazy,
+                    });
+                    seen_state = state;
                 }
                 None => workers_alive = false,
             },
@@ -193,22 +202,22 @@ where
                     Action::Quit => return Ok(Ended::Quit),
                     Action::Suspend => {
                         term.suspend()?;
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
-                    Action::Redraw => dirty = true,
+                    Action::Redraw => redraw.note(Change::Input),
                     Action::Nothing => {}
                     Action::Send(command) => {
                         send(&mut engine.state, &engine.commands, command);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Control(control) => {
                         steer(&mut engine.state, engine.control.as_ref(), control);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Job(request) => {
                         let runs = engine.request(request, &mut app.next_run);
                         app.job_started(&runs);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                 },
                 Some(Err(err)) => return Err(err.into()),
@@ -219,16 +228,24 @@ where
                 signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
                 signals::Caught::Stop => {
                     term.suspend()?;
-                    dirty = true;
+                    redraw.note(Change::Input);
                 }
                 signals::Caught::Continued => {
                     term.resume()?;
-                    dirty = true;
+                    redraw.note(Change::Input);
                 }
             },
-            _ = ages.tick() => dirty = true,
-            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = ages.tick() => redraw.note(Change::Lazy),
+            _ = sleep_until(next_frame), if next_frame.is_some() => {}
         }
+    }
+}
+
+/// Sleeps until `at`, or forever without it.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
