@@ -233,6 +233,7 @@ fn state_version_moves_only_for_changes_seen_at_once() {
         sent: 2,
         replies: 0,
         elapsed: Duration::from_millis(3),
+        pace: None,
     });
     assert_eq!(step(&mut s, totals), (1, 0));
     let notice = Event::Notice {

@@ -203,6 +203,8 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
         sent: n,
         replies: tally.replies,
         elapsed: start.elapsed(),
+        pace: Pacer::gap_for(cfg.rate, n, cfg.interval)
+            .map(|gap| (1.0 / gap.as_secs_f64()).round() as u32),
     })
 }
 

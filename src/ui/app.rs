@@ -172,7 +172,10 @@ impl App {
         let summary_lines = match fleet.mode {
             Some(ProbeMode::TcpFallback { .. }) => 2,
             _ => 1,
-        };
+        } + u16::from(
+            (fleet.last_sweep.as_ref())
+                .is_some_and(|s| super::summary::slow_sweep(s, self.interval).is_some()),
+        );
         let panel = self.rollout(fleet).map_or(0, rollout_view::panel_height);
         areas(self.screen, summary_lines, panel)
     }

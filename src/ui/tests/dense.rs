@@ -36,7 +36,15 @@ fn big_fleet(n: usize) -> State {
 #[test]
 fn ten_thousand_fit_on_250x80_and_a_thousand_on_80x24() {
     for (n, width, height) in [(10_000, 250, 80), (1_000, 80, 24)] {
-        let fleet = big_fleet(n);
+        let mut fleet = big_fleet(n);
+        // At the default rate cap a sweep of 10,000 takes 5 s: the header says so.
+        fleet.apply(Event::SweepDone(SweepStats {
+            sweep: 2,
+            sent: n,
+            replies: n,
+            elapsed: Duration::from_millis(n as u64 / 2 + 12),
+            pace: Some(2_000),
+        }));
         let mut app = dense_app(&fleet, width, height);
         let map = app.dense_map(&fleet);
         assert_eq!(map.cell, 1, "{n}: one cell a device");
@@ -51,6 +59,10 @@ fn ten_thousand_fit_on_250x80_and_a_thousand_on_80x24() {
         assert_eq!(app.scroll, 0, "{n}");
         let terminal = draw(&fleet, &mut app, fleet.origin.0);
         let text = text_of(&terminal);
+        if n == 10_000 {
+            let why = "10,000 devices at 2,000/s: a sweep takes 5s, not 1s; --rate to change";
+            assert!(text.contains(why), "{text}");
+        }
         let downs = text.matches('▼').count();
         // Every down device shows (the summary bar has one ▼ more).
         assert_eq!(downs, n / 97 + usize::from(n % 97 > 5) + 1, "{n}");
