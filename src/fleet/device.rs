@@ -70,6 +70,13 @@ impl Default for DeviceState {
     }
 }
 
+/// Consecutive results before the damped state changes (per device: its inventory may say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Damping {
+    pub down_after: u32,
+    pub up_after: u32,
+}
+
 /// How many transitions a device keeps for its detail pane.
 const TRANSITIONS_KEPT: usize = 32;
 
@@ -80,6 +87,7 @@ impl DeviceState {
         at: Instant,
         rtt: Option<Duration>,
         error: Option<String>,
+        damping: Damping,
         cfg: &FleetConfig,
     ) -> Option<Transition> {
         self.probes += 1;
@@ -90,13 +98,13 @@ impl DeviceState {
                 self.ok_streak += 1;
                 self.fail_streak = 0;
                 self.last_error = None;
-                (self.ok_streak >= cfg.up_after).then_some(Reach::Up)
+                (self.ok_streak >= damping.up_after).then_some(Reach::Up)
             }
             None => {
                 self.fail_streak += 1;
                 self.ok_streak = 0;
                 self.last_error = error;
-                (self.fail_streak >= cfg.down_after).then_some(Reach::Down)
+                (self.fail_streak >= damping.down_after).then_some(Reach::Down)
             }
         };
         let to = next.filter(|&to| to != self.reach)?;

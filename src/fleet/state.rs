@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::device::{DeviceState, Reach, push_capped};
+use super::device::{Damping, DeviceState, Reach, push_capped};
 use super::event::Event;
 use super::jobs::Jobs;
 use super::runs::{Run, Runs};
@@ -141,7 +141,13 @@ impl State {
                     ProbeOutcome::Lost => (None, None),
                     ProbeOutcome::Failed { reason } => (None, Some(reason)),
                 };
-                if let Some(t) = device.observe(result.at, rtt, error, &self.config) {
+                // The inventory's per-group damping wins over the command line's.
+                let timing = &self.inventory.devices[result.device].timing;
+                let damping = Damping {
+                    down_after: timing.down_after.unwrap_or(self.config.down_after),
+                    up_after: timing.up_after.unwrap_or(self.config.up_after),
+                };
+                if let Some(t) = device.observe(result.at, rtt, error, damping, &self.config) {
                     self.state_version += 1;
                     *self.counts.slot(t.from) -= 1;
                     *self.counts.slot(t.to) += 1;

@@ -242,3 +242,45 @@ fn state_version_moves_only_for_changes_seen_at_once() {
     };
     assert_eq!(step(&mut s, notice), (1, 1));
 }
+
+/// Damping set per group in the inventory wins over the command line's (`FleetConfig`).
+#[test]
+fn per_group_damping_from_the_inventory() {
+    let yaml = "groups:\n  core: {down_after: 1}\n  access: {down_after: 4, up_after: 2}\n\
+                devices:\n  - {name: c1, host: 127.0.0.1, groups: [core]}\n  \
+                - {name: a1, host: 127.0.0.2, groups: [access]}\n  \
+                - {name: x1, host: 127.0.0.3}\n";
+    let inventory = crate::inventory::Inventory::from_yaml(yaml, "t").unwrap();
+    let mut s = State::new(
+        std::sync::Arc::new(inventory),
+        FleetConfig::default(),
+        testkit::origin(),
+    );
+    let c = Clock(s.origin.0);
+    let reach = |s: &State| s.devices.iter().map(|d| d.reach).collect::<Vec<_>>();
+    let (up, down) = (Reach::Up, Reach::Down);
+    for d in 0..3 {
+        s.apply(reply(d, c.at(0), 1));
+    }
+    assert_eq!(
+        reach(&s),
+        [up, Reach::Unknown, up],
+        "access: up after two replies"
+    );
+    s.apply(reply(1, c.at(0), 1));
+    s.apply(lost(0, c.at(1)));
+    s.apply(lost(1, c.at(1)));
+    s.apply(lost(2, c.at(1)));
+    assert_eq!(reach(&s), [down, up, up], "core: down after one loss");
+    s.apply(lost(1, c.at(2)));
+    s.apply(lost(2, c.at(2)));
+    assert_eq!(reach(&s), [down, up, down], "the default: two");
+    s.apply(lost(1, c.at(3)));
+    assert_eq!(reach(&s), [down, up, down]);
+    s.apply(lost(1, c.at(4)));
+    assert_eq!(reach(&s), [down, down, down], "access: four");
+    s.apply(reply(1, c.at(5), 1));
+    assert_eq!(reach(&s)[1], down, "access comes up after two replies");
+    s.apply(reply(1, c.at(6), 1));
+    assert_eq!(reach(&s)[1], up);
+}

@@ -107,15 +107,18 @@ impl Tally {
     }
 }
 
+/// Probes the slots listed in `due` (indices into `slots`, the devices whose interval has
+/// come round) once each.
 pub async fn run_sweep<E: From<ProbeEvent>>(
     sweep: u64,
     slots: &mut [Slot],
+    due: &[usize],
     probers: &Probers,
     cfg: &SweepConfig,
     events: &mpsc::Sender<E>,
 ) -> Result<SweepStats, Closed> {
     let start = Instant::now();
-    let n = slots.len();
+    let n = due.len();
     let pacer = Pacer::new(cfg.rate, n, cfg.interval, start);
     // Unbounded is bounded in practice: at most one answer per target of this sweep.
     let (sink, mut answers) = mpsc::unbounded_channel::<Answer>();
@@ -123,7 +126,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
     // ICMP probes in send order; their deadlines only grow, so the front expires first.
     let mut waiting: VecDeque<(Instant, usize, Ticket)> = VecDeque::new();
     let mut tally = Tally {
-        done: vec![false; n],
+        done: vec![false; slots.len()],
         remaining: n,
         replies: 0,
     };
@@ -132,7 +135,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
     while tally.remaining > 0 {
         // Send everything that is due.
         while next < n && pacer.slot(next) <= Instant::now() {
-            let key = next;
+            let key = due[next];
             next += 1;
             let slot = &slots[key];
             let icmp_ip = match (slot.host.needs_lookup(), slot.host.addr(), slot.target.spec) {
