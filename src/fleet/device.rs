@@ -39,8 +39,11 @@ pub struct DeviceState {
     pub reach: Reach,
     /// When `reach` last changed (None while it never has).
     pub since: Option<Instant>,
-    /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss.
+    /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss. At most
+    /// `FleetConfig::history` of them, none older than `FleetConfig::history_age`.
     pub history: VecDeque<Option<Duration>>,
+    /// When each of `history` was taken.
+    history_at: VecDeque<Instant>,
     /// Up↔Down changes since start.
     pub flaps: u32,
     /// Recent transitions, newest last (bounded).
@@ -59,6 +62,7 @@ impl Default for DeviceState {
             reach: Reach::Unknown,
             since: None,
             history: VecDeque::new(),
+            history_at: VecDeque::new(),
             flaps: 0,
             transitions: VecDeque::new(),
             last_error: None,
@@ -92,6 +96,14 @@ impl DeviceState {
     ) -> Option<Transition> {
         self.probes += 1;
         push_capped(&mut self.history, rtt, cfg.history);
+        push_capped(&mut self.history_at, at, cfg.history);
+        while let Some(&oldest) = self.history_at.front() {
+            if at.saturating_duration_since(oldest) <= cfg.history_age {
+                break;
+            }
+            self.history_at.pop_front();
+            self.history.pop_front();
+        }
         let next = match rtt {
             Some(_) => {
                 self.replies += 1;

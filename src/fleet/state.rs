@@ -21,8 +21,10 @@ pub struct FleetConfig {
     pub down_after: u32,
     /// Consecutive replies before a device is declared up.
     pub up_after: u32,
-    /// Probes kept per device (RTT sparkline, loss and jitter window).
+    /// Probes kept per device (RTT sparkline, loss and jitter window)…
     pub history: usize,
+    /// …and no older than this, so a long window stays bounded in time too.
+    pub history_age: Duration,
     /// Log lines kept.
     pub log_lines: usize,
     /// A device with `flap_count` changes within `flap_window` is marked flapping.
@@ -36,6 +38,7 @@ impl Default for FleetConfig {
             down_after: 2,
             up_after: 1,
             history: 60,
+            history_age: Duration::from_secs(600),
             log_lines: 1000,
             flap_window: Duration::from_secs(300),
             flap_count: 3,

@@ -284,3 +284,27 @@ fn per_group_damping_from_the_inventory() {
     s.apply(reply(1, c.at(6), 1));
     assert_eq!(reach(&s)[1], up);
 }
+
+/// History is bounded by age as well as by count: a device probed every 10 s keeps the
+/// last `history_age` of it, not 60 probes reaching back 10 minutes.
+#[test]
+fn history_is_bounded_by_age_too() {
+    let cfg = FleetConfig {
+        history: 60,
+        history_age: Duration::from_secs(120),
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    s.apply(lost(0, c.at(0)));
+    for t in 1..=30 {
+        s.apply(reply(0, c.at(t * 10), 2));
+    }
+    // Probes at 180 s … 300 s are within 120 s of the last: 13 of them.
+    assert_eq!(s.devices[0].history.len(), 13);
+    assert_eq!(s.devices[0].loss_pct(), Some(0.0), "the old loss aged out");
+    // A burst still stops at the count.
+    for t in 0..100 {
+        s.apply(reply(0, c.at(300) + Duration::from_millis(t), 2));
+    }
+    assert_eq!(s.devices[0].history.len(), 60);
+}

@@ -39,6 +39,8 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
         down_after: 1,
         up_after: 1,
         history: sweeps.clamp(1, 10_000) as usize,
+        // The summary covers every sweep of the run, however long it took.
+        history_age: std::time::Duration::MAX,
         ..FleetConfig::default()
     };
     let config = EngineConfig {
