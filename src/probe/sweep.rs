@@ -24,6 +24,10 @@ use super::target::{SweepConfig, Target};
 use super::tcp::{TcpPolicy, tcp_probe};
 use crate::inventory::ProbeSpec;
 
+/// Probes due within this much of now leave together: a paced sweep wakes up at most
+/// ~200 times a second, and a burst is at most `rate × 5 ms` probes (10 at 2,000/s).
+const SEND_WINDOW: Duration = Duration::from_millis(5);
+
 /// One target and what we know about its address.
 pub struct Slot {
     pub target: Target,
@@ -133,8 +137,10 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
     let mut next = 0;
 
     while tally.remaining > 0 {
-        // Send everything that is due.
-        while next < n && pacer.slot(next) <= Instant::now() {
+        // Send everything that is due, or nearly: one wake-up per few milliseconds, not
+        // one per probe (2,000 timer wake-ups a second were most of the dashboard's CPU).
+        let soon = Instant::now() + SEND_WINDOW;
+        while next < n && pacer.slot(next) <= soon {
             let key = due[next];
             next += 1;
             let slot = &slots[key];

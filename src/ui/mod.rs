@@ -46,7 +46,7 @@ use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
-use redraw::{Change, Redraw};
+use redraw::{Change, FOLD_GAP, Redraw};
 
 pub use redraw::{LAZY_FPS, MAX_FPS};
 
@@ -153,7 +153,9 @@ where
 {
     let size = term.size()?;
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
-    app.interval = options.interval;
+    // The sweeper ticks at the fastest interval: the inventory's per-group ones count too.
+    let devices = &engine.state.inventory.devices;
+    app.interval = (devices.iter().filter_map(|d| d.timing.interval)).fold(options.interval, Duration::min);
     app.read_only = options.read_only;
     app.rollout_screen = engine.control.is_some();
     let mut ages = tokio::time::interval(Duration::from_secs(1));
@@ -161,6 +163,8 @@ where
     let mut redraw = Redraw::new(Instant::now());
     let mut workers_alive = true;
     let mut seen_state = engine.state.state_version;
+    // Events wait in their queue between batches: fewer wake-ups, the same frames.
+    let mut fold_after = Instant::now();
     // The device (and backup generation) whose backup history was last asked for.
     let mut history_of = None;
     loop {
@@ -182,9 +186,11 @@ where
             redraw.drawn(now);
         }
         let next_frame = redraw.due().map(tokio::time::Instant::from_std);
+        let fold_now = Instant::now() >= fold_after;
         tokio::select! {
-            folded = engine.next_batch(|_| {}), if workers_alive => match folded {
+            folded = engine.next_batch(|_| {}), if workers_alive && fold_now => match folded {
                 Some(_) => {
+                    fold_after = Instant::now() + FOLD_GAP;
                     if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
@@ -237,6 +243,7 @@ where
             },
             _ = ages.tick() => redraw.note(Change::Lazy),
             _ = sleep_until(next_frame), if next_frame.is_some() => {}
+            _ = sleep_until(Some(fold_after.into())), if workers_alive && !fold_now => {}
         }
     }
 }
