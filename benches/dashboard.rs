@@ -34,7 +34,10 @@ use tokio::sync::{mpsc, watch};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let what = args.first().map_or("all", String::as_str);
     let n = |default| {
         args.iter()
@@ -106,8 +109,8 @@ fn memory(n: usize) {
     for sweep in 0..3_600u64 {
         let at = t0 + Duration::from_secs(sweep);
         for device in 0..n {
-            let lost = (device % 97 == 3 && (sweep / 30) % 2 == 1)
-                || (device % 13 == 0 && sweep % 5 == 0);
+            let lost =
+                (device % 97 == 3 && (sweep / 30) % 2 == 1) || (device % 13 == 0 && sweep % 5 == 0);
             let outcome = match lost {
                 true => ProbeOutcome::Lost,
                 false => ProbeOutcome::Reply {
@@ -271,7 +274,10 @@ async fn keys(n: usize) {
                 let sent = Instant::now();
                 press(&keys, if round % 20 < 10 { 'l' } else { 'h' });
                 let (_, at, _) = wait_frame(&mut frames, |f| f.0 > before).await;
-                latencies.lock().unwrap().push((at - sent).as_secs_f64() * 1e3);
+                latencies
+                    .lock()
+                    .unwrap()
+                    .push((at - sent).as_secs_f64() * 1e3);
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             press(&keys, 'q');
@@ -326,9 +332,12 @@ async fn down(n: usize) {
         script
     );
     ended.expect("the loop ends cleanly");
-    let (lo, hi) = (seconds.iter())
-        .fold((f64::MAX, 0f64), |(lo, hi), &s| (lo.min(s), hi.max(s)));
-    let sweep = engine.state.last_sweep.as_ref().map_or(0.0, |s| s.elapsed.as_secs_f64());
+    let (lo, hi) = (seconds.iter()).fold((f64::MAX, 0f64), |(lo, hi), &s| (lo.min(s), hi.max(s)));
+    let sweep = engine
+        .state
+        .last_sweep
+        .as_ref()
+        .map_or(0.0, |s| s.elapsed.as_secs_f64());
     println!(
         "down: {n} devices, 1 s interval, 1 s timeout, down after 2 losses: listener closed → \
          tile down in {lo:.2}–{hi:.2} s over {} rounds (a sweep takes {sweep:.2} s; \

@@ -32,6 +32,32 @@ pub struct Cli {
     pub log: LogArgs,
     #[command(flatten)]
     pub ssh_config: SshConfigArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// How the dashboard looks.
+#[derive(Debug, Args)]
+pub struct LookArgs {
+    /// Colours, or none at all (state shown by symbols, bold, dim and reversed text).
+    /// Default: mono when NO_COLOR is set, else colour.
+    #[arg(long, global = true, value_enum, value_name = "THEME")]
+    pub theme: Option<ThemeArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThemeArg {
+    Colour,
+    Mono,
+}
+
+impl From<ThemeArg> for crate::ui::theme::Theme {
+    fn from(t: ThemeArg) -> Self {
+        match t {
+            ThemeArg::Colour => crate::ui::theme::Theme::Colour,
+            ThemeArg::Mono => crate::ui::theme::Theme::Mono,
+        }
+    }
 }
 
 /// Which OpenSSH client configuration sessions follow (see the README's ssh_config section).
@@ -52,7 +78,8 @@ pub struct SshConfigArgs {
 
 impl SshConfigArgs {
     /// The files to read: the flags, else `FLEETDASH_SSH_CONFIG` (`none` or a file; the
-    /// test suite sets `none`, so no test ever reads the user's files), else the user's.
+    /// integration tests set `none` on every fleetdash they run, so no test ever reads the
+    /// user's files), else the user's.
     pub fn sources(&self) -> crate::ssh::ssh_config::Sources {
         use crate::ssh::ssh_config::Sources;
         match (&self.ssh_config, self.no_ssh_config) {
@@ -710,6 +737,64 @@ mod tests {
             resume_command(&args, Path::new("j")),
             "fleetdash rollout p.yaml --inventory inv.yaml --timeout 5s --headless --yes --resume j"
         );
+    }
+
+    /// Every `fleetdash …` command a message, hint or the README names uses flags that
+    /// exist (a hint once sent users to a `--list` flag fleetdash never had).
+    #[test]
+    fn commands_named_in_messages_and_the_readme_use_real_flags() {
+        use clap::CommandFactory;
+        fn flags(cmd: &clap::Command, into: &mut std::collections::BTreeSet<String>) {
+            into.extend(
+                cmd.get_arguments()
+                    .filter_map(|a| a.get_long())
+                    .map(String::from),
+            );
+            into.extend(["help".to_string(), "version".to_string()]);
+            for sub in cmd.get_subcommands() {
+                flags(sub, into);
+            }
+        }
+        let mut known = std::collections::BTreeSet::new();
+        flags(&Cli::command(), &mut known);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("README.md")];
+        let mut dirs = vec![root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                match path.extension().and_then(|e| e.to_str()) {
+                    _ if path.is_dir() => dirs.push(path),
+                    Some("rs") => files.push(path),
+                    _ => {}
+                }
+            }
+        }
+        let mut checked = 0;
+        for file in &files {
+            let text = std::fs::read_to_string(file).unwrap();
+            for (at, _) in text.match_indices("`fleetdash ") {
+                let rest = &text[at + 1..];
+                let command = &rest[..rest.find('`').unwrap_or(rest.len()).min(300)];
+                for word in command.split_whitespace() {
+                    let Some(flag) = word.strip_prefix("--") else {
+                        continue;
+                    };
+                    let flag = flag.split(['=', ']', ')', ',']).next().unwrap();
+                    if flag.is_empty() || !flag.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    {
+                        continue;
+                    }
+                    checked += 1;
+                    assert!(
+                        known.contains(flag),
+                        "{}: `{command}` names --{flag}, which fleetdash does not have",
+                        file.display()
+                    );
+                }
+            }
+        }
+        assert!(checked > 20, "found the commands ({checked} flags)");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::base::text::Untrusted;
 use crate::exec::{self, Connector, ExecConfig, ExecHandle};
 use crate::fleet::{Command, Event, FleetConfig, State, Tap};
 use crate::inventory::{DeviceId, HostPattern, Inventory};
@@ -296,19 +297,33 @@ pub fn limit(inventory: Inventory, pattern: Option<&str>) -> Result<Inventory, S
     let Some(text) = pattern else {
         return Ok(inventory);
     };
-    let pattern = HostPattern::parse(text).map_err(|e| format!("--limit {text}: {e}"))?;
-    for term in pattern.unmatched_terms(&inventory) {
-        eprintln!(
-            "warning: --limit term `{term}` matches nothing in {}",
-            inventory.source
-        );
-    }
+    let shown = Untrusted(text);
+    let pattern = HostPattern::parse(text).map_err(|e| format!("--limit {shown}: {e}"))?;
+    let unmatched = pattern.unmatched_terms(&inventory);
+    let named = |terms: &[String]| {
+        terms
+            .iter()
+            .map(|t| format!("`{}`", Untrusted(t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let keep = inventory.select(&pattern);
     if keep.is_empty() {
+        let why = match unmatched.as_slice() {
+            [] => String::new(),
+            terms => format!(": no group, device or tag matches {}", named(terms)),
+        };
         return Err(format!(
-            "--limit {text} matches no device in {}",
-            inventory.source
+            "--limit {shown} matches no device in {}{why}",
+            Untrusted(&inventory.source)
         ));
+    }
+    if !unmatched.is_empty() {
+        eprintln!(
+            "warning: --limit {shown}: no group, device or tag matches {} in {}",
+            named(&unmatched),
+            Untrusted(&inventory.source)
+        );
     }
     let devices = keep
         .into_iter()

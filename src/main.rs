@@ -6,7 +6,15 @@ use clap::Parser;
 use fleetdash::cli::Cli;
 
 fn main() -> ExitCode {
-    let _ = color_eyre::install();
+    // Panics are bugs: their report (with a backtrace under RUST_BACKTRACE) is for us, in
+    // colour only on a terminal and never under NO_COLOR.
+    let theme = match fleetdash::base::colour::on_stderr() {
+        true => color_eyre::config::Theme::dark(),
+        false => color_eyre::config::Theme::new(),
+    };
+    let _ = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .install();
     let cli = Cli::parse();
     // Before anything runs, so no diagnostic ever reaches the terminal under the dashboard.
     let log = cli.log.config();
@@ -31,9 +39,27 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(fleetdash::run(cli)) {
         Ok(code) => code,
+        // An error that reached here is the user's or the machine's (a port in use, a file
+        // missing, no terminal): one line, what and why, never a backtrace.
         Err(report) => {
-            eprintln!("error: {report:?}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", causes(&report));
+            ExitCode::from(fleetdash::base::exit::USAGE)
         }
     }
+}
+
+/// The report's chain of causes on one line, each said once (many messages already
+/// include their source).
+fn causes(report: &color_eyre::Report) -> String {
+    let mut line = String::new();
+    for cause in report.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
 }

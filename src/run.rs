@@ -30,6 +30,9 @@ use crate::ui::Ended;
 use crate::base::exit::USAGE;
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if let Some(theme) = cli.look.theme {
+        crate::ui::theme::choose(theme.into());
+    }
     // The user's platform files count for every command; a bad one is a user error.
     if let Err(err) = crate::platforms::install_user_platforms() {
         eprintln!("error: {err}");
@@ -149,7 +152,7 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         },
         None => {
             let demo = Demo::start().await?;
-            ssh = demo.ssh_options()?;
+            ssh = demo.ssh_options();
             match limit(demo.inventory.clone(), args.limit.as_deref()) {
                 Ok(inventory) => (inventory, Some(demo)),
                 Err(err) => {

@@ -43,7 +43,7 @@ fn git(repo: &Path, args: &[&str]) -> String {
 }
 
 fn backup(dir: &Path, inv: &Path, kh: &Path, repo: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .arg("backup")
         .arg(inv)
         .arg("--known-hosts")
@@ -69,7 +69,7 @@ async fn backups_commit_only_real_changes_and_never_secrets() {
     std::fs::write(&kh, lab.known_hosts()).unwrap();
     let inv = dir.path().join("inv.yaml");
     let text = lab.inventory_yaml().replace(
-        "password_env: FLEETDASH_LAB_PASSWORD",
+        "password_env: FLEETDASH_PASSWORD",
         &format!("password_env: {PASSWORD_ENV}"),
     );
     assert!(text.contains(PASSWORD_ENV), "{text}");
@@ -188,7 +188,7 @@ fn bad_layouts_are_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let inv = dir.path().join("inv.yaml");
     std::fs::write(&inv, "devices:\n  - {name: a, host: 127.0.0.1}\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .arg("backup")
         .arg(&inv)
         .args(["--layout", "{site}/{name}", "--to"])

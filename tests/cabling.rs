@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCENARIO: &str = r#"
 name: cabling-test
@@ -21,10 +21,10 @@ topology:
     - {from: edge, to: core, count: 2}
 "#;
 
-const PASSWORD_ENV: &str = "FLEETDASH_LAB_PASSWORD";
+const PASSWORD_ENV: &str = "FLEETDASH_PASSWORD";
 
 fn cabling(dir: &Path, inv: &Path, kh: &Path, plan: &Path, json: bool) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+    let mut cmd = common::fleetdash();
     cmd.arg("cabling")
         .arg(inv)
         .arg("--expect")

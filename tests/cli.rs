@@ -1,12 +1,14 @@
 //! The real binary, headless: `check` and `sweep` against loopback inventories, exit codes,
 //! and text from files that must not reach the terminal raw.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn fleetdash(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .args(args)
         .output()
         .expect("run fleetdash")
@@ -128,7 +130,7 @@ fn check_prints_a_summary() {
 #[test]
 fn the_dashboard_refuses_to_start_without_a_terminal() {
     let out = fleetdash(&[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
 
@@ -181,7 +183,7 @@ fn text_from_files_cannot_drive_the_terminal() {
         ),
     );
     let state = dir.path().join("state");
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["rollout", &plan, "--inventory", &inv, "--dry-run"])
         .env("XDG_STATE_HOME", &state)
         .output()

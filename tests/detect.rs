@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use fleetdash::inventory::Inventory;
 
@@ -23,7 +23,7 @@ roles:
 const PASSWORD_ENV: &str = "FLEETDASH_TEST_DETECT_PW";
 
 fn fleetdash(state: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .args(args)
         .env("XDG_STATE_HOME", state)
         .env(PASSWORD_ENV, "admin")
@@ -173,7 +173,7 @@ async fn a_device_that_matches_no_platform_fails_at_the_detect_stage() {
     .unwrap();
     let inv = dir.path().join("inv.yaml");
     std::fs::write(&inv, autodetect_inventory(&lab.inventory_yaml())).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args([
             "exec",
             inv.to_str().unwrap(),

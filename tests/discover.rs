@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use fleetdash::inventory::Inventory;
 
 const SCENARIO: &str = r#"
@@ -34,7 +32,7 @@ async fn discover_finds_detects_and_writes_an_inventory() {
     let block = format!("{}/24", first);
     let inv = dir.path().join("found.yaml");
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+        common::fleetdash()
             .args([
                 "discover",
                 &block,
@@ -100,13 +98,13 @@ async fn discover_finds_detects_and_writes_an_inventory() {
 
 #[test]
 fn scans_larger_than_a_slash_16_need_yes_and_names_are_refused() {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["discover", "127.0.0.0/15"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --yes"));
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["discover", "router.example"])
         .output()
         .unwrap();

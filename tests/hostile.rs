@@ -25,7 +25,7 @@ const HOSTILE: &str = "r\u{1b}[2J\u{1b}]2;OWNED\u{7}\u{1b}[?1049h\u{202e}x";
 
 /// Runs the binary; `close_stdout` drops the read end of stdout at once (`| head -0`).
 fn run_with(args: &[&str], close_stdout: bool) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let mut child = common::fleetdash()
         .args(args)
         .env(
             "XDG_STATE_HOME",
@@ -577,7 +577,7 @@ fn ipv4_mapped_hosts_are_reached_as_ipv4() {
 #[test]
 fn the_lab_survives_a_closed_stdout() {
     let base = common::block().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let mut child = common::fleetdash()
         .args(["lab", "--devices", "2", "--port", "0", "--base", &base])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -354,7 +354,7 @@ fn complete_inventory_resolves_like_nornir() {
         "core is searched before its parent network"
     );
     assert_eq!(core.username.as_deref(), Some("netops"), "from defaults");
-    assert_eq!(core.password_env.as_deref(), Some("FLEET_PASSWORD"));
+    assert_eq!(core.password_env.as_deref(), Some("FLEETDASH_PASSWORD"));
     assert_eq!(core.groups, ["core"]);
     assert_eq!(core.all_groups, ["core", "site-ams", "network"]);
     assert_eq!(
@@ -456,16 +456,14 @@ fn lab_inventory_is_valid_and_loopback_only() {
         assert_eq!(d.username.as_deref(), Some("admin"));
         assert_eq!(d.password_env.as_deref(), Some("FLEETDASH_PASSWORD"));
     }
+    // What `fleetdash lab --devices 12` serves (tests/example_inventory.rs checks it is).
     let select = |p: &str| inv.select(&HostPattern::parse(p).unwrap()).len();
-    assert_eq!(select("site-ams"), 6);
-    assert_eq!(select("site-fra:&core"), 2);
-    assert_eq!(select("network:!tag:role=access"), 6);
-    assert_eq!(select("tag:owner=sysops"), 2);
-    // The examples in the README's Inventory section.
-    assert_eq!(select("core:edge"), 6);
-    assert_eq!(select("core,edge"), 6);
-    assert_eq!(select("!servers"), 10);
-    assert_eq!(select("tag:rack=a0*,fra-srv-1"), 7);
+    assert_eq!(select("site-ams"), 12);
+    assert_eq!(select("role-core"), 2);
+    assert_eq!(select("role-core:&site-ams"), 2);
+    assert_eq!(select("role-core:role-edge"), 3);
+    assert_eq!(select("site-ams:!tag:role=access"), 5);
+    assert_eq!(select("tag:role=dist"), 2);
 }
 
 #[test]
@@ -475,22 +473,19 @@ fn summary_of_the_lab() {
         summary(&inv),
         "\
 inventory/lab.yaml: 12 devices
-groups (7):
-  site-ams  6 devices
-  site-fra  6 devices
-  network   10 devices
-  core      4 devices   (in network)
-  edge      2 devices   (in network)
-  access    4 devices   (in network)
-  servers   2 devices
+groups (5):
+  role-access  7 devices
+  role-core    2 devices
+  role-dist    2 devices
+  role-edge    1 device
+  site-ams     12 devices
 platforms:
-  arista_eos     4
-  cisco_ios      4
-  juniper_junos  2
-  linux          2
+  arista_eos     2
+  cisco_ios      7
+  cisco_xe       2
+  juniper_junos  1
 probes:
-  icmp      10
-  tcp:2222  2
+  tcp:2222  12
 "
     );
 }

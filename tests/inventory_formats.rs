@@ -3,6 +3,8 @@
 //! the real tools in inventory_oracles.rs), and every kind of mistake reported as
 //! `file:line:col: what` + `help: how`, secrets never echoed, inputs bounded.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use fleetdash::inventory::{Endpoint, Format, Inventory, InventoryError, Link, ProblemKind};
@@ -711,13 +713,8 @@ fn ansible_ssh_args_give_the_jump_hosts() {
 /// `fleetdash check` names the format and the files; other commands take the same path.
 #[test]
 fn commands_take_foreign_inventories_unchanged() {
-    let bin = env!("CARGO_BIN_EXE_fleetdash");
     let ini = fixture("ansible/ini/hosts");
-    let out = std::process::Command::new(bin)
-        .arg("check")
-        .arg(&ini)
-        .output()
-        .unwrap();
+    let out = common::fleetdash().arg("check").arg(&ini).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("format: ansible\nread from:\n"), "{text}");
@@ -727,7 +724,7 @@ fn commands_take_foreign_inventories_unchanged() {
     );
     assert!(text.contains("edge1    127.30.2.1  22    juniper_junos  admin      edge              ops@127.30.0.1:22"), "{text}");
     // `--format` overrides what the path looks like.
-    let out = std::process::Command::new(bin)
+    let out = common::fleetdash()
         .args(["check", "--format", "own"])
         .arg(&ini)
         .output()
@@ -746,7 +743,7 @@ fn commands_take_foreign_inventories_unchanged() {
         "name: ntp\ntarget: \"core:!edge\"\nstrategy: {canary: 1}\nsteps:\n  - show clock\n",
     )
     .unwrap();
-    let out = std::process::Command::new(bin)
+    let out = common::fleetdash()
         .arg("rollout")
         .arg(&plan)
         .arg("--inventory")

@@ -192,7 +192,8 @@ fn behind_a_real_sshd_in_a_network_namespace() {
     std::fs::write(d.join("scenario.yaml"), SCENARIO).unwrap();
     let lab_log = d.join("lab.log");
     let _lab = Kill(
-        ns.exec(&ns.b, env!("CARGO_BIN_EXE_fleetdash"))
+        ns.exec(&ns.b, common::BIN)
+            .env(common::NO_SSH_CONFIG.0, common::NO_SSH_CONFIG.1)
             .args([
                 "lab",
                 "--devices",
@@ -261,7 +262,7 @@ fn behind_a_real_sshd_in_a_network_namespace() {
         ])
         .args(["--test-threads", "1"])
         .env(CHILD_DIR, d)
-        .env("FLEETDASH_LAB_PASSWORD", PASSWORD)
+        .env("FLEETDASH_PASSWORD", PASSWORD)
         .output()
         .expect("run the test again inside the namespace");
     print!("{}", String::from_utf8_lossy(&out.stdout));
@@ -371,7 +372,8 @@ async fn inside(d: &Path) {
     drop(s);
 
     // A rollout with the real CLI (probes through the bastion watch the devices).
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = tokio::process::Command::new(common::BIN)
+        .env(common::NO_SSH_CONFIG.0, common::NO_SSH_CONFIG.1)
         .arg("rollout")
         .arg(d.join("plan.yaml"))
         .arg("--inventory")

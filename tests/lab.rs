@@ -377,7 +377,7 @@ async fn inventory_lists_devices_with_tcp_probes_and_no_password() {
     let inv = lab.inventory_yaml();
     assert!(!inv.contains("password:"), "{inv}");
     let v: serde_yaml::Value = serde_yaml::from_str(&inv).unwrap();
-    assert_eq!(v["defaults"]["password_env"], "FLEETDASH_LAB_PASSWORD");
+    assert_eq!(v["defaults"]["password_env"], "FLEETDASH_PASSWORD");
     let devices = v["devices"].as_sequence().unwrap();
     assert_eq!(devices.len(), 14);
     let d = &devices[0];

@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCENARIO: &str = "name: log\nsites: [g]\nroles:\n  - {role: ios, platform: cisco_ios, count: 2}\n\
 faults:\n  - devices: [g-ios2]\n    auth_failure: true\n";
@@ -16,7 +16,7 @@ async fn exec(dir: &Path, lab: &fleetdash::lab::Lab, log: &Path, flags: &[&str])
     let kh = dir.join("known_hosts");
     std::fs::write(&inv, lab.inventory_yaml()).unwrap();
     std::fs::write(&kh, lab.known_hosts()).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+    let mut cmd = common::fleetdash();
     cmd.arg("exec")
         .arg(&inv)
         .args(["--limit", "all", "--timeout", "3s", "--known-hosts"])
@@ -27,7 +27,7 @@ async fn exec(dir: &Path, lab: &fleetdash::lab::Lab, log: &Path, flags: &[&str])
         .arg(log)
         .args(flags)
         .args(["--", "show", "clock"])
-        .env("FLEETDASH_LAB_PASSWORD", "admin")
+        .env("FLEETDASH_PASSWORD", "admin")
         .env("XDG_STATE_HOME", dir.join("state"))
         .env_remove("RUST_LOG");
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
@@ -102,7 +102,7 @@ async fn quiet_logs_nothing_and_the_default_logs_failures() {
 #[test]
 fn a_log_file_that_cannot_be_opened_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["check", "no-such-inventory.yaml", "--log-file"])
         .arg(dir.path())
         .output()

@@ -2,12 +2,14 @@
 //! start of every command (a bad file is a user error), and `check` refusing a platform no
 //! file defines.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Runs fleetdash with `config` as `$XDG_CONFIG_HOME` (and a state dir beside it).
 fn fleetdash(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .args(args)
         .env("XDG_CONFIG_HOME", config)
         .env("XDG_STATE_HOME", config.join("state"))

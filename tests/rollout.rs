@@ -403,6 +403,11 @@ async fn kill_9_mid_wave_then_resume_runs_no_step_twice() {
 }
 
 #[tokio::test]
+async fn resumed_the_screen_shows_the_journal_not_a_fresh_start() {
+    kill::resume_shows_the_journal().await;
+}
+
+#[tokio::test]
 async fn waves_run_in_order_with_group_by_and_never_together() {
     let s = setup(LAB).await;
     let yaml = ntp_plan(

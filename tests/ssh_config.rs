@@ -394,7 +394,7 @@ fn fleetdash_resolves_what_ssh_dash_g_prints() {
 // The binary: which files it reads, and what `check` says.
 
 fn fleetdash(args: &[&str], home: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    common::fleetdash()
         .args(args)
         .env("HOME", home)
         .env("XDG_STATE_HOME", home.join("state"))
@@ -421,8 +421,7 @@ fn the_test_suite_never_reads_the_users_ssh_config_and_the_binary_does_by_defaul
     let home = home_with_broken_config();
     let inv = home.path().join("inv.yaml");
     let inv = inv.to_str().unwrap();
-    // cargo runs every test with FLEETDASH_SSH_CONFIG=none (.cargo/config.toml).
-    assert_eq!(std::env::var("FLEETDASH_SSH_CONFIG").as_deref(), Ok("none"));
+    // Every test runs the binary through `common::fleetdash()`, which reads no ssh_config.
     let out = fleetdash(&["check", inv], home.path());
     assert!(
         out.status.success(),
@@ -431,7 +430,7 @@ fn the_test_suite_never_reads_the_users_ssh_config_and_the_binary_does_by_defaul
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("ssh_config"));
     // Without it, the user's file is read (and this one is refused with where and how).
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetdash"))
+    let out = common::fleetdash()
         .args(["check", inv])
         .env("HOME", home.path())
         .env("XDG_STATE_HOME", home.path().join("state"))

@@ -2,8 +2,9 @@
 //! fleetdash has nowhere to keep journals and learned host keys: every command that needs
 //! them says so and exits 2, and nothing is written into the current directory.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -45,7 +46,7 @@ fn no_home_stops_with_a_clear_error_and_writes_nothing_here() {
     let homes: [Option<&str>; 3] = [None, Some(""), Some("relative/home")];
     for home in homes {
         for args in [&exec[..], &exec_j[..], &rollout[..], &rollout_j[..]] {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+            let mut cmd = common::fleetdash();
             cmd.args(args)
                 .current_dir(&cwd)
                 .env_remove("XDG_STATE_HOME")

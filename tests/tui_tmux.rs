@@ -113,7 +113,7 @@ fn dashboard_in_a_real_terminal() {
     std::fs::write(&inventory, yaml).unwrap();
     let command = format!(
         "{} {} --interval 200ms; echo FLEETDASH-EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_fleetdash"),
+        common::fleetdash_shell(),
         inventory.display()
     );
     let Some(tmux) = Tmux::start("dashboard", 120, 36, &command) else {
@@ -169,7 +169,7 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_ends_the_process() {
     .unwrap();
     let command = format!(
         "{} {} --panic-in-task-after 1s 2>{}; echo FLEETDASH-EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_fleetdash"),
+        common::fleetdash_shell(),
         inventory.display(),
         dir.path().join("stderr").display(),
     );
@@ -192,7 +192,7 @@ fn a_panic_in_a_background_task_restores_the_terminal_and_ends_the_process() {
 fn the_demo_opens_with_no_arguments() {
     let command = format!(
         "{}; echo FLEETDASH-EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_fleetdash")
+        common::fleetdash_shell()
     );
     let Some(tmux) = Tmux::start("demo", 150, 40, &command) else {
         return;
@@ -214,7 +214,7 @@ fn commands_on_marked_devices_of_the_demo_lab() {
     let command = format!(
         "XDG_STATE_HOME={} {} --journal {}; echo FLEETDASH-EXIT=$?; sleep 60",
         state.path().display(),
-        env!("CARGO_BIN_EXE_fleetdash"),
+        common::fleetdash_shell(),
         state.path().join("audit.jsonl").display(),
     );
     let Some(tmux) = Tmux::start("commands", 150, 40, &command) else {
@@ -273,10 +273,10 @@ async fn a_rollout_steered_from_the_dashboard() {
     .unwrap();
     let done = format!("✓ {} done", lab.devices().len());
     let command = format!(
-        "cd {dir} && FLEETDASH_LAB_PASSWORD=tui-Pw-5521 XDG_STATE_HOME={dir} {bin} rollout plan.yaml \
+        "cd {dir} && FLEETDASH_PASSWORD=tui-Pw-5521 XDG_STATE_HOME={dir} {bin} rollout plan.yaml \
          --inventory inv.yaml --known-hosts known_hosts --report report; echo FLEETDASH-EXIT=$?; sleep 60",
         dir = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdash"),
+        bin = common::fleetdash_shell(),
     );
     let tmux = tokio::task::spawn_blocking(move || {
         let tmux = Tmux::start("rollout", 140, 40, &command)?;
@@ -318,9 +318,11 @@ async fn a_rollout_steered_from_the_dashboard() {
 /// the dashboard's).
 fn demo_with_pid(pidfile: &std::path::Path) -> String {
     format!(
-        "sh -c 'echo $$ > {}; exec {}'",
+        "sh -c 'echo $$ > {}; {}={} exec {}'",
         pidfile.display(),
-        env!("CARGO_BIN_EXE_fleetdash")
+        common::NO_SSH_CONFIG.0,
+        common::NO_SSH_CONFIG.1,
+        common::BIN
     )
 }
 
@@ -492,11 +494,11 @@ async fn the_dashboard_logs_to_its_file_and_never_to_the_terminal() {
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("inv.yaml"), lab.inventory_yaml()).unwrap();
     let command = format!(
-        "cd {dir} && FLEETDASH_LAB_PASSWORD=admin XDG_STATE_HOME={dir} {bin} inv.yaml \
+        "cd {dir} && FLEETDASH_PASSWORD=admin XDG_STATE_HOME={dir} {bin} inv.yaml \
          --interval 200ms -vv --log-file app.log 2>stderr.txt; \
          echo FLEETDASH-EXIT=$?; sleep 60",
         dir = dir.path().display(),
-        bin = env!("CARGO_BIN_EXE_fleetdash"),
+        bin = common::fleetdash_shell(),
     );
     let tmux = tokio::task::spawn_blocking(move || {
         let tmux = Tmux::start("logging", 120, 30, &command)?;

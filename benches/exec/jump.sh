@@ -43,7 +43,7 @@ start_lab() { # name devices base
     exit 1
 }
 
-export FLEETDASH_LAB_PASSWORD=$PASSWORD
+export FLEETDASH_PASSWORD=$PASSWORD
 start_lab devices "$N" "$BASE"
 start_lab bastion 1 "$BASTION"
 cat "$WORK/devices.known_hosts" "$WORK/bastion.known_hosts" >"$WORK/known_hosts"

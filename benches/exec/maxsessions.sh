@@ -27,7 +27,7 @@ LogLevel ERROR
 C
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -e -f sshd_config 2>sshd.log & SSHD=$!
-export FLEETDASH_LAB_PASSWORD=ms-pw
+export FLEETDASH_PASSWORD=ms-pw
 $BIN lab --devices ${N:-40} --scenario "$SCEN" --base 127.28.0.1 --port 2222 --password ms-pw --write-inventory devices.yaml --write-known-hosts kh >lab.log 2>&1 & LAB=$!
 trap 'kill $SSHD $LAB 2>/dev/null; rm -rf "$W"' EXIT
 for _ in $(seq 100); do grep -q "known_hosts written" lab.log 2>/dev/null && break; sleep 0.1; done

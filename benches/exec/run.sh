@@ -56,7 +56,7 @@ stop_lab() {
     LAB=
 }
 
-export FLEETDASH_LAB_PASSWORD=$PASSWORD
+export FLEETDASH_PASSWORD=$PASSWORD
 
 fleetdash_exec() { # label command...
     local label=$1

@@ -39,7 +39,7 @@ for _ in $(seq 1 300); do
     kill -0 "$LAB" 2>/dev/null || { cat "$WORK/lab.log" >&2; exit 1; }
     sleep 0.1
 done
-export FLEETDASH_LAB_PASSWORD=$PASSWORD
+export FLEETDASH_PASSWORD=$PASSWORD
 export XDG_STATE_HOME=$WORK/state
 common=(--concurrency "$CONC" --known-hosts "$WORK/known_hosts" --host-keys strict --journal "$WORK/audit.jsonl")
 

@@ -3,6 +3,7 @@
 //! state locks and secret masking.
 //! Nothing here imports another fleetdash module.
 
+pub mod colour;
 pub mod duration;
 pub mod exit;
 pub mod files;

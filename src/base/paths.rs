@@ -50,11 +50,6 @@ pub fn known_hosts() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("known_hosts"))
 }
 
-/// The demo lab's host keys (rewritten by every demo).
-pub fn demo_known_hosts() -> Result<PathBuf, NoHome> {
-    Ok(state_dir()?.join("demo_known_hosts"))
-}
-
 /// The platforms `detect` found, per device.
 pub fn detected_platforms() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("detected-platforms.json"))

@@ -33,6 +33,13 @@ pub fn write(path: &Path, contents: &[u8]) -> io::Result<()> {
     file.write_all(contents)
 }
 
+/// Writes `contents` to a new file at `path`; a file already there is left alone
+/// (`AlreadyExists`), so nothing is overwritten without asking.
+pub fn create_new(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut file = open(path, OpenOptions::new().create_new(true).write(true))?;
+    file.write_all(contents)
+}
+
 fn open(path: &Path, opts: &mut OpenOptions) -> io::Result<File> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

@@ -12,7 +12,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::base::text::is_unsafe;
+use crate::base::text::{count, is_unsafe};
 
 /// Longest CSI (parameters and intermediates) taken as one sequence; SGR with two
 /// true colours is about 40.
@@ -56,10 +56,8 @@ impl Removed {
 /// nothing was removed.
 impl fmt::Display for Removed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let plural = |n: usize| if n == 1 { "" } else { "s" };
         if self.controls > 0 {
-            let n = self.controls;
-            write!(f, "{n} control sequence{} removed", plural(n))?;
+            write!(f, "{} removed", count(self.controls, "control sequence"))?;
             if self.unterminated > 0 {
                 write!(f, " ({} unterminated)", self.unterminated)?;
             }
@@ -68,8 +66,7 @@ impl fmt::Display for Removed {
             if self.controls > 0 {
                 f.write_str(", ")?;
             }
-            let n = self.overwritten;
-            write!(f, "{n} character{} overwritten", plural(n))?;
+            write!(f, "{} overwritten", count(self.overwritten, "character"))?;
         }
         Ok(())
     }

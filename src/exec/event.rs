@@ -26,7 +26,8 @@ pub enum Command {
         devices: Vec<DeviceId>,
         command: String,
     },
-    /// Cancel what of this run has not started yet. A command already sent is never killed.
+    /// Cancel what of this run has not been sent yet, connects in progress included. A
+    /// command already sent is never killed.
     Cancel { run: RunId },
 }
 
@@ -50,6 +51,12 @@ pub enum Link {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExecEvent {
     Queued {
+        run: RunId,
+        device: DeviceId,
+    },
+    /// The device's turn came and its session is being opened (connect, handshake, auth)
+    /// for this run: no longer waiting in the queue, not yet sent.
+    Connecting {
         run: RunId,
         device: DeviceId,
     },

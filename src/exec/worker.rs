@@ -31,6 +31,8 @@ pub(super) struct Job {
 struct Audit<'a> {
     run: RunId,
     command: &'a str,
+    /// The run's cancellation: it also aborts a connect in progress for the run.
+    cancel: &'a RunCancel,
 }
 
 pub(super) struct Worker<C: Connector, E> {
@@ -122,6 +124,7 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
         let audit = Audit {
             run: job.run,
             command: &job.command,
+            cancel: &job.cancel,
         };
         let mut retry = 0;
         let mut started = false;
@@ -184,7 +187,7 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
         audit: Option<&Audit<'_>>,
         started: &mut bool,
     ) -> Result<Output, ExecError> {
-        self.ensure_session().await?;
+        self.ensure_session(audit).await?;
         let device = &self.shared.inventory.devices[self.device];
         let entry = audit.map(|a| Entry {
             run: a.run,
@@ -234,7 +237,10 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
         result
     }
 
-    async fn ensure_session(&mut self) -> Result<(), ExecError> {
+    /// Opens the session if there is none. For a run's job (`audit`), the run hears that
+    /// the device is connecting, and cancelling the run aborts the connect at once (nothing
+    /// was sent yet, so nothing is lost).
+    async fn ensure_session(&mut self, audit: Option<&Audit<'_>>) -> Result<(), ExecError> {
         if self.session.as_ref().is_some_and(|s| s.is_closed()) {
             self.session = None;
             report_link(&self.shared, self.device, Link::Idle).await;
@@ -243,20 +249,41 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
             return Ok(());
         }
         report_link(&self.shared, self.device, Link::Connecting).await;
+        if let Some(audit) = audit {
+            self.shared
+                .emit(ExecEvent::Connecting {
+                    run: audit.run,
+                    device: self.device,
+                })
+                .await;
+        }
         let device = &self.shared.inventory.devices[self.device];
         let timeout = self.shared.cfg.connect_timeout;
-        let result =
-            match tokio::time::timeout(timeout, self.shared.connector.connect(device)).await {
-                Ok(result) => result,
-                Err(_) => Err(ExecError {
-                    stage: Stage::Connect,
-                    maybe_ran: false,
-                    reason: format!(
-                        "no session within {} (connect, handshake and auth)",
-                        secs(timeout)
-                    ),
-                }),
-            };
+        let connect = tokio::time::timeout(timeout, self.shared.connector.connect(device));
+        let connected = match audit {
+            Some(audit) => tokio::select! {
+                connected = connect => connected,
+                _ = audit.cancel.wait() => {
+                    report_link(&self.shared, self.device, Link::Idle).await;
+                    return Err(ExecError {
+                        reason: "cancelled while connecting (nothing was sent)".into(),
+                        ..cancelled()
+                    });
+                }
+            },
+            None => connect.await,
+        };
+        let result = match connected {
+            Ok(result) => result,
+            Err(_) => Err(ExecError {
+                stage: Stage::Connect,
+                maybe_ran: false,
+                reason: format!(
+                    "no session within {} (connect, handshake and auth)",
+                    secs(timeout)
+                ),
+            }),
+        };
         match result {
             Ok(session) => {
                 if let Some(text) = session.connect_notice() {

@@ -7,6 +7,8 @@
 mod device;
 mod event;
 mod jobs;
+mod log;
+mod probes;
 mod runs;
 mod state;
 mod tap;
@@ -22,8 +24,10 @@ pub use jobs::{
     BackupOutcome, BackupResult, CablingResult, DeviceCabling, JobEvent, JobRequest, Jobs,
     LastBackup, Version,
 };
-pub use runs::{DeviceRun, Progress, Run, Runs};
-pub use state::{Counts, FleetConfig, LogEntry, State};
+pub use log::{LogEntry, LogKind};
+pub use probes::{probe_line, probe_lines};
+pub use runs::{DeviceRun, Progress, RUNS_KEPT, Run, Runs};
+pub use state::{Counts, FleetConfig, State};
 pub use tap::Tap;
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub const RUNS_KEPT: usize = 32;
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceRun {
     Queued,
+    /// Its session is being opened for this run.
+    Connecting,
     Running {
         since: Instant,
     },
@@ -39,12 +41,16 @@ pub struct Run {
     pub per_device: HashMap<DeviceId, DeviceRun>,
     /// When the last device finished.
     pub ended: Option<Instant>,
+    /// A cancel was asked for and the run has not settled yet (or has, cancelled).
+    pub cancel_requested: bool,
 }
 
 /// How far a run is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
     pub queued: usize,
+    /// Opening a session: counted apart from the queue (cancel aborts these at once).
+    pub connecting: usize,
     pub running: usize,
     pub ok: usize,
     pub failed: usize,
@@ -52,7 +58,7 @@ pub struct Progress {
 
 impl Progress {
     pub fn finished(&self) -> bool {
-        self.queued == 0 && self.running == 0
+        self.queued == 0 && self.connecting == 0 && self.running == 0
     }
 }
 
@@ -66,7 +72,25 @@ impl Run {
             devices,
             per_device,
             ended: None,
+            cancel_requested: false,
         }
+    }
+
+    /// "1 device", "12 devices": how many the run is on.
+    pub fn on_devices(&self) -> String {
+        match self.devices.len() {
+            1 => "1 device".into(),
+            n => format!("{n} devices"),
+        }
+    }
+
+    /// Devices whose command a cancel stopped before it was sent.
+    pub fn cancelled(&self) -> usize {
+        (self.per_device.values())
+            .filter(|s| {
+                matches!(s, DeviceRun::Done { result: Err(e), .. } if e.stage == crate::ssh::Stage::Cancelled)
+            })
+            .count()
     }
 
     pub fn progress(&self) -> Progress {
@@ -74,6 +98,7 @@ impl Run {
         for state in self.per_device.values() {
             match state {
                 DeviceRun::Queued => p.queued += 1,
+                DeviceRun::Connecting => p.connecting += 1,
                 DeviceRun::Running { .. } => p.running += 1,
                 done if done.failed() => p.failed += 1,
                 DeviceRun::Done { .. } => p.ok += 1,
@@ -90,6 +115,8 @@ pub struct Runs {
     /// Per device, parallel to the inventory; `Link::Idle` until first used.
     pub links: Vec<Link>,
     pub facts: Vec<Vec<(String, String)>>,
+    /// Runs dropped (oldest first) to keep [`RUNS_KEPT`].
+    pub dropped: usize,
     /// Bumped by every change to the runs or links (not by probes), so a view derived from
     /// them is computed once per change, not once per frame.
     pub version: u64,
@@ -101,6 +128,7 @@ impl Runs {
             runs: VecDeque::new(),
             links: vec![Link::Idle; devices],
             facts: vec![Vec::new(); devices],
+            dropped: 0,
             version: 0,
         }
     }
@@ -110,12 +138,21 @@ impl Runs {
         self.version += 1;
         if self.runs.len() >= RUNS_KEPT {
             self.runs.pop_front();
+            self.dropped += 1;
         }
         self.runs.push_back(run);
     }
 
     pub fn get(&self, id: RunId) -> Option<&Run> {
         self.runs.iter().rev().find(|r| r.id == id)
+    }
+
+    /// A front end asked to cancel `id`: its view says "cancelling…" until it settles.
+    pub fn cancel_requested(&mut self, id: RunId) {
+        self.version += 1;
+        if let Some(run) = self.get_mut(id) {
+            run.cancel_requested = true;
+        }
     }
 
     fn get_mut(&mut self, id: RunId) -> Option<&mut Run> {
@@ -126,6 +163,7 @@ impl Runs {
         self.version += 1;
         match event {
             ExecEvent::Queued { run, device } => self.set(run, device, DeviceRun::Queued),
+            ExecEvent::Connecting { run, device } => self.set(run, device, DeviceRun::Connecting),
             ExecEvent::Started { run, device, at } => {
                 self.set(run, device, DeviceRun::Running { since: at })
             }

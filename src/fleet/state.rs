@@ -4,15 +4,16 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::device::{Damping, DeviceState, Reach, push_capped};
+use super::device::{Damping, DeviceState, Reach};
 use super::event::Event;
 use super::jobs::Jobs;
+use super::log::{self, LogEntry, LogKind};
 use super::runs::{Run, Runs};
 use crate::base::time::WallClock;
 use crate::exec::Command;
-use crate::inventory::{DeviceId, Inventory};
+use crate::inventory::Inventory;
 use crate::probe::{ProbeMode, ProbeOutcome, SweepStats};
-use crate::rollout::event::RolloutState;
+use crate::rollout::event::{RolloutEvent, RolloutState};
 
 /// Knobs of the reducer.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +26,8 @@ pub struct FleetConfig {
     pub history: usize,
     /// …and no older than this, so a long window stays bounded in time too.
     pub history_age: Duration,
-    /// Log lines kept.
+    /// Log lines kept: the session's history in the full-screen log (a folded line of
+    /// learned host keys counts once).
     pub log_lines: usize,
     /// A device with `flap_count` changes within `flap_window` is marked flapping.
     pub flap_window: Duration,
@@ -39,7 +41,7 @@ impl Default for FleetConfig {
             up_after: 1,
             history: 60,
             history_age: Duration::from_secs(600),
-            log_lines: 1000,
+            log_lines: 5000,
             flap_window: Duration::from_secs(300),
             flap_count: 3,
         }
@@ -61,15 +63,6 @@ impl Counts {
             Reach::Unknown => &mut self.unknown,
         }
     }
-}
-
-/// A line of the transitions log.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry {
-    pub at: Instant,
-    pub device: Option<DeviceId>,
-    pub reach: Option<Reach>,
-    pub text: String,
 }
 
 #[derive(Debug, Clone)]
@@ -160,32 +153,47 @@ impl State {
                     }
                     let name = &self.inventory.devices[result.device].name;
                     let text = format!("{name} {} → {}: {}", t.from.as_str(), t.to.as_str(), t.why);
-                    self.log_line(t.at, Some(result.device), Some(t.to), text);
+                    let mut entry = LogEntry::new(t.at, LogKind::Reach, text);
+                    (entry.device, entry.reach) = (Some(result.device), Some(t.to));
+                    self.log_line(entry);
                 }
             }
             Event::SweepDone(stats) => self.last_sweep = Some(stats),
             Event::Mode(mode) => {
                 let text = match &mode {
-                    ProbeMode::Icmp(kind) => {
-                        format!("ICMP available ({} socket)", kind.as_str())
-                    }
+                    // What the devices use, as the summary bar says it: with `probe:
+                    // tcp:PORT` everywhere, ICMP being available is beside the point.
+                    ProbeMode::Icmp(_) => super::probe_line(Some(&mode), &self.inventory),
                     ProbeMode::TcpFallback { reason, enable } => {
                         format!(
                             "ICMP unavailable ({reason}); probing by TCP connect. Enable ICMP: {enable}"
                         )
                     }
                 };
-                self.log_line(self.origin.0, None, None, text);
+                self.log_line(LogEntry::new(self.origin.0, LogKind::Probe, text));
                 self.mode = Some(mode);
             }
-            Event::Notice { at, text } => self.log_line(at, None, None, text),
+            Event::Notice { at, text } => {
+                self.log_line(LogEntry::new(at, LogKind::of_notice(&text), text))
+            }
             Event::Exec(event) => self.exec.apply(event),
             Event::Job(event) => {
                 if let Some((at, line)) = self.jobs.apply(event) {
-                    self.log_line(at, None, None, line);
+                    self.log_line(LogEntry::new(at, LogKind::Job, line));
                 }
             }
             Event::Rollout(event) => {
+                // The rollout's lines join the session's log, with their time and device.
+                if let RolloutEvent::Log { at, device, text } = &event {
+                    let name = device.and_then(|d| self.inventory.devices.get(d));
+                    let text = match name {
+                        Some(d) => format!("{}: {text}", d.name),
+                        None => text.clone(),
+                    };
+                    let mut entry = LogEntry::new(*at, LogKind::Rollout, text);
+                    entry.device = *device;
+                    self.log_line(entry);
+                }
                 let devices = self.devices.len();
                 self.rollout
                     .get_or_insert_with(|| RolloutState::new(devices))
@@ -198,33 +206,29 @@ impl State {
     pub fn record(&mut self, command: &Command, at: Instant) {
         self.version += 1;
         self.state_version += 1;
+        if let Command::Cancel { run } = command {
+            self.exec.cancel_requested(*run);
+        }
         if let Command::Run {
             run,
             devices,
             command,
         } = command
         {
-            let text = format!("run #{run}: `{command}` on {} devices", devices.len());
+            let text = format!(
+                "run #{run}: `{command}` on {}",
+                crate::base::text::count(devices.len(), "device")
+            );
             self.exec
                 .start(Run::new(*run, command.clone(), devices.clone(), at));
-            self.log_line(at, None, None, text);
+            let mut entry = LogEntry::new(at, LogKind::Run, text);
+            entry.run = Some(*run);
+            self.log_line(entry);
         }
     }
 
-    fn log_line(
-        &mut self,
-        at: Instant,
-        device: Option<DeviceId>,
-        reach: Option<Reach>,
-        text: String,
-    ) {
-        let entry = LogEntry {
-            at,
-            device,
-            reach,
-            text,
-        };
-        push_capped(&mut self.log, entry, self.config.log_lines);
+    fn log_line(&mut self, entry: LogEntry) {
+        log::push(&mut self.log, entry, self.config.log_lines);
     }
 
     /// Per device: `Some(true)` up, `Some(false)` down, `None` not known yet (what the

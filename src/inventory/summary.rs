@@ -10,7 +10,7 @@ use crate::base::text::Untrusted;
 /// probe kinds with counts. Stable order: groups as in the file, the rest sorted.
 pub fn summary(inv: &Inventory) -> String {
     let mut out = String::new();
-    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let plural = crate::base::text::count;
     let _ = writeln!(
         out,
         "{}: {}",

@@ -105,8 +105,8 @@ pub async fn run(args: LabOptions) -> color_eyre::Result<()> {
     let lab = Lab::start(cfg).await?;
     let devices = lab.devices();
     stdout::println(&format!(
-        "lab: {} devices on {}..{} started in {:.0?}; user {:?}; Ctrl-C stops",
-        devices.len(),
+        "lab: {} on {}..{} started in {:.0?}; user {:?}; Ctrl-C stops",
+        crate::base::text::count(devices.len(), "device"),
         devices[0].addr,
         devices[devices.len() - 1].addr,
         started.elapsed(),

@@ -58,6 +58,39 @@ impl LabConfig {
     }
 }
 
+impl LabConfig {
+    /// The inventory a lab of this configuration serves, without starting it: what
+    /// `fleetdash lab --write-inventory` writes. Needs a fixed `port` (0 picks ports at start).
+    pub fn planned_inventory_yaml(&self) -> String {
+        let first = u32::from(self.base);
+        let devices: Vec<LabDevice> = self
+            .scenario
+            .plan(self.devices)
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::from(first + i as u32)), self.port);
+                let key = hostkey::derive(self.seed, &p.name, 0);
+                lab_device(p, addr, key.public_key().clone())
+            })
+            .collect();
+        inventory::inventory_yaml(&self.scenario.name, &self.username, &devices)
+    }
+}
+
+/// What a lab tells about device `p` listening on `addr`.
+fn lab_device(p: &PlannedDevice, addr: SocketAddr, host_key: PublicKey) -> LabDevice {
+    LabDevice {
+        name: p.name.clone(),
+        addr,
+        platform: p.platform,
+        site: p.site.clone(),
+        role: p.role.clone(),
+        host_key,
+        faults: p.faults.clone(),
+    }
+}
+
 impl Default for LabConfig {
     fn default() -> LabConfig {
         LabConfig::new(Scenario::demo())
@@ -207,15 +240,7 @@ impl Lab {
             } else {
                 normal.clone()
             };
-            out.devices.push(LabDevice {
-                name: p.name.clone(),
-                addr,
-                platform: p.platform,
-                site: p.site.clone(),
-                role: p.role.clone(),
-                host_key,
-                faults: p.faults.clone(),
-            });
+            out.devices.push(lab_device(p, addr, host_key));
             out.tasks.push(tokio::spawn(listener::serve(
                 dev.clone(),
                 lab.clone(),
@@ -262,7 +287,7 @@ impl Lab {
     }
 
     /// The fleetdash inventory for this lab (`probe: tcp:<port>`, password from
-    /// `$FLEETDASH_LAB_PASSWORD`, groups `site-*` and `role-*`).
+    /// `$FLEETDASH_PASSWORD`, groups `site-*` and `role-*`).
     pub fn inventory_yaml(&self) -> String {
         inventory::inventory_yaml(&self.scenario, &self.username, &self.devices)
     }

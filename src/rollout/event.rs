@@ -93,6 +93,8 @@ pub enum RolloutEvent {
         reason: Option<String>,
     },
     Log {
+        /// When it happened (the log shows a time on every line).
+        at: std::time::Instant,
         device: Option<DeviceId>,
         text: String,
     },
@@ -160,7 +162,8 @@ impl RolloutEvent {
                 state,
                 reason: mask_opt(reason),
             },
-            RolloutEvent::Log { device, text } => RolloutEvent::Log {
+            RolloutEvent::Log { at, device, text } => RolloutEvent::Log {
+                at,
                 device,
                 text: mask(text),
             },
@@ -320,7 +323,7 @@ impl RolloutState {
                 self.overall = *state;
                 self.overall_reason = reason.clone();
             }
-            RolloutEvent::Log { device, text } => {
+            RolloutEvent::Log { device, text, .. } => {
                 if self.log.len() == LOG_CAP {
                     self.log.pop_front();
                 }
@@ -440,6 +443,7 @@ mod tests {
         let mut s = RolloutState::new(0);
         for i in 0..LOG_CAP + 5 {
             s.apply(&RolloutEvent::Log {
+                at: std::time::Instant::now(),
                 device: None,
                 text: i.to_string(),
             });

@@ -173,7 +173,8 @@ where
     }
 
     async fn log(&self, device: Option<DeviceId>, text: String) {
-        self.emit(RolloutEvent::Log { device, text }).await;
+        let at = tokio::time::Instant::now().into_std();
+        self.emit(RolloutEvent::Log { at, device, text }).await;
     }
 
     async fn step(&self, device: DeviceId, step: &str) {

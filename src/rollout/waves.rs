@@ -60,9 +60,12 @@ pub fn waves(plan: &Plan, inv: &Inventory) -> Result<Vec<Wave>, PlanError> {
             format!(
                 "target `{}` selects no device of {}",
                 Untrusted(&plan.target),
-                inv.source
+                Untrusted(&inv.source)
             ),
-            "name groups, devices or tags of this inventory (`fleetdash --list` shows them)",
+            &format!(
+                "name groups, devices or tags of this inventory (`fleetdash check {}` lists them)",
+                Untrusted(&inv.source)
+            ),
         );
     }
     if !targets.is_empty() && plan.strategy.canary > targets.len() {

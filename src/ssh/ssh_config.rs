@@ -69,6 +69,13 @@ impl SshConfig {
 
     /// Reads the files `sources` names, with this process's user and `$HOME`.
     pub fn load(sources: &Sources) -> Result<SshConfig, ConfigError> {
+        // The unit tests' own guard (the integration tests set FLEETDASH_SSH_CONFIG=none on
+        // the binary): the developer's ~/.ssh/config must never change what a test sees.
+        #[cfg(test)]
+        assert!(
+            !matches!(sources, Sources::User),
+            "a unit test must not read the user's ssh_config: use Sources::None or a file"
+        );
         let local = Local {
             user: std::env::var("USER")
                 .or_else(|_| std::env::var("LOGNAME"))

@@ -13,9 +13,11 @@ use super::dense::{DenseMap, GroupBy};
 use super::diff_view::DiffView;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
+use super::log_view::LogView;
 use super::prompt::CommandLine;
 use super::rollout_view;
 use super::run_view::RunView;
+use super::runs_view::RunsView;
 use crate::fleet::{Command, JobRequest, ProbeMode, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 use crate::rollout::event::{Control, RolloutState};
@@ -57,12 +59,18 @@ pub enum Action {
     /// Ctrl-Z: give the terminal back and stop, as a shell's job control would (in raw
     /// mode the terminal sends the key instead of SIGTSTP).
     Suspend,
+    /// Ctrl-L: clear the terminal and draw the whole frame again.
+    Repaint,
     /// Hand this to the workers (and redraw).
     Send(Command),
     /// Steer the rollout (and redraw).
     Control(Control),
     /// Ask the engine's job workers (a backup, a diff, a device's backup history).
     Job(JobRequest),
+    /// `w` in the run view: write the run to a file (the loop does the I/O).
+    Write(super::export::WriteRequest),
+    /// `y` in the run view: this text to the clipboard through the terminal (OSC 52).
+    Copy(String),
 }
 
 /// A yes/no question about the rollout.
@@ -94,6 +102,8 @@ pub struct App {
     pub filter_input: Option<String>,
     pub sort: SortKey,
     pub help: bool,
+    /// How far the help is scrolled (a short terminal shows part of it).
+    pub help_scroll: u16,
     /// Devices shown, filtered and sorted.
     pub visible: Vec<DeviceId>,
     pub screen: Rect,
@@ -105,8 +115,14 @@ pub struct App {
     pub confirm: Option<PendingRun>,
     /// `--read-only`: dangerous commands are refused.
     pub read_only: bool,
+    /// Colour or monochrome (`--theme`, `NO_COLOR`).
+    pub theme: super::theme::Theme,
     /// The run view, when it is open.
     pub run_view: Option<RunView>,
+    /// `L`: the session's log, full screen.
+    pub log_view: Option<LogView>,
+    /// `R`: the session's runs.
+    pub runs_view: Option<RunsView>,
     /// The last run started from here (`r` reopens it).
     pub last_run: Option<RunId>,
     /// The id the next run gets (jobs take theirs from here too, through the loop).
@@ -117,6 +133,8 @@ pub struct App {
     pub status: Option<String>,
     /// The rollout screen (waves, tiles by rollout state) instead of reachability.
     pub rollout_screen: bool,
+    /// `i` or Enter where the detail pane has no room: the detail over the tiles.
+    pub detail_overlay: bool,
     /// `d` on the rollout screen: the focused device's steps and check outputs.
     pub details: bool,
     /// How far the details are scrolled (lines).
@@ -144,6 +162,7 @@ impl App {
             filter_input: None,
             sort: SortKey::Name,
             help: false,
+            help_scroll: 0,
             visible: Vec::new(),
             screen,
             marks: BTreeSet::new(),
@@ -151,12 +170,16 @@ impl App {
             command_line: CommandLine::default(),
             confirm: None,
             read_only: false,
+            theme: super::theme::Theme::Colour,
             run_view: None,
+            log_view: None,
+            runs_view: None,
             last_run: None,
             next_run: 1,
             diff_view: None,
             status: None,
             rollout_screen: false,
+            detail_overlay: false,
             details: false,
             details_scroll: 0,
             asking: None,
@@ -176,7 +199,8 @@ impl App {
             (fleet.last_sweep.as_ref())
                 .is_some_and(|s| super::summary::slow_sweep(s, self.interval).is_some()),
         );
-        let panel = self.rollout(fleet).map_or(0, rollout_view::panel_height);
+        let panel =
+            (self.rollout(fleet)).map_or(0, |r| rollout_view::panel_height(r, self.screen.height));
         areas(self.screen, summary_lines, panel)
     }
 
@@ -352,6 +376,21 @@ impl App {
         }
     }
 
+    /// Down devices among the shown ones that are scrolled out of view: (above, below).
+    pub fn down_off_screen(&self, fleet: &State) -> (usize, usize) {
+        let grid = self.grid(fleet);
+        let first = self.scroll * grid.cols;
+        let end = first + grid.rows * grid.cols;
+        let down = |ids: &[DeviceId]| {
+            (ids.iter())
+                .filter(|&&d| fleet.devices[d].reach == crate::fleet::Reach::Down)
+                .count()
+        };
+        let above = down(&self.visible[..first.min(self.visible.len())]);
+        let below = down(self.visible.get(end..).unwrap_or(&[]));
+        (above, below)
+    }
+
     /// Whether the loop should end now: a confirmed quit whose rollout has stopped.
     pub fn done_quitting(&self, fleet: &State) -> bool {
         self.quitting && fleet.rollout.as_ref().is_none_or(|r| r.outcome.is_some())
@@ -395,10 +434,7 @@ impl App {
     }
 
     fn filter_text(&self) -> String {
-        match &self.filter {
-            Filter::None => String::new(),
-            Filter::Pattern { text, .. } | Filter::Text(text) => text.clone(),
-        }
+        self.filter.text().to_string()
     }
 
     pub fn set_filter(&mut self, text: &str, fleet: &State) {

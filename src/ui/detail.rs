@@ -24,6 +24,41 @@ pub fn render(
     let block = Block::new().borders(Borders::LEFT).title(" detail ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    render_body(frame, inner, fleet, focused, now);
+}
+
+/// `i` or Enter where the terminal has no room for the pane: the detail over the tiles.
+pub fn render_overlay(
+    frame: &mut Frame,
+    screen: Rect,
+    fleet: &State,
+    focused: Option<DeviceId>,
+    now: Instant,
+) {
+    let width = screen.width.saturating_sub(4).min(64);
+    let height = screen.height.saturating_sub(4).min(24);
+    let area = Rect::new(
+        screen.x + (screen.width - width) / 2,
+        screen.y + (screen.height - height) / 2,
+        width,
+        height,
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .title(" detail · ←↓↑→ move · i or Esc closes ");
+    let inner = block.inner(area);
+    frame.render_widget(ratatui::widgets::Clear, area);
+    frame.render_widget(block, area);
+    render_body(frame, inner, fleet, focused, now);
+}
+
+fn render_body(
+    frame: &mut Frame,
+    inner: Rect,
+    fleet: &State,
+    focused: Option<DeviceId>,
+    now: Instant,
+) {
     let Some(id) = focused else {
         frame.render_widget(
             Paragraph::new("no device selected").style(theme::dim()),

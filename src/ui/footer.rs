@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Question};
 use super::theme;
+use crate::base::text::count;
 use crate::fleet::{Reach, State, fmt_rtt};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
@@ -26,12 +27,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             theme::warn(),
         ));
     } else if let Some(input) = &app.filter_input {
-        typing("/", input, "Enter keep · Esc clear", &mut spans);
+        // Which it is as typed: a pattern (and how many it selects), or a text search and
+        // why the text is not a pattern.
+        let hint = match app.filter.describe() {
+            Some(what) => format!("{what} · Enter keep · Esc clear"),
+            None => "a host pattern or text · Enter keep · Esc clear".to_string(),
+        };
+        typing("/", input, &hint, &mut spans);
     } else if let Some(input) = &app.command_line.input {
         let n = app.targets(fleet).len();
         let hint = format!(
-            "Enter run on {n} device{} · ↑↓ history · Esc cancel",
-            plural(n)
+            "Enter run on {} · ↑↓ history · Esc cancel",
+            count(n, "device")
         );
         typing(":", input, &hint, &mut spans);
     } else if let Some(question) = app.asking {
@@ -48,10 +55,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
         let n = pending.devices.len();
         spans.push(Span::styled(
             format!(
-                " `{}` {}. Run it on {n} device{}? y/N ",
+                " `{}` {}. Run it on {}? y/N ",
                 pending.command,
                 pending.why,
-                plural(n)
+                count(n, "device")
             ),
             theme::warn(),
         ));
@@ -82,6 +89,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             ("s", "sort"),
             ("space", "mark"),
             (":", "run"),
+            ("L", "log"),
             ("?", "help"),
             ("q", "quit"),
         ];
@@ -145,8 +153,4 @@ fn focus_line(fleet: &State, id: usize) -> String {
         (Reach::Unknown, _) => "not known yet".into(),
     };
     format!("{name} {} {detail}", theme::symbol(device.reach))
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -22,7 +22,20 @@ const KEYS: &[(&str, &str)] = &[
     ("a / A", "mark all shown / no device"),
     (":", "run on the marked (or focused); :backup, :cabling F"),
     (":!cmd", "send cmd as typed (:!q sends q to the devices)"),
-    ("r", "show the last run"),
+    ("r / R", "show the last run / the runs of this session"),
+    ("L", "the whole log: / search, n/N, t kind, d device, Enter"),
+    (
+        "i Enter",
+        "the focus's detail, where there is no room beside",
+    ),
+    (
+        "run view",
+        "/ n N search · w write to a file · y copy (OSC 52)",
+    ),
+    (
+        "Esc Ctrl-C",
+        "run view: cancel the run; a second Ctrl-C quits",
+    ),
     (
         "B :backup d",
         "back up configs to git; d: diff vs previous backup",
@@ -37,7 +50,7 @@ const KEYS: &[(&str, &str)] = &[
     ("q :q Ctrl-C", "quit (:quit and :q! too)"),
 ];
 
-const PATTERNS: &[&str] = &[
+pub(crate) const PATTERNS: &[&str] = &[
     "site-ams                 group site-ams",
     "ams-*                    device names by glob",
     "tag:role=core            by tag",
@@ -46,8 +59,16 @@ const PATTERNS: &[&str] = &[
     "all:!role-access         exclusion",
 ];
 
-pub fn render(frame: &mut Frame, screen: Rect) {
-    let height = (KEYS.len() + PATTERNS.len() + 6) as u16;
+/// How many lines of the help a screen this tall cannot show.
+pub fn hidden(screen: Rect) -> u16 {
+    let lines = (KEYS.len() + PATTERNS.len() + 4) as u16;
+    let height = (lines + 2).min(screen.height);
+    (lines + 2).saturating_sub(height)
+}
+
+/// `scroll`: lines scrolled (a short terminal shows part, ↓ shows more).
+pub fn render(frame: &mut Frame, screen: Rect, scroll: u16) {
+    let height = ((KEYS.len() + PATTERNS.len() + 6) as u16).min(screen.height);
     let [area] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(screen);
@@ -71,9 +92,17 @@ pub fn render(frame: &mut Frame, screen: Rect) {
         "times are UTC · ~ marks a flapping device · ✗ wrong cabling",
         theme::dim(),
     ));
+    let hidden = hidden(screen);
+    let scroll = scroll.min(hidden);
+    let title = match hidden {
+        0 => " help ".to_string(),
+        _ => format!(" help · ↓ more ({}/{}) ", scroll, hidden),
+    };
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::new().borders(Borders::ALL).title(" help ")),
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .block(Block::new().borders(Borders::ALL).title(title)),
         area,
     );
 }

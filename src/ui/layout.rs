@@ -29,6 +29,8 @@ pub const GAP_X: u16 = 1;
 pub const GAP_Y: u16 = 1;
 /// The detail pane shows beside the tiles when the terminal is at least this wide.
 const DETAIL_MIN_TERMINAL_WIDTH: u16 = 100;
+/// Below this height the log pane and the rollout's waves panel shrink.
+pub const SHORT_TERMINAL: u16 = 30;
 /// The detail pane takes a third of a wide terminal, within these bounds.
 const DETAIL_WIDTH: (u16, u16) = (44, 64);
 
@@ -45,7 +47,12 @@ pub struct Areas {
 
 /// `panel_lines`: the rollout panel's height, 0 when there is none.
 pub fn areas(screen: Rect, summary_lines: u16, panel_lines: u16) -> Areas {
-    let log_height = (screen.height / 4).clamp(3, 12);
+    // A short terminal keeps three log lines and gives the rest to the tiles (`L` shows
+    // the whole log).
+    let log_height = match screen.height {
+        0..SHORT_TERMINAL => 4,
+        h => (h / 4).clamp(3, 12),
+    };
     let [summary, panel, main, log, footer] = Layout::vertical([
         Constraint::Length(summary_lines),
         Constraint::Length(panel_lines),

@@ -11,15 +11,19 @@ mod app;
 mod dense;
 mod detail;
 mod diff_view;
+pub(crate) mod export;
 mod filter;
 mod footer;
-mod help;
+pub(crate) mod help;
 mod layout;
 mod log;
+mod log_view;
 mod prompt;
 mod redraw;
 mod rollout_view;
-mod run_view;
+pub(crate) mod run_view;
+mod runs_view;
+mod search;
 mod signals;
 mod summary;
 mod terminal;
@@ -52,6 +56,14 @@ pub use redraw::{LAZY_FPS, MAX_FPS};
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
+    let _theme = theme::scope(app.theme);
+    draw(frame, fleet, app, now);
+    if app.theme == theme::Theme::Mono {
+        theme::strip_colours(frame.buffer_mut());
+    }
+}
+
+fn draw(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     let areas = app.areas(fleet);
     summary::render(frame, areas.summary, fleet, app);
     let body = Rect {
@@ -61,6 +73,14 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     };
     if let Some(run) = &app.run_view {
         run_view::render(frame, body, fleet, run, now);
+        return;
+    }
+    if let Some(log) = &app.log_view {
+        log_view::render(frame, body, fleet, log);
+        return;
+    }
+    if let Some(runs) = &app.runs_view {
+        runs_view::render(frame, body, fleet, runs, now);
         return;
     }
     if let Some(diff) = &app.diff_view {
@@ -98,20 +118,35 @@ pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
     if let Some(area) = areas.detail {
         detail::render(frame, area, fleet, app.focused, now);
     }
+    let hint = off_screen_hint(app.down_off_screen(fleet));
     match (app.rollout(fleet), areas.panel) {
         (Some(rollout), Some(panel)) => {
             rollout_view::render_panel(frame, panel, rollout);
-            log::render_rollout(frame, areas.log, rollout);
+            log::render_rollout(frame, areas.log, fleet, hint);
         }
-        _ => log::render(frame, areas.log, fleet),
+        _ => log::render(frame, areas.log, fleet, hint),
     }
     footer::render(frame, areas.footer, app, fleet);
+    if app.detail_overlay && areas.detail.is_none() && app.rollout(fleet).is_none() {
+        detail::render_overlay(frame, areas.tiles, fleet, app.focused, now);
+    }
     if let (true, Some(device)) = (app.details && app.rollout(fleet).is_some(), app.focused) {
         rollout_view::render_details(frame, frame.area(), fleet, device, app.details_scroll);
     }
     if app.help {
-        help::render(frame, frame.area());
+        help::render(frame, frame.area(), app.help_scroll);
     }
+}
+
+/// "▼ 3 down, off-screen ↓": down devices scrolled out of view, and which way they are.
+fn off_screen_hint((above, below): (usize, usize)) -> Option<String> {
+    let arrows = match (above > 0, below > 0) {
+        (false, false) => return None,
+        (true, false) => "↑",
+        (false, true) => "↓",
+        (true, true) => "↑↓",
+    };
+    Some(format!(" ▼ {} down, off-screen {arrows} ", above + below))
 }
 
 /// How the dashboard ended.
@@ -155,8 +190,10 @@ where
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
     // The sweeper ticks at the fastest interval: the inventory's per-group ones count too.
     let devices = &engine.state.inventory.devices;
-    app.interval = (devices.iter().filter_map(|d| d.timing.interval)).fold(options.interval, Duration::min);
+    app.interval =
+        (devices.iter().filter_map(|d| d.timing.interval)).fold(options.interval, Duration::min);
     app.read_only = options.read_only;
+    app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -211,6 +248,10 @@ where
                         redraw.note(Change::Input);
                     }
                     Action::Redraw => redraw.note(Change::Input),
+                    Action::Repaint => {
+                        term.repaint()?;
+                        redraw.note(Change::Input);
+                    }
                     Action::Nothing => {}
                     Action::Send(command) => {
                         send(&mut engine.state, &engine.commands, command);
@@ -218,6 +259,31 @@ where
                     }
                     Action::Control(control) => {
                         steer(&mut engine.state, engine.control.as_ref(), control);
+                        redraw.note(Change::Input);
+                    }
+                    Action::Write(request) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let written = export::write(&engine.state, request, &secrets);
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.written(written);
+                        }
+                        redraw.note(Change::Input);
+                    }
+                    Action::Copy(text) => {
+                        let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
+                        let note = match export::osc52(&text, &secrets) {
+                            Ok(seq) => match term.clipboard(&seq) {
+                                Ok(()) => format!(
+                                    "copied {} bytes (OSC 52: if the terminal allows it)",
+                                    text.len()
+                                ),
+                                Err(e) => format!("not copied: {e}"),
+                            },
+                            Err(why) => why,
+                        };
+                        if let Some(view) = app.run_view.as_mut() {
+                            view.note = Some(note);
+                        }
                         redraw.note(Change::Input);
                     }
                     Action::Job(request) => {

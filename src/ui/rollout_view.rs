@@ -22,9 +22,14 @@ use crate::inventory::DeviceId;
 use crate::rollout::event::{CheckPhase, RolloutState};
 use crate::rollout::report::{DeviceState, RunState};
 
-/// Rows the waves panel takes: a title line and one line a wave (at most 8 shown).
-pub fn panel_height(rollout: &RolloutState) -> u16 {
-    2 + rollout.waves.len().min(8) as u16
+/// Rows the waves panel takes: a title line and one line a wave (at most 8 shown, 3 on a
+/// short terminal so the tiles keep their room), and a blank line when there is room.
+pub fn panel_height(rollout: &RolloutState, screen_height: u16) -> u16 {
+    let (waves, gap) = match screen_height < super::layout::SHORT_TERMINAL {
+        true => (3, 0),
+        false => (8, 1),
+    };
+    1 + rollout.waves.len().min(waves) as u16 + gap
 }
 
 pub fn device_style(state: DeviceState) -> Style {
@@ -89,14 +94,22 @@ pub fn render_panel(frame: &mut Frame, area: Rect, rollout: &RolloutState) {
     if let Some(reason) = &rollout.overall_reason {
         head.push(Span::styled(format!("  {reason}"), theme::warn()));
     }
+    let fit = usize::from(area.height.saturating_sub(1)).min(8);
     let rows = Layout::vertical(
-        std::iter::once(Constraint::Length(1))
-            .chain(rollout.waves.iter().take(8).map(|_| Constraint::Length(1))),
+        std::iter::once(Constraint::Length(1)).chain(
+            rollout
+                .waves
+                .iter()
+                .take(fit)
+                .map(|_| Constraint::Length(1)),
+        ),
     )
     .split(area);
     frame.render_widget(Paragraph::new(Line::from(head)), rows[0]);
-    // Keep the current wave in view when there are more than fit.
-    let first = rollout.current_wave().unwrap_or(0).saturating_sub(7);
+    // Keep the current wave in view, with the one before it, when not all fit.
+    let shown = rollout.waves.len().min(fit);
+    let first =
+        (rollout.current_wave().unwrap_or(0).saturating_sub(1)).min(rollout.waves.len() - shown);
     for (row, wave) in rows.iter().skip(1).zip(rollout.waves.iter().skip(first)) {
         let wc = rollout.counts(Some(wave.info.index));
         // Progress is devices that went through the change; skipped ones never did.

@@ -9,7 +9,7 @@
 //! │✓ ams-sw00     0.20s ││Cisco IOS Software, …                                     │
 //! │✗ fra-sw03  auth     ││                                                          │
 //! └─────────────────────┘└──────────────────────────────────────────────────────────┘
-//!  ↑↓ select  f fold  d diff vs majority  PgUp/PgDn scroll  Esc cancel queued / back
+//!  ↑↓ select  f fold  d diff  / search  w write  y copy  PgUp/PgDn scroll  Esc cancel / back
 //! ```
 
 use std::cell::{Cell, RefCell};
@@ -26,10 +26,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::app::Action;
+use super::export::{Format, WriteRequest, Written};
+use super::prompt::edit_line;
+use super::search::{self, Search, Searched};
 use super::theme;
 use crate::base::sanitize::Removed;
 use crate::exec::fold::{self, DiffLine};
-use crate::fleet::{Command, DeviceRun, Link, Run, RunId, State};
+use crate::fleet::{Command, DeviceRun, Run, RunId, State};
 use crate::inventory::{DeviceId, natural_cmp};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +42,23 @@ pub struct RunView {
     pub folded: bool,
     pub diff: bool,
     pub scroll: u16,
+    /// `/` over the answers (and the devices' names), `n`/`N` from match to match.
+    pub search: Search,
+    /// The line of the selected answer the last `n`/`N` went to.
+    match_line: usize,
+    /// `w`: the questions before writing the run to a file.
+    pub writing: Option<Writing>,
+    /// A one-line message in the keys line (written, copied, not copied…).
+    pub note: Option<String>,
     memo: Memo,
+}
+
+/// `w` asks which format, then the path, then (if the file exists) whether to replace it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Writing {
+    Format,
+    Path { format: Format, input: String },
+    Overwrite(WriteRequest),
 }
 
 /// The rows and the diff a frame shows, computed once per change of the runs
@@ -130,6 +149,10 @@ impl RunView {
             folded: false,
             diff: false,
             scroll: 0,
+            search: Search::default(),
+            match_line: 0,
+            writing: None,
+            note: None,
             memo: Memo::default(),
         }
     }
@@ -188,21 +211,37 @@ impl RunView {
     /// Handles a key; `None` closes the view.
     pub fn key(&mut self, key: KeyEvent, fleet: &State, screen: Rect) -> Option<Action> {
         let run = fleet.exec.get(self.run)?;
-        let unfinished = !run.progress().finished();
+        self.note = None;
         let ctrl_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if ctrl_c {
+            // Ctrl-C is never typed: it leaves the prompts and cancels (or quits) below.
+            (self.writing, self.search.typing) = (None, None);
+        }
+        if self.writing.is_some() {
+            return Some(self.writing_key(key));
+        }
+        let searched = self.search.key(key);
+        if searched != Searched::NotMine {
+            if searched != Searched::Editing {
+                self.jump(fleet, run, searched != Searched::Previous);
+            }
+            return Some(Action::Redraw);
+        }
+        // Esc and Ctrl-C cancel what has not been sent (connects in progress too); once the
+        // cancel is asked for or nothing is left, Esc goes back and Ctrl-C quits.
+        let can_cancel = !run.progress().finished() && !run.cancel_requested;
         let rows = self.rows(fleet, run, self.folded).len();
         let page = screen.height.saturating_sub(8).max(1);
         match key.code {
-            // Esc and Ctrl-C cancel what has not started; once nothing is left, they go back.
-            KeyCode::Esc if unfinished => {
+            KeyCode::Esc if can_cancel => {
                 return Some(Action::Send(Command::Cancel { run: self.run }));
             }
-            _ if ctrl_c && unfinished => {
+            _ if ctrl_c && can_cancel => {
                 return Some(Action::Send(Command::Cancel { run: self.run }));
             }
+            _ if ctrl_c => return Some(Action::Quit),
             KeyCode::Esc | KeyCode::Char('q') => return None,
-            _ if ctrl_c => return None,
             KeyCode::Up | KeyCode::Char('k') => self.select(self.selected.saturating_sub(1)),
             KeyCode::Down | KeyCode::Char('j') => {
                 self.select((self.selected + 1).min(rows.saturating_sub(1)))
@@ -216,6 +255,18 @@ impl RunView {
                 self.select(0);
             }
             KeyCode::Char('d') => self.diff = !self.diff,
+            KeyCode::Char('w') => self.writing = Some(Writing::Format),
+            KeyCode::Char('y') => {
+                let rows = self.rows(fleet, run, self.folded);
+                return Some(match rows.get(self.selected).map(|r| &r.body) {
+                    Some(Body::Output { text, .. }) => Action::Copy(text.clone()),
+                    Some(Body::Error(e)) => Action::Copy(e.clone()),
+                    _ => {
+                        self.note = Some("nothing to copy yet".into());
+                        Action::Redraw
+                    }
+                });
+            }
             _ => return Some(Action::Nothing),
         }
         Some(Action::Redraw)
@@ -224,15 +275,117 @@ impl RunView {
     fn select(&mut self, index: usize) {
         self.selected = index;
         self.scroll = 0;
+        self.match_line = 0;
+    }
+
+    /// `n`/`N` (or a new term): the next answer line that matches, from the current one,
+    /// over every row, wrapping around. Names match on the row's first line.
+    fn jump(&mut self, fleet: &State, run: &Run, forward: bool) {
+        let rows = self.rows(fleet, run, self.folded);
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            let text = match &row.body {
+                Body::Output { text, .. } => text.as_str(),
+                Body::Error(e) => e.as_str(),
+                Body::Pending { .. } => "",
+            };
+            let named = self.search.matches(&names(fleet, &row.devices));
+            let lines = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| self.search.matches(l));
+            let lines: Vec<usize> = lines.map(|(i, _)| i).collect();
+            if named && lines.first() != Some(&0) {
+                hits.push((r, 0));
+            }
+            hits.extend(lines.into_iter().map(|i| (r, i)));
+        }
+        let here = (self.selected, self.match_line);
+        // Where we stand among the hits: at one, or just before the first one after us.
+        let at = hits.iter().position(|&h| h >= here);
+        let start = match (at, forward) {
+            (Some(i), _) if hits[i] == here => i,
+            (Some(i), true) => (i + hits.len() - 1) % hits.len(),
+            (Some(i), false) => i,
+            (None, true) => hits.len().saturating_sub(1),
+            (None, false) => 0,
+        };
+        match search::next(hits.len(), start, forward, |_| true) {
+            Some(i) => {
+                let (row, line) = hits[i];
+                self.selected = row;
+                self.match_line = line;
+                self.scroll = line.saturating_sub(2).min(usize::from(u16::MAX)) as u16;
+            }
+            None => self.note = Some(format!("not found: {}", self.search.term)),
+        }
+    }
+
+    /// How the loop's write went: said in the keys line, or (the file exists) asked.
+    pub fn written(&mut self, written: Written) {
+        match written {
+            Written::Done { path, bytes } => {
+                self.note = Some(format!("wrote {} ({bytes} bytes)", path.display()))
+            }
+            Written::Exists(request) => self.writing = Some(Writing::Overwrite(request)),
+            Written::Failed(why) => self.note = Some(why),
+        }
+    }
+
+    /// A key while `w` asks its questions.
+    fn writing_key(&mut self, key: KeyEvent) -> Action {
+        let Some(writing) = self.writing.take() else {
+            return Action::Nothing;
+        };
+        let esc = key.code == KeyCode::Esc;
+        self.writing = match writing {
+            _ if esc => None,
+            Writing::Format => {
+                let format = match key.code {
+                    KeyCode::Char('f') => Format::Folded,
+                    KeyCode::Char('d') => Format::PerDevice,
+                    KeyCode::Char('j') => Format::Json,
+                    _ => {
+                        self.writing = Some(Writing::Format);
+                        return Action::Nothing;
+                    }
+                };
+                let input = format!("fleetdash-run-{}.{}", self.run, format.extension());
+                Some(Writing::Path { format, input })
+            }
+            Writing::Path { format, mut input } => {
+                if key.code == KeyCode::Enter && !input.trim().is_empty() {
+                    return Action::Write(WriteRequest {
+                        run: self.run,
+                        format,
+                        path: input.trim().into(),
+                        overwrite: false,
+                    });
+                }
+                edit_line(&mut input, key);
+                Some(Writing::Path { format, input })
+            }
+            Writing::Overwrite(request) => match key.code {
+                KeyCode::Char('y') => {
+                    return Action::Write(WriteRequest {
+                        overwrite: true,
+                        ..request
+                    });
+                }
+                _ => {
+                    self.note = Some(format!("not written: {}", request.path.display()));
+                    None
+                }
+            },
+        };
+        Action::Redraw
     }
 }
 
-/// `link`: the device's SSH link, which tells a queued device that is already connecting
-/// (or retrying) from one that waits its turn.
-fn body(state: &DeviceRun, link: &Link) -> Body {
+fn body(state: &DeviceRun) -> Body {
     match state {
-        DeviceRun::Queued if *link == Link::Connecting => Body::Pending { what: "connecting" },
         DeviceRun::Queued => Body::Pending { what: "queued" },
+        DeviceRun::Connecting => Body::Pending { what: "connecting" },
         DeviceRun::Running { .. } => Body::Pending { what: "running" },
         DeviceRun::Done {
             result: Ok(out), ..
@@ -251,8 +404,7 @@ fn body(state: &DeviceRun, link: &Link) -> Body {
 /// The left list. Folded: identical answers (and identical errors) become one row, biggest
 /// first, pending devices last.
 pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
-    let bodies =
-        (run.devices.iter()).map(|&d| (d, body(&run.per_device[&d], &fleet.exec.links[d])));
+    let bodies = (run.devices.iter()).map(|&d| (d, body(&run.per_device[&d])));
     if !folded {
         return bodies
             .map(|(d, body)| Row {
@@ -289,16 +441,33 @@ pub fn rows(fleet: &State, run: &Run, folded: bool) -> Vec<Row> {
     groups
 }
 
-/// The answer most devices gave, if any device answered.
-fn majority(rows_folded: &[Row]) -> Option<&str> {
-    rows_folded
-        .iter()
+/// What `d` diffs an answer against: the majority's answer when one answer has more
+/// devices than any other, else (every answer different, or a tie) the first group's, and
+/// the title says which.
+fn baseline<'a>(fleet: &State, rows_folded: &'a [Row]) -> Option<(&'a str, String)> {
+    let answers: Vec<(&Row, &str)> = (rows_folded.iter())
         .filter_map(|row| match &row.body {
-            Body::Output { text, .. } => Some((row.devices.len(), text.as_str())),
+            Body::Output { text, .. } => Some((row, text.as_str())),
             _ => None,
         })
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, text)| text)
+        .collect();
+    // Folded rows come biggest first.
+    let (first, text) = *answers.first()?;
+    let n = first.devices.len();
+    let runner_up = answers.get(1).map_or(0, |(r, _)| r.devices.len());
+    let of = answers.iter().map(|(r, _)| r.devices.len()).sum::<usize>();
+    let against = if n > runner_up {
+        format!("the majority ({n} of {of})")
+    } else {
+        let who = names(fleet, &first.devices);
+        let why = if n == 1 {
+            format!("every answer differs, {} answers", answers.len())
+        } else {
+            format!("a tie of {n} and {runner_up}")
+        };
+        format!("{who}'s answer (no majority: {why})")
+    };
+    Some((text, against))
 }
 
 fn names(fleet: &State, devices: &[DeviceId]) -> String {
@@ -323,37 +492,11 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
     .areas(area);
     let p = run.progress();
     let total = run.devices.len();
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(
-                format!(" run #{} ", run.id),
-                theme::title().patch(theme::bar()),
-            ),
-            Span::styled(format!(" {} ", run.command), theme::title()),
-            Span::raw(format!("on {total} devices   ")),
-            Span::styled(format!("✓ {} ok  ", p.ok), Style::new().fg(Color::Green)),
-            Span::styled(
-                format!("✗ {} failed  ", p.failed),
-                Style::new().fg(Color::Red),
-            ),
-            Span::styled(
-                format!("⟳ {} running  ", p.running),
-                Style::new().fg(Color::Yellow),
-            ),
-            Span::raw(format!("· {} queued  ", p.queued)),
-            Span::styled(
-                format!(
-                    "{:.1}s",
-                    run.ended
-                        .unwrap_or(now)
-                        .saturating_duration_since(run.started)
-                        .as_secs_f64()
-                ),
-                theme::dim(),
-            ),
-        ])),
-        head,
-    );
+    let title = (0..3)
+        .map(|level| header(run, now, level))
+        .find(|line| line.width() <= usize::from(head.width))
+        .unwrap_or_else(|| header(run, now, 2));
+    frame.render_widget(Paragraph::new(title), head);
     let done = p.ok + p.failed;
     frame.render_widget(
         Gauge::default()
@@ -396,16 +539,21 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
                     format!(" {}", e.split(':').next().unwrap_or("")),
                 ),
             };
+            // Folded: the count first, then every name, wrapped (never cut).
             let label = if view.folded {
-                format!("{} ({})", names(fleet, &row.devices), row.devices.len())
+                format!("({}) {}", row.devices.len(), names(fleet, &row.devices))
             } else {
                 names(fleet, &row.devices)
             };
-            ListItem::new(Line::from(vec![
+            let width = usize::from(list_area.width.saturating_sub(4)).max(8);
+            let mut chunks = wrap(&label, width).into_iter();
+            let mut lines = vec![Line::from(vec![
                 Span::styled(format!("{mark} "), style),
-                Span::raw(label),
+                Span::raw(chunks.next().unwrap_or_default()),
                 Span::styled(note, style),
-            ]))
+            ])];
+            lines.extend(chunks.map(|c| Line::raw(format!("  {c}"))));
+            ListItem::new(lines)
         })
         .collect();
     let title = if view.folded {
@@ -435,18 +583,128 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunView, now:
             .scroll((view.scroll, 0)),
         out_area,
     );
-    let hint = if p.finished() {
-        "Esc back"
-    } else {
-        "Esc/Ctrl-C cancel queued"
+    let hint = match (p.finished(), run.cancel_requested) {
+        (true, _) => "Esc back",
+        (false, false) => "Esc/Ctrl-C cancel",
+        (false, true) => "Esc back · Ctrl-C quit",
     };
-    frame.render_widget(
-        Paragraph::new(format!(
-            " ↑↓ select  f fold  d diff vs majority  PgUp/PgDn scroll  q back  {hint}"
-        ))
-        .style(theme::dim()),
-        keys,
-    );
+    let (line, style) = match (&view.writing, &view.note, view.search.prompt()) {
+        (Some(Writing::Format), ..) => (
+            format!(
+                " write run #{} as: f folded · d per device · j JSON · Esc cancel",
+                run.id
+            ),
+            theme::warn(),
+        ),
+        (Some(Writing::Path { format, input }), ..) => {
+            let x = keys.x + 1 + " write to: ".len() as u16 + input.chars().count() as u16;
+            frame.set_cursor_position((x.min(keys.right().saturating_sub(1)), keys.y));
+            (
+                format!(
+                    " write to: {input}  ({}; Enter write · Esc cancel)",
+                    format.label()
+                ),
+                theme::key(),
+            )
+        }
+        (Some(Writing::Overwrite(request)), ..) => (
+            format!(" {} exists. Replace it? y/N", request.path.display()),
+            theme::warn(),
+        ),
+        (None, Some(note), _) => (format!(" {note}"), theme::warn()),
+        (None, None, Some(prompt)) => (format!(" {prompt}"), theme::key()),
+        (None, None, None) => {
+            let long = format!(
+                " ↑↓ select  f fold  d diff  / search  w write  y copy  PgUp/PgDn  q back  {hint}"
+            );
+            let short = format!(" ↑↓ f fold d diff / search w write y copy q back {hint}");
+            let fits = long.chars().count() <= usize::from(keys.width);
+            (if fits { long } else { short }, theme::dim())
+        }
+    };
+    frame.render_widget(Paragraph::new(line).style(style), keys);
+}
+
+/// `text` in pieces of at most `width` characters, broken after a comma where one is near.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest: Vec<char> = text.chars().collect();
+    while rest.len() > width {
+        let cut = (rest[..width].iter())
+            .rposition(|&c| c == ',' || c == ' ')
+            .filter(|&i| i >= width / 2)
+            .map_or(width, |i| i + 1);
+        out.push(rest.drain(..cut).collect());
+    }
+    out.push(rest.into_iter().collect());
+    out
+}
+
+/// The run's title line: the command, its counts (only the states some device is in), the
+/// time, and whether a cancel is under way. `level` 1 and 2 shorten it for narrow
+/// terminals: without the device count, then without the words.
+fn header(run: &Run, now: Instant, level: u8) -> Line<'static> {
+    let p = run.progress();
+    let mut spans = vec![
+        Span::styled(
+            match level {
+                0 => format!(" run #{} ", run.id),
+                _ => format!(" #{} ", run.id),
+            },
+            theme::title().patch(theme::bar()),
+        ),
+        Span::styled(format!(" {} ", run.command), theme::title()),
+    ];
+    if level == 0 {
+        spans.push(Span::raw(format!("on {}  ", run.on_devices())));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    let word = |long: &'static str, short: &'static str| if level < 2 { long } else { short };
+    let busy = Style::new().fg(Color::Yellow);
+    for (n, sym, what, style, always) in [
+        (
+            p.ok,
+            "✓",
+            word("ok", ""),
+            Style::new().fg(Color::Green),
+            true,
+        ),
+        (
+            p.failed,
+            "✗",
+            word("failed", ""),
+            Style::new().fg(Color::Red),
+            true,
+        ),
+        (p.running, "⟳", word("running", "run"), busy, false),
+        (p.connecting, "⟳", word("connecting", "conn"), busy, false),
+        (p.queued, "·", word("queued", "q"), Style::new(), false),
+    ] {
+        if n > 0 || always {
+            let text = match what {
+                "" => format!("{sym} {n}  "),
+                _ => format!("{sym} {n} {what}  "),
+            };
+            spans.push(Span::styled(text, style));
+        }
+    }
+    let took = run
+        .ended
+        .unwrap_or(now)
+        .saturating_duration_since(run.started);
+    spans.push(Span::styled(
+        format!("{:.1}s", took.as_secs_f64()),
+        theme::dim(),
+    ));
+    match (run.cancel_requested, p.finished(), run.cancelled()) {
+        (true, false, _) => spans.push(Span::styled("  cancelling…", theme::warn())),
+        (_, true, n) if n > 0 => {
+            spans.push(Span::styled(format!("  {n} cancelled"), theme::warn()))
+        }
+        _ => {}
+    }
+    Line::from(spans)
 }
 
 fn output_lines<'a>(
@@ -455,7 +713,11 @@ fn output_lines<'a>(
     row: &Row,
     view: &RunView,
 ) -> (String, Vec<Line<'a>>) {
-    let who = names(fleet, &row.devices);
+    // A group's names are in the list beside, wrapped: the title counts them.
+    let who = match row.devices.len() {
+        1 => names(fleet, &row.devices),
+        n => format!("{n} devices"),
+    };
     let duration = match row.devices.first().and_then(|d| run.per_device.get(d)) {
         Some(DeviceRun::Done { duration, .. }) => format!(" in {:.2}s", duration.as_secs_f64()),
         _ => String::new(),
@@ -478,14 +740,19 @@ fn output_lines<'a>(
             if removed.any() {
                 cut = format!("{cut} · {removed}");
             }
-            match majority(&all).filter(|m| view.diff && *m != text.as_str()) {
-                Some(majority) => (
-                    format!(" {who}: diff against the majority{duration} "),
-                    view.diff_lines(fleet, run, majority, text).to_vec(),
+            match baseline(fleet, &all).filter(|(b, _)| view.diff && *b != text.as_str()) {
+                Some((base, against)) => (
+                    format!(" {who}: diff against {against}{duration} "),
+                    view.diff_lines(fleet, run, base, text).to_vec(),
                 ),
                 None => (
                     format!(" {who}: {state}{duration}{cut} "),
-                    text.lines().map(|l| Line::raw(l.to_string())).collect(),
+                    (text.lines())
+                        .map(|l| match view.search.matches(l) {
+                            true => Line::styled(l.to_string(), theme::warn()),
+                            false => Line::raw(l.to_string()),
+                        })
+                        .collect(),
                 ),
             }
         }

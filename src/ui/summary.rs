@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme;
 use crate::fleet::{ProbeMode, Reach, State};
-use crate::inventory::ProbeSpec;
 use crate::probe::SweepStats;
 
 /// Why the last sweep took longer than the interval (so every device is probed less often
@@ -62,63 +61,25 @@ fn thousands(n: u64) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
-    let c = fleet.counts;
-    let count = |reach: Reach, n: usize| {
-        Span::styled(
-            format!("{} {n} {}  ", theme::symbol(reach), reach.as_str()),
-            theme::text(reach),
-        )
-    };
-    let sweep = match &fleet.last_sweep {
-        Some(s) => format!(
-            "sweep #{} ({}): {}/{} in {} ms  ",
-            s.sweep,
-            crate::base::duration::format(app.interval),
-            s.replies,
-            s.sent,
-            s.elapsed.as_millis(),
-        ),
-        None => "first sweep running…  ".into(),
-    };
-    // Say how devices are actually probed: `tcp:PORT` devices never use ICMP, and devices
-    // behind a bastion are probed through it.
-    let devices = &fleet.inventory.devices;
-    let via = devices.iter().filter(|d| !d.jump.is_empty()).count();
-    let tcp = (devices.iter())
-        .filter(|d| d.jump.is_empty() && matches!(d.probe, ProbeSpec::Tcp(_)))
-        .count();
-    let icmp = devices.len() - tcp - via;
-    let mode = match (&fleet.mode, icmp, tcp) {
-        (None, ..) => "probe: starting".to_string(),
-        (Some(_), 0, 0) if via > 0 => "probe: via bastion".into(),
-        (Some(_), 0, _) => "probe: TCP connect".into(),
-        (Some(ProbeMode::Icmp(kind)), _, 0) => format!("probe: ICMP ({} socket)", kind.as_str()),
-        (Some(ProbeMode::Icmp(kind)), _, _) => {
-            format!("probe: ICMP ({} socket) ×{icmp}, TCP ×{tcp}", kind.as_str())
+    // (long, short): the short one when the terminal is narrow; the log says the long one.
+    let (mode, short_mode) = crate::fleet::probe_lines(fleet.mode.as_ref(), &fleet.inventory);
+    // The header shortens rather than cuts: the title goes first, then words; the counts,
+    // the sweep (number and time) and the probe mode always stay.
+    let fits = |line: &Line| line.width() <= usize::from(area.width);
+    let mut chosen = None;
+    for level in 0..3 {
+        let line = header(
+            fleet,
+            app,
+            level,
+            if level == 0 { &mode } else { &short_mode },
+        );
+        if fits(&line) || level == 2 {
+            chosen = Some(line);
+            break;
         }
-        (Some(ProbeMode::TcpFallback { .. }), ..) => {
-            "probe: TCP connect (ICMP not permitted)".into()
-        }
-    };
-    let mode = match via {
-        0 => mode,
-        _ if mode == "probe: via bastion" || fleet.mode.is_none() => mode,
-        _ => format!("{mode}, via bastion ×{via}"),
-    };
-    let mut lines = vec![Line::from(vec![
-        Span::styled(" fleetdash ", theme::title().patch(theme::bar())),
-        Span::raw(format!(" {}  ", app.title)),
-        count(Reach::Up, c.up),
-        count(Reach::Down, c.down),
-        count(Reach::Unknown, c.unknown),
-        Span::raw(sweep),
-        Span::styled(mode, theme::dim()),
-    ])];
-    if app.read_only {
-        lines[0]
-            .spans
-            .insert(2, Span::styled(" read-only ", theme::warn()));
     }
+    let mut lines: Vec<Line> = chosen.into_iter().collect();
     if let Some(ProbeMode::TcpFallback { enable, .. }) = &fleet.mode {
         lines.push(Line::styled(
             format!(" to enable ICMP: {enable}"),
@@ -133,6 +94,64 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
         lines.push(Line::styled(format!(" {why}"), theme::warn()));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The first line at a level of detail: 0 everything, 1 without the title and with short
+/// words, 2 bare numbers.
+fn header<'a>(fleet: &State, app: &App, level: u8, mode: &str) -> Line<'a> {
+    let c = fleet.counts;
+    let count = |reach: Reach, n: usize| {
+        let text = match level {
+            2 => format!("{} {n} ", theme::symbol(reach)),
+            _ => format!("{} {n} {}  ", theme::symbol(reach), reach.as_str()),
+        };
+        Span::styled(text, theme::text(reach))
+    };
+    let sweep = match (&fleet.last_sweep, level) {
+        (Some(s), 0) => format!(
+            "sweep #{} ({}): {}/{} in {} ms  ",
+            s.sweep,
+            crate::base::duration::format(app.interval),
+            s.replies,
+            s.sent,
+            s.elapsed.as_millis(),
+        ),
+        (Some(s), 1) => format!(
+            "sweep #{}: {}/{} in {} ms  ",
+            s.sweep,
+            s.replies,
+            s.sent,
+            s.elapsed.as_millis()
+        ),
+        (Some(s), _) => format!(" #{} {} ms  ", s.sweep, s.elapsed.as_millis()),
+        (None, 0) => "first sweep running…  ".into(),
+        (None, _) => " sweep…  ".into(),
+    };
+    let mut spans = Vec::new();
+    if level < 2 {
+        spans.push(Span::styled(
+            " fleetdash ",
+            theme::title().patch(theme::bar()),
+        ));
+    }
+    match level {
+        0 => spans.push(Span::raw(format!(" {}  ", app.title))),
+        _ => spans.push(Span::raw(" ")),
+    }
+    if app.read_only {
+        spans.push(Span::styled(" read-only ", theme::warn()));
+        if level > 0 {
+            spans.push(Span::raw(" "));
+        }
+    }
+    spans.extend([
+        count(Reach::Up, c.up),
+        count(Reach::Down, c.down),
+        count(Reach::Unknown, c.unknown),
+        Span::raw(sweep),
+        Span::styled(mode.to_string(), theme::dim()),
+    ]);
+    Line::from(spans)
 }
 
 #[cfg(test)]

@@ -27,6 +27,17 @@ pub trait Screen {
     fn suspend(&mut self) -> io::Result<()>;
     /// Takes the terminal again after someone else stopped and continued the process.
     fn resume(&mut self) -> io::Result<()>;
+    /// Ctrl-L: clears the screen so the next frame is drawn whole (over whatever another
+    /// program wrote there). A screen nobody else writes on has nothing to do.
+    fn repaint(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Writes an OSC 52 sequence (built by `export::osc52`): the terminal, where it allows
+    /// it, puts its text on the clipboard. A screen in memory has no clipboard.
+    fn clipboard(&mut self, osc52: &str) -> io::Result<()> {
+        let _ = osc52;
+        Ok(())
+    }
 }
 
 /// A screen in memory: nothing to give back or take again.
@@ -46,6 +57,12 @@ impl Screen for ratatui::Terminal<TestBackend> {
     }
 
     fn resume(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn repaint(&mut self) -> io::Result<()> {
+        let Ok(size) = ratatui::Terminal::size(self);
+        let Ok(()) = ratatui::Terminal::resize(self, Rect::new(0, 0, size.width, size.height));
         Ok(())
     }
 }
@@ -105,6 +122,14 @@ impl Screen for Terminal {
         self.0.size()
     }
 
+    fn clipboard(&mut self, osc52: &str) -> io::Result<()> {
+        use std::io::Write;
+        let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut out = stdout().lock();
+        out.write_all(osc52.as_bytes())?;
+        out.flush()
+    }
+
     /// SIGTSTP: gives the terminal back as it was found, stops the process for real
     /// (SIGSTOP cannot be caught), and once continued takes the terminal again.
     fn suspend(&mut self) -> io::Result<()> {
@@ -133,6 +158,14 @@ impl Screen for Terminal {
         )?;
         // Not `clear()`: it asks the terminal where the cursor is, and the answer races the
         // input reader. `resize` clears the screen and the back buffer without asking.
+        let size = self.0.size()?;
+        self.0.resize(Rect::new(0, 0, size.width, size.height))
+    }
+
+    /// As after a stop: `resize` clears the screen and the back buffer without asking the
+    /// terminal anything.
+    fn repaint(&mut self) -> io::Result<()> {
+        let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
         let size = self.0.size()?;
         self.0.resize(Rect::new(0, 0, size.width, size.height))
     }

@@ -31,6 +31,27 @@ use fleetdash::lab::{Lab, LabConfig, Scenario};
 use fleetdash::ssh::{Credentials, Secret, SshOptions, Target, Timeouts};
 use tokio::sync::mpsc;
 
+/// The fleetdash binary under test. Run it through [`fleetdash`] (or, in a shell command
+/// line, [`fleetdash_shell`]): a test reaching for this path must set [`NO_SSH_CONFIG`].
+pub const BIN: &str = env!("CARGO_BIN_EXE_fleetdash");
+
+/// The environment that makes fleetdash read no ssh_config: the developer's
+/// `~/.ssh/config` must never change what a test sees (a test that wants a config passes
+/// `--ssh-config FILE`, which wins).
+pub const NO_SSH_CONFIG: (&str, &str) = ("FLEETDASH_SSH_CONFIG", "none");
+
+/// The fleetdash binary, as every test runs it (see [`NO_SSH_CONFIG`]).
+pub fn fleetdash() -> std::process::Command {
+    let mut command = std::process::Command::new(BIN);
+    command.env(NO_SSH_CONFIG.0, NO_SSH_CONFIG.1);
+    command
+}
+
+/// [`fleetdash`] as the start of a shell command line (`… --interval 1s`), for tmux.
+pub fn fleetdash_shell() -> String {
+    format!("{}={} {BIN}", NO_SSH_CONFIG.0, NO_SSH_CONFIG.1)
+}
+
 /// The port whose listener on a block's `.255` marks the block as taken.
 pub const CLAIM_PORT: u16 = 47_219;
 const FIRST: u32 = (127 << 24) | (40 << 16);

@@ -413,3 +413,72 @@ async fn idle_hang_ups_reconnect_and_exec_refusals_use_a_shell() {
     assert_eq!(unames.len(), 2, "{seen:?}");
     assert!(unames.iter().all(|c| c.via == Via::Shell), "{seen:?}");
 }
+
+/// Cancel aborts a connect in progress at once: a device that accepts TCP and never sends
+/// its banner (tarpit) is counted as connecting (not queued) and, cancelled, ends as
+/// cancelled, not as a handshake timeout long after.
+#[tokio::test]
+async fn cancel_aborts_a_connect_in_progress() {
+    use fleetdash::exec::spawn_exec;
+    use fleetdash::fleet::{Command, DeviceRun, Event, ExecEvent, FleetConfig, State};
+
+    let mut s = setup().await;
+    // Longer than the test waits for anything: only the cancel can end this connect.
+    s.opts.timeouts = crate::common::timeouts(Duration::from_secs(120), Duration::from_secs(5));
+    let tarpit = (s.inventory.devices.iter())
+        .position(|d| d.name == "x-bad2")
+        .unwrap();
+    let (commands, rx) = tokio::sync::mpsc::channel(8);
+    let (tx, mut events) = tokio::sync::mpsc::channel(256);
+    let cfg = ExecConfig {
+        retries: 0,
+        connect_timeout: Duration::from_secs(300),
+        ..ExecConfig::default()
+    };
+    let _engine = spawn_exec(
+        s.inventory.clone(),
+        cfg,
+        SshConnector::new(s.opts.clone()),
+        rx,
+        tx,
+    );
+    let origin = (std::time::Instant::now(), std::time::SystemTime::now());
+    let mut fleet = State::new(s.inventory.clone(), FleetConfig::default(), origin);
+    let run = Command::Run {
+        run: 1,
+        devices: vec![tarpit],
+        command: "show version".into(),
+    };
+    fleet.record(&run, origin.0);
+    commands.send(run).await.unwrap();
+
+    let mut seen: Vec<Event> = Vec::new();
+    crate::common::until(
+        &mut events,
+        &mut seen,
+        "connecting",
+        |e| matches!(e, Event::Exec(ExecEvent::Connecting { device, .. }) if *device == tarpit),
+    )
+    .await;
+    seen.drain(..).for_each(|e| fleet.apply(e));
+    let p = fleet.exec.get(1).unwrap().progress();
+    assert_eq!((p.connecting, p.queued), (1, 0), "connecting is not queued");
+
+    let cancel = Command::Cancel { run: 1 };
+    fleet.record(&cancel, origin.0);
+    commands.send(cancel).await.unwrap();
+    crate::common::until(
+        &mut events,
+        &mut seen,
+        "finished",
+        |e| matches!(e, Event::Exec(ExecEvent::Finished { device, .. }) if *device == tarpit),
+    )
+    .await;
+    seen.drain(..).for_each(|e| fleet.apply(e));
+    let run = fleet.exec.get(1).unwrap();
+    assert!(run.progress().finished() && run.cancel_requested);
+    match &run.per_device[&tarpit] {
+        DeviceRun::Done { result: Err(e), .. } => assert_eq!(e.stage, Stage::Cancelled, "{e}"),
+        other => panic!("not cancelled: {other:?}"),
+    }
+}

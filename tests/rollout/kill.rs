@@ -38,7 +38,7 @@ impl Files {
 
     /// `fleetdash rollout PLAN --inventory INV …` plus `extra`, with the lab password.
     pub fn command(&self, extra: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fleetdash"));
+        let mut cmd = crate::common::fleetdash();
         cmd.arg("rollout")
             .arg(&self.plan)
             .arg("--inventory")
@@ -48,7 +48,7 @@ impl Files {
             .args(["--host-keys", "strict", "--timeout", "5s", "--report"])
             .arg(&self.report)
             .args(extra)
-            .env("FLEETDASH_LAB_PASSWORD", &self.password)
+            .env("FLEETDASH_PASSWORD", &self.password)
             .stdin(Stdio::null());
         cmd
     }
@@ -215,3 +215,113 @@ const CHANGES: [&str; 4] = [
     "ntp server 127.0.0.124",
     "write memory",
 ];
+
+/// [`SLOW_PLAN`] with a pause between waves.
+fn paused_plan() -> String {
+    format!("{SLOW_PLAN}pause: 1s\n")
+}
+
+/// Kills a headless run of `plan_yaml` (journal at `journal`) once wave 2 started applying:
+/// the canary finished, some of wave 2 caught mid-apply.
+async fn interrupted(f: &Files, journal: &std::path::Path) {
+    let journal = journal.to_str().unwrap();
+    let mut child = f
+        .command(&[
+            "--headless",
+            "--yes",
+            "--concurrency",
+            "3",
+            "--journal",
+            journal,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while apply_begins(std::path::Path::new(journal)) < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(waited.is_ok(), "wave 2 never started applying");
+}
+
+/// Resumed in the dashboard's way (waiting for the go), the screen shows the journal's
+/// truth before anything runs: the finished canary wave is complete (not waiting for
+/// approval), a device caught mid-apply is unknown (not pending), and the canary's pause
+/// does not run again.
+pub async fn resume_shows_the_journal() {
+    use fleetdash::rollout::event::RolloutState;
+    use fleetdash::rollout::report::{DeviceState, RunState};
+
+    let s = setup(SLOW_LAB).await;
+    let yaml = paused_plan();
+    let f = Files::new(&s, &yaml);
+    let journal = s.dir.path().join("rollout.jsonl");
+    interrupted(&f, &journal).await;
+    let before = replay(&journal, "ntp (slow)", &plan_hash(&yaml)).unwrap();
+    let unknown: Vec<usize> = (s.inventory.devices.iter().enumerate())
+        .filter(|(_, d)| before.resume(&d.name) == Resume::Unknown)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!unknown.is_empty(), "killed outside an apply");
+
+    let mut run = super::harness::start_with(&s, &yaml, 3, Some(before), None, true);
+    run.until_waiting_to_start().await;
+    let mut screen = RolloutState::new(s.inventory.devices.len());
+    run.seen.iter().for_each(|e| screen.apply(e));
+    let waves: Vec<RunState> = screen.waves.iter().map(|w| w.state).collect();
+    assert_eq!(
+        waves[0],
+        RunState::Completed,
+        "the finished canary: {waves:?}"
+    );
+    assert_eq!(waves[1], RunState::WaitingApproval, "{waves:?}");
+    for &d in &unknown {
+        let view = screen.device(d).unwrap();
+        assert_eq!(
+            view.state,
+            DeviceState::Unknown,
+            "{}",
+            s.inventory.devices[d].name
+        );
+    }
+    let said = screen
+        .log
+        .iter()
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(said.contains("carry on with wave 2"), "{said}");
+
+    run.control
+        .send(fleetdash::rollout::event::Control::Approve)
+        .await
+        .unwrap();
+    let (finished, seen) = run.finish().await;
+    let mut screen = RolloutState::new(s.inventory.devices.len());
+    seen.iter().for_each(|e| screen.apply(e));
+    let said = screen
+        .log
+        .iter()
+        .map(|(_, l)| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        !said.contains("wave 2 starts in"),
+        "the canary's pause ran again:\n{said}"
+    );
+    assert!(
+        said.contains("wave 3 starts in"),
+        "wave 2's own pause:\n{said}"
+    );
+    assert!(
+        finished
+            .devices
+            .iter()
+            .all(|d| d.state != DeviceState::Pending)
+    );
+}

@@ -165,7 +165,7 @@ async fn a_password_that_masks_ordinary_words_is_warned_about_at_the_start() {
         let warning = stdout
             .lines()
             .chain(stderr.lines())
-            .find(|l| l.contains("FLEETDASH_LAB_PASSWORD"))
+            .find(|l| l.contains("FLEETDASH_PASSWORD"))
             .unwrap_or_else(|| panic!("no warning for {password:?}:\n{stdout}{stderr}"));
         assert!(warning.contains(why), "{warning}");
         assert!(warning.contains("***"), "{warning}");

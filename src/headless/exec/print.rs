@@ -134,9 +134,9 @@ pub fn json_lines(results: &[DeviceResult]) -> String {
 pub fn summary(results: &[DeviceResult]) -> String {
     let ok = results.iter().filter(|r| r.ok()).count();
     format!(
-        "{ok} ok, {} failed of {} devices",
+        "{ok} ok, {} failed of {}",
         results.len() - ok,
-        results.len()
+        crate::base::text::count(results.len(), "device")
     )
 }
 

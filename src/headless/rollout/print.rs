@@ -87,7 +87,7 @@ impl Printer {
                 Some(r) => format!("rollout: {} ({r})", state.label()),
                 None => format!("rollout: {}", state.label()),
             },
-            RolloutEvent::Log { device, text } => match device {
+            RolloutEvent::Log { device, text, .. } => match device {
                 Some(d) => format!("{}: {text}", self.name(*d)),
                 None => text.clone(),
             },
@@ -138,7 +138,7 @@ impl Printer {
             RolloutEvent::Overall { state, reason } => {
                 json!({"event": "rollout", "state": state, "reason": reason})
             }
-            RolloutEvent::Log { device, text } => json!({
+            RolloutEvent::Log { device, text, .. } => json!({
                 "event": "log", "device": device.map(|d| self.name(d)), "text": text,
             }),
             RolloutEvent::Finished { outcome, report } => json!({
@@ -191,6 +191,7 @@ mod tests {
                         reason: Some(s.clone()),
                     },
                     RolloutEvent::Log {
+                        at: std::time::Instant::now(),
                         device: Some(0),
                         text: s.clone(),
                     },

@@ -159,6 +159,22 @@ where
         for (d, state, reason) in settled {
             self.settle(d, state, reason).await;
         }
+        // Caught mid-apply by the crash: unknown (not pending) until its wave verifies it.
+        let unknown: Vec<DeviceId> = (self.waves.iter())
+            .flat_map(|w| w.devices.iter().copied())
+            .filter(|&d| self.resume_of(d) == Resume::Unknown)
+            .collect();
+        for d in unknown {
+            let why = "caught mid-apply by a crash: verified (never re-applied) when its wave runs";
+            self.settle(d, DeviceState::Unknown, Some(why.into())).await;
+        }
+        // A wave the journal settled entirely is over: it shows so from the start.
+        if self.resume.is_some() {
+            let first = self.first_wave_with_work().unwrap_or(self.waves.len());
+            for w in 0..first {
+                self.wave_state(w, RunState::Completed, None).await;
+            }
+        }
         // Before anything runs: why some ordinary words will show as stars.
         for warning in self.ctx.secrets.warnings().to_vec() {
             self.ctx.log(None, warning).await;
@@ -169,14 +185,21 @@ where
     /// Waits for the operator's go (a front end that asked for it: the dashboard) before
     /// the first wave; an abort, or no front end left, ends the rollout before it began.
     async fn await_start(&mut self) {
-        self.ctx
-            .log(
-                None,
-                "waiting for approval to start: Enter starts it, a aborts".into(),
-            )
-            .await;
+        // Resuming, the wave that waits is the first with work left, never a finished one.
+        let first = self.first_wave_with_work();
+        let text = match (&self.resume, first) {
+            (Some(_), Some(w)) => format!(
+                "resumed: waiting for approval to carry on with wave {}: Enter starts it, a aborts",
+                w + 1
+            ),
+            _ => "waiting for approval to start: Enter starts it, a aborts".into(),
+        };
+        self.ctx.log(None, text).await;
+        // The wave first: whoever sees the overall state waiting sees which wave waits.
+        if let Some(w) = first {
+            self.wave_state(w, RunState::WaitingApproval, None).await;
+        }
         self.overall(RunState::WaitingApproval, None).await;
-        self.wave_state(0, RunState::WaitingApproval, None).await;
         while self.stop.is_none() {
             let ctl = self.control.recv().await;
             if ctl.is_none() {
@@ -191,7 +214,9 @@ where
             _ => RunState::Running,
         };
         self.overall(state, None).await;
-        self.wave_state(0, RunState::Pending, None).await;
+        if let Some(w) = first {
+            self.wave_state(w, RunState::Pending, None).await;
+        }
     }
 
     /// Runs wave `w` to its end (or skips it after a stop), then pauses before the next.
@@ -647,6 +672,15 @@ where
             line.push_str(&format!(" ({})", crate::exec::fold::compact_names(&failed)));
         }
         line
+    }
+
+    /// The first wave with a device the journal did not settle (every wave when fresh).
+    fn first_wave_with_work(&self) -> Option<usize> {
+        self.waves.iter().position(|wave| {
+            wave.devices
+                .iter()
+                .any(|&d| !matches!(self.resume_of(d), Resume::Final(..)))
+        })
     }
 
     fn has_work_after(&self, w: usize) -> bool {

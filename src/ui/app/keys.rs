@@ -12,8 +12,10 @@ use crate::fleet::{JobRequest, State};
 use crate::rollout::event::Control;
 use crate::ui::diff_view::DiffView;
 use crate::ui::filter::Filter;
+use crate::ui::log_view::LogView;
 use crate::ui::prompt::{Edit, edit_line};
 use crate::ui::run_view::RunView;
+use crate::ui::runs_view::{Picked, RunsView};
 
 impl App {
     pub fn handle(&mut self, input: &TermEvent, fleet: &State) -> Action {
@@ -34,8 +36,14 @@ impl App {
         if ctrl && key.code == KeyCode::Char('z') {
             return Action::Suspend;
         }
+        // Ctrl-L redraws the whole screen, as in every terminal program.
+        if ctrl && key.code == KeyCode::Char('l') {
+            return Action::Repaint;
+        }
         if let Some(view) = self.run_view.as_mut() {
             return match view.key(key, fleet, self.screen) {
+                // A second Ctrl-C quits as anywhere else (asking first during a rollout).
+                Some(Action::Quit) => self.request_quit(fleet),
                 Some(action) => action,
                 None => {
                     self.run_view = None;
@@ -43,11 +51,44 @@ impl App {
                 }
             };
         }
+        // The full-screen lists: Ctrl-C quits from them as from the tiles.
+        let in_list = self.log_view.is_some() || self.runs_view.is_some();
+        if in_list && ctrl && key.code == KeyCode::Char('c') {
+            return self.request_quit(fleet);
+        }
+        if let Some(view) = self.log_view.as_mut() {
+            if !view.key(key, fleet, self.screen) {
+                self.log_view = None;
+            }
+            return Action::Redraw;
+        }
+        if let Some(view) = self.runs_view.as_mut() {
+            match view.key(key, fleet) {
+                Picked::Stay => {}
+                Picked::Close => self.runs_view = None,
+                // Esc in the run goes back to the dashboard; R shows the list again.
+                Picked::Open(run) => {
+                    (self.runs_view, self.run_view) = (None, Some(RunView::new(run)))
+                }
+            }
+            return Action::Redraw;
+        }
         if let Some(view) = self.diff_view.as_mut() {
             if !view.key(key, self.screen) {
                 self.diff_view = None;
             }
             return Action::Redraw;
+        }
+        // On the dashboard (the views above have their own keys and prompts), any other Ctrl
+        // or Alt chord is not its plain key (Ctrl-A must not mark every device): it does
+        // nothing, except Ctrl-C, and the prompts' own editing chords (Ctrl-U, Ctrl-W).
+        let chord = key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let ctrl_c = ctrl && key.code == KeyCode::Char('c');
+        let prompt = self.filter_input.is_some() || self.command_line.is_open();
+        if chord && !ctrl_c && !prompt {
+            return Action::Nothing;
         }
         if let Some(question) = self.asking.take() {
             return match (question, key.code == KeyCode::Char('y')) {
@@ -104,8 +145,21 @@ impl App {
         }
         self.status = None;
         if self.help {
-            // Any key closes help; q still quits.
-            self.help = false;
+            // ↓ scrolls a help taller than the terminal; any other key closes it, q quits.
+            let step: i32 = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => 1,
+                KeyCode::PageDown | KeyCode::Char(' ') => 10,
+                KeyCode::Up | KeyCode::Char('k') => -1,
+                KeyCode::PageUp => -10,
+                _ => 0,
+            };
+            let hidden = i32::from(crate::ui::help::hidden(self.screen));
+            if step != 0 && hidden > 0 {
+                let scroll = (i32::from(self.help_scroll) + step).clamp(0, hidden);
+                self.help_scroll = scroll as u16;
+                return Action::Redraw;
+            }
+            (self.help, self.help_scroll) = (false, 0);
             return if key.code == KeyCode::Char('q') {
                 Action::Quit
             } else {
@@ -121,10 +175,19 @@ impl App {
             KeyCode::Char('v') => self.mark_range(),
             KeyCode::Char('a') => self.marks.extend(self.visible.iter().copied()),
             KeyCode::Char('A') => self.marks.clear(),
-            KeyCode::Char('r') => match self.last_run {
+            KeyCode::Char('r') => match self.last_run.or(fleet.exec.runs.back().map(|r| r.id)) {
                 Some(run) => self.run_view = Some(RunView::new(run)),
                 None => self.status = Some("no command has run yet (: runs one)".into()),
             },
+            // The detail over the tiles, where there is no room beside them.
+            KeyCode::Char('i') | KeyCode::Enter
+                if self.areas(fleet).detail.is_none() && self.rollout(fleet).is_none() =>
+            {
+                self.detail_overlay = !self.detail_overlay
+            }
+            KeyCode::Esc if self.detail_overlay => self.detail_overlay = false,
+            KeyCode::Char('L') => self.log_view = Some(LogView::new(self.focused)),
+            KeyCode::Char('R') => self.runs_view = Some(RunsView::default()),
             KeyCode::Char('B') => return self.backup(fleet),
             KeyCode::Char('d') => {
                 let Some(device) = self.focused else {

@@ -408,6 +408,12 @@ fn esc_cancels_what_has_not_started_then_goes_back() {
         "Ctrl-C in a run cancels, never quits"
     );
     assert!(app.run_view.is_some());
+    // Once the cancel is sent, the view says so until the run settles, and a second
+    // Ctrl-C quits.
+    fleet.record(&Command::Cancel { run }, t);
+    let screen = format!("{}", draw(&fleet, &mut app, t).backend());
+    assert!(screen.contains("cancelling…"), "{screen}");
+    assert_eq!(app.handle(&ctrl_c, &fleet), Action::Quit);
 
     fleet.apply(Event::Exec(ExecEvent::Finished {
         run,
@@ -421,6 +427,11 @@ fn esc_cancels_what_has_not_started_then_goes_back() {
         }),
     }));
     assert!(fleet.exec.get(run).unwrap().progress().finished());
+    let screen = format!("{}", draw(&fleet, &mut app, t).backend());
+    assert!(
+        screen.contains("1 cancelled") && !screen.contains("cancelling…"),
+        "settled: {screen}"
+    );
     assert_eq!(app.handle(&key(KeyCode::Esc), &fleet), Action::Redraw);
     assert!(
         app.run_view.is_none(),
@@ -472,12 +483,24 @@ fn a_queued_device_that_is_connecting_says_so() {
     fleet.record(&command, now);
     let terminal = draw(&fleet, &mut app, now);
     assert!(format!("{}", terminal.backend()).contains("ams-sw00: queued"));
+    // Another run's (or a poll's) connect does not make this run's device connecting.
     fleet.apply(Event::Exec(ExecEvent::Link {
         device: 0,
         link: crate::fleet::Link::Connecting,
     }));
+    let screen = format!("{}", draw(&fleet, &mut app, now).backend());
+    assert!(screen.contains("ams-sw00: queued"), "{screen}");
+    assert!(screen.contains("· 1 queued"), "{screen}");
+    let Command::Run { run, .. } = command else {
+        unreachable!()
+    };
+    fleet.apply(Event::Exec(ExecEvent::Connecting { run, device: 0 }));
     let terminal = draw(&fleet, &mut app, now);
     let screen = format!("{}", terminal.backend());
     assert!(screen.contains("⟳ ams-sw00 connecting"), "{screen}");
     assert!(screen.contains("ams-sw00: connecting"), "{screen}");
+    assert!(
+        screen.contains("⟳ 1 connecting") && !screen.contains("queued"),
+        "connecting is not counted as queued: {screen}"
+    );
 }

@@ -167,7 +167,7 @@ fn filter_by_pattern_then_text_then_clear() {
     }
     press(&mut app, &fleet, "127.20.0.1");
     app.handle(&key(KeyCode::Enter), &fleet);
-    assert!(matches!(app.filter, Filter::Text(_)));
+    assert!(matches!(app.filter, Filter::Text { .. }));
     // 127.20.0.1, .10, .11, .12
     assert_eq!(app.visible.len(), 4);
 
@@ -260,6 +260,10 @@ fn help_overlay_and_tcp_fallback_hint() {
 mod backup;
 mod commands;
 mod dense;
+mod first_contact;
+mod history;
+mod run_tools;
+mod sizes;
 
 mod rollout;
 

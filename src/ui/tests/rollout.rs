@@ -86,8 +86,9 @@ fn rollout(fleet: &mut State) {
     ev(
         fleet,
         RolloutEvent::Log {
+            at: fleet.origin.0 + std::time::Duration::from_secs(62),
             device: Some(3),
-            text: "fra-sw03: post-check `ntp configured` failed".into(),
+            text: "post-check `ntp configured` failed".into(),
         },
     );
 }
