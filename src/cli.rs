@@ -175,12 +175,75 @@ pub enum Command {
     ///
     /// Exit status: 0 when the scan ran, 2 on usage errors.
     Discover(DiscoverArgs),
+    /// Probe the inventory continuously without a terminal and serve Prometheus metrics
+    /// (like a blackbox exporter that already knows the fleet), until SIGINT or SIGTERM.
+    ///
+    /// Exit status: 0 when stopped by a signal, 2 on usage or inventory errors (a metrics
+    /// port in use included).
+    Serve(ServeArgs),
     /// Check the cabling: each device's LLDP/CDP neighbours against the planned links
     /// (YAML or CSV list, or a containerlab topology).
     ///
     /// Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage or
     /// inventory errors.
     Cabling(CablingArgs),
+}
+
+/// `--metrics` and its companions, on the dashboard, `sweep`, `exec`, `rollout` and `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics at http://ADDR/metrics: a port alone binds 127.0.0.1
+    /// (e.g. 9723); any other address must be given whole (0.0.0.0:9723, [::1]:9723).
+    #[arg(long, value_name = "ADDR", value_parser = crate::metrics::parse_addr)]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Inventory tags that become labels of each device's series (comma list, at most 8).
+    #[arg(long, value_name = "TAGS", requires = "metrics", value_parser = parse_tag_labels)]
+    pub metrics_labels: Option<TagLabels>,
+    /// A `vantage` label on each device's series: where this fleetdash probes from.
+    #[arg(long, value_name = "NAME", requires = "metrics")]
+    pub vantage: Option<String>,
+    /// A command that ends waits at most this long for one last scrape (0: not at all).
+    #[arg(long, default_value = "30s", value_name = "DURATION",
+          value_parser = crate::base::duration::parse)]
+    pub metrics_linger: Duration,
+}
+
+/// The checked tag keys of `--metrics-labels`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TagLabels(pub Vec<String>);
+
+fn parse_tag_labels(text: &str) -> Result<TagLabels, String> {
+    crate::metrics::labels::parse_tag_labels(text).map(TagLabels)
+}
+
+impl MetricsArgs {
+    pub fn config(&self) -> Option<crate::metrics::MetricsConfig> {
+        Some(crate::metrics::MetricsConfig {
+            addr: self.metrics?,
+            tags: self.metrics_labels.clone().map(|t| t.0).unwrap_or_default(),
+            vantage: self.vantage.clone(),
+            linger: self.metrics_linger,
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Inventory file.
+    pub inventory: PathBuf,
+    /// Only these devices (host pattern).
+    #[arg(long, short = 'l', value_name = "PATTERN")]
+    pub limit: Option<String>,
+    #[command(flatten)]
+    pub probe: ProbeArgs,
+    /// Consecutive losses before a device counts as down.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub down_after: u32,
+    /// Consecutive replies before a device counts as up.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub up_after: u32,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -425,6 +488,20 @@ pub struct DashboardArgs {
     /// Default: $XDG_STATE_HOME/fleetdash/backups.
     #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    /// Also show reachability measured elsewhere, read from this Prometheus server
+    /// (http://HOST:PORT[/PREFIX]): other `fleetdash serve` instances or blackbox_exporter.
+    #[arg(long, value_name = "URL", value_parser = crate::metrics::remote::parse_url)]
+    pub from_prometheus: Option<crate::metrics::remote::PrometheusUrl>,
+    /// The PromQL query read from --from-prometheus (1 up, 0 down per series), e.g.
+    /// `probe_success{job="blackbox"}`.
+    #[arg(long, value_name = "PROMQL", requires = "from_prometheus",
+          default_value = crate::metrics::remote::DEFAULT_QUERY)]
+    pub query: String,
+    /// How often --from-prometheus is read.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub prometheus_interval: Duration,
     /// Testing aid: a background task panics after this long, to prove the terminal is
     /// restored and the process ends.
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]
@@ -452,7 +529,7 @@ pub struct SweepArgs {
     /// Only these devices (host pattern).
     #[arg(long, short = 'l', value_name = "PATTERN")]
     pub limit: Option<String>,
-    /// Number of sweeps.
+    /// Number of sweeps; 0 sweeps until SIGINT or SIGTERM, then prints the table.
     #[arg(long, short = 'c', default_value_t = 1, value_name = "N")]
     pub count: u64,
     /// One JSON object per device per line instead of a table.
@@ -460,6 +537,8 @@ pub struct SweepArgs {
     pub json: bool,
     #[command(flatten)]
     pub probe: ProbeArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -500,6 +579,8 @@ pub struct ExecArgs {
     /// Run commands that reboot, erase or change configuration (refused without it).
     #[arg(long)]
     pub allow_dangerous: bool,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
     /// The command, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -558,6 +639,8 @@ pub struct RolloutArgs {
     /// Check and learn host keys only in this known_hosts file.
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 impl From<HostKeys> for HostKeyPolicy {
@@ -597,6 +680,7 @@ impl From<ExecArgs> for ExecJob {
             known_hosts: a.known_hosts,
             read_only: a.read_only,
             allow_dangerous: a.allow_dangerous,
+            metrics: a.metrics.config(),
             command: a.command,
         }
     }
@@ -621,6 +705,7 @@ impl From<RolloutArgs> for RolloutJob {
             yes: a.yes,
             json: a.json,
             dry_run: a.dry_run,
+            metrics: a.metrics.config(),
         }
     }
 }

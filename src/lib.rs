@@ -15,6 +15,7 @@ pub mod inventory;
 pub mod jobs;
 pub mod lab;
 pub mod logging;
+pub mod metrics;
 pub mod platforms;
 pub mod probe;
 pub mod rollout;

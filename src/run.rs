@@ -67,6 +67,20 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             },
         ),
         Some(Command::Sweep(args)) => sweep_command(args).await,
+        Some(Command::Serve(args)) => {
+            let job = crate::headless::serve::ServeJob {
+                sweep: args.probe.sweep_config(None),
+                fleet: FleetConfig {
+                    down_after: args.down_after,
+                    up_after: args.up_after,
+                    ..FleetConfig::default()
+                },
+                metrics: args.metrics.config(),
+                inventory: args.inventory,
+                limit: args.limit,
+            };
+            crate::headless::serve::run(job).await
+        }
         Some(Command::Exec(args)) => crate::headless::exec::run(args.into()).await,
         Some(Command::Rollout(args)) => {
             let job = RolloutJob::from(args);
@@ -111,7 +125,14 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         Ok(inventory) => inventory,
         Err(code) => return Ok(code),
     };
-    let state = sweep::run(inventory, args.probe.sweep_config(Some(args.count))).await;
+    let exporter =
+        match crate::headless::bind_metrics(args.metrics.config().as_ref(), &inventory).await {
+            Ok(exporter) => exporter,
+            Err(code) => return Ok(code),
+        };
+    // `--count 0`: until SIGINT or SIGTERM.
+    let count = (args.count > 0).then_some(args.count);
+    let state = sweep::run(inventory, args.probe.sweep_config(count), exporter.as_ref()).await;
     let rows = sweep::rows(&state);
     // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
     stdout::print(&match args.json {
@@ -119,6 +140,9 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         false => sweep::table(&rows),
     });
     let all_up = rows.iter().all(|row| row.state == "up");
+    if let (Some(exporter), Some(_)) = (&exporter, count) {
+        exporter.linger().await;
+    }
     Ok(if all_up {
         ExitCode::SUCCESS
     } else {
@@ -169,6 +193,11 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         Ok(journal) => journal,
         Err(code) => return Ok(code),
     };
+    let metrics = args.metrics.config();
+    let exporter = match crate::headless::bind_metrics(metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
     let via_bastion = ViaBastion::new(&inventory, ssh.clone());
     let exec = ExecSetup {
         config: ExecConfig {
@@ -212,9 +241,19 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         read_only: args.read_only,
         utc: args.utc,
     };
-    let mut engine = Engine::builder(Arc::new(inventory), config)
-        .exec(exec)
-        .start();
+    let inventory = Arc::new(inventory);
+    let builder = Engine::builder(inventory.clone(), config).exec(exec);
+    // Reachability from other vantage points, polled beside the local probes.
+    let _remote = args.from_prometheus.map(|url| {
+        let config = crate::metrics::remote::RemoteConfig {
+            url,
+            query: args.query.clone(),
+            interval: args.prometheus_interval,
+            timeout: args.prometheus_interval.max(Duration::from_secs(5)),
+        };
+        crate::metrics::remote::spawn(config, inventory.clone(), builder.sender())
+    });
+    let mut engine = crate::headless::with_metrics(builder, exporter.as_ref()).start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
         Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
@@ -239,6 +278,10 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
     let inventory = prepared.setup.inventory.clone();
     let journal = match open_journal(None, &inventory) {
         Ok(journal) => journal,
+        Err(code) => return Ok(code),
+    };
+    let exporter = match crate::headless::bind_metrics(job.metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
         Err(code) => return Ok(code),
     };
     let exec = ExecSetup {
@@ -266,10 +309,8 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         }),
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(inventory, config)
-        .exec(exec)
-        .rollout(setup)
-        .start();
+    let builder = Engine::builder(inventory, config).exec(exec).rollout(setup);
+    let mut engine = crate::headless::with_metrics(builder, exporter.as_ref()).start();
     let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;
     let resume = rollout::resume_command(&job, &prepared.journal_path);

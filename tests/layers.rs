@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["exec", "rollout", "jobs"],
     &["fleet"],
     &["engine"],
-    &["ui", "headless"],
+    &["ui", "headless", "metrics"],
     &["cli", "run", "demo", "bench", "logging"],
 ];
 

@@ -3,6 +3,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use super::remote::RemoteView;
 use super::state::FleetConfig;
 
 /// Reachability as the dashboard shows it, after damping.
@@ -36,7 +37,13 @@ pub struct Transition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceState {
+    /// What the dashboard shows: the local probes' damped state, merged with the remote
+    /// vantage points' views when there are any (up when any sees it up).
     pub reach: Reach,
+    /// The local probes' damped state alone.
+    pub local: Reach,
+    /// What remote vantage points saw at the last poll (empty without `--from-prometheus`).
+    pub remote: Vec<RemoteView>,
     /// When `reach` last changed (None while it never has).
     pub since: Option<Instant>,
     /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss. At most
@@ -60,6 +67,8 @@ impl Default for DeviceState {
     fn default() -> Self {
         DeviceState {
             reach: Reach::Unknown,
+            local: Reach::Unknown,
+            remote: Vec::new(),
             since: None,
             history: VecDeque::new(),
             history_at: VecDeque::new(),
@@ -119,7 +128,7 @@ impl DeviceState {
                 (self.fail_streak >= damping.down_after).then_some(Reach::Down)
             }
         };
-        let to = next.filter(|&to| to != self.reach)?;
+        self.local = next.filter(|&to| to != self.local)?;
         let why = match rtt {
             Some(rtt) => format!("reply in {}", fmt_rtt(rtt)),
             None => {
@@ -127,13 +136,53 @@ impl DeviceState {
                 format!("{} lost ({reason})", self.fail_streak)
             }
         };
+        self.settle(at, why)
+    }
+
+    /// Takes the remote vantage points' views of the last poll.
+    pub(crate) fn see_remote(&mut self, at: Instant, views: Vec<RemoteView>) -> Option<Transition> {
+        if views == self.remote {
+            return None;
+        }
+        self.remote = views;
+        let why = match self.remote_down().as_str() {
+            "" => "seen up remotely".to_string(),
+            down => format!("seen down from {down}"),
+        };
+        self.settle(at, why)
+    }
+
+    /// The vantage points that see the device down, comma-separated (`""`: none).
+    pub fn remote_down(&self) -> String {
+        let down: Vec<&str> = self
+            .remote
+            .iter()
+            .filter(|v| !v.up)
+            .map(|v| v.vantage.as_str())
+            .collect();
+        down.join(",")
+    }
+
+    /// Recomputes the merged state; the transition when it changed.
+    fn settle(&mut self, at: Instant, why: String) -> Option<Transition> {
+        // Up beats down beats unknown: any vantage point's reply proves the device alive.
+        let to = if self.local == Reach::Up || self.remote.iter().any(|v| v.up) {
+            Reach::Up
+        } else if self.local == Reach::Down || !self.remote.is_empty() {
+            Reach::Down
+        } else {
+            Reach::Unknown
+        };
+        if to == self.reach {
+            return None;
+        }
         let transition = Transition {
             at,
             from: self.reach,
             to,
             why,
         };
-        if self.reach != Reach::Unknown {
+        if self.reach != Reach::Unknown && to != Reach::Unknown {
             self.flaps += 1;
         }
         self.reach = to;

@@ -26,6 +26,8 @@ pub enum Event {
     Rollout(RolloutEvent),
     /// From the job workers (backup, cabling).
     Job(super::JobEvent),
+    /// Reachability from other vantage points (`--from-prometheus`).
+    Remote(super::RemoteReport),
 }
 
 impl From<ProbeEvent> for Event {

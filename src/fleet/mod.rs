@@ -9,6 +9,7 @@ mod event;
 mod jobs;
 mod log;
 mod probes;
+mod remote;
 mod runs;
 mod state;
 mod tap;
@@ -26,6 +27,7 @@ pub use jobs::{
 };
 pub use log::{LogEntry, LogKind};
 pub use probes::{probe_line, probe_lines};
+pub use remote::{RemoteReport, RemoteStatus, RemoteView, VANTAGES_KEPT};
 pub use runs::{DeviceRun, Progress, RUNS_KEPT, Run, Runs};
 pub use state::{Counts, FleetConfig, State};
 pub use tap::Tap;

@@ -4,14 +4,15 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::device::{Damping, DeviceState, Reach};
+use super::device::{Damping, DeviceState, Reach, Transition};
 use super::event::Event;
 use super::jobs::Jobs;
 use super::log::{self, LogEntry, LogKind};
+use super::remote::{RemoteReport, RemoteStatus, VANTAGES_KEPT};
 use super::runs::{Run, Runs};
 use crate::base::time::WallClock;
 use crate::exec::Command;
-use crate::inventory::Inventory;
+use crate::inventory::{DeviceId, Inventory};
 use crate::probe::{ProbeMode, ProbeOutcome, SweepStats};
 use crate::rollout::event::{RolloutEvent, RolloutState};
 
@@ -81,6 +82,8 @@ pub struct State {
     pub rollout: Option<RolloutState>,
     /// Backups and what git holds, as the dashboard follows them.
     pub jobs: Jobs,
+    /// The remote vantage points' source, once one reported (`--from-prometheus`).
+    pub remote: Option<RemoteStatus>,
     /// A pair of clocks read together, to print `Instant`s as wall-clock times.
     pub origin: (Instant, SystemTime),
     /// The zone [`State::clock`] shows times in: UTC unless the front end chooses (the
@@ -114,6 +117,7 @@ impl State {
             exec: Runs::new(n),
             rollout: None,
             jobs: Jobs::new(n),
+            remote: None,
             origin,
             wall_clock: WallClock::default(),
             version: 0,
@@ -144,20 +148,10 @@ impl State {
                     up_after: timing.up_after.unwrap_or(self.config.up_after),
                 };
                 if let Some(t) = device.observe(result.at, rtt, error, damping, &self.config) {
-                    self.state_version += 1;
-                    *self.counts.slot(t.from) -= 1;
-                    *self.counts.slot(t.to) += 1;
-                    // A device found up at start is not news; the summary bar counts it.
-                    if (t.from, t.to) == (Reach::Unknown, Reach::Up) {
-                        return;
-                    }
-                    let name = &self.inventory.devices[result.device].name;
-                    let text = format!("{name} {} → {}: {}", t.from.as_str(), t.to.as_str(), t.why);
-                    let mut entry = LogEntry::new(t.at, LogKind::Reach, text);
-                    (entry.device, entry.reach) = (Some(result.device), Some(t.to));
-                    self.log_line(entry);
+                    self.transition(result.device, t);
                 }
             }
+            Event::Remote(report) => self.see_remote(report),
             Event::SweepDone(stats) => self.last_sweep = Some(stats),
             Event::Mode(mode) => {
                 let text = match &mode {
@@ -198,6 +192,56 @@ impl State {
                 self.rollout
                     .get_or_insert_with(|| RolloutState::new(devices))
                     .apply(&event);
+            }
+        }
+    }
+
+    /// Counts and logs one device's transition.
+    fn transition(&mut self, device: DeviceId, t: Transition) {
+        // A state change is drawn at once, unlike an RTT.
+        self.state_version += 1;
+        *self.counts.slot(t.from) -= 1;
+        *self.counts.slot(t.to) += 1;
+        // A device found up at start is not news; the summary bar counts it.
+        if (t.from, t.to) == (Reach::Unknown, Reach::Up) {
+            return;
+        }
+        let name = &self.inventory.devices[device].name;
+        let text = format!("{name} {} → {}: {}", t.from.as_str(), t.to.as_str(), t.why);
+        let mut entry = LogEntry::new(t.at, LogKind::Reach, text);
+        (entry.device, entry.reach) = (Some(device), Some(t.to));
+        self.log_line(entry);
+    }
+
+    /// Folds one poll of the remote vantage points: every device takes its views (kept
+    /// from the last good poll when this one failed); the source's health goes to the
+    /// header, and into the log when it changes.
+    fn see_remote(&mut self, report: RemoteReport) {
+        let status = self.remote.get_or_insert_with(RemoteStatus::default);
+        match report {
+            RemoteReport::Failed { at, reason } => {
+                let news = status.error.is_none();
+                status.error = Some(reason.clone());
+                if news {
+                    let text = format!("remote vantage points unreadable: {reason}");
+                    self.log_line(LogEntry::new(at, LogKind::Probe, text));
+                }
+            }
+            RemoteReport::Seen { at, views, .. } => {
+                let recovered = status.error.take().is_some();
+                status.last_ok = Some(at);
+                if recovered {
+                    let text = "remote vantage points readable again".to_string();
+                    self.log_line(LogEntry::new(at, LogKind::Probe, text));
+                }
+                let mut views = views.into_iter();
+                for id in 0..self.devices.len() {
+                    let mut seen = views.next().unwrap_or_default();
+                    seen.truncate(VANTAGES_KEPT);
+                    if let Some(t) = self.devices[id].see_remote(at, seen) {
+                        self.transition(id, t);
+                    }
+                }
             }
         }
     }

@@ -16,10 +16,11 @@ use crate::base::exit::USAGE;
 use crate::base::safety::{Family, Verdict, judge};
 use crate::base::stdout;
 use crate::base::text::{Untrusted, count, escape_line};
-use crate::engine::{Engine, EngineConfig, ExecSetup};
+use crate::engine::{Engine, EngineConfig, ExecSetup, Starting};
 use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
+use crate::metrics::MetricsConfig;
 use crate::ssh::{HostKeyPolicy, SshOptions};
 
 pub use print::{folded, json_lines, summary};
@@ -46,6 +47,8 @@ pub struct ExecJob {
     pub read_only: bool,
     /// Run commands that reboot, erase or change configuration.
     pub allow_dangerous: bool,
+    /// Serve Prometheus metrics while it runs (`--metrics`).
+    pub metrics: Option<MetricsConfig>,
     /// The command, as words.
     pub command: Vec<String>,
 }
@@ -103,12 +106,28 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
-    let results = execute(inventory, cfg, SshConnector::new(opts), &command).await;
+    let exporter = match super::bind_metrics(args.metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
+    let devices: Vec<usize> = (0..inventory.devices.len()).collect();
+    let results = execute_runs_with(
+        inventory,
+        cfg,
+        SshConnector::new(opts),
+        vec![(devices, command)],
+        |_| {},
+        |builder| super::with_metrics(builder, exporter.as_ref()),
+    )
+    .await;
     stdout::print(&match args.json {
         true => json_lines(&results),
         false => folded(&results),
     });
     eprintln!("{}", summary(&results));
+    if let Some(exporter) = &exporter {
+        exporter.linger().await;
+    }
     Ok(if results.iter().all(DeviceResult::ok) {
         ExitCode::SUCCESS
     } else {
@@ -165,15 +184,26 @@ pub async fn execute_runs<C: Connector>(
     cfg: ExecConfig,
     connector: C,
     runs: Vec<(Vec<usize>, String)>,
+    seen: impl FnMut(&Event),
+) -> Vec<DeviceResult> {
+    execute_runs_with(inventory, cfg, connector, runs, seen, |b| b).await
+}
+
+/// [`execute_runs`], with `extend` adding to the engine before it starts (a metrics tap).
+pub async fn execute_runs_with<C: Connector>(
+    inventory: Arc<Inventory>,
+    cfg: ExecConfig,
+    connector: C,
+    runs: Vec<(Vec<usize>, String)>,
     mut seen: impl FnMut(&Event),
+    extend: impl FnOnce(Starting) -> Starting,
 ) -> Vec<DeviceResult> {
     // No probes: nothing is sent but the commands.
-    let mut engine = Engine::builder(inventory.clone(), EngineConfig::default())
-        .exec(ExecSetup {
-            config: cfg,
-            connector,
-        })
-        .start();
+    let builder = Engine::builder(inventory.clone(), EngineConfig::default()).exec(ExecSetup {
+        config: cfg,
+        connector,
+    });
+    let mut engine = extend(builder).start();
     let mut ids = Vec::new();
     for (i, (devices, command)) in runs.into_iter().enumerate() {
         let id = i as u64 + 1;

@@ -9,6 +9,7 @@ pub mod dry_run;
 pub mod exec;
 pub mod platforms;
 pub mod rollout;
+pub mod serve;
 pub mod sweep;
 
 use crate::inventory::Inventory;
@@ -38,4 +39,50 @@ pub fn ssh_options(
         return Err(why.to_string());
     }
     crate::ssh::SshOptions::headless(known_hosts, timeout, host_keys).map_err(|e| e.to_string())
+}
+
+/// Waits for SIGINT or SIGTERM and names it: how `serve` and `sweep --count 0` are told to
+/// stop. Should the handlers not install, it never returns (the default action then ends
+/// the process anyway).
+pub async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}
+
+/// Binds the `--metrics` endpoint when asked for; a bind error (a port in use) is printed
+/// and becomes the usage exit status.
+pub async fn bind_metrics(
+    config: Option<&crate::metrics::MetricsConfig>,
+    inventory: &Inventory,
+) -> Result<Option<crate::metrics::Exporter>, std::process::ExitCode> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    crate::metrics::Exporter::bind(config, inventory)
+        .await
+        .map(Some)
+        .map_err(|why| {
+            eprintln!("error: {why}");
+            std::process::ExitCode::from(crate::base::exit::USAGE)
+        })
+}
+
+/// `builder` with the exporter's tap, when there is an exporter.
+pub fn with_metrics(
+    builder: crate::engine::Starting,
+    exporter: Option<&crate::metrics::Exporter>,
+) -> crate::engine::Starting {
+    match exporter {
+        Some(exporter) => exporter.attach(builder),
+        None => builder,
+    }
 }

@@ -12,6 +12,7 @@ use crate::base::text::{Untrusted, escape_json};
 use crate::engine::{Engine, EngineConfig, Probes};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
+use crate::metrics::Exporter;
 use crate::probe::{SweepConfig, ViaBastion};
 use crate::ssh::{BastionLimits, SshOptions};
 
@@ -32,15 +33,23 @@ pub struct Row {
     pub error: Option<String>,
 }
 
-/// Runs `sweep.count` sweeps to completion and returns the final state.
-pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
-    let sweeps = sweep.count.unwrap_or(1);
+/// Runs `sweep.count` sweeps to completion (`None`: until SIGINT or SIGTERM) and returns
+/// the final state; `metrics` follows the reducer when given.
+pub async fn run(inventory: Inventory, sweep: SweepConfig, metrics: Option<&Exporter>) -> State {
+    let endless = sweep.count.is_none();
+    let history = match sweep.count {
+        Some(sweeps) => sweeps.clamp(1, 10_000) as usize,
+        None => FleetConfig::default().history,
+    };
     let fleet = FleetConfig {
         down_after: 1,
         up_after: 1,
-        history: sweeps.clamp(1, 10_000) as usize,
-        // The summary covers every sweep of the run, however long it took.
-        history_age: std::time::Duration::MAX,
+        history,
+        // A counted run's summary covers every sweep of it, however long it took.
+        history_age: match endless {
+            true => FleetConfig::default().history_age,
+            false => std::time::Duration::MAX,
+        },
         ..FleetConfig::default()
     };
     let config = EngineConfig {
@@ -52,15 +61,32 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig) -> State {
         }),
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(Arc::new(inventory), config).start();
+    let builder = Engine::builder(Arc::new(inventory), config);
+    let mut engine = match metrics {
+        Some(exporter) => exporter.attach(builder),
+        None => builder,
+    }
+    .start();
+    let stop = async {
+        match endless {
+            true => super::stop_signal().await,
+            false => std::future::pending().await,
+        }
+    };
+    tokio::pin!(stop);
     // The sweeper drops its sender after the last sweep, which ends this loop.
-    while engine.next_batch(|_| {}).await.is_some() {}
+    loop {
+        tokio::select! {
+            folded = engine.next_batch(|_| {}) => if folded.is_none() { break },
+            _ = &mut stop => break,
+        }
+    }
     engine.state
 }
 
 /// Devices behind a bastion are probed through it, logging in to it as `exec` would (the
 /// user's known_hosts, accept-new).
-fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
+pub fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
     if inventory.devices.iter().all(|d| d.jump.is_empty()) {
         return None;
     }

@@ -111,6 +111,15 @@ fn render_body(
             st.probes, st.replies
         )),
     ];
+    if !st.remote.is_empty() {
+        // Each vantage point's view beside this one's (`--from-prometheus`).
+        let mut seen = vec![format!("from here {}", st.local.as_str())];
+        seen.extend(st.remote.iter().map(|v| {
+            let reach = if v.up { "up" } else { "down" };
+            format!("{} {reach}", v.vantage)
+        }));
+        lines.push(Line::from(format!("seen  {}", seen.join(", "))));
+    }
     if let Some(err) = &st.last_error {
         lines.push(Line::styled(
             format!("last error: {err}"),

@@ -148,6 +148,21 @@ fn header<'a>(fleet: &State, app: &App, level: u8, mode: &str) -> Line<'a> {
         count(Reach::Up, c.up),
         count(Reach::Down, c.down),
         count(Reach::Unknown, c.unknown),
+    ]);
+    // `--from-prometheus`: whether the remote vantage points can be read (after the
+    // counts, which it qualifies).
+    match (&fleet.remote, level) {
+        (Some(r), 2) if r.error.is_some() => spans.push(Span::styled("remote! ", theme::warn())),
+        (Some(r), _) if r.error.is_some() => {
+            spans.push(Span::styled("remote: unreadable  ", theme::warn()))
+        }
+        (Some(r), 2) if r.last_ok.is_some() => spans.push(Span::styled("remote ", theme::dim())),
+        (Some(r), _) if r.last_ok.is_some() => {
+            spans.push(Span::styled("remote: ok  ", theme::dim()))
+        }
+        _ => {}
+    }
+    spans.extend([
         Span::raw(sweep),
         Span::styled(mode.to_string(), theme::dim()),
     ]);

@@ -64,9 +64,16 @@ impl Widget for Tiles<'_> {
                 device.is_flapping(now, fleet.config.flap_window, fleet.config.flap_count);
             let detail = match (device.reach, device.last_rtt()) {
                 (Reach::Up, Some(rtt)) => fmt_rtt(rtt),
+                // Up only because another vantage point sees it (`--from-prometheus`).
+                (Reach::Up, None) if device.local != Reach::Up => "remote".to_string(),
                 (Reach::Up, None) => "lost".to_string(),
                 (Reach::Down, _) => device.since.map_or(String::new(), |t| fmt_age(now, t)),
                 (Reach::Unknown, _) => String::new(),
+            };
+            // The vantage points that see it down (`--from-prometheus`), after the RTT.
+            let detail = match device.remote_down() {
+                down if down.is_empty() => detail,
+                down => format!("{detail} ↓{down}"),
             };
             let flap = if flapping { theme::FLAPPING } else { "" };
             // An SSH problem outranks the RTT: it is what the operator acts on.

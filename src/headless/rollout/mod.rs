@@ -41,6 +41,8 @@ pub struct RolloutJob {
     pub json: bool,
     /// Print the waves without connecting.
     pub dry_run: bool,
+    /// Serve Prometheus metrics while it runs (`--metrics`).
+    pub metrics: Option<crate::metrics::MetricsConfig>,
 }
 
 /// The headless front end (and `--dry-run`); without `--headless` the dashboard runs the
@@ -69,9 +71,13 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         Ok(prepared) => prepared,
         Err(code) => return Ok(code),
     };
-    eprintln!("journal: {}", prepared.journal_path.display());
     let setup = prepared.setup;
     let inventory = setup.inventory.clone();
+    let exporter = match super::bind_metrics(job.metrics.as_ref(), &inventory).await {
+        Ok(exporter) => exporter,
+        Err(code) => return Ok(code),
+    };
+    eprintln!("journal: {}", prepared.journal_path.display());
     // "Stops answering after its change" needs probes, of the rollout's devices only.
     let probes = setup.plan.unreachable_is_failure.then(|| Probes {
         only: Some(setup.waves.iter().flat_map(|w| w.devices.clone()).collect()),
@@ -85,9 +91,8 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         probes,
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(inventory.clone(), config)
-        .rollout(setup)
-        .start();
+    let builder = Engine::builder(inventory.clone(), config).rollout(setup);
+    let mut engine = super::with_metrics(builder, exporter.as_ref()).start();
     let control = engine.control.clone().expect("the rollout was started");
     let mut task = engine
         .workers
@@ -126,6 +131,9 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
     if finished.outcome != Outcome::Completed {
         let resume = resume_command(&job, &prepared.journal_path);
         eprintln!("to carry on: {resume}");
+    }
+    if let Some(exporter) = &exporter {
+        exporter.linger().await;
     }
     Ok(exit_code(&finished))
 }

@@ -262,6 +262,7 @@ mod commands;
 mod dense;
 mod first_contact;
 mod history;
+mod remote;
 mod run_tools;
 mod sizes;
 
