@@ -378,9 +378,21 @@ impl App {
 
     /// Down devices among the shown ones that are scrolled out of view: (above, below).
     pub fn down_off_screen(&self, fleet: &State) -> (usize, usize) {
-        let grid = self.grid(fleet);
-        let first = self.scroll * grid.cols;
-        let end = first + grid.rows * grid.cols;
+        let (first, end) = if self.dense_shown(fleet) {
+            // The dense view scrolls by lines of its map: the cells of the lines shown.
+            let map = self.dense_map(fleet);
+            let shown = map.lines.iter().skip(self.scroll).take(map.rows());
+            let cells = shown.filter_map(|line| match *line {
+                super::dense::MapLine::Cells { start, len } => Some((start, start + len)),
+                super::dense::MapLine::Heading { .. } => None,
+            });
+            cells.fold((usize::MAX, 0), |(lo, hi), (s, e)| (lo.min(s), hi.max(e)))
+        } else {
+            let grid = self.grid(fleet);
+            let first = self.scroll * grid.cols;
+            (first, first + grid.rows * grid.cols)
+        };
+        let first = first.min(end);
         let down = |ids: &[DeviceId]| {
             (ids.iter())
                 .filter(|&&d| fleet.devices[d].reach == crate::fleet::Reach::Down)

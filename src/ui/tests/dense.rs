@@ -225,3 +225,21 @@ fn filter_and_sort_apply_to_the_dense_view_and_z_goes_back_to_tiles() {
     assert!(!app.dense);
     assert_eq!(app.visible.len(), 6, "the filter stays");
 }
+
+/// The "▼ 3 down, off-screen ↓" pointer counts what the dense view's scrolled lines hide,
+/// not what a page of tiles would.
+#[test]
+fn down_devices_off_screen_are_counted_by_the_dense_lines_shown() {
+    let fleet = big_fleet(400);
+    // 20×14: eight lines of 20 cells; grouped, each site is a heading and 10 lines.
+    let mut app = dense_app(&fleet, 20, 14);
+    press(&mut app, &fleet, "Z");
+    let map = app.dense_map(&fleet);
+    assert_eq!((map.cols, map.rows(), map.lines.len()), (20, 8, 22));
+    // Shown: ams's heading and its first 140 devices. ams-sw102 (the 52nd) is among them;
+    // ams-sw296 (the 149th) and fra-sw005, 199, 393 are below.
+    assert_eq!(app.down_off_screen(&fleet), (0, 4));
+    // At the end: fra's last 160 devices; fra-sw005 (its 3rd) and ams's two are above.
+    press(&mut app, &fleet, "G");
+    assert_eq!(app.down_off_screen(&fleet), (3, 0));
+}
