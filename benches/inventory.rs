@@ -1,5 +1,8 @@
 //! Inventory loading benchmark: `cargo bench --bench inventory [-- N]` (default 10,000
-//! hosts). Writes an Ansible inventory of N hosts in 50 site groups under two parents
+//! hosts). First fleetdash's own YAML (the shape `fleetdash lab` writes: groups, tags, a
+//! probe per device) at N and 10×N devices: load time (best of 5) against the budget
+//! (20 ms per 10,000) and the memory the load adds (peak RSS above the RSS before it, in a
+//! child process that does nothing else). Then an Ansible inventory of N hosts in 50 site groups under two parents
 //! (INI, with `[group:vars]`), `group_vars/` for every group and `all`, and `host_vars/`
 //! for one host in ten, then times `Inventory::load` (best of 5) next to `ansible-inventory
 //! -i DIR/hosts --list` on the same files (best of 3) when the oracle virtualenv is there
@@ -77,12 +80,89 @@ fn best(runs: usize, mut f: impl FnMut()) -> Duration {
         .unwrap()
 }
 
+/// The own format as `fleetdash lab --write-inventory` writes it, for `n` devices.
+fn write_own(path: &Path, n: usize) {
+    let mut y = String::from(
+        "defaults:\n  username: admin\n  password_env: FLEETDASH_PASSWORD\ngroups:\n  \
+         role-host:\n    tags:\n      role: host\n",
+    );
+    for s in 0..50 {
+        let _ = write!(y, "  site-s{s:02}:\n    tags:\n      site: s{s:02}\n");
+    }
+    y.push_str("devices:\n");
+    for i in 0..n {
+        let a = i + 1;
+        let _ = write!(
+            y,
+            "- name: s{:02}-host{i}\n  host: 127.{}.{}.{}\n  port: 2222\n  platform: linux\n  \
+             probe: icmp\n  groups:\n  - site-s{:02}\n  - role-host\n  tags:\n    role: host\n    \
+             site: s{:02}\n",
+            i % 50,
+            30 + a / 65536,
+            (a / 256) % 256,
+            a % 256,
+            i % 50,
+            i % 50
+        );
+    }
+    std::fs::write(path, y).unwrap();
+}
+
+fn status_kib(key: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with(key)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// In the child: load once, print the KiB the load added to the peak RSS.
+fn child(path: &Path) {
+    let before = status_kib("VmRSS:");
+    let inv = Inventory::load(path).unwrap();
+    let peak = status_kib("VmHWM:");
+    println!("{} {}", inv.devices.len(), peak.saturating_sub(before));
+}
+
+fn own(n: usize, dir: &Path) {
+    let path = dir.join(format!("own-{n}.yaml"));
+    write_own(&path, n);
+    let took = best(5, || {
+        assert_eq!(Inventory::load(&path).unwrap().devices.len(), n);
+    });
+    let out = Command::new(std::env::current_exe().unwrap())
+        .arg("--child")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    let kib: f64 = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(f64::NAN);
+    let budget_ms = 20.0 * n as f64 / 10_000.0;
+    let ms = took.as_secs_f64() * 1e3;
+    println!(
+        "inventory: own YAML, {n} devices ({:.1} MiB): load {ms:.1} ms (budget {budget_ms:.0} ms, \
+         ratio {:.2}), {:.1} MiB extra peak RSS",
+        std::fs::metadata(&path).unwrap().len() as f64 / 1048576.0,
+        ms / budget_ms,
+        kib / 1024.0
+    );
+}
+
 fn main() {
-    let n = std::env::args()
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        return child(Path::new(&args[i + 1]));
+    }
+    let n = args
+        .iter()
         .skip(1)
         .find_map(|a| a.parse::<usize>().ok())
         .unwrap_or(10_000);
     let dir = tempfile::tempdir().unwrap();
+    own(n, dir.path());
+    own(n * 10, dir.path());
     write_inventory(dir.path(), n);
     let hosts = dir.path().join("hosts");
     let inv = Inventory::load(&hosts).unwrap();

@@ -187,6 +187,36 @@ pub enum Command {
     /// Exit status: 0 when the cabling matches the plan, 1 when it does not, 2 on usage or
     /// inventory errors.
     Cabling(CablingArgs),
+    /// Open the dashboard on a recording (`--record`): tiles, log, runs and rollout as
+    /// they were, with play/pause, step and jumps in time. Sends no traffic.
+    Replay(ReplayArgs),
+    /// Summarize a recording: outages per device, flaps, runs, the rollout's result
+    /// (Markdown, or JSON with --json).
+    Report {
+        /// The recording (JSON lines, as `--record` writes it).
+        file: PathBuf,
+        /// One JSON object instead of Markdown.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `--record FILE`: the flight recorder of sweep, exec and rollout.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
+    /// Record every state change, run, command outcome, rollout event and notice to FILE
+    /// (JSON lines; rotated at 16 MiB, 8 files kept; `fleetdash replay` / `report` read it).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The recording (JSON lines, as `--record` writes it).
+    pub file: PathBuf,
+    /// Show times in UTC (default: the local time zone).
+    #[arg(long)]
+    pub utc: bool,
 }
 
 /// `--metrics` and its companions, on the dashboard, `sweep`, `exec`, `rollout` and `serve`.
@@ -244,6 +274,8 @@ pub struct ServeArgs {
     pub up_after: u32,
     #[command(flatten)]
     pub metrics: MetricsArgs,
+    #[command(flatten)]
+    pub record: RecordArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -484,6 +516,13 @@ pub struct DashboardArgs {
     /// Show times in UTC (default: the local time zone).
     #[arg(long)]
     pub utc: bool,
+    /// Record the window to FILE (default: $XDG_STATE_HOME/fleetdash/recordings/
+    /// dashboard.jsonl; rotated at 16 MiB, 8 files kept).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_record")]
+    pub record: Option<PathBuf>,
+    /// Do not record the window.
+    #[arg(long)]
+    pub no_record: bool,
     /// Where `:backup` commits configurations (a git repository, created 0700).
     /// Default: $XDG_STATE_HOME/fleetdash/backups.
     #[arg(long, value_name = "DIR")]
@@ -538,6 +577,8 @@ pub struct SweepArgs {
     #[command(flatten)]
     pub probe: ProbeArgs,
     #[command(flatten)]
+    pub record: RecordArgs,
+    #[command(flatten)]
     pub metrics: MetricsArgs,
 }
 
@@ -579,6 +620,8 @@ pub struct ExecArgs {
     /// Run commands that reboot, erase or change configuration (refused without it).
     #[arg(long)]
     pub allow_dangerous: bool,
+    #[command(flatten)]
+    pub record: RecordArgs,
     #[command(flatten)]
     pub metrics: MetricsArgs,
     /// The command, after `--`.
@@ -640,6 +683,8 @@ pub struct RolloutArgs {
     #[arg(long, value_name = "FILE")]
     pub known_hosts: Option<PathBuf>,
     #[command(flatten)]
+    pub record: RecordArgs,
+    #[command(flatten)]
     pub metrics: MetricsArgs,
 }
 
@@ -680,6 +725,7 @@ impl From<ExecArgs> for ExecJob {
             known_hosts: a.known_hosts,
             read_only: a.read_only,
             allow_dangerous: a.allow_dangerous,
+            record: a.record.record,
             metrics: a.metrics.config(),
             command: a.command,
         }
@@ -705,6 +751,7 @@ impl From<RolloutArgs> for RolloutJob {
             yes: a.yes,
             json: a.json,
             dry_run: a.dry_run,
+            record: a.record.record,
             metrics: a.metrics.config(),
         }
     }

@@ -264,6 +264,12 @@ impl Engine {
         self.state.apply(event);
     }
 
+    /// Folds an event of the front end's own (a command that could not be sent), shown to
+    /// the taps like a worker's.
+    pub fn apply(&mut self, event: Event) {
+        self.fold(event);
+    }
+
     /// Records a command a front end sends to the workers (a run is tracked from here on),
     /// and shows it to the taps.
     pub fn record(&mut self, command: &Command, at: Instant) {

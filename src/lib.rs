@@ -18,6 +18,7 @@ pub mod logging;
 pub mod metrics;
 pub mod platforms;
 pub mod probe;
+pub mod record;
 pub mod rollout;
 mod run;
 

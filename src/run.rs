@@ -41,7 +41,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     // Commands that reach devices (and check, which shows what ssh_config gives) read the
     // OpenSSH client configuration once, before anything connects.
     let ssh_config = match &cli.command {
-        Some(Command::Bench(_) | Command::Lab(_) | Command::Platforms { .. }) => SshConfig::empty(),
+        Some(
+            Command::Bench(_)
+            | Command::Lab(_)
+            | Command::Platforms { .. }
+            | Command::Replay(_)
+            | Command::Report { .. },
+        ) => SshConfig::empty(),
         _ => match SshConfig::load(&cli.ssh_config.sources()) {
             Ok(config) => Arc::new(config),
             Err(err) => {
@@ -76,6 +82,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
                     ..FleetConfig::default()
                 },
                 metrics: args.metrics.config(),
+                record: args.record.record,
                 inventory: args.inventory,
                 limit: args.limit,
             };
@@ -102,6 +109,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Bench(args)) => crate::bench::run(args.devices).await,
+        Some(Command::Replay(args)) => crate::ui::replay::run(&args.file, args.utc).await,
+        Some(Command::Report { file, json }) => Ok(crate::headless::report::run(&file, json)),
         Some(Command::Lab(args)) => crate::lab::run(args.into())
             .await
             .map(|()| ExitCode::SUCCESS),
@@ -125,6 +134,10 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         Ok(inventory) => inventory,
         Err(code) => return Ok(code),
     };
+    let tap = match crate::record::open_for(args.record.record.as_deref(), "sweep", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
     let exporter =
         match crate::headless::bind_metrics(args.metrics.config().as_ref(), &inventory).await {
             Ok(exporter) => exporter,
@@ -132,7 +145,11 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         };
     // `--count 0`: until SIGINT or SIGTERM.
     let count = (args.count > 0).then_some(args.count);
-    let state = sweep::run(inventory, args.probe.sweep_config(count), exporter.as_ref()).await;
+    let sweep_config = args.probe.sweep_config(count);
+    let state = sweep::run_with(inventory, sweep_config, |b| {
+        crate::record::attach(crate::headless::with_metrics(b, exporter.as_ref()), tap)
+    })
+    .await;
     let rows = sweep::rows(&state);
     // A closed stdout (`| head -1`) ends the output quietly; the status stays the same.
     stdout::print(&match args.json {
@@ -241,6 +258,10 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         read_only: args.read_only,
         utc: args.utc,
     };
+    let recording = match dashboard_recorder(&args, &inventory) {
+        Ok(recording) => recording,
+        Err(code) => return Ok(code),
+    };
     let inventory = Arc::new(inventory);
     let builder = Engine::builder(inventory.clone(), config).exec(exec);
     // Reachability from other vantage points, polled beside the local probes.
@@ -253,11 +274,37 @@ async fn dashboard(args: DashboardArgs) -> Result<ExitCode> {
         };
         crate::metrics::remote::spawn(config, inventory.clone(), builder.sender())
     });
-    let mut engine = crate::headless::with_metrics(builder, exporter.as_ref()).start();
+    let builder = crate::headless::with_metrics(builder, exporter.as_ref());
+    let mut engine = crate::record::attach(builder, recording).start();
     Ok(match crate::ui::run(&mut engine, options).await? {
         Ended::Quit => ExitCode::SUCCESS,
         Ended::Signal(signo) => ExitCode::from(crate::base::exit::signal(signo)),
     })
+}
+
+/// The dashboard's recorder: `--record FILE` (a file in use is an error), else the
+/// default recording in the state directory (in use by another dashboard, or no state
+/// directory: a warning, and no recording), or none with `--no-record`.
+fn dashboard_recorder(
+    args: &DashboardArgs,
+    inventory: &Inventory,
+) -> Result<Option<Box<dyn crate::fleet::Tap>>, ExitCode> {
+    if args.no_record {
+        return Ok(None);
+    }
+    if args.record.is_some() {
+        return crate::record::open_for(args.record.as_deref(), "dashboard", inventory);
+    }
+    let opened = crate::base::paths::recording()
+        .map_err(|e| e.to_string())
+        .and_then(|path| crate::record::recorder(&path, "dashboard", inventory));
+    match opened {
+        Ok(tap) => Ok(Some(tap)),
+        Err(why) => {
+            eprintln!("warning: not recording this window: {why} (or pass --record FILE)");
+            Ok(None)
+        }
+    }
 }
 
 /// `fleetdash rollout PLAN --inventory INV` without `--headless`: the rollout runs inside
@@ -309,8 +356,13 @@ async fn rollout_dashboard(job: RolloutJob) -> Result<ExitCode> {
         }),
         ..EngineConfig::default()
     };
+    let tap = match crate::record::open_for(job.record.as_deref(), "rollout", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
     let builder = Engine::builder(inventory, config).exec(exec).rollout(setup);
-    let mut engine = crate::headless::with_metrics(builder, exporter.as_ref()).start();
+    let builder = crate::headless::with_metrics(builder, exporter.as_ref());
+    let mut engine = crate::record::attach(builder, tap).start();
     let ended = crate::ui::run(&mut engine, options).await?;
     let workers = engine.workers;
     let resume = rollout::resume_command(&job, &prepared.journal_path);

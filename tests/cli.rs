@@ -68,9 +68,31 @@ fn sweep_exits_1_when_a_device_is_down_and_limit_selects() {
     let extra = "  - {name: closed, host: 127.22.9.1, probe: \"tcp:1\"}\n";
     let inv = write(dir.path(), "inv.yaml", &loopback_inventory(4, extra));
 
-    let out = fleetdash(&["sweep", &inv, "--count", "2", "--interval", "100ms"]);
+    let recording = dir.path().join("sweep.jsonl");
+    let recording = recording.to_str().unwrap();
+    let out = fleetdash(&[
+        "sweep",
+        &inv,
+        "--count",
+        "2",
+        "--interval",
+        "100ms",
+        "--record",
+        recording,
+    ]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(1), "{table}");
+    // The recording of the sweep: the closed service down from its first probe to the end.
+    let report = fleetdash(&["report", recording, "--json"]);
+    assert_eq!(report.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["front_end"], "sweep");
+    assert_eq!(report["devices"], 5);
+    let outages = report["outages"].as_array().unwrap();
+    assert_eq!(outages.len(), 1, "{report:#}");
+    assert_eq!(outages[0]["device"], "closed");
+    assert_eq!(outages[0]["end"], serde_json::Value::Null);
+    assert_eq!(outages[0]["why"], "tcp:1 refused");
     let closed = table.lines().find(|l| l.starts_with("closed")).unwrap();
     assert!(
         closed.contains("down") && closed.contains("100%") && closed.contains("refused"),

@@ -116,7 +116,13 @@ async fn filter_mark_run_and_quit_through_the_real_loop() {
         probes: Some(Probes::default()),
         ..EngineConfig::default()
     };
-    let mut engine = Engine::builder(inventory, config).exec(exec).start();
+    // The flight recorder follows the dashboard's loop: the `:` run lands in it too.
+    let recording = dir.path().join("window.jsonl");
+    let tap = fleetdash::record::recorder(&recording, "dashboard", &inventory).unwrap();
+    let mut engine = Engine::builder(inventory, config)
+        .exec(exec)
+        .tap(tap)
+        .start();
 
     let (frames_tx, mut frames) = watch::channel(String::new());
     let mut screen = Recorder {
@@ -174,6 +180,24 @@ async fn filter_mark_run_and_quit_through_the_real_loop() {
         journal.lines().count(),
         4,
         "a start and an end per device: {journal}"
+    );
+    drop(engine);
+    let recorded = std::fs::read_to_string(&recording).unwrap();
+    let kinds: Vec<String> = (recorded.lines())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] == "run" || v["kind"] == "outcome")
+        .map(|v| format!("{} {}", v["kind"], v["device"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        3,
+        "the run and both outcomes are recorded: {kinds:?}\n{recorded}"
+    );
+    assert!(
+        recorded.contains(
+            r#""kind":"run","run":1,"command":"show version","devices":["ams-core1","ams-core2"]"#
+        ),
+        "{recorded}"
     );
     lab.stop().await;
 }

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["probe", "ssh"],
     &["exec", "rollout", "jobs"],
     &["fleet"],
-    &["engine"],
+    &["engine", "record"],
     &["ui", "headless", "metrics"],
     &["cli", "run", "demo", "bench", "logging"],
 ];
@@ -426,7 +426,11 @@ fn finds_every_way_of_naming_another_module() {
             &["probe"],
             &["ui"],
         ),
-        ("fn f(e: crate::cli::Args) {}", &["engine"], &["cli"]),
+        (
+            "fn f(e: crate::cli::Args) {}",
+            &["engine", "record"],
+            &["cli"],
+        ),
         ("pub(in crate::exec) fn f() {}", &["exec", "w"], &["exec"]),
         // `super` from src/ssh.rs or src/ssh/mod.rs reaches the crate root…
         ("use super::lab::Platform;", &["ssh"], &["lab"]),

@@ -473,11 +473,14 @@ async fn headless_dry_run_and_halt_exit_codes() {
         "a dry run connects to nothing"
     );
     let journal = s.dir.path().join("halt.jsonl");
+    let recording = s.dir.path().join("halt-window.jsonl");
     let out = kill::output(k.command(&[
         "--headless",
         "--yes",
         "--journal",
         journal.to_str().unwrap(),
+        "--record",
+        recording.to_str().unwrap(),
     ]))
     .await;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -485,6 +488,27 @@ async fn headless_dry_run_and_halt_exit_codes() {
     assert!(text.contains("r-bad1: failed"), "{text}");
     assert!(text.contains("rollout: halted by threshold"), "{text}");
     assert!(k.report.join("report.md").exists());
+    // The recording of the window says the same, without the password.
+    let recorded = std::fs::read_to_string(&recording).unwrap();
+    assert!(!recorded.contains(&s.password), "{recorded}");
+    let out = common::fleetdash()
+        .args(["report", "--json"])
+        .arg(&recording)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["front_end"], "rollout");
+    assert_eq!(report["rollout"]["outcome"], "halted", "{report:#}");
+    assert_eq!(
+        report["rollout"]["failed"],
+        serde_json::json!(["r-bad1"]),
+        "{report:#}"
+    );
 }
 
 #[tokio::test]

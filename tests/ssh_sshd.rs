@@ -113,6 +113,18 @@ fn rerun_with_env(dir: &Path, user: &str, password: Option<&str>) {
 
 /// Starts sshd on `port`; `extra` is appended to the config (algorithm restrictions).
 fn start_sshd(dir: &Path, port: u16, user: &str, host_key: &str, extra: &str) -> Guard {
+    start_sshd_logging(dir, port, user, host_key, extra, None)
+}
+
+/// [`start_sshd`], logging to `log` (`-E`) rather than stderr.
+fn start_sshd_logging(
+    dir: &Path,
+    port: u16,
+    user: &str,
+    host_key: &str,
+    extra: &str,
+    log: Option<&Path>,
+) -> Guard {
     std::fs::create_dir_all("/run/sshd").ok();
     let config = dir.join(format!("sshd_config_{port}"));
     let d = dir.display();
@@ -127,8 +139,14 @@ fn start_sshd(dir: &Path, port: u16, user: &str, host_key: &str, extra: &str) ->
         ),
     )
     .unwrap();
-    let child = Command::new(SSHD)
-        .args(["-D", "-e", "-f"])
+    let mut cmd = Command::new(SSHD);
+    cmd.arg("-D");
+    match log {
+        Some(file) => cmd.arg("-E").arg(file),
+        None => cmd.arg("-e"),
+    };
+    let child = cmd
+        .arg("-f")
         .arg(&config)
         .stdin(Stdio::null())
         .spawn()
@@ -392,4 +410,104 @@ fn openssh_key_agent_password_and_known_hosts() {
         }
     });
     drop(agent);
+}
+
+/// The key exchange ssh_config's `KexAlgorithms` chooses is the one OpenSSH negotiates (its
+/// DEBUG log says `kex: algorithm: …`): a list that replaces fleetdash's, `^` putting one in
+/// front, `-` taking some away; without the option, the defaults (the post-quantum hybrid
+/// first, which this OpenSSH may lack, then curve25519-sha256). Key auth as the user the
+/// test runs as (sshd started by that user can log in only them).
+#[test]
+fn openssh_negotiates_the_key_exchange_ssh_config_chooses() {
+    if !Path::new(SSHD).exists() {
+        return skip_or_fail("openssh-server is not installed (apt-get install openssh-server)");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    keygen(&d.join("host_key"), "");
+    keygen(&d.join("user_key"), "");
+    std::fs::copy(d.join("user_key.pub"), d.join("authorized_keys")).unwrap();
+    let user = id("-un");
+    let port = free_port();
+    let log = d.join("sshd.log");
+    let _sshd = start_sshd_logging(
+        d,
+        port,
+        &user,
+        "host_key",
+        "LogLevel DEBUG\nPermitRootLogin prohibit-password\n",
+        Some(&log),
+    );
+    let server_kex: Vec<String> = {
+        let out = Command::new(SSHD)
+            .args(["-T", "-f"])
+            .arg(d.join(format!("sshd_config_{port}")))
+            .output()
+            .expect("sshd -T");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        text.lines()
+            .find_map(|l| l.strip_prefix("kexalgorithms "))
+            .expect("sshd -T prints kexalgorithms")
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    let default_first = if server_kex.iter().any(|k| k == "mlkem768x25519-sha256") {
+        "mlkem768x25519-sha256"
+    } else {
+        "curve25519-sha256"
+    };
+    let cases: [(Option<&str>, &str); 6] = [
+        (None, default_first),
+        (Some("curve25519-sha256"), "curve25519-sha256"),
+        (
+            Some("curve25519-sha256@libssh.org"),
+            "curve25519-sha256@libssh.org",
+        ),
+        (Some("ecdh-sha2-nistp256"), "ecdh-sha2-nistp256"),
+        (
+            Some("^diffie-hellman-group16-sha512"),
+            "diffie-hellman-group16-sha512",
+        ),
+        (
+            Some("-mlkem*,curve25519*"),
+            "diffie-hellman-group-exchange-sha256",
+        ),
+    ];
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let o = opts(d.join("known_hosts"), HostKeyPolicy::AcceptNew);
+        for (spec, expected) in cases {
+            let before = std::fs::read_to_string(&log).unwrap_or_default().len();
+            let mut t = target(
+                port,
+                Credentials {
+                    key_file: Some(d.join("user_key")),
+                    ..creds(&user)
+                },
+            );
+            t.ssh_config = spec.map(|s| {
+                Box::new(fleetdash::ssh::ssh_config::Resolved {
+                    kex: Some(s.to_string()),
+                    ..Default::default()
+                })
+            });
+            echo(&t, &o, "kex").await.close().await;
+            // sshd logs the negotiation from the connection's own process: wait for it.
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let negotiated = loop {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                if let Some(line) = text[before..]
+                    .lines()
+                    .find_map(|l| l.split("kex: algorithm: ").nth(1))
+                {
+                    // `curve25519-sha256 [preauth]`: the name is the first word.
+                    break line.split_whitespace().next().unwrap_or("").to_string();
+                }
+                assert!(Instant::now() < deadline, "sshd logged no kex for {spec:?}");
+                std::thread::sleep(Duration::from_millis(20));
+            };
+            assert_eq!(negotiated, expected, "KexAlgorithms {spec:?}");
+        }
+    });
 }

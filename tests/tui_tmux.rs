@@ -529,3 +529,51 @@ async fn the_dashboard_logs_to_its_file_and_never_to_the_terminal() {
     assert_eq!(std::fs::read_to_string(path("stderr.txt")).unwrap(), "");
     lab.stop().await;
 }
+
+/// `fleetdash replay` in a real terminal: the recording's first moments, `n` to the first
+/// outage, `>` to the end, `q` quits with status 0 and the terminal given back.
+#[test]
+fn replay_in_a_real_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("window.jsonl");
+    let start = r#"{"v":1,"at":"2026-12-02T03:00:00.000Z","kind":"start","front_end":"dashboard","source":"lab.yaml","down_after":2,"up_after":1,"flap_window_ms":300000,"flap_count":3,"devices":[{"name":"r1","host":"127.20.0.1"},{"name":"r2","host":"127.20.0.2"}]}"#;
+    let lines = [
+        start,
+        r#"{"v":1,"at":"2026-12-02T03:00:01Z","kind":"transition","device":"r1","from":"unknown","to":"up","why":"reply in 210µs","rtt_us":210,"flaps":0}"#,
+        r#"{"v":1,"at":"2026-12-02T03:00:01Z","kind":"transition","device":"r2","from":"unknown","to":"up","why":"reply in 220µs","rtt_us":220,"flaps":0}"#,
+        r#"{"v":1,"at":"2026-12-02T03:01:00Z","kind":"transition","device":"r2","from":"up","to":"down","why":"2 lost (no reply)","flaps":1}"#,
+        r#"{"v":1,"at":"2026-12-02T03:03:00Z","kind":"transition","device":"r2","from":"down","to":"up","why":"reply in 250µs","rtt_us":250,"flaps":2}"#,
+        "this line is garbage",
+        r#"{"v":1,"at":"2026-12-02T03:04:00Z","kind":"end","dropped":0}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let command = format!(
+        "{} replay {} --utc; echo FLEETDASH-EXIT=$?; sleep 60",
+        common::fleetdash_shell(),
+        path.display()
+    );
+    let Some(tmux) = Tmux::start("replay", 120, 30, &command) else {
+        return;
+    };
+    tmux.wait_for("the replay at its start", |s| {
+        s.contains("REPLAY")
+            && s.contains("03:00:00 (+0s of 4m00s)")
+            && s.contains("1 lines skipped")
+    });
+    tmux.type_text("n");
+    let down = tmux.wait_for("the first outage", |s| s.contains("▼ 1 down"));
+    assert!(down.contains("r2 up → down: 2 lost (no reply)"), "{down}");
+    tmux.type_text(">");
+    tmux.wait_for("the end", |s| {
+        s.contains("▼ 0 down") && s.contains("record 5/5")
+    });
+    tmux.type_text("q");
+    assert_eq!(tmux.exit_status(), "0");
+    let after = tmux.screen();
+    assert!(
+        after.contains("window.jsonl:6: not JSON (skipped)"),
+        "{after}"
+    );
+    assert_eq!(tmux.flag("alternate_on"), "0");
+    assert_eq!(tmux.flag("cursor_flag"), "1");
+}

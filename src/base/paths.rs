@@ -35,6 +35,11 @@ pub fn audit_journal() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("audit.jsonl"))
 }
 
+/// The dashboard's recording of the window (`--record` chooses another).
+pub fn recording() -> Result<PathBuf, NoHome> {
+    Ok(state_dir()?.join("recordings").join("dashboard.jsonl"))
+}
+
 /// The log file (`--log-file` chooses another).
 pub fn log_file() -> Result<PathBuf, NoHome> {
     Ok(state_dir()?.join("fleetdash.log"))

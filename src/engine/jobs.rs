@@ -166,7 +166,7 @@ impl Engine {
                     mpsc::error::TrySendError::Full(_) => "the SSH workers are busy; try again",
                     mpsc::error::TrySendError::Closed(_) => "the SSH workers are not running",
                 };
-                self.state.apply(Event::Notice {
+                self.apply(Event::Notice {
                     at: now,
                     text: format!("{what} not started: {why}"),
                 });

@@ -47,6 +47,8 @@ pub struct ExecJob {
     pub read_only: bool,
     /// Run commands that reboot, erase or change configuration.
     pub allow_dangerous: bool,
+    /// Record the runs and their outcomes to this file (`fleetdash report` reads it).
+    pub record: Option<PathBuf>,
     /// Serve Prometheus metrics while it runs (`--metrics`).
     pub metrics: Option<MetricsConfig>,
     /// The command, as words.
@@ -106,6 +108,10 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(USAGE));
         }
     };
+    let tap = match crate::record::open_for(args.record.as_deref(), "exec", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
     let exporter = match super::bind_metrics(args.metrics.as_ref(), &inventory).await {
         Ok(exporter) => exporter,
         Err(code) => return Ok(code),
@@ -117,7 +123,7 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
         SshConnector::new(opts),
         vec![(devices, command)],
         |_| {},
-        |builder| super::with_metrics(builder, exporter.as_ref()),
+        |builder| crate::record::attach(super::with_metrics(builder, exporter.as_ref()), tap),
     )
     .await;
     stdout::print(&match args.json {
@@ -189,7 +195,8 @@ pub async fn execute_runs<C: Connector>(
     execute_runs_with(inventory, cfg, connector, runs, seen, |b| b).await
 }
 
-/// [`execute_runs`], with `extend` adding to the engine before it starts (a metrics tap).
+/// [`execute_runs`], with `extend` adding to the engine before it starts (a metrics tap,
+/// the flight recorder).
 pub async fn execute_runs_with<C: Connector>(
     inventory: Arc<Inventory>,
     cfg: ExecConfig,

@@ -8,6 +8,7 @@ pub mod discover;
 pub mod dry_run;
 pub mod exec;
 pub mod platforms;
+pub mod report;
 pub mod rollout;
 pub mod serve;
 pub mod sweep;

@@ -21,6 +21,8 @@ pub struct ServeJob {
     pub fleet: FleetConfig,
     /// `None`: the user forgot `--metrics` (a usage error: nothing else would show).
     pub metrics: Option<MetricsConfig>,
+    /// Record the transitions and notices to this file (`--record`).
+    pub record: Option<PathBuf>,
 }
 
 pub async fn run(job: ServeJob) -> color_eyre::Result<ExitCode> {
@@ -53,9 +55,13 @@ pub async fn run(job: ServeJob) -> color_eyre::Result<ExitCode> {
         }),
         ..EngineConfig::default()
     };
+    let tap = match crate::record::open_for(job.record.as_deref(), "serve", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
     let n = inventory.devices.len();
     let builder = Engine::builder(Arc::new(inventory), config);
-    let mut engine = exporter.attach(builder).start();
+    let mut engine = crate::record::attach(exporter.attach(builder), tap).start();
     eprintln!(
         "fleetdash serve: probing {}; metrics at http://{}/metrics",
         crate::base::text::count(n, "device"),

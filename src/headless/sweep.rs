@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::base::text::{Untrusted, escape_json};
-use crate::engine::{Engine, EngineConfig, Probes};
+use crate::engine::{Engine, EngineConfig, Probes, Starting};
 use crate::fleet::{FleetConfig, Reach, State};
 use crate::inventory::Inventory;
 use crate::metrics::Exporter;
@@ -36,6 +36,16 @@ pub struct Row {
 /// Runs `sweep.count` sweeps to completion (`None`: until SIGINT or SIGTERM) and returns
 /// the final state; `metrics` follows the reducer when given.
 pub async fn run(inventory: Inventory, sweep: SweepConfig, metrics: Option<&Exporter>) -> State {
+    run_with(inventory, sweep, |b| super::with_metrics(b, metrics)).await
+}
+
+/// [`run`], with `extend` adding to the engine before it starts (the metrics exporter, the
+/// flight recorder).
+pub async fn run_with(
+    inventory: Inventory,
+    sweep: SweepConfig,
+    extend: impl FnOnce(Starting) -> Starting,
+) -> State {
     let endless = sweep.count.is_none();
     let history = match sweep.count {
         Some(sweeps) => sweeps.clamp(1, 10_000) as usize,
@@ -61,12 +71,7 @@ pub async fn run(inventory: Inventory, sweep: SweepConfig, metrics: Option<&Expo
         }),
         ..EngineConfig::default()
     };
-    let builder = Engine::builder(Arc::new(inventory), config);
-    let mut engine = match metrics {
-        Some(exporter) => exporter.attach(builder),
-        None => builder,
-    }
-    .start();
+    let mut engine = extend(Engine::builder(Arc::new(inventory), config)).start();
     let stop = async {
         match endless {
             true => super::stop_signal().await,

@@ -81,13 +81,19 @@ fn is_clab_name(path: &Path) -> bool {
     name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
 }
 
-/// The format of the inventory at `path`.
-pub(crate) fn detect(path: &Path) -> Format {
+/// A file's text and its parsed YAML (merges applied), read while recognising the format.
+pub(crate) type Read = (String, Value);
+
+/// The format of the inventory at `path`, and, for a single YAML file that parsed, what was
+/// read: the loader uses it rather than reading and parsing the file again (a parse of
+/// 10,000 devices costs more than everything else the load does).
+pub(crate) fn detect_read(path: &Path) -> (Format, Option<Read>) {
+    let format = |f: Format| (f, None);
     if path.is_dir() {
         if nornir_file(path, "hosts").is_some()
             && (nornir_file(path, "groups").is_some() || nornir_file(path, "defaults").is_some())
         {
-            return Format::Nornir;
+            return format(Format::Nornir);
         }
         let has_clab = std::fs::read_dir(path)
             .map(|rd| {
@@ -96,14 +102,14 @@ pub(crate) fn detect(path: &Path) -> Format {
                     .any(|e| is_clab_name(&e.path()))
             })
             .unwrap_or(false);
-        return if has_clab {
+        return format(if has_clab {
             Format::Containerlab
         } else {
             Format::Ansible
-        };
+        });
     }
     if is_clab_name(path) {
-        return Format::Containerlab;
+        return format(Format::Containerlab);
     }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -114,25 +120,29 @@ pub(crate) fn detect(path: &Path) -> Format {
         )
         && (nornir_file(dir, "groups").is_some() || nornir_file(dir, "defaults").is_some())
     {
-        return Format::Nornir;
+        return format(Format::Nornir);
     }
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let Ok(text) = files::read_text(path, FileKind::Inventory) else {
         // The loader reports why the file cannot be read.
-        return if matches!(ext, "yml" | "yaml" | "json") {
+        return format(if matches!(ext, "yml" | "yaml" | "json") {
             Format::Own
         } else {
             Format::Ansible
-        };
+        });
     };
-    match serde_yaml::from_str::<Value>(&text) {
-        Ok(Value::Mapping(map)) => from_content(&map),
+    // The parse with the loader's limits (control characters, nesting, alias expansion).
+    match super::yaml::parse(&text, "") {
+        Ok(Value::Mapping(map)) => {
+            let found = from_content(&map);
+            (found, Some((text, Value::Mapping(map))))
+        }
         // YAML by name: its own syntax error is the right message.
-        _ if matches!(ext, "yml" | "yaml" | "json") => Format::Own,
+        _ if matches!(ext, "yml" | "yaml" | "json") => format(Format::Own),
         // An INI file (or a plain list of host names), by its first line.
-        _ if looks_like_ini(&text) => Format::Ansible,
+        _ if looks_like_ini(&text) => format(Format::Ansible),
         // Broken YAML: the own format's message says where.
-        _ => Format::Own,
+        _ => format(Format::Own),
     }
 }
 

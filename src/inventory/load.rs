@@ -21,7 +21,10 @@ impl Inventory {
 
     /// [`Inventory::load`] in the given format (`None`: recognise it).
     pub fn load_as(path: &Path, format: Option<Format>) -> Result<Inventory, InventoryError> {
-        let format = format.unwrap_or_else(|| format::detect(path));
+        let (format, read) = match format {
+            Some(f) => (f, None),
+            None => format::detect_read(path),
+        };
         let origin = path.display().to_string();
         let foreign = |(raw, sources): (RawInventory, Sources)| -> Inventory {
             let mut inv = resolve::resolve(raw, &origin);
@@ -36,6 +39,12 @@ impl Inventory {
             inv
         };
         match format {
+            Format::Own if read.is_some() => {
+                let (text, doc) = read.expect("checked");
+                let mut inv = Inventory::from_doc(&text, doc, &origin)?;
+                inv.provenance.files = vec![path.to_owned()];
+                Ok(inv)
+            }
             Format::Own => {
                 let text = files::read_text(path, FileKind::Inventory).map_err(|source| {
                     InventoryError::Read {
@@ -63,6 +72,15 @@ impl Inventory {
     pub fn from_yaml(text: &str, origin: &str) -> Result<Inventory, InventoryError> {
         // `<<: *anchor` merges are plain YAML convenience: `parse` applies them.
         let doc = yaml::parse(text, origin)?;
+        Inventory::from_doc(text, doc, origin)
+    }
+
+    /// [`Inventory::from_yaml`] of `text` already parsed into `doc` (by [`yaml::parse`]).
+    fn from_doc(
+        text: &str,
+        doc: serde_yaml::Value,
+        origin: &str,
+    ) -> Result<Inventory, InventoryError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut report = Report::new(text);
         let raw = schema::read(&doc, &mut report);

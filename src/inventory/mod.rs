@@ -10,6 +10,7 @@
 
 mod address;
 mod ansible;
+mod block_yaml;
 mod containerlab;
 pub mod edit;
 pub(crate) mod error;

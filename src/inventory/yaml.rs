@@ -25,7 +25,15 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Value, InventoryError> {
     if let Some(problem) = prescan(text) {
         return Err(invalid(origin, problem));
     }
-    expansion(text, origin)?;
+    // Generated inventories are plain block YAML: read without libyaml when nothing in
+    // the text needs it (no aliases, merges or errors to report there).
+    if let Some(doc) = super::block_yaml::parse(text) {
+        return Ok(doc);
+    }
+    // Only aliases (`*name`) can expand a document beyond its size.
+    if text.contains('*') {
+        expansion(text, origin)?;
+    }
     let mut doc: Value = serde_yaml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
     if let Some((at, what)) = bad_merge(&doc, &YamlPath::root()) {
         let (line, column) = locate(text, &at);

@@ -45,7 +45,7 @@ pub fn check_platforms(
         .devices
         .iter()
         .map(|d| d.platform.as_str())
-        .filter(|p| *p != super::AUTODETECT && registry.get(p).is_none())
+        .filter(|p| *p != super::AUTODETECT && !registry.contains(p))
         .collect();
     if unknown.is_empty() {
         return Ok(());

@@ -16,8 +16,31 @@ const MAX_USER_FILES: usize = 512;
 /// The platforms by name, in name order.
 #[derive(Debug)]
 pub struct Registry {
-    by_name: HashMap<String, &'static Profile>,
+    by_name: HashMap<String, Slot>,
     names: Vec<String>,
+}
+
+/// A platform: a user's file, read and checked when the registry was made, or a built-in,
+/// compiled when first asked for (compiling every built-in's patterns took most of a
+/// one-device `exec`'s CPU time; the built-ins are checked by the tests).
+#[derive(Debug)]
+struct Slot {
+    builtin: Option<&'static str>,
+    loaded: OnceLock<&'static Profile>,
+}
+
+impl Slot {
+    fn profile(&self, name: &str) -> &'static Profile {
+        self.loaded.get_or_init(|| {
+            let text = self
+                .builtin
+                .expect("a user's platform is loaded when it is added");
+            let origin = format!("built-in assets/platforms/{name}.yaml");
+            let p = load::profile(text, name, &origin)
+                .unwrap_or_else(|e| panic!("built-in platform {name} is invalid:\n{e}"));
+            Box::leak(Box::new(p))
+        })
+    }
 }
 
 static INSTALLED: OnceLock<Registry> = OnceLock::new();
@@ -30,10 +53,13 @@ impl Registry {
             names: Vec::new(),
         };
         for (name, text) in builtin::FILES {
-            let origin = format!("built-in assets/platforms/{name}.yaml");
-            let p = load::profile(text, name, &origin)
-                .unwrap_or_else(|e| panic!("built-in platform {name} is invalid:\n{e}"));
-            r.add(p);
+            r.insert(
+                name.to_string(),
+                Slot {
+                    builtin: Some(text),
+                    loaded: OnceLock::new(),
+                },
+            );
         }
         r
     }
@@ -61,19 +87,36 @@ impl Registry {
 
     fn add(&mut self, p: Profile) {
         let p: &'static Profile = Box::leak(Box::new(p));
-        if self.by_name.insert(p.name.clone(), p).is_none() {
-            self.names.push(p.name.clone());
+        let loaded = OnceLock::new();
+        let _ = loaded.set(p);
+        self.insert(
+            p.name.clone(),
+            Slot {
+                builtin: None,
+                loaded,
+            },
+        );
+    }
+
+    fn insert(&mut self, name: String, slot: Slot) {
+        if self.by_name.insert(name.clone(), slot).is_none() {
+            self.names.push(name);
             self.names.sort();
         }
     }
 
     pub fn get(&self, name: &str) -> Option<&'static Profile> {
-        self.by_name.get(name).copied()
+        self.by_name.get(name).map(|slot| slot.profile(name))
+    }
+
+    /// Whether `name` is a platform (without compiling it).
+    pub fn contains(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
     }
 
     /// Every platform, in name order.
     pub fn all(&self) -> impl Iterator<Item = &'static Profile> + '_ {
-        self.names.iter().map(|n| self.by_name[n])
+        self.names.iter().map(|n| self.by_name[n].profile(n))
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -141,4 +184,41 @@ pub fn profile(platform: &str) -> &'static Profile {
     r.get(platform)
         .or_else(|| r.get("generic"))
         .expect("the generic platform is built in")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compiled(r: &Registry) -> Vec<&str> {
+        r.names()
+            .filter(|n| r.by_name[*n].loaded.get().is_some())
+            .collect()
+    }
+
+    /// A run that uses one platform compiles one platform's patterns; a user's file is
+    /// checked (and compiled) when the registry is made, so its errors come at start.
+    #[test]
+    fn built_ins_compile_when_first_used() {
+        let r = Registry::builtin();
+        assert!(r.contains("cisco_ios") && !r.contains("nope"));
+        assert_eq!(compiled(&r), Vec::<&str>::new());
+        assert_eq!(r.get("linux").unwrap().name, "linux");
+        assert_eq!(compiled(&r), ["linux"]);
+        assert!(std::ptr::eq(
+            r.get("linux").unwrap(),
+            r.get("linux").unwrap()
+        ));
+
+        let dir = tempfile::tempdir().unwrap();
+        let text = builtin::FILES.iter().find(|(n, _)| *n == "vyos").unwrap().1;
+        std::fs::write(dir.path().join("vyos.yaml"), text).unwrap();
+        std::fs::write(dir.path().join("broken.yaml"), "name: [").unwrap();
+        assert!(Registry::with_user_dir(dir.path()).is_err());
+        std::fs::remove_file(dir.path().join("broken.yaml")).unwrap();
+        let r = Registry::with_user_dir(dir.path()).unwrap();
+        assert_eq!(compiled(&r), ["vyos"]);
+        assert!(r.get("vyos").unwrap().source.ends_with("vyos.yaml"));
+        assert!(!r.get("vyos").unwrap().source.starts_with("built-in"));
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::base::secrets::Secrets;
 use crate::inventory::DeviceId;
@@ -24,7 +24,7 @@ pub enum Control {
 pub use super::report::{DeviceState, RunState};
 
 /// How a rollout ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Completed,
@@ -43,7 +43,7 @@ impl Outcome {
 }
 
 /// Pre-checks, post-checks or the snapshot command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckPhase {
     Pre,

@@ -4,12 +4,13 @@
 //! and the command that removes it; a host that a `@cert-authority` line covers is refused
 //! rather than learned, since fleetdash does not check host certificates.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use russh::keys::{HashAlg, PublicKey};
 
-use super::known_hosts::{self, Entry, Marker};
+use super::known_hosts::{Entry, Indexed, Marker};
 use super::options::HostKeyPolicy;
 use crate::base::files::{self, FileKind};
 
@@ -118,13 +119,55 @@ pub fn check_file(file: &Path) -> Result<(), String> {
     }
 }
 
+/// A file's identity and version: any write (an append by accept-new, an edit, a rename
+/// over it) changes one of these.
+type Stamp = (u64, u64, u64, std::time::SystemTime, i64, i64);
+
+fn stamp(file: &Path) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(file).ok().filter(|m| m.is_file())?;
+    Some((
+        m.dev(),
+        m.ino(),
+        m.len(),
+        m.modified().ok()?,
+        m.ctime(),
+        m.ctime_nsec(),
+    ))
+}
+
+/// Parsed known_hosts files, read again only when they change: every session of a run
+/// checks its key against the same files.
+static PARSED: Mutex<Option<Parsed>> = Mutex::new(None);
+
+type Parsed = HashMap<PathBuf, (Stamp, Arc<Indexed>)>;
+
 /// The lines of `file` that apply to `target`; a missing file has none.
 fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
+    let before = stamp(file);
+    if let Some(now) = before {
+        let cached = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((seen, index)) = cached.as_ref().and_then(|c| c.get(file))
+            && *seen == now
+        {
+            let index = index.clone();
+            drop(cached);
+            return Ok(index.matching(target));
+        }
+    }
     match files::read_text(file, FileKind::KnownHosts) {
-        Ok(text) => Ok(known_hosts::parse(&text)
-            .into_iter()
-            .filter(|e| e.key.is_some() && e.matches(target))
-            .collect()),
+        Ok(text) => {
+            let index = Arc::new(Indexed::new(&text));
+            // Only a file that did not change while it was read is kept.
+            if let Some(now) = before.filter(|b| stamp(file).as_ref() == Some(b)) {
+                PARSED
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert_with(HashMap::new)
+                    .insert(file.to_path_buf(), (now, index.clone()));
+            }
+            Ok(index.matching(target))
+        }
         Err(e) if e.is_not_found() => Ok(Vec::new()),
         Err(e) => Err(format!(
             "cannot use known_hosts {}: {e} ({})",
@@ -250,6 +293,36 @@ mod tests {
             .unwrap()
             .public_key()
             .clone()
+    }
+
+    /// Files are parsed once per version: an edit between two sessions (even one that keeps
+    /// the length) is seen by the next check.
+    #[test]
+    fn a_file_edited_between_checks_is_read_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kh");
+        let line = |k: &PublicKey| format!("[127.0.0.1]:2222 {}\n", k.to_openssh().unwrap());
+        let (one, two) = (key(1), key(2));
+        std::fs::write(&file, line(&one)).unwrap();
+        let check = |k: &PublicKey| {
+            check(
+                "127.0.0.1",
+                2222,
+                k,
+                HostKeyPolicy::Strict,
+                std::slice::from_ref(&file),
+                &file,
+            )
+        };
+        assert_eq!(check(&one), Ok(Accepted::Known));
+        assert_eq!(check(&one), Ok(Accepted::Known));
+        assert_eq!(line(&one).len(), line(&two).len());
+        std::fs::write(&file, line(&two)).unwrap();
+        let e = check(&one).unwrap_err();
+        assert!(e.contains("HOST KEY CHANGED"), "{e}");
+        assert_eq!(check(&two), Ok(Accepted::Known));
+        std::fs::remove_file(&file).unwrap();
+        assert!(check(&two).unwrap_err().contains("not in known_hosts"));
     }
 
     #[test]
@@ -454,7 +527,9 @@ mod tests {
         assert!(status.success());
         assert!(std::fs::read_to_string(&hashed).unwrap().contains("|1|"));
         for f in [&file, &hashed] {
-            let entries = known_hosts::parse(&std::fs::read_to_string(f).unwrap());
+            let text = std::fs::read_to_string(f).unwrap();
+            let entries = crate::ssh::known_hosts::parse(&text);
+            let index = Indexed::new(&text);
             for host in [
                 "127.0.0.9",
                 "[127.0.0.9]:2222",
@@ -472,6 +547,8 @@ mod tests {
                     .map(|e| e.line)
                     .collect();
                 assert_eq!(ours, openssh_lines(f, host), "{host} in {}", f.display());
+                let indexed: Vec<usize> = index.matching(host).iter().map(|e| e.line).collect();
+                assert_eq!(indexed, ours, "{host} in {} (index)", f.display());
             }
         }
     }

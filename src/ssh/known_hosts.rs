@@ -32,6 +32,65 @@ pub(crate) struct Entry {
 
 /// The entries of a known_hosts file, in file order.
 pub(crate) fn parse(text: &str) -> Vec<Entry> {
+    parse_all(text)
+        .into_iter()
+        .filter(|e| e.key.is_some())
+        .collect()
+}
+
+/// A parsed file, indexed for many look-ups: a run checks one host per session against the
+/// same file, and a lab's known_hosts has a line per device (a scan per session made 1,000
+/// sessions parse a million lines). Lines whose patterns are all plain names are found by
+/// name; the others (wildcards, negations, hashed names) are matched one by one.
+#[derive(Debug, Default)]
+pub(crate) struct Indexed {
+    entries: Vec<Entry>,
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    others: Vec<usize>,
+}
+
+impl Indexed {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut out = Indexed {
+            entries: parse(text),
+            ..Indexed::default()
+        };
+        for (i, e) in out.entries.iter().enumerate() {
+            let plain = |p: &str| !p.starts_with(['|', '!']) && !p.contains(['*', '?']);
+            if e.patterns.split(',').all(plain) {
+                for name in e.patterns.split(',') {
+                    let list = out.by_name.entry(name.to_ascii_lowercase()).or_default();
+                    // `a,a`: one entry, once.
+                    if list.last() != Some(&i) {
+                        list.push(i);
+                    }
+                }
+            } else {
+                out.others.push(i);
+            }
+        }
+        out
+    }
+
+    /// The lines that apply to `host`, in file order (as [`Entry::matches`] decides).
+    pub(crate) fn matching(&self, host: &str) -> Vec<Entry> {
+        let mut found: Vec<usize> = self
+            .by_name
+            .get(&host.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_default();
+        found.extend(
+            self.others
+                .iter()
+                .copied()
+                .filter(|&i| self.entries[i].matches(host)),
+        );
+        found.sort_unstable();
+        found.into_iter().map(|i| self.entries[i].clone()).collect()
+    }
+}
+
+fn parse_all(text: &str) -> Vec<Entry> {
     text.lines()
         .enumerate()
         .filter_map(|(i, line)| entry(i + 1, line))
@@ -184,7 +243,7 @@ mod tests {
              @cert-authority *.lab ssh-ed25519 {key}\n@future x ssh-ed25519 {key}\n\
              host1\tssh-ed25519 {key} comment here\nhost2 ssh-ed25519 not-base64\nlonely\n"
         );
-        let entries = parse(&text);
+        let entries = parse_all(&text);
         let summary: Vec<(usize, Marker, bool)> = entries
             .iter()
             .map(|e| (e.line, e.marker, e.key.is_some()))
@@ -197,6 +256,68 @@ mod tests {
                 (7, Marker::Plain, true),
                 (8, Marker::Plain, false),
             ]
+        );
+    }
+
+    /// The index finds exactly the lines a scan with `matches` finds, in file order, for
+    /// plain names, several names on a line, case, ports, wildcards, negations and hashed
+    /// names.
+    #[test]
+    fn the_index_agrees_with_a_scan() {
+        let key = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ";
+        // `|1|…` is HMAC-SHA1 of "core-1" with salt "salt" (ssh-keygen -H's form).
+        let mac = Hmac::<Sha1>::new_from_slice(b"salt")
+            .unwrap()
+            .chain_update(b"core-1")
+            .finalize()
+            .into_bytes();
+        let hashed = format!("|1|{}|{}", BASE64.encode(b"salt"), BASE64.encode(&mac));
+        let lines = [
+            "core-1".to_string(),
+            "[127.0.0.1]:2222".into(),
+            "CORE-1,edge-1".into(),
+            "edge-*".into(),
+            "*,!core-1".into(),
+            "edge-1,edge-1".into(),
+            hashed,
+            "@revoked core-1".into(),
+            "127.0.0.?".into(),
+        ];
+        let text: String = lines
+            .iter()
+            .map(|l| match l.strip_prefix("@revoked ") {
+                Some(p) => format!("@revoked {p} ssh-ed25519 {key}\n"),
+                None => format!("{l} ssh-ed25519 {key}\n"),
+            })
+            .collect();
+        let index = Indexed::new(&text);
+        let entries = parse(&text);
+        for host in [
+            "core-1",
+            "Core-1",
+            "edge-1",
+            "edge-2",
+            "[127.0.0.1]:2222",
+            "127.0.0.1",
+            "127.0.0.5",
+            "other",
+            "",
+        ] {
+            let scan: Vec<usize> = entries
+                .iter()
+                .filter(|e| e.matches(host))
+                .map(|e| e.line)
+                .collect();
+            let indexed: Vec<usize> = index.matching(host).iter().map(|e| e.line).collect();
+            assert_eq!(indexed, scan, "{host}");
+        }
+        assert_eq!(
+            index
+                .matching("core-1")
+                .iter()
+                .map(|e| e.line)
+                .collect::<Vec<_>>(),
+            [1, 3, 7, 8]
         );
     }
 }

@@ -409,7 +409,7 @@ impl App {
     }
 
     /// Whether keys go to a prompt (filter, command, a question).
-    fn typing(&self) -> bool {
+    pub(crate) fn typing(&self) -> bool {
         self.filter_input.is_some() || self.command_line.is_open() || self.confirm.is_some()
     }
 

@@ -20,6 +20,7 @@ mod log;
 mod log_view;
 mod prompt;
 mod redraw;
+pub mod replay;
 mod rollout_view;
 pub(crate) mod run_view;
 mod runs_view;
@@ -254,11 +255,11 @@ where
                     }
                     Action::Nothing => {}
                     Action::Send(command) => {
-                        send(&mut engine.state, &engine.commands, command);
+                        send(engine, command);
                         redraw.note(Change::Input);
                     }
                     Action::Control(control) => {
-                        steer(&mut engine.state, engine.control.as_ref(), control);
+                        steer(engine, control);
                         redraw.note(Change::Input);
                     }
                     Action::Write(request) => {
@@ -331,10 +332,10 @@ async fn next_signal(signals: Option<&mut signals::Signals>) -> signals::Caught 
 }
 
 /// Sends a control to the rollout without waiting; a full or closed channel is reported.
-fn steer(fleet: &mut State, rollout: Option<&mpsc::Sender<Control>>, control: Control) {
-    let sent = rollout.is_some_and(|tx| tx.try_send(control).is_ok());
+fn steer(engine: &mut Engine, control: Control) {
+    let sent = (engine.control.as_ref()).is_some_and(|tx| tx.try_send(control).is_ok());
     if !sent {
-        fleet.apply(Event::Notice {
+        engine.apply(Event::Notice {
             at: Instant::now(),
             text: format!("{control:?} not sent: the rollout is not listening"),
         });
@@ -351,17 +352,18 @@ pub struct Options {
     pub utc: bool,
 }
 
-/// Records a command in the fleet state and hands it to the workers without waiting: the
-/// queue is bounded, and a full or closed queue is reported, never awaited.
-fn send(fleet: &mut State, commands: &mpsc::Sender<Command>, command: Command) {
+/// Records a command (in the fleet state and for the taps) and hands it to the workers
+/// without waiting: the queue is bounded, and a full or closed queue is reported, never
+/// awaited.
+fn send(engine: &mut Engine, command: Command) {
     let now = Instant::now();
-    fleet.record(&command, now);
-    if let Err(err) = commands.try_send(command) {
+    engine.record(&command, now);
+    if let Err(err) = engine.commands.try_send(command) {
         let why = match err {
             mpsc::error::TrySendError::Full(_) => "the SSH workers are busy; try again",
             mpsc::error::TrySendError::Closed(_) => "the SSH workers are not running",
         };
-        fleet.apply(Event::Notice {
+        engine.apply(Event::Notice {
             at: now,
             text: format!("command not sent: {why}"),
         });

@@ -41,6 +41,8 @@ pub struct RolloutJob {
     pub json: bool,
     /// Print the waves without connecting.
     pub dry_run: bool,
+    /// Record the rollout (and probes, runs, notices) to this file.
+    pub record: Option<std::path::PathBuf>,
     /// Serve Prometheus metrics while it runs (`--metrics`).
     pub metrics: Option<crate::metrics::MetricsConfig>,
 }
@@ -91,8 +93,13 @@ pub async fn run(job: RolloutJob) -> color_eyre::Result<ExitCode> {
         probes,
         ..EngineConfig::default()
     };
+    let tap = match crate::record::open_for(job.record.as_deref(), "rollout", &inventory) {
+        Ok(tap) => tap,
+        Err(code) => return Ok(code),
+    };
     let builder = Engine::builder(inventory.clone(), config).rollout(setup);
-    let mut engine = super::with_metrics(builder, exporter.as_ref()).start();
+    let builder = super::with_metrics(builder, exporter.as_ref());
+    let mut engine = crate::record::attach(builder, tap).start();
     let control = engine.control.clone().expect("the rollout was started");
     let mut task = engine
         .workers

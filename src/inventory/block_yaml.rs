@@ -1,0 +1,390 @@
+//! A fast reader for the plainest block-style YAML — the shape generated inventories have
+//! (`fleetdash lab --write-inventory`, scripts): `key: value` lines, `- item` lists,
+//! comments, plain scalars. libyaml reads 10,000 devices in ~100 ms; this reads them in a
+//! few. Anything it is not sure of (quotes, flow `[]`/`{}`, anchors, tags, block scalars,
+//! multi-line scalars, tabs, document markers, non-ASCII text, duplicate keys, numbers
+//! other than plain decimal integers, odd indentation) makes it give up (`None`), and the
+//! caller reads the text with serde_norway as before; so whatever it returns is the `Value`
+//! serde_norway would have built (a property test holds it to that), and every error
+//! message still comes from serde_norway.
+
+use serde_yaml::{Mapping, Number, Value};
+
+/// One content line: its indentation and the text after it (comments and trailing blanks
+/// stripped).
+struct Line<'a> {
+    indent: usize,
+    text: &'a str,
+}
+
+/// The document, or `None` when the text is not in the subset.
+pub(crate) fn parse(text: &str) -> Option<Value> {
+    if !text.is_ascii() || text.contains(['\t', '\r']) {
+        return None;
+    }
+    let mut lines = Vec::new();
+    for raw in text.split('\n') {
+        let indent = raw.len() - raw.trim_start_matches(' ').len();
+        let rest = &raw[indent..];
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if indent == 0 && (rest.starts_with("---") || rest.starts_with("...")) {
+            return None;
+        }
+        lines.push(Line {
+            indent,
+            text: strip_comment(rest)?,
+        });
+    }
+    if lines.first()?.indent != 0 {
+        return None;
+    }
+    let mut at = 0;
+    let doc = node(&lines, &mut at, 0, 0)?;
+    (at == lines.len()).then_some(doc)
+}
+
+/// `text` without a ` #` comment and trailing blanks; `None` for anything a comment could
+/// hide in (a `#` not after a blank is part of a plain scalar, so those are left alone).
+fn strip_comment(text: &str) -> Option<&str> {
+    let cut = text.find(" #").map_or(text, |i| &text[..i]);
+    Some(cut.trim_end_matches(' '))
+}
+
+/// Nesting deeper than this is left to serde_norway (which refuses past 128 levels, with
+/// the place); generated inventories nest four or five.
+const MAX_DEPTH: usize = 32;
+
+/// The node whose first line is `lines[*at]`, at indentation `indent`, `depth` levels down.
+fn node(lines: &[Line], at: &mut usize, indent: usize, depth: usize) -> Option<Value> {
+    let line = lines.get(*at)?;
+    if line.indent != indent || depth > MAX_DEPTH {
+        return None;
+    }
+    if is_item(line.text) {
+        sequence(lines, at, indent, depth)
+    } else {
+        mapping(lines, at, indent, None, depth)
+    }
+}
+
+fn is_item(text: &str) -> bool {
+    text == "-" || text.starts_with("- ")
+}
+
+/// A block sequence at `indent`.
+fn sequence(lines: &[Line], at: &mut usize, indent: usize, depth: usize) -> Option<Value> {
+    let mut items = Vec::new();
+    while let Some(line) = lines.get(*at) {
+        if line.indent < indent {
+            break;
+        }
+        if line.indent > indent {
+            return None;
+        }
+        if !is_item(line.text) {
+            // The next key of the mapping this list is the value of (`key:` then `- a`
+            // at the key's indentation); anywhere else the caller finds it out of place.
+            break;
+        }
+        let rest = line.text[1..].trim_start_matches(' ');
+        let inner = indent + (line.text.len() - rest.len());
+        *at += 1;
+        if rest.is_empty() {
+            // `-` alone: the item is on the next lines, deeper; else it is null.
+            match lines.get(*at) {
+                Some(next) if next.indent > indent => {
+                    items.push(node(lines, at, next.indent, depth + 1)?)
+                }
+                _ => items.push(Value::Null),
+            }
+        } else if is_item(rest) {
+            return None;
+        } else if let Some((key, value)) = entry(rest)? {
+            // `- key: value`: a mapping whose keys line up with this first one.
+            items.push(mapping(lines, at, inner, Some((key, value)), depth + 1)?);
+        } else {
+            items.push(scalar(rest)?);
+        }
+    }
+    Some(Value::Sequence(items))
+}
+
+/// A block mapping at `indent`; `first` is an entry already read from a `- ` line.
+fn mapping(
+    lines: &[Line],
+    at: &mut usize,
+    indent: usize,
+    first: Option<(&str, &str)>,
+    depth: usize,
+) -> Option<Value> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let mut map = Mapping::new();
+    let mut pending = first;
+    loop {
+        let (key, value) = match pending.take() {
+            Some(kv) => kv,
+            None => {
+                let Some(line) = lines.get(*at) else { break };
+                if line.indent < indent {
+                    break;
+                }
+                if line.indent > indent {
+                    return None;
+                }
+                if is_item(line.text) {
+                    // A list at a mapping's own indentation ends it only under a key,
+                    // handled below; here it is out of place.
+                    return None;
+                }
+                *at += 1;
+                entry(line.text)??
+            }
+        };
+        let value = if value.is_empty() {
+            match lines.get(*at) {
+                Some(next) if next.indent > indent => node(lines, at, next.indent, depth + 1)?,
+                // `key:` then `- item` at the key's own indentation: the key's list.
+                Some(next) if next.indent == indent && is_item(next.text) => {
+                    sequence(lines, at, indent, depth + 1)?
+                }
+                _ => Value::Null,
+            }
+        } else {
+            scalar(value)?
+        };
+        if map.insert(Value::String(key.to_owned()), value).is_some() {
+            // A duplicate key is an error serde_norway reports.
+            return None;
+        }
+    }
+    Some(Value::Mapping(map))
+}
+
+/// `key: value` or `key:` as (key, value text); `Ok(None)`-like `Some(None)` when the line
+/// is not an entry; `None` when it might be one this reader does not handle.
+fn entry(text: &str) -> Option<Option<(&str, &str)>> {
+    let (key, value) = match text.find(": ") {
+        Some(i) => (&text[..i], text[i + 2..].trim_start_matches(' ')),
+        None => match text.strip_suffix(':') {
+            Some(key) => (key, ""),
+            None => return if text.contains(':') { None } else { Some(None) },
+        },
+    };
+    let plain_key = key
+        .bytes()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'));
+    if !plain_key || !matches!(word(key), Some(Value::String(_))) || value.contains(": ") {
+        return None;
+    }
+    Some(Some((key, value)))
+}
+
+/// A plain scalar as YAML's core schema reads it, or `None` when unsure.
+fn scalar(text: &str) -> Option<Value> {
+    let first = *text.as_bytes().first()?;
+    if text.ends_with(':')
+        || matches!(
+            first,
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b'"'
+                | b'\''
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'?'
+                | b','
+                | b'#'
+                | b'-'
+                | b':'
+                | b'<'
+                | b'='
+                | b'~'
+        )
+    {
+        return None;
+    }
+    if first.is_ascii_digit() || matches!(first, b'+' | b'.') {
+        return number_like(text);
+    }
+    word(text)
+}
+
+/// Text that starts with a letter or `_`: null, a boolean, or a string; `None` for words
+/// that some reader might take for a number.
+fn word(text: &str) -> Option<Value> {
+    Some(match text {
+        "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        _ => {
+            if ["inf", "infinity", "nan"]
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(text))
+                || text.contains(['[', ']', '{', '}', ',', '#', '"', '\''])
+            {
+                return None;
+            }
+            Value::String(text.to_owned())
+        }
+    })
+}
+
+/// Plain decimal integers and dotted addresses (`127.0.0.1`: three dots cannot be a
+/// number); every other digit-led text is left to serde_norway.
+fn number_like(text: &str) -> Option<Value> {
+    let b = text.as_bytes();
+    if b.iter().all(u8::is_ascii_digit) {
+        if b.len() > 18 || (b.len() > 1 && b[0] == b'0') {
+            return None;
+        }
+        return Some(Value::Number(Number::from(text.parse::<u64>().ok()?)));
+    }
+    let dotted = text.split('.').count() >= 3
+        && text
+            .split('.')
+            .all(|part| !part.is_empty() && part.bytes().all(|c| c.is_ascii_digit()));
+    dotted.then(|| Value::String(text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn norway(text: &str) -> Option<Value> {
+        serde_yaml::from_str::<Value>(text).ok()
+    }
+
+    #[test]
+    fn a_generated_inventory_is_read_here_and_reads_the_same() {
+        let text = "# Generated by `fleetdash lab`\ndefaults:\n  username: admin\n  \
+                    password_env: FLEETDASH_LAB_PASSWORD\ngroups:\n  role-host:\n    tags:\n      \
+                    role: host\ndevices:\n- name: b-host1\n  host: 127.24.0.1\n  port: 2222\n  \
+                    platform: linux\n  probe: tcp:2222\n  groups:\n  - site-b\n  - role-host\n  \
+                    tags:\n    role: host\n    site: b\n- name: b-host2   # second\n  host: \
+                    127.24.0.2\n  empty:\n  list:\n    - a\n    -\n    - 3\n";
+        let fast = parse(text).expect("in the subset");
+        assert_eq!(Some(fast), norway(text));
+    }
+
+    #[test]
+    fn what_it_is_unsure_of_is_left_to_serde_norway() {
+        for text in [
+            "a: 'quoted'\n",
+            "a: [1, 2]\n",
+            "a: &x 1\nb: *x\n",
+            "a: |\n  text\n",
+            "a: 0x10\n",
+            "a: 1.5\n",
+            "a: 012\n",
+            "a: ~\n",
+            "a: yes: no\n",
+            "a: 1\na: 2\n",
+            "a:\n  b: 1\n c: 2\n",
+            "  a: 1\n",
+            "---\na: 1\n",
+            "a: b\n  c\n",
+            "a: inf\n",
+            "a:\tb\n",
+            "a: é\n",
+            "<<: {}\n",
+            "true: 1\n",
+            "- - a\n",
+            &(0..40)
+                .map(|i| format!("{}k:\n", " ".repeat(i)))
+                .collect::<String>(),
+            "",
+        ] {
+            assert_eq!(parse(text), None, "{text:?}");
+        }
+    }
+
+    fn scalar_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9_.-]{0,6}",
+            "[0-9]{1,4}",
+            "0[0-9]{1,3}",
+            "[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}){0,2}",
+            Just("true".to_string()),
+            Just("False".to_string()),
+            Just("null".to_string()),
+            Just("~".to_string()),
+            Just("yes".to_string()),
+            Just("no".to_string()),
+            Just("on".to_string()),
+            Just("NaN".to_string()),
+            Just(".inf".to_string()),
+            Just("-1".to_string()),
+            Just("+1".to_string()),
+            Just("1e3".to_string()),
+            Just("1_000".to_string()),
+            Just("a#b".to_string()),
+            Just("a #b".to_string()),
+            Just("a:b".to_string()),
+            Just("tcp:22".to_string()),
+            Just("'q'".to_string()),
+            Just("[x]".to_string()),
+            Just("".to_string()),
+        ]
+    }
+
+    /// Random lines of keys, items and scalars at random indentation: whenever this reader
+    /// accepts a text, serde_norway reads the same value from it (and accepts it).
+    fn document() -> impl Strategy<Value = String> {
+        let line = (
+            0usize..4,
+            prop_oneof![Just("- "), Just(""), Just("-")],
+            prop_oneof![
+                Just(String::new()),
+                "[a-z]{1,3}".prop_map(|k| format!("{k}:")),
+                "[a-z]{1,2}".prop_map(|k| format!("{k}: ")),
+            ],
+            scalar_text(),
+            prop_oneof![Just(""), Just(" # c"), Just("   ")],
+        )
+            .prop_map(|(depth, item, key, value, tail)| {
+                format!("{}{item}{key}{value}{tail}", "  ".repeat(depth))
+            });
+        prop::collection::vec(line, 1..12).prop_map(|lines| lines.join("\n") + "\n")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+        #[test]
+        fn whatever_it_accepts_serde_norway_reads_the_same(text in document()) {
+            if let Some(fast) = parse(&text) {
+                prop_assert_eq!(Some(fast), norway(&text), "{:?}", text);
+            }
+        }
+
+        #[test]
+        fn well_formed_inventories_are_accepted(
+            names in prop::collection::vec("[a-z][a-z0-9-]{0,8}", 1..20),
+            port in 1u16..,
+        ) {
+            let mut text = String::from("devices:\n");
+            for (i, n) in names.iter().enumerate() {
+                text += &format!("- name: {n}{i}\n  host: 127.0.{}.{}\n  port: {port}\n  tags:\n    \
+                                  site: s{i}\n  groups:\n  - g{i}\n", i / 250, i % 250);
+            }
+            let fast = parse(&text);
+            prop_assert!(fast.is_some());
+            prop_assert_eq!(fast, norway(&text));
+        }
+    }
+}
