@@ -132,6 +132,7 @@ fn synthetic_inventory(n: usize) -> Inventory {
             agent: false,
             key_passphrase_env: None,
             legacy_ssh: false,
+            timing: Default::default(),
             groups: vec![],
             all_groups: vec![],
             tags: Default::default(),

@@ -23,6 +23,7 @@ pub fn device(name: &str, host: &str, groups: &[&str]) -> Device {
         agent: false,
         key_passphrase_env: None,
         legacy_ssh: false,
+        timing: Default::default(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
         all_groups: groups.iter().map(|g| g.to_string()).collect(),
         tags: BTreeMap::from([("site".to_string(), site.to_string())]),

@@ -528,3 +528,91 @@ async fn cabling_marks_the_miswired_tiles_through_the_real_loop() {
     assert_eq!(ended.unwrap(), Ended::Quit);
     lab.stop().await;
 }
+
+/// The dense view through the real loop: `z`, move the focus (the footer names it), mark two
+/// devices, `:show version` on them; the lab shows exactly those two ran it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dense_view_focus_marks_and_a_run_through_the_real_loop() {
+    let common::Setup {
+        lab,
+        inventory,
+        opts: ssh,
+        // Holds the known_hosts file.
+        dir: _dir,
+        ..
+    } = common::lab(
+        "name: dense\ndevices: 6\nsites: [ams, fra]\nroles:\n  \
+         - {role: core, platform: cisco_ios, count: 2}\n  \
+         - {role: sw, platform: arista_eos, count: 1}\n",
+    )
+    .password(PASSWORD)
+    .setup()
+    .await;
+    let exec = ExecSetup {
+        config: ExecConfig::default(),
+        connector: SshConnector::new(SshOptions {
+            host_keys: HostKeyPolicy::Strict,
+            ..ssh
+        }),
+    };
+    let config = EngineConfig {
+        probes: Some(Probes::default()),
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::builder(inventory, config).exec(exec).start();
+    let (frames_tx, mut frames) = watch::channel(String::new());
+    let mut screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: "dense lab".into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    let keys = Keyboard(keys_tx);
+    let script = async {
+        wait_for(&mut frames, "every device up", |f| f.contains("▲ 6 up")).await;
+        keys.type_text("z");
+        // Tiles name devices; the dense view's cells do not, only the footer does.
+        let dense = wait_for(&mut frames, "the dense view", |f| {
+            f.contains("ams-core1 ▲") && !f.contains("ams-core2")
+        })
+        .await;
+        assert!(dense.contains("· · · · · ·"), "{dense}");
+        keys.type_text("l");
+        wait_for(&mut frames, "the focus moved", |f| {
+            f.contains("ams-core2 ▲")
+        })
+        .await;
+        keys.type_text(" l ");
+        wait_for(&mut frames, "two marks", |f| {
+            f.contains("● 2 marked") && f.contains("● ●")
+        })
+        .await;
+        keys.type_text(":show version");
+        keys.press(KeyCode::Enter);
+        wait_for(&mut frames, "both answers", |f| f.contains("✓ 2 ok")).await;
+        keys.type_text("q");
+        wait_for(&mut frames, "the dense view again", |f| {
+            f.contains("● 2 marked") && f.contains("● ●")
+        })
+        .await;
+        keys.type_text("q");
+    };
+    let (ended, ()) = tokio::join!(
+        ui::drive(&mut engine, options, &mut screen, input, None),
+        script
+    );
+    assert_eq!(ended.unwrap(), Ended::Quit);
+    // In name order: ams-core1, ams-core2, ams-sw1: the focus went to the second and third.
+    for (device, runs) in [("ams-core1", 0), ("ams-core2", 1), ("ams-sw1", 1)] {
+        assert_eq!(lab.command_count(device, "show version"), runs, "{device}");
+    }
+    lab.stop().await;
+}

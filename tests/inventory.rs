@@ -546,3 +546,65 @@ fn jump_hosts_resolve_like_any_attribute_and_none_turns_them_off() {
         assert!(err.to_string().contains("t:2:"), "{bad}: {err}");
     }
 }
+
+/// `probe_interval`, `down_after`, `up_after` on `defaults`, a group or a device: the
+/// nearest level wins, like every other attribute; bad values are located.
+#[test]
+fn probe_timing_per_group_resolves_and_bad_values_are_located() {
+    use std::time::Duration;
+    let yaml = "defaults:\n  probe_interval: 10s\n  down_after: 3\n\
+                groups:\n  core:\n    probe_interval: 1s\n    down_after: 2\n    up_after: 2\n  \
+                access: {}\n\
+                devices:\n  - {name: c1, host: 127.0.0.1, groups: [core]}\n  \
+                - {name: a1, host: 127.0.0.2, groups: [access]}\n  \
+                - {name: a2, host: 127.0.0.3, groups: [access], down_after: 5}\n";
+    let inv = Inventory::from_yaml(yaml, "t").unwrap();
+    let timing: Vec<_> = inv
+        .devices
+        .iter()
+        .map(|d| (d.timing.interval, d.timing.down_after, d.timing.up_after))
+        .collect();
+    let s = Duration::from_secs;
+    assert_eq!(
+        timing,
+        [
+            (Some(s(1)), Some(2), Some(2)),
+            (Some(s(10)), Some(3), None),
+            (Some(s(10)), Some(5), None),
+        ]
+    );
+    for (bad, line_col, message) in [
+        (
+            "groups:\n  core:\n    probe_interval: 10\n",
+            "3:21",
+            "bad probe_interval `10`: no unit in group `core`\n  \
+             help: write a duration such as `probe_interval: 10s` (100ms to 1h)",
+        ),
+        (
+            "groups:\n  core:\n    probe_interval: 5ms\n",
+            "3:21",
+            "bad probe_interval `5ms`: out of range in group `core`\n  \
+             help: write a duration such as `probe_interval: 10s` (100ms to 1h)",
+        ),
+        (
+            "defaults:\n  down_after: 0\n",
+            "2:15",
+            "bad down_after `0` in `defaults`\n  \
+             help: a whole number of probes from 1 to 100, e.g. `down_after: 3`",
+        ),
+        (
+            "groups:\n  core:\n    up_after: many\n",
+            "3:15",
+            "bad up_after `many` in group `core`\n  \
+             help: a whole number of probes from 1 to 100, e.g. `up_after: 3`",
+        ),
+    ] {
+        let text = format!("{bad}devices:\n  - {{name: c1, host: 127.0.0.1}}\n");
+        let err = Inventory::from_yaml(&text, "inv.yaml").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("inv.yaml:{line_col}: {message}"),
+            "{bad}"
+        );
+    }
+}

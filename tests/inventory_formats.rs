@@ -761,3 +761,68 @@ fn commands_take_foreign_inventories_unchanged() {
     );
     assert!(!text.contains("edge1"), "{text}");
 }
+
+/// Per-group probe settings under the `fleetdash_` prefix: Ansible group vars and Nornir
+/// `data`, bad values located in the file that holds them.
+#[test]
+fn per_group_probe_timing_in_ansible_and_nornir() {
+    use std::time::Duration;
+    let dir = tree(&[
+        (
+            "a/hosts.ini",
+            "[core]\nc1 ansible_host=127.0.0.1\n[access]\na1 ansible_host=127.0.0.2\n\
+             [core:vars]\nfleetdash_probe_interval=1s\nfleetdash_down_after=1\n\
+             [access:vars]\nfleetdash_probe_interval=10s\nfleetdash_up_after=3\n",
+        ),
+        (
+            "nr/hosts.yaml",
+            "c1: {hostname: 127.0.0.1, groups: [core]}\n",
+        ),
+        (
+            "nr/groups.yaml",
+            "core:\n  data: {fleetdash_probe_interval: 2s, fleetdash_down_after: 4}\n",
+        ),
+    ]);
+    let timing = |inv: &Inventory| -> Vec<_> {
+        (inv.devices.iter())
+            .map(|d| (d.timing.interval, d.timing.down_after, d.timing.up_after))
+            .collect()
+    };
+    let s = Duration::from_secs;
+    let ansible = load(dir.path(), "a/hosts.ini").unwrap();
+    assert_eq!(
+        timing(&ansible),
+        [(Some(s(1)), Some(1), None), (Some(s(10)), None, Some(3))]
+    );
+    assert!(
+        ansible.devices.iter().all(|d| d.tags.is_empty()),
+        "not tags"
+    );
+    let nornir = load(dir.path(), "nr/hosts.yaml").unwrap();
+    assert_eq!(timing(&nornir), [(Some(s(2)), Some(4), None)]);
+
+    let (file, line, _, kind, text) = problem(
+        &[(
+            "hosts.ini",
+            "[core]\nc1 ansible_host=127.0.0.1\n[core:vars]\nfleetdash_down_after=0\n",
+        )],
+        "hosts.ini",
+    );
+    assert_eq!(
+        (file.as_str(), line, kind),
+        ("hosts.ini", 4, ProblemKind::InvalidValue)
+    );
+    assert!(text.contains("bad down_after `0`"), "{text}");
+    let (file, line, _, _, text) = problem(
+        &[
+            ("hosts.yaml", "c1: {hostname: 127.0.0.1, groups: [core]}\n"),
+            (
+                "groups.yaml",
+                "core:\n  data: {fleetdash_probe_interval: fast}\n",
+            ),
+        ],
+        "hosts.yaml",
+    );
+    assert_eq!((file.as_str(), line), ("groups.yaml", 2), "{text}");
+    assert!(text.contains("bad probe_interval `fast`"), "{text}");
+}

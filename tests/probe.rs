@@ -24,6 +24,7 @@ fn target(device: usize, host: &str, spec: ProbeSpec, ssh_port: u16) -> Target {
         host: host.to_owned(),
         spec,
         ssh_port,
+        interval: None,
     }
 }
 
@@ -264,6 +265,30 @@ async fn fallback_counts_a_refusal_as_up_and_silence_as_lost() {
         assert!(matches!(by(0), ProbeOutcome::Reply { .. }), "{:?}", by(0));
         assert_eq!(by(1), &ProbeOutcome::Lost);
     }
+}
+
+/// A device with its own `probe_interval` is probed that often: with a 50 ms tick, one
+/// device every tick and one every third, six ticks probe them 6 and 2 times.
+#[tokio::test]
+async fn per_device_intervals_are_honoured() {
+    // Nothing listens: the kernel answers RST, which the fallback counts as up.
+    let mut slow = target(1, "127.20.95.2", ProbeSpec::Icmp, 9);
+    slow.interval = Some(Duration::from_millis(150));
+    let targets = vec![target(0, "127.20.95.1", ProbeSpec::Icmp, 9), slow];
+    let mode = ProbeMode::TcpFallback {
+        reason: "forced by test".into(),
+        enable: "n/a".into(),
+    };
+    let (_s, rx) = start(targets, quick(Some(6), 200), mode);
+    let sweeps = sweeps(&drain(rx).await);
+    let probed = |d: usize| {
+        (sweeps.iter())
+            .filter(|(results, _)| results.iter().any(|r| r.device == d))
+            .count()
+    };
+    assert_eq!((probed(0), probed(1)), (6, 2));
+    let sent: Vec<usize> = sweeps.iter().map(|(_, stats)| stats.sent).collect();
+    assert_eq!(sent, [2, 1, 1, 2, 1, 1]);
 }
 
 /// Sweeps never overlap, even when one takes longer than the interval: each sweep reports

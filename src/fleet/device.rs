@@ -46,8 +46,11 @@ pub struct DeviceState {
     pub remote: Vec<RemoteView>,
     /// When `reach` last changed (None while it never has).
     pub since: Option<Instant>,
-    /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss.
+    /// The last probes, newest last: `Some(rtt)` for a reply, `None` for a loss. At most
+    /// `FleetConfig::history` of them, none older than `FleetConfig::history_age`.
     pub history: VecDeque<Option<Duration>>,
+    /// When each of `history` was taken.
+    history_at: VecDeque<Instant>,
     /// Up↔Down changes since start.
     pub flaps: u32,
     /// Recent transitions, newest last (bounded).
@@ -68,6 +71,7 @@ impl Default for DeviceState {
             remote: Vec::new(),
             since: None,
             history: VecDeque::new(),
+            history_at: VecDeque::new(),
             flaps: 0,
             transitions: VecDeque::new(),
             last_error: None,
@@ -77,6 +81,13 @@ impl Default for DeviceState {
             fail_streak: 0,
         }
     }
+}
+
+/// Consecutive results before the damped state changes (per device: its inventory may say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Damping {
+    pub down_after: u32,
+    pub up_after: u32,
 }
 
 /// How many transitions a device keeps for its detail pane.
@@ -89,23 +100,32 @@ impl DeviceState {
         at: Instant,
         rtt: Option<Duration>,
         error: Option<String>,
+        damping: Damping,
         cfg: &FleetConfig,
     ) -> Option<Transition> {
         self.probes += 1;
         push_capped(&mut self.history, rtt, cfg.history);
+        push_capped(&mut self.history_at, at, cfg.history);
+        while let Some(&oldest) = self.history_at.front() {
+            if at.saturating_duration_since(oldest) <= cfg.history_age {
+                break;
+            }
+            self.history_at.pop_front();
+            self.history.pop_front();
+        }
         let next = match rtt {
             Some(_) => {
                 self.replies += 1;
                 self.ok_streak += 1;
                 self.fail_streak = 0;
                 self.last_error = None;
-                (self.ok_streak >= cfg.up_after).then_some(Reach::Up)
+                (self.ok_streak >= damping.up_after).then_some(Reach::Up)
             }
             None => {
                 self.fail_streak += 1;
                 self.ok_streak = 0;
                 self.last_error = error;
-                (self.fail_streak >= cfg.down_after).then_some(Reach::Down)
+                (self.fail_streak >= damping.down_after).then_some(Reach::Down)
             }
         };
         self.local = next.filter(|&to| to != self.local)?;

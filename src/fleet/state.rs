@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::device::{DeviceState, Reach, Transition};
+use super::device::{Damping, DeviceState, Reach, Transition};
 use super::event::Event;
 use super::jobs::Jobs;
 use super::log::{self, LogEntry, LogKind};
@@ -23,8 +23,10 @@ pub struct FleetConfig {
     pub down_after: u32,
     /// Consecutive replies before a device is declared up.
     pub up_after: u32,
-    /// Probes kept per device (RTT sparkline, loss and jitter window).
+    /// Probes kept per device (RTT sparkline, loss and jitter window)…
     pub history: usize,
+    /// …and no older than this, so a long window stays bounded in time too.
+    pub history_age: Duration,
     /// Log lines kept: the session's history in the full-screen log (a folded line of
     /// learned host keys counts once).
     pub log_lines: usize,
@@ -39,6 +41,7 @@ impl Default for FleetConfig {
             down_after: 2,
             up_after: 1,
             history: 60,
+            history_age: Duration::from_secs(600),
             log_lines: 5000,
             flap_window: Duration::from_secs(300),
             flap_count: 3,
@@ -88,6 +91,9 @@ pub struct State {
     pub wall_clock: WallClock,
     /// Bumped by every change; front ends compare it to know whether to redraw.
     pub version: u64,
+    /// Bumped by every change a person should see at once: all but probe results that
+    /// changed no device's state, and sweep totals (the dashboard draws those lazily).
+    pub state_version: u64,
 }
 
 impl State {
@@ -115,12 +121,16 @@ impl State {
             origin,
             wall_clock: WallClock::default(),
             version: 0,
+            state_version: 0,
         }
     }
 
     /// The reducer: folds one event into the state. Pure: no I/O, time comes from events.
     pub fn apply(&mut self, event: Event) {
         self.version += 1;
+        if !matches!(event, Event::Probe(_) | Event::SweepDone(_)) {
+            self.state_version += 1;
+        }
         match event {
             Event::Probe(result) => {
                 let Some(device) = self.devices.get_mut(result.device) else {
@@ -131,7 +141,13 @@ impl State {
                     ProbeOutcome::Lost => (None, None),
                     ProbeOutcome::Failed { reason } => (None, Some(reason)),
                 };
-                if let Some(t) = device.observe(result.at, rtt, error, &self.config) {
+                // The inventory's per-group damping wins over the command line's.
+                let timing = &self.inventory.devices[result.device].timing;
+                let damping = Damping {
+                    down_after: timing.down_after.unwrap_or(self.config.down_after),
+                    up_after: timing.up_after.unwrap_or(self.config.up_after),
+                };
+                if let Some(t) = device.observe(result.at, rtt, error, damping, &self.config) {
                     self.transition(result.device, t);
                 }
             }
@@ -182,6 +198,8 @@ impl State {
 
     /// Counts and logs one device's transition.
     fn transition(&mut self, device: DeviceId, t: Transition) {
+        // A state change is drawn at once, unlike an RTT.
+        self.state_version += 1;
         *self.counts.slot(t.from) -= 1;
         *self.counts.slot(t.to) += 1;
         // A device found up at start is not news; the summary bar counts it.
@@ -231,6 +249,7 @@ impl State {
     /// Records a command a front end sends to the workers (a run is tracked from here on).
     pub fn record(&mut self, command: &Command, at: Instant) {
         self.version += 1;
+        self.state_version += 1;
         if let Command::Cancel { run } = command {
             self.exec.cancel_requested(*run);
         }

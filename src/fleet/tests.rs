@@ -212,3 +212,99 @@ fn events_for_unknown_devices_are_ignored() {
     s.apply(reply(99, c.at(0), 1));
     assert_eq!(s.counts.unknown, 2);
 }
+
+/// RTT-only results and sweep totals bump `version` (something changed) but not
+/// `state_version` (nothing a person must see at once); a state change bumps both.
+#[test]
+fn state_version_moves_only_for_changes_seen_at_once() {
+    let (mut s, c) = setup(FleetConfig::default());
+    let step = |s: &mut State, e: Event| {
+        let (v, sv) = (s.version, s.state_version);
+        s.apply(e);
+        (s.version - v, s.state_version - sv)
+    };
+    assert_eq!(step(&mut s, reply(0, c.at(0), 1)), (1, 1), "unknown → up");
+    assert_eq!(step(&mut s, reply(0, c.at(1), 2)), (1, 0), "a new RTT");
+    assert_eq!(step(&mut s, lost(0, c.at(2))), (1, 0), "one loss, damped");
+    assert_eq!(step(&mut s, lost(0, c.at(3))), (1, 1), "up → down");
+    assert_eq!(step(&mut s, lost(0, c.at(4))), (1, 0), "still down");
+    let totals = Event::SweepDone(SweepStats {
+        sweep: 1,
+        sent: 2,
+        replies: 0,
+        elapsed: Duration::from_millis(3),
+        pace: None,
+    });
+    assert_eq!(step(&mut s, totals), (1, 0));
+    let notice = Event::Notice {
+        at: c.at(5),
+        text: "x".into(),
+    };
+    assert_eq!(step(&mut s, notice), (1, 1));
+}
+
+/// Damping set per group in the inventory wins over the command line's (`FleetConfig`).
+#[test]
+fn per_group_damping_from_the_inventory() {
+    let yaml = "groups:\n  core: {down_after: 1}\n  access: {down_after: 4, up_after: 2}\n\
+                devices:\n  - {name: c1, host: 127.0.0.1, groups: [core]}\n  \
+                - {name: a1, host: 127.0.0.2, groups: [access]}\n  \
+                - {name: x1, host: 127.0.0.3}\n";
+    let inventory = crate::inventory::Inventory::from_yaml(yaml, "t").unwrap();
+    let mut s = State::new(
+        std::sync::Arc::new(inventory),
+        FleetConfig::default(),
+        testkit::origin(),
+    );
+    let c = Clock(s.origin.0);
+    let reach = |s: &State| s.devices.iter().map(|d| d.reach).collect::<Vec<_>>();
+    let (up, down) = (Reach::Up, Reach::Down);
+    for d in 0..3 {
+        s.apply(reply(d, c.at(0), 1));
+    }
+    assert_eq!(
+        reach(&s),
+        [up, Reach::Unknown, up],
+        "access: up after two replies"
+    );
+    s.apply(reply(1, c.at(0), 1));
+    s.apply(lost(0, c.at(1)));
+    s.apply(lost(1, c.at(1)));
+    s.apply(lost(2, c.at(1)));
+    assert_eq!(reach(&s), [down, up, up], "core: down after one loss");
+    s.apply(lost(1, c.at(2)));
+    s.apply(lost(2, c.at(2)));
+    assert_eq!(reach(&s), [down, up, down], "the default: two");
+    s.apply(lost(1, c.at(3)));
+    assert_eq!(reach(&s), [down, up, down]);
+    s.apply(lost(1, c.at(4)));
+    assert_eq!(reach(&s), [down, down, down], "access: four");
+    s.apply(reply(1, c.at(5), 1));
+    assert_eq!(reach(&s)[1], down, "access comes up after two replies");
+    s.apply(reply(1, c.at(6), 1));
+    assert_eq!(reach(&s)[1], up);
+}
+
+/// History is bounded by age as well as by count: a device probed every 10 s keeps the
+/// last `history_age` of it, not 60 probes reaching back 10 minutes.
+#[test]
+fn history_is_bounded_by_age_too() {
+    let cfg = FleetConfig {
+        history: 60,
+        history_age: Duration::from_secs(120),
+        ..FleetConfig::default()
+    };
+    let (mut s, c) = setup(cfg);
+    s.apply(lost(0, c.at(0)));
+    for t in 1..=30 {
+        s.apply(reply(0, c.at(t * 10), 2));
+    }
+    // Probes at 180 s … 300 s are within 120 s of the last: 13 of them.
+    assert_eq!(s.devices[0].history.len(), 13);
+    assert_eq!(s.devices[0].loss_pct(), Some(0.0), "the old loss aged out");
+    // A burst still stops at the count.
+    for t in 0..100 {
+        s.apply(reply(0, c.at(300) + Duration::from_millis(t), 2));
+    }
+    assert_eq!(s.devices[0].history.len(), 60);
+}

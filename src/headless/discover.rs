@@ -152,6 +152,7 @@ async fn detect(job: &DiscoverJob, found: &mut [Found]) -> Result<(), ExitCode> 
                 key_passphrase_env: None,
                 agent: false,
                 legacy_ssh: false,
+                timing: Default::default(),
                 groups: Vec::new(),
                 all_groups: Vec::new(),
                 tags: Default::default(),

@@ -55,6 +55,11 @@ pub async fn run_with(
         down_after: 1,
         up_after: 1,
         history,
+        // A counted run's summary covers every sweep of it, however long it took.
+        history_age: match endless {
+            true => FleetConfig::default().history_age,
+            false => std::time::Duration::MAX,
+        },
         ..FleetConfig::default()
     };
     let config = EngineConfig {

@@ -47,6 +47,25 @@ pub(crate) fn read_attrs(
                     bad.help,
                 ),
             },
+            "probe_interval" => match values::probe_interval(value) {
+                Ok(every) => attrs.probe_interval = Some(every),
+                Err(bad) => report.add(
+                    K::InvalidValue,
+                    vat,
+                    format!("{} {level}", bad.reason),
+                    bad.help,
+                ),
+            },
+            "down_after" | "up_after" => match values::damping(value, key) {
+                Ok(n) if key == "down_after" => attrs.down_after = Some(n),
+                Ok(n) => attrs.up_after = Some(n),
+                Err(bad) => report.add(
+                    K::InvalidValue,
+                    vat,
+                    format!("{} {level}", bad.reason),
+                    bad.help,
+                ),
+            },
             "platform" => {
                 attrs.platform = text(value, &vat, key, level, report)
                     .and_then(|p| checked(values::check_platform(&p), p, &vat, level, report));

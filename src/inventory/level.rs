@@ -24,6 +24,9 @@ const ATTR_FIELDS: &[&str] = &[
     "agent",
     "legacy_ssh",
     "probe",
+    "probe_interval",
+    "down_after",
+    "up_after",
     "jump",
     "tags",
 ];

@@ -38,7 +38,7 @@ pub(crate) mod yaml;
 
 pub use error::{InventoryError, Problem, ProblemKind};
 pub use format::{Format, Provenance};
-pub use model::{Device, DeviceId, Endpoint, Group, Inventory, Link, ProbeSpec};
+pub use model::{Device, DeviceId, Endpoint, Group, Inventory, Link, ProbeSpec, ProbeTiming};
 pub use order::natural_cmp;
 pub use pattern::{HostPattern, PatternError};
 pub use summary::{check_report, summary};

@@ -16,6 +16,15 @@ pub enum ProbeSpec {
     Tcp(u16),
 }
 
+/// Per-device probe settings; `None`: the command line's (`--interval`, `--down-after`,
+/// `--up-after`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ProbeTiming {
+    pub interval: Option<std::time::Duration>,
+    pub down_after: Option<u32>,
+    pub up_after: Option<u32>,
+}
+
 /// One device, with every value resolved (device → groups depth-first → defaults).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Device {
@@ -45,6 +54,9 @@ pub struct Device {
     pub all_groups: Vec<String>,
     pub tags: BTreeMap<String, String>,
     pub probe: ProbeSpec,
+    /// How often and how damped this device is probed, when its inventory says
+    /// (`probe_interval`, `down_after`, `up_after` on the device, a group or `defaults`).
+    pub timing: ProbeTiming,
     /// Jump hosts (bastions) to go through, first hop first: another device's name or
     /// `[user@]host[:port]`. Empty: connect directly.
     pub jump: Vec<String>,

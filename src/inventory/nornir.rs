@@ -446,6 +446,28 @@ fn read_data(
                     sources.add(K::InvalidValue, here, bad.reason, bad.help);
                 }
             },
+            "fleetdash_probe_interval" => match values::probe_interval(v) {
+                Ok(every) => attrs.probe_interval = Some(every),
+                Err(bad) => sources.add(
+                    K::InvalidValue,
+                    here,
+                    format!("{} {what}", bad.reason),
+                    bad.help,
+                ),
+            },
+            "fleetdash_down_after" | "fleetdash_up_after" => {
+                let name = &key["fleetdash_".len()..];
+                match values::damping(v, name) {
+                    Ok(n) if name == "down_after" => attrs.down_after = Some(n),
+                    Ok(n) => attrs.up_after = Some(n),
+                    Err(bad) => sources.add(
+                        K::InvalidValue,
+                        here,
+                        format!("{} {what}", bad.reason),
+                        bad.help,
+                    ),
+                }
+            }
             "fleetdash_probe" => match values::probe(v) {
                 Ok(p) => attrs.probe = Some(p),
                 Err(bad) => sources.add(

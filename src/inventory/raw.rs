@@ -19,6 +19,9 @@ pub(crate) struct Attrs {
     pub(crate) agent: Option<bool>,
     pub(crate) legacy_ssh: Option<bool>,
     pub(crate) probe: Option<ProbeSpec>,
+    pub(crate) probe_interval: Option<std::time::Duration>,
+    pub(crate) down_after: Option<u32>,
+    pub(crate) up_after: Option<u32>,
     /// Jump hosts, nearest first: device names or `[user@]host[:port]`.
     pub(crate) jump: Option<Vec<String>>,
     pub(crate) tags: BTreeMap<String, String>,

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::graph::ancestors;
-use super::model::{Device, Group, Inventory, ProbeSpec};
+use super::model::{Device, Group, Inventory, ProbeSpec, ProbeTiming};
 use super::raw::{Attrs, NameRef, RawDevice, RawInventory};
 
 const DEFAULT_PORT: u16 = 22;
@@ -82,6 +82,11 @@ fn device(raw: &RawDevice, all_groups: Vec<String>, chain: &[&Attrs]) -> Device 
         all_groups,
         tags,
         probe: first(chain, |a| a.probe.as_ref()).unwrap_or(ProbeSpec::Icmp),
+        timing: ProbeTiming {
+            interval: first(chain, |a| a.probe_interval.as_ref()),
+            down_after: first(chain, |a| a.down_after.as_ref()),
+            up_after: first(chain, |a| a.up_after.as_ref()),
+        },
         jump: first(chain, |a| a.jump.as_ref()).unwrap_or_default(),
     }
 }

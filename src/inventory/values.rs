@@ -142,6 +142,54 @@ pub(crate) fn probe(value: &Value) -> Result<ProbeSpec, Bad> {
     }
 }
 
+/// The shortest and longest per-group probe interval: faster floods the network (and the
+/// screen), slower is not monitoring.
+pub(crate) const PROBE_INTERVAL: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_millis(100),
+    std::time::Duration::from_secs(3600),
+);
+const INTERVAL_HELP: &str = "write a duration such as `probe_interval: 10s` (100ms to 1h)";
+
+/// `probe_interval`: how often this level's devices are probed, e.g. `1s`, `10s`, `1m`.
+pub(crate) fn probe_interval(value: &Value) -> Result<std::time::Duration, Bad> {
+    let Value::String(text) = value else {
+        let shown = scalar_text(value).unwrap_or_else(|| "a list or mapping".into());
+        return bad(
+            format!("bad probe_interval `{}`: no unit", Untrusted(&shown)),
+            INTERVAL_HELP,
+        );
+    };
+    let d = match crate::base::duration::parse_positive(text) {
+        Ok(d) => d,
+        Err(err) => {
+            return bad(
+                format!("bad probe_interval `{}`: {}", Untrusted(text), err.why()),
+                INTERVAL_HELP,
+            );
+        }
+    };
+    if d < PROBE_INTERVAL.0 || d > PROBE_INTERVAL.1 {
+        return bad(
+            format!("bad probe_interval `{}`: out of range", Untrusted(text)),
+            INTERVAL_HELP,
+        );
+    }
+    Ok(d)
+}
+
+/// The most consecutive results `down_after` / `up_after` may ask for.
+pub(crate) const MAX_DAMPING: u32 = 100;
+
+/// `down_after` / `up_after`: a count of consecutive probes, 1 to [`MAX_DAMPING`].
+pub(crate) fn damping(value: &Value, key: &str) -> Result<u32, Bad> {
+    let help = format!("a whole number of probes from 1 to {MAX_DAMPING}, e.g. `{key}: 3`");
+    let shown = scalar_text(value).unwrap_or_else(|| "a list or mapping".into());
+    match value.as_u64().map(u32::try_from) {
+        Some(Ok(n)) if (1..=MAX_DAMPING).contains(&n) => Ok(n),
+        _ => bad(format!("bad {key} `{}`", Untrusted(&shown)), help),
+    }
+}
+
 /// netmiko-style platform names are snake_case (`cisco_ios`, `juniper_junos`).
 /// One jump hop: a device name or `[user@]host[:port]`, without spaces or controls.
 pub(crate) fn check_jump_hop(hop: &str) -> Result<(), Bad> {
@@ -245,6 +293,41 @@ mod tests {
         assert_eq!(reason("ssh"), "bad port: `ssh` is not a number");
         assert_eq!(reason("'22'"), "bad port: \"22\" is a quoted string");
         assert_eq!(reason("[22]"), "bad port: not a number");
+    }
+
+    #[test]
+    fn probe_intervals_and_damping_counts() {
+        use std::time::Duration;
+        assert_eq!(probe_interval(&yaml("10s")), Ok(Duration::from_secs(10)));
+        assert_eq!(
+            probe_interval(&yaml("500ms")),
+            Ok(Duration::from_millis(500))
+        );
+        let reason = |t: &str| probe_interval(&yaml(t)).unwrap_err().reason;
+        for (text, why) in [
+            ("10", "bad probe_interval `10`: no unit"),
+            ("0s", "bad probe_interval `0s`: it must be longer than zero"),
+            ("10ms", "bad probe_interval `10ms`: out of range"),
+            ("2h", "bad probe_interval `2h`: out of range"),
+            ("[1s]", "bad probe_interval `a list or mapping`: no unit"),
+        ] {
+            assert_eq!(reason(text), why, "{text}");
+        }
+        assert!(
+            probe_interval(&yaml("soon"))
+                .unwrap_err()
+                .reason
+                .starts_with("bad probe_interval `soon`: ")
+        );
+        assert_eq!(damping(&yaml("3"), "down_after"), Ok(3));
+        for text in ["0", "101", "-1", "2.5", "three", "'3'", "[3]"] {
+            let err = damping(&yaml(text), "down_after").unwrap_err();
+            assert!(
+                err.reason.starts_with("bad down_after `"),
+                "{text}: {err:?}"
+            );
+            assert!(err.help.unwrap().contains("from 1 to 100"), "{text}");
+        }
     }
 
     #[test]

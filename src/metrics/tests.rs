@@ -467,6 +467,7 @@ async fn rollout_states_and_sweep_durations_are_exported() {
                 sent: 3,
                 replies: 3,
                 elapsed: Duration::from_millis(30),
+                pace: None,
             }),
         ],
     );

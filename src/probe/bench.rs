@@ -101,6 +101,7 @@ pub async fn sweep_once(hosts: &[IpAddr], mode: ProbeMode, timeout: Duration) ->
             host: ip.to_string(),
             spec: ProbeSpec::Icmp,
             ssh_port: 22,
+            interval: None,
         })
         .collect();
     let cfg = SweepConfig {

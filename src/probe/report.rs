@@ -71,4 +71,7 @@ pub struct SweepStats {
     pub sent: usize,
     pub replies: usize,
     pub elapsed: Duration,
+    /// Probes a second the sends were paced at (`None`: not paced), so a front end can say
+    /// why a sweep takes longer than its interval.
+    pub pace: Option<u32>,
 }

@@ -134,14 +134,20 @@ async fn sweep_loop<E: From<ProbeEvent>>(
         via,
     };
 
+    let (tick, every) = schedule(&slots, cfg.interval);
     // tokio's interval panics on a zero period.
-    let mut ticker = tokio::time::interval(cfg.interval.max(Duration::from_millis(1)));
+    let mut ticker = tokio::time::interval(tick.max(Duration::from_millis(1)));
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let tick_cfg = SweepConfig {
+        interval: tick,
+        ..cfg.clone()
+    };
     let mut sweep = 0u64;
     while cfg.count.is_none_or(|count| sweep < count) {
         ticker.tick().await;
         sweep += 1;
-        let stats = run_sweep(sweep, &mut slots, &probers, &cfg, events).await?;
+        let due = due_in(sweep, &every);
+        let stats = run_sweep(sweep, &mut slots, &due, &probers, &tick_cfg, events).await?;
         tracing::debug!(
             sweep,
             sent = stats.sent,
@@ -152,6 +158,28 @@ async fn sweep_loop<E: From<ProbeEvent>>(
         send(events, ProbeEvent::SweepDone(stats)).await?;
     }
     Ok(())
+}
+
+/// The sweep tick (the shortest interval of any device) and, per slot, every how many
+/// ticks it is probed (its interval rounded to a whole number of ticks).
+fn schedule(slots: &[Slot], default: Duration) -> (Duration, Vec<u64>) {
+    let interval = |s: &Slot| s.target.interval.unwrap_or(default);
+    let tick = slots.iter().map(interval).min().unwrap_or(default);
+    let every = slots
+        .iter()
+        .map(|s| {
+            let ratio = interval(s).as_secs_f64() / tick.as_secs_f64().max(1e-9);
+            (ratio.round() as u64).max(1)
+        })
+        .collect();
+    (tick, every)
+}
+
+/// The slots due in sweep number `sweep` (1-based): all of them in the first sweep.
+fn due_in(sweep: u64, every: &[u64]) -> Vec<usize> {
+    (0..every.len())
+        .filter(|&i| (sweep - 1).is_multiple_of(every[i]))
+        .collect()
 }
 
 // A named fn, not a closure: keeps the spawned future's `Send` check happy.
@@ -179,4 +207,47 @@ fn open_icmp(mode: &ProbeMode, slots: &[&Slot]) -> (Option<IcmpProber>, Vec<Stri
     }
     let (prober, notices) = IcmpProber::new(*kind, v4, v6);
     (Some(prober), notices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(device: usize, interval: Option<u64>) -> Slot {
+        let target = Target {
+            device,
+            host: "127.0.0.1".into(),
+            spec: ProbeSpec::Icmp,
+            ssh_port: 22,
+            interval: interval.map(Duration::from_millis),
+        };
+        Slot {
+            host: HostAddr::parse(&target.host),
+            target,
+        }
+    }
+
+    /// Core every second, access every 10 s, the rest at the command line's 2 s: the tick is
+    /// the fastest, and each device is due every whole number of ticks.
+    #[test]
+    fn per_device_intervals_make_a_schedule_of_ticks() {
+        let slots = [slot(0, Some(1_000)), slot(1, Some(10_000)), slot(2, None)];
+        let (tick, every) = schedule(&slots, Duration::from_secs(2));
+        assert_eq!(tick, Duration::from_secs(1));
+        assert_eq!(every, [1, 10, 2]);
+        let probed: Vec<usize> = (0..3)
+            .map(|i| (1..=20).filter(|&s| due_in(s, &every).contains(&i)).count())
+            .collect();
+        assert_eq!(probed, [20, 2, 10], "20 ticks of a second");
+        assert_eq!(due_in(1, &every), [0, 1, 2], "everyone in the first sweep");
+        // Without per-device intervals: one tick, everyone every time.
+        let (tick, every) = schedule(&[slot(0, None), slot(1, None)], Duration::from_secs(5));
+        assert_eq!((tick, every), (Duration::from_secs(5), vec![1, 1]));
+        // Not a multiple of the tick: rounded to the nearest one, never below one tick.
+        let (_, every) = schedule(
+            &[slot(0, Some(400)), slot(1, Some(1_000))],
+            Duration::from_secs(1),
+        );
+        assert_eq!(every, [1, 3]);
+    }
 }

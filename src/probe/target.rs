@@ -14,6 +14,9 @@ pub struct Target {
     pub spec: ProbeSpec,
     /// Where an ICMP device is probed when ICMP is not permitted (`ProbeMode::TcpFallback`).
     pub ssh_port: u16,
+    /// How often this device is probed, when not every sweep interval (the inventory's
+    /// `probe_interval`).
+    pub interval: Option<Duration>,
 }
 
 /// How often and how fast to sweep.
@@ -58,6 +61,7 @@ pub fn targets_from_inventory(inventory: &Inventory) -> Vec<Target> {
                 host,
                 spec: d.probe,
                 ssh_port,
+                interval: d.timing.interval,
             }
         })
         .collect()

@@ -47,6 +47,8 @@ impl Feed {
                 all_groups: d.groups.clone(),
                 tags: d.tags.clone(),
                 probe: ProbeSpec::Icmp,
+                // A recording keeps the run's damping, not the inventory's per-group one.
+                timing: Default::default(),
                 jump: Vec::new(),
             })
             .collect();

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use ratatui::layout::Rect;
 
+use super::dense::{DenseMap, GroupBy};
 use super::diff_view::DiffView;
 use super::filter::Filter;
 use super::layout::{Areas, Grid, areas};
@@ -142,6 +143,10 @@ pub struct App {
     pub asking: Option<Question>,
     /// Quit was confirmed during a rollout: leave once its abort has landed.
     pub quitting: bool,
+    /// `z`: the dense view (a cell per device) instead of tiles.
+    pub dense: bool,
+    /// `Z`: how the dense view groups devices.
+    pub dense_by: GroupBy,
     seen_version: Option<u64>,
     list_stale: bool,
 }
@@ -179,6 +184,8 @@ impl App {
             details_scroll: 0,
             asking: None,
             quitting: false,
+            dense: false,
+            dense_by: GroupBy::None,
             seen_version: None,
             list_stale: true,
         }
@@ -188,7 +195,10 @@ impl App {
         let summary_lines = match fleet.mode {
             Some(ProbeMode::TcpFallback { .. }) => 2,
             _ => 1,
-        };
+        } + u16::from(
+            (fleet.last_sweep.as_ref())
+                .is_some_and(|s| super::summary::slow_sweep(s, self.interval).is_some()),
+        );
         let panel =
             (self.rollout(fleet)).map_or(0, |r| rollout_view::panel_height(r, self.screen.height));
         areas(self.screen, summary_lines, panel)
@@ -201,6 +211,16 @@ impl App {
 
     pub fn grid(&self, fleet: &State) -> Grid {
         Grid::new(self.areas(fleet).tiles)
+    }
+
+    /// Where the dense view puts each visible device.
+    pub fn dense_map(&self, fleet: &State) -> DenseMap {
+        DenseMap::new(self.areas(fleet).tiles, fleet, &self.visible, self.dense_by)
+    }
+
+    /// Whether the dense view is what the tiles area shows (the rollout screen keeps tiles).
+    pub fn dense_shown(&self, fleet: &State) -> bool {
+        self.dense && self.rollout(fleet).is_none()
     }
 
     /// Brings the visible list up to date with the fleet; cheap when nothing changed.
@@ -251,6 +271,9 @@ impl App {
                 key(a).cmp(&key(b)).then_with(|| by_name(a, b))
             }),
         }
+        if self.dense {
+            self.dense_by.arrange(inv, &mut ids);
+        }
         self.visible = ids;
         self.list_stale = false;
     }
@@ -272,6 +295,22 @@ impl App {
                 0
             }
         };
+        if self.dense_shown(fleet) {
+            let map = self.dense_map(fleet);
+            let line = map.locate(index).map_or(0, |(line, _)| line);
+            // A group's first line brings its heading along.
+            let top = match line.checked_sub(1).map(|l| map.lines[l]) {
+                Some(super::dense::MapLine::Heading { .. }) => line - 1,
+                _ => line,
+            };
+            if top < self.scroll {
+                self.scroll = top;
+            } else if line >= self.scroll + map.rows() {
+                self.scroll = line + 1 - map.rows();
+            }
+            self.scroll = self.scroll.min(map.lines.len().saturating_sub(map.rows()));
+            return;
+        }
         let grid = self.grid(fleet);
         let row = index / grid.cols;
         if row < self.scroll {
@@ -294,6 +333,41 @@ impl App {
         self.keep_focus_visible(fleet);
     }
 
+    /// Moves the focus `lines` rows up (negative) or down: a tile row, or a line of the
+    /// dense view (same column, headings skipped).
+    fn move_lines(&mut self, fleet: &State, lines: isize) {
+        if !self.dense_shown(fleet) {
+            let cols = self.grid(fleet).cols as isize;
+            return self.move_focus(fleet, lines.saturating_mul(cols));
+        }
+        let Some(index) = self.focus_index() else {
+            return self.move_focus(fleet, 0);
+        };
+        let next = self.dense_map(fleet).vertical(index, lines);
+        self.focused = Some(self.visible[next]);
+        self.keep_focus_visible(fleet);
+    }
+
+    /// Lines in a page: tile rows, or lines of the dense view.
+    fn page_lines(&self, fleet: &State) -> isize {
+        match self.dense_shown(fleet) {
+            true => self.dense_map(fleet).rows() as isize,
+            false => self.grid(fleet).rows as isize,
+        }
+    }
+
+    /// `z`: the dense view on or off; `Z`: its next grouping (and the dense view on).
+    fn toggle_dense(&mut self, fleet: &State, regroup: bool) {
+        if regroup {
+            self.dense_by = self.dense_by.next();
+            self.dense = true;
+        } else {
+            self.dense = !self.dense;
+        }
+        self.list_stale = true;
+        self.refresh(fleet);
+    }
+
     /// A job made these runs: show the first, as a `:` command's run is shown.
     pub fn job_started(&mut self, runs: &[RunId]) {
         if let Some(&first) = runs.first() {
@@ -304,9 +378,21 @@ impl App {
 
     /// Down devices among the shown ones that are scrolled out of view: (above, below).
     pub fn down_off_screen(&self, fleet: &State) -> (usize, usize) {
-        let grid = self.grid(fleet);
-        let first = self.scroll * grid.cols;
-        let end = first + grid.rows * grid.cols;
+        let (first, end) = if self.dense_shown(fleet) {
+            // The dense view scrolls by lines of its map: the cells of the lines shown.
+            let map = self.dense_map(fleet);
+            let shown = map.lines.iter().skip(self.scroll).take(map.rows());
+            let cells = shown.filter_map(|line| match *line {
+                super::dense::MapLine::Cells { start, len } => Some((start, start + len)),
+                super::dense::MapLine::Heading { .. } => None,
+            });
+            cells.fold((usize::MAX, 0), |(lo, hi), (s, e)| (lo.min(s), hi.max(e)))
+        } else {
+            let grid = self.grid(fleet);
+            let first = self.scroll * grid.cols;
+            (first, first + grid.rows * grid.cols)
+        };
+        let first = first.min(end);
         let down = |ids: &[DeviceId]| {
             (ids.iter())
                 .filter(|&&d| fleet.devices[d].reach == crate::fleet::Reach::Down)

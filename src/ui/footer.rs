@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 use super::app::{App, Question};
 use super::theme;
 use crate::base::text::count;
-use crate::fleet::State;
+use crate::fleet::{Reach, State, fmt_rtt};
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
     let total = fleet.inventory.devices.len();
@@ -72,6 +72,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
             app.visible.len()
         );
         spans.push(Span::raw(shown));
+        if let Some(id) = app.focused.filter(|_| app.dense_shown(fleet)) {
+            spans.push(Span::styled(
+                format!(" {}", focus_line(fleet, id)),
+                theme::title(),
+            ));
+        }
         if !app.marks.is_empty() {
             spans.push(Span::styled(
                 format!(" ● {} marked", app.marks.len()),
@@ -117,6 +123,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
                     theme::dim(),
                 ));
             }
+            if key == "s" && app.dense_shown(fleet) {
+                spans.push(Span::styled(
+                    format!(" Z: {}", app.dense_by.label()),
+                    theme::dim(),
+                ));
+            }
         }
         spans.push(Span::raw("  "));
         if let Some(filter) = app.filter.describe() {
@@ -127,4 +139,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, fleet: &State) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The focused device in words, for the dense view whose cells carry no names:
+/// `ams-sw01 ▲ 0.21ms`, `fra-sw03 ▼ down 2m13s`.
+fn focus_line(fleet: &State, id: usize) -> String {
+    let device = &fleet.devices[id];
+    let name = &fleet.inventory.devices[id].name;
+    let detail = match (device.reach, device.last_rtt()) {
+        (Reach::Up, Some(rtt)) => fmt_rtt(rtt),
+        (Reach::Up, None) => "lost".into(),
+        (Reach::Down, _) => "down".into(),
+        (Reach::Unknown, _) => "not known yet".into(),
+    };
+    format!("{name} {} {detail}", theme::symbol(device.reach))
 }

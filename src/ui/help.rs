@@ -9,12 +9,15 @@ use super::theme;
 
 const KEYS: &[(&str, &str)] = &[
     ("←↓↑→ / hjkl", "move focus"),
-    ("PgUp PgDn", "page"),
-    ("g / G", "first / last device"),
+    ("PgUp/Dn g G", "page; first / last device"),
     ("click", "focus a tile"),
     ("/", "filter: host pattern or text"),
     ("Esc", "clear the filter"),
     ("s", "sort: name, state, rtt, last change"),
+    (
+        "z / Z",
+        "dense view, a cell a device / group it: site, group",
+    ),
     ("space / v", "mark the focus / a range from the last mark"),
     ("a / A", "mark all shown / no device"),
     (":", "run on the marked (or focused); :backup, :cabling F"),

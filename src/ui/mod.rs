@@ -3,10 +3,12 @@
 //! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
 //! batches and folded by the engine's reducer), terminal input, signals (which restore the
 //! terminal before the process ends or stops), and a one-second tick that keeps the
-//! "down for 2m13s" ages current. It draws only when something changed, at most
-//! [`MAX_FPS`] times a second; when nothing happens it sleeps.
+//! "down for 2m13s" ages current. It draws only when something changed ([`redraw`] says
+//! when: input at once, a state change at most [`MAX_FPS`] times a second, RTTs and ages
+//! at most [`LAZY_FPS`]); when nothing happens it sleeps.
 
 mod app;
+mod dense;
 mod detail;
 mod diff_view;
 pub(crate) mod export;
@@ -17,6 +19,7 @@ mod layout;
 mod log;
 mod log_view;
 mod prompt;
+mod redraw;
 pub mod replay;
 mod rollout_view;
 pub(crate) mod run_view;
@@ -38,6 +41,7 @@ use ratatui::widgets::Paragraph;
 use tokio::sync::mpsc;
 
 pub use app::{Action, App, Question, SortKey};
+pub use dense::{DenseMap, GroupBy, MapLine};
 pub use filter::Filter;
 pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 pub use signals::Signals;
@@ -47,8 +51,9 @@ use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
+use redraw::{Change, FOLD_GAP, Redraw};
 
-pub const MAX_FPS: u32 = 30;
+pub use redraw::{LAZY_FPS, MAX_FPS};
 
 /// Draws one frame. Pure: reads `fleet` and `app`, takes the time as an argument.
 pub fn view(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
@@ -90,6 +95,15 @@ fn draw(frame: &mut Frame, fleet: &State, app: &App, now: Instant) {
             "no device matches the filter (Esc clears it)"
         };
         frame.render_widget(Paragraph::new(text).style(theme::dim()), areas.tiles);
+    } else if app.dense_shown(fleet) {
+        let map = app.dense_map(fleet);
+        let dense = dense::Dense {
+            fleet,
+            app,
+            map: &map,
+            now,
+        };
+        frame.render_widget(dense, areas.tiles);
     } else {
         let grid = Grid::new(areas.tiles);
         frame.render_widget(
@@ -175,18 +189,24 @@ where
 {
     let size = term.size()?;
     let mut app = App::new(options.title, Rect::new(0, 0, size.width, size.height));
-    app.interval = options.interval;
+    // The sweeper ticks at the fastest interval: the inventory's per-group ones count too.
+    let devices = &engine.state.inventory.devices;
+    app.interval =
+        (devices.iter().filter_map(|d| d.timing.interval)).fold(options.interval, Duration::min);
     app.read_only = options.read_only;
     app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
-    let frame_time = Duration::from_secs(1) / MAX_FPS;
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let (mut dirty, mut last_draw, mut workers_alive) = (true, Instant::now() - frame_time, true);
+    let mut redraw = Redraw::new(Instant::now());
+    let mut workers_alive = true;
+    let mut seen_state = engine.state.state_version;
+    // Events wait in their queue between batches: fewer wake-ups, the same frames.
+    let mut fold_after = Instant::now();
     // The device (and backup generation) whose backup history was last asked for.
     let mut history_of = None;
     loop {
-        if dirty && last_draw.elapsed() >= frame_time {
+        if redraw.is_due(Instant::now()) {
             // Layout and clicks use `app.screen`: take it from the terminal itself, which
             // is right even when a resize event was coalesced away.
             let size = term.size()?;
@@ -201,16 +221,23 @@ where
             }
             let now = Instant::now();
             term.draw(|frame| view(frame, &engine.state, &app, now))?;
-            (dirty, last_draw) = (false, now);
+            redraw.drawn(now);
         }
-        let next_frame = tokio::time::Instant::from_std(last_draw + frame_time);
+        let next_frame = redraw.due().map(tokio::time::Instant::from_std);
+        let fold_now = Instant::now() >= fold_after;
         tokio::select! {
-            folded = engine.next_batch(|_| {}), if workers_alive => match folded {
+            folded = engine.next_batch(|_| {}), if workers_alive && fold_now => match folded {
                 Some(_) => {
+                    fold_after = Instant::now() + FOLD_GAP;
                     if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
-                    dirty = true;
+                    let state = engine.state.state_version;
+                    redraw.note(match state != seen_state {
+                        true => Change::State,
+                        false => Change::Lazy,
+                    });
+                    seen_state = state;
                 }
                 None => workers_alive = false,
             },
@@ -219,21 +246,21 @@ where
                     Action::Quit => return Ok(Ended::Quit),
                     Action::Suspend => {
                         term.suspend()?;
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
-                    Action::Redraw => dirty = true,
+                    Action::Redraw => redraw.note(Change::Input),
                     Action::Repaint => {
                         term.repaint()?;
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Nothing => {}
                     Action::Send(command) => {
                         send(engine, command);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Control(control) => {
                         steer(engine, control);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Write(request) => {
                         let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
@@ -241,7 +268,7 @@ where
                         if let Some(view) = app.run_view.as_mut() {
                             view.written(written);
                         }
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Copy(text) => {
                         let secrets = crate::exec::Secrets::from_inventory(&engine.state.inventory);
@@ -258,12 +285,12 @@ where
                         if let Some(view) = app.run_view.as_mut() {
                             view.note = Some(note);
                         }
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                     Action::Job(request) => {
                         let runs = engine.request(request, &mut app.next_run);
                         app.job_started(&runs);
-                        dirty = true;
+                        redraw.note(Change::Input);
                     }
                 },
                 Some(Err(err)) => return Err(err.into()),
@@ -274,16 +301,25 @@ where
                 signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
                 signals::Caught::Stop => {
                     term.suspend()?;
-                    dirty = true;
+                    redraw.note(Change::Input);
                 }
                 signals::Caught::Continued => {
                     term.resume()?;
-                    dirty = true;
+                    redraw.note(Change::Input);
                 }
             },
-            _ = ages.tick() => dirty = true,
-            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+            _ = ages.tick() => redraw.note(Change::Lazy),
+            _ = sleep_until(next_frame), if next_frame.is_some() => {}
+            _ = sleep_until(Some(fold_after.into())), if workers_alive && !fold_now => {}
         }
+    }
+}
+
+/// Sleeps until `at`, or forever without it.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,5 +1,7 @@
 //! The summary bar: counts by state, the last sweep, and the probe mode.
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -8,6 +10,55 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme;
 use crate::fleet::{ProbeMode, Reach, State};
+use crate::probe::SweepStats;
+
+/// Why the last sweep took longer than the interval (so every device is probed less often
+/// than asked) and what to change; `None` when it kept up.
+pub fn slow_sweep(stats: &SweepStats, interval: Duration) -> Option<String> {
+    if stats.elapsed <= interval {
+        return None;
+    }
+    let took = tenths(stats.elapsed);
+    let n = thousands(stats.sent as u64);
+    // Sending alone takes longer than the interval: the rate cap is the cause.
+    let sending = stats
+        .pace
+        .filter(|&pps| pps > 0 && stats.sent as f64 / f64::from(pps) > interval.as_secs_f64());
+    Some(match sending {
+        Some(pps) => format!(
+            "{n} devices at {}/s: a sweep takes {took}, not {}; --rate to change",
+            thousands(u64::from(pps)),
+            crate::base::duration::format(interval),
+        ),
+        None => format!(
+            "a sweep of {n} devices takes {took}, not {}: the last probes wait for their \
+             --timeout; --timeout or --interval to change",
+            crate::base::duration::format(interval),
+        ),
+    })
+}
+
+/// Seconds to a tenth: `5s`, `1.4s`, `0.3s`.
+fn tenths(d: Duration) -> String {
+    let tenths = (d.as_millis() + 50) / 100;
+    match tenths % 10 {
+        0 => format!("{}s", tenths / 10),
+        t => format!("{}.{t}s", tenths / 10),
+    }
+}
+
+/// `10000` → `10,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
     // (long, short): the short one when the terminal is narrow; the log says the long one.
@@ -34,6 +85,13 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, app: &App) {
             format!(" to enable ICMP: {enable}"),
             theme::warn(),
         ));
+    }
+    if let Some(why) = fleet
+        .last_sweep
+        .as_ref()
+        .and_then(|s| slow_sweep(s, app.interval))
+    {
+        lines.push(Line::styled(format!(" {why}"), theme::warn()));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -109,4 +167,41 @@ fn header<'a>(fleet: &State, app: &App, level: u8, mode: &str) -> Line<'a> {
         Span::styled(mode.to_string(), theme::dim()),
     ]);
     Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(sent: usize, ms: u64, pace: Option<u32>) -> SweepStats {
+        SweepStats {
+            sweep: 1,
+            sent,
+            replies: sent,
+            elapsed: Duration::from_millis(ms),
+            pace,
+        }
+    }
+
+    #[test]
+    fn a_sweep_slower_than_the_interval_says_why_and_what_to_change() {
+        let second = Duration::from_secs(1);
+        // Kept up: nothing to say.
+        assert_eq!(slow_sweep(&stats(1_000, 600, Some(1_250)), second), None);
+        assert_eq!(slow_sweep(&stats(10_000, 900, None), second), None);
+        // The rate cap: 10,000 at 2,000/s cannot fit in a second.
+        assert_eq!(
+            slow_sweep(&stats(10_000, 5_012, Some(2_000)), second).as_deref(),
+            Some("10,000 devices at 2,000/s: a sweep takes 5s, not 1s; --rate to change")
+        );
+        // Sends fit, the wait for the last (lost) probes does not.
+        let why = slow_sweep(&stats(500, 1_420, Some(625)), second).unwrap();
+        assert!(
+            why.starts_with("a sweep of 500 devices takes 1.4s, not 1s"),
+            "{why}"
+        );
+        assert!(why.contains("--timeout"), "{why}");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(999), "999");
+    }
 }

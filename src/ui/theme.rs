@@ -110,6 +110,10 @@ pub fn symbol(reach: Reach) -> &'static str {
 pub const FOCUS: Modifier = Modifier::REVERSED;
 pub const FLAPPING: &str = "~";
 pub const MARK: &str = "●";
+/// An up device in the dense view: quiet, so the others stand out.
+pub const DENSE_UP: &str = "·";
+/// A device whose SSH keeps failing (or whose circuit is open), in the dense view.
+pub const SSH_PROBLEM: &str = "!";
 /// A tile whose cabling does not match the plan.
 pub const MISWIRED: &str = "✗";
 

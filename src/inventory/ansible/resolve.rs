@@ -235,6 +235,35 @@ impl Mapper<'_> {
     }
 
     /// A value fleetdash needs as text; templates and vaults are refused.
+    /// `fleetdash_probe_interval`, `fleetdash_down_after`, `fleetdash_up_after`: the
+    /// inventory's per-group probe settings under Ansible's `fleetdash_` prefix.
+    fn timing(&mut self, vars: &BTreeMap<&str, &Var>, attrs: &mut Attrs) {
+        if let Some((text, var)) = self.text(vars, &["fleetdash_probe_interval"]) {
+            match values::probe_interval(&Value::String(text)) {
+                Ok(every) => attrs.probe_interval = Some(every),
+                Err(bad) => self.bad(
+                    &var,
+                    "fleetdash_probe_interval",
+                    bad.reason,
+                    bad.help.unwrap_or_default(),
+                ),
+            }
+        }
+        for key in ["down_after", "up_after"] {
+            let var_name = format!("fleetdash_{key}");
+            let Some((text, var)) = self.text(vars, &[var_name.as_str()]) else {
+                continue;
+            };
+            // INI values are text: a number is read as one.
+            let value = text.parse::<u64>().map_or(Value::String(text), Value::from);
+            match values::damping(&value, key) {
+                Ok(n) if key == "down_after" => attrs.down_after = Some(n),
+                Ok(n) => attrs.up_after = Some(n),
+                Err(bad) => self.bad(&var, &var_name, bad.reason, bad.help.unwrap_or_default()),
+            }
+        }
+    }
+
     fn text(&mut self, vars: &BTreeMap<&str, &Var>, keys: &[&str]) -> Option<(String, Var)> {
         let (key, var) = keys.iter().find_map(|k| vars.get(k).map(|v| (*k, *v)))?;
         if is_vault(&var.value) {
@@ -323,6 +352,7 @@ impl Mapper<'_> {
                 ),
             }
         }
+        self.timing(vars, &mut attrs);
         attrs.jump = self.jump(vars);
         self.secrets(vars, attrs.password_env.is_some());
         for (key, var) in vars {

@@ -166,8 +166,7 @@ impl App {
                 Action::Redraw
             };
         }
-        let grid = self.grid(fleet);
-        let (cols, page) = (grid.cols as isize, (grid.cols * grid.rows) as isize);
+        let page = self.page_lines(fleet);
         match key.code {
             KeyCode::Char('q') => return Action::Quit,
             KeyCode::Char('?') => self.help = true,
@@ -206,10 +205,12 @@ impl App {
             }
             KeyCode::Left | KeyCode::Char('h') => self.move_focus(fleet, -1),
             KeyCode::Right | KeyCode::Char('l') => self.move_focus(fleet, 1),
-            KeyCode::Up | KeyCode::Char('k') => self.move_focus(fleet, -cols),
-            KeyCode::Down | KeyCode::Char('j') => self.move_focus(fleet, cols),
-            KeyCode::PageUp => self.move_focus(fleet, -page),
-            KeyCode::PageDown => self.move_focus(fleet, page),
+            KeyCode::Up | KeyCode::Char('k') => self.move_lines(fleet, -1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_lines(fleet, 1),
+            KeyCode::PageUp => self.move_lines(fleet, -page),
+            KeyCode::PageDown => self.move_lines(fleet, page),
+            KeyCode::Char('z') => self.toggle_dense(fleet, false),
+            KeyCode::Char('Z') => self.toggle_dense(fleet, true),
             KeyCode::Home | KeyCode::Char('g') => self.move_focus(fleet, isize::MIN / 2),
             KeyCode::End | KeyCode::Char('G') => self.move_focus(fleet, isize::MAX / 2),
             _ => return Action::Nothing,
@@ -280,6 +281,16 @@ impl App {
 
     fn on_mouse(&mut self, mouse: MouseEvent, fleet: &State) -> Action {
         match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) if self.dense_shown(fleet) => {
+                let map = self.dense_map(fleet);
+                match map.hit(self.scroll, mouse.column, mouse.row) {
+                    Some(index) => {
+                        self.focused = Some(self.visible[index]);
+                        Action::Redraw
+                    }
+                    None => Action::Nothing,
+                }
+            }
             MouseEventKind::Down(MouseButton::Left) => {
                 let grid = self.grid(fleet);
                 let Some((row, col)) = grid.hit(mouse.column, mouse.row) else {
@@ -295,13 +306,11 @@ impl App {
                 }
             }
             MouseEventKind::ScrollDown => {
-                let cols = self.grid(fleet).cols as isize;
-                self.move_focus(fleet, cols);
+                self.move_lines(fleet, 1);
                 Action::Redraw
             }
             MouseEventKind::ScrollUp => {
-                let cols = self.grid(fleet).cols as isize;
-                self.move_focus(fleet, -cols);
+                self.move_lines(fleet, -1);
                 Action::Redraw
             }
             _ => Action::Nothing,

@@ -35,6 +35,7 @@ fn fleet() -> (State, Instant) {
             sent: 12,
             replies: if sec >= 2 { 9 } else { 11 },
             elapsed: Duration::from_millis(4),
+            pace: None,
         }));
     }
     (s, t0 + Duration::from_secs(65))
@@ -258,6 +259,7 @@ fn help_overlay_and_tcp_fallback_hint() {
 
 mod backup;
 mod commands;
+mod dense;
 mod first_contact;
 mod history;
 mod remote;

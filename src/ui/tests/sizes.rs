@@ -39,6 +39,7 @@ fn fleet60() -> (State, Instant) {
             sent: 60,
             replies: 57,
             elapsed: Duration::from_millis(4),
+            pace: None,
         }));
     }
     (s, t0 + Duration::from_secs(65))
