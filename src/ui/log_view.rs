@@ -15,8 +15,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, Borders, ListItem, Paragraph};
 
+use super::list;
 use super::search::{self, Search, Searched};
 use super::theme;
 use crate::base::text::escape_line;
@@ -229,22 +230,14 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &LogView) {
         }
         items.push(ListItem::new(Line::from(spans)));
     }
-    let empty = items.is_empty();
-    let mut state = ListState::default().with_selected((!empty).then_some(selected - offset));
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(Block::new().borders(Borders::TOP))
-            .highlight_style(Style::new().add_modifier(theme::FOCUS)),
+    let at = selected.saturating_sub(offset);
+    list::selectable(
+        frame,
         body,
-        &mut state,
+        items,
+        at,
+        "no line matches (t: kind, d: device)",
     );
-    if empty {
-        let inner = Block::new().borders(Borders::TOP).inner(body);
-        frame.render_widget(
-            Paragraph::new("no line matches (t: kind, d: device)").style(theme::dim()),
-            inner,
-        );
-    }
 
     if let (Some(scroll), Some(&index)) = (view.open, shown.get(selected)) {
         render_folded(frame, body, &fleet.log[index], scroll, &view.search);

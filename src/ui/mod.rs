@@ -16,6 +16,7 @@ mod filter;
 mod footer;
 pub(crate) mod help;
 mod layout;
+mod list;
 mod log;
 mod log_view;
 mod prompt;

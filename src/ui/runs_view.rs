@@ -16,9 +16,9 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{ListItem, Paragraph};
 
-use super::theme;
+use super::{list, theme};
 use crate::base::text::Untrusted;
 use crate::fleet::{RUNS_KEPT, Run, RunId, State};
 
@@ -87,22 +87,13 @@ pub fn render(frame: &mut Frame, area: Rect, fleet: &State, view: &RunsView, now
     let items: Vec<ListItem> = newest_first(fleet)
         .map(|run| ListItem::new(line(fleet, run, now)))
         .collect();
-    let empty = items.is_empty();
-    let mut state = ListState::default().with_selected((!empty).then_some(view.selected));
-    frame.render_stateful_widget(
-        List::new(items)
-            .block(Block::new().borders(Borders::TOP))
-            .highlight_style(Style::new().add_modifier(theme::FOCUS)),
+    list::selectable(
+        frame,
         body,
-        &mut state,
+        items,
+        view.selected,
+        "no command has run yet (: runs one)",
     );
-    if empty {
-        let inner = Block::new().borders(Borders::TOP).inner(body);
-        frame.render_widget(
-            Paragraph::new("no command has run yet (: runs one)").style(theme::dim()),
-            inner,
-        );
-    }
     frame.render_widget(
         Paragraph::new(" ↑↓ select  Enter open  Esc back").style(theme::dim()),
         keys,
