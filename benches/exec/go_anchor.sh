@@ -66,7 +66,7 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 # Key auth for fleetdash too: the lab's inventory names a password variable.
-sed "s|password_env: FLEETDASH_LAB_PASSWORD|key_file: $WORK/key|" "$WORK/lab.yaml" \
+sed "s|password_env: FLEETDASH_PASSWORD|key_file: $WORK/key|" "$WORK/lab.yaml" \
     >"$WORK/inventory.yaml"
 printf 'Host *\n  KexAlgorithms curve25519-sha256\n' >"$WORK/curve25519.conf"
 printf '' >"$WORK/default.conf"
