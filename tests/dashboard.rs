@@ -3,6 +3,7 @@
 //! No terminal, no tmux: what `tui_tmux.rs` proves in a real terminal, minus the terminal.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use fleetdash::engine::{Engine, EngineConfig, ExecSetup, JobsSetup, Probes};
 use fleetdash::exec::{ExecConfig, Journal, Secrets, SshConnector};
 use fleetdash::ssh::{HostKeyPolicy, SshOptions};
 use fleetdash::ui::{self, Ended, Screen};
+use futures::Stream;
 use ratatui::Frame;
 use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
@@ -64,6 +66,42 @@ impl Keyboard {
 
     fn type_text(&self, text: &str) {
         text.chars().for_each(|c| self.press(KeyCode::Char(c)));
+    }
+}
+
+/// What a test drives the real loop with: the screen, the frames it draws, the keyboard
+/// and the key stream the loop reads, and the dashboard's options.
+struct Harness {
+    screen: Recorder,
+    frames: watch::Receiver<String>,
+    keys: Keyboard,
+    input: Pin<Box<dyn Stream<Item = io::Result<TermEvent>> + Send>>,
+    options: ui::Options,
+}
+
+/// A `width`×`height` test terminal for a dashboard titled `title` (1 s sweeps, UTC).
+fn harness(width: u16, height: u16, title: &str) -> Harness {
+    let (frames_tx, frames) = watch::channel(String::new());
+    let screen = Recorder {
+        term: ratatui::Terminal::new(TestBackend::new(width, height)).unwrap(),
+        frames: frames_tx,
+    };
+    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
+    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
+        rx.recv().await.map(|key| (key, rx))
+    }));
+    let options = ui::Options {
+        title: title.into(),
+        interval: Duration::from_secs(1),
+        read_only: false,
+        utc: true,
+    };
+    Harness {
+        screen,
+        frames,
+        keys: Keyboard(keys_tx),
+        input,
+        options,
     }
 }
 
@@ -124,22 +162,13 @@ async fn filter_mark_run_and_quit_through_the_real_loop() {
         .tap(tap)
         .start();
 
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(150, 40)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "dash lab".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let keys = Keyboard(keys_tx);
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(150, 40, "dash lab");
     let script = async {
         wait_for(&mut frames, "the lab's devices", |f| {
             f.contains("dash lab") && f.contains("ams-core1") && f.contains("fra-sw1")
@@ -233,22 +262,13 @@ async fn a_device_without_a_prompt_shows_the_prompt_stage() {
     let mut engine = Engine::builder(inventory, EngineConfig::default())
         .exec(exec)
         .start();
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(150, 40)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "dash lab".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let keys = Keyboard(keys_tx);
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(150, 40, "dash lab");
     let script = async {
         wait_for(&mut frames, "the lab's devices", |f| {
             f.contains("ams-hung1")
@@ -345,22 +365,13 @@ async fn backup_commits_shows_the_last_backup_and_diffs_through_the_real_loop() 
     let mut engine = Engine::builder(inventory.clone(), config)
         .exec(exec)
         .start();
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(160, 45)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "bk lab".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let keys = Keyboard(keys_tx);
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(160, 45, "bk lab");
     let ios2 = inventory
         .devices
         .iter()
@@ -479,22 +490,13 @@ async fn cabling_marks_the_miswired_tiles_through_the_real_loop() {
         ..EngineConfig::default()
     };
     let mut engine = Engine::builder(inventory, config).exec(exec).start();
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(160, 45)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "cab lab".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let keys = Keyboard(keys_tx);
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(160, 45, "cab lab");
     let n = links.len() + 1;
     let script = async {
         wait_for(&mut frames, "the lab's devices", |f| {
@@ -560,22 +562,13 @@ async fn dense_view_focus_marks_and_a_run_through_the_real_loop() {
         ..EngineConfig::default()
     };
     let mut engine = Engine::builder(inventory, config).exec(exec).start();
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "dense lab".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let keys = Keyboard(keys_tx);
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(80, 24, "dense lab");
     let script = async {
         wait_for(&mut frames, "every device up", |f| f.contains("▲ 6 up")).await;
         keys.type_text("z");
