@@ -287,6 +287,8 @@ fn apply(bytes: &[u8], edit: &Edit) -> Vec<u8> {
             b.splice(p..p, v.iter().copied());
         }
         Edit::Truncate(p) => b.truncate(at(*p)),
+        // An empty journal has no line to move.
+        Edit::MoveLine(..) if b.is_empty() => {}
         Edit::MoveLine(from, to) => {
             let mut l: Vec<&[u8]> = bytes.split_inclusive(|&c| c == b'\n').collect();
             let line = l.remove(from % l.len());
