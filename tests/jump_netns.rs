@@ -12,13 +12,15 @@
 
 mod common;
 
+use common::screen::{Harness, harness, wait_for};
+
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use fleetdash::engine::{Engine, EngineConfig, ExecSetup, Probes};
 use fleetdash::exec::{ExecConfig, SshConnector};
 use fleetdash::fleet::Stage;
@@ -26,11 +28,8 @@ use fleetdash::headless::exec::execute;
 use fleetdash::inventory::Inventory;
 use fleetdash::probe::{ProbeEvent, ProbeMode, ProbeOutcome, SweepConfig, ViaBastion};
 use fleetdash::ssh::{BastionLimits, HostKeyPolicy, Secret, Session, SshOptions, Target};
-use fleetdash::ui::{self, Ended, Screen};
-use ratatui::Frame;
-use ratatui::backend::TestBackend;
-use ratatui::layout::Size;
-use tokio::sync::{mpsc, watch};
+use fleetdash::ui::{self, Ended};
+use tokio::sync::mpsc;
 
 const SSHD: &str = "/usr/sbin/sshd";
 const CHILD_DIR: &str = "FLEETDASH_NETNS_TEST_DIR";
@@ -417,45 +416,6 @@ async fn inside(d: &Path) {
     killed_mid_command(d, &target("n-s1"), &opts).await;
 }
 
-/// A `TestBackend` terminal that publishes the text of every frame it draws.
-struct Recorder {
-    term: ratatui::Terminal<TestBackend>,
-    frames: watch::Sender<String>,
-}
-
-impl Screen for Recorder {
-    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
-        Screen::draw(&mut self.term, render)?;
-        let buffer = self.term.backend().buffer();
-        let width = usize::from(buffer.area.width);
-        let text: Vec<String> = (buffer.content.chunks(width))
-            .map(|row| row.iter().map(|cell| cell.symbol()).collect())
-            .collect();
-        self.frames.send_replace(text.join("\n"));
-        Ok(())
-    }
-
-    fn size(&self) -> io::Result<Size> {
-        Screen::size(&self.term)
-    }
-
-    fn suspend(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn resume(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-async fn wait_for(frames: &mut watch::Receiver<String>, what: &str, ok: impl Fn(&str) -> bool) {
-    let seen = tokio::time::timeout(Duration::from_secs(30), frames.wait_for(|f| ok(f))).await;
-    let found = seen.ok().and_then(Result::ok).is_some();
-    if !found {
-        panic!("no frame with {what}; the last one:\n{}", *frames.borrow());
-    }
-}
-
 /// The dashboard, scripted through the real app loop: the status bar says how the devices
 /// behind the bastion are probed, they come up through it, and `:show version` on them
 /// answers through it.
@@ -474,40 +434,27 @@ async fn dashboard(inventory: &Arc<Inventory>, opts: &SshOptions) {
     let mut engine = Engine::builder(inventory.clone(), config)
         .exec(exec)
         .start();
-    let (frames_tx, mut frames) = watch::channel(String::new());
-    let mut screen = Recorder {
-        term: ratatui::Terminal::new(TestBackend::new(160, 40)).unwrap(),
-        frames: frames_tx,
-    };
-    let (keys_tx, keys_rx) = mpsc::unbounded_channel::<io::Result<TermEvent>>();
-    let input = Box::pin(futures::stream::unfold(keys_rx, |mut rx| async move {
-        rx.recv().await.map(|key| (key, rx))
-    }));
-    let options = ui::Options {
-        title: "behind the bastion".into(),
-        interval: Duration::from_secs(1),
-        read_only: false,
-        utc: true,
-    };
-    let press = |code: KeyCode| {
-        let key = KeyEvent::new(code, KeyModifiers::NONE);
-        keys_tx.send(Ok(TermEvent::Key(key))).unwrap();
-    };
-    let type_text = |text: &str| text.chars().for_each(|c| press(KeyCode::Char(c)));
+    let Harness {
+        mut screen,
+        mut frames,
+        keys,
+        input,
+        options,
+    } = harness(160, 40, "behind the bastion");
     let script = async {
         wait_for(&mut frames, "the probe mode and four devices up", |f| {
             f.contains("via bastion ×4") && f.contains("▲ 5")
         })
         .await;
-        type_text("/n-r");
-        press(KeyCode::Enter);
-        type_text("a");
+        keys.type_text("/n-r");
+        keys.press(KeyCode::Enter);
+        keys.type_text("a");
         wait_for(&mut frames, "three marks", |f| f.contains("● 3 marked")).await;
-        type_text(":show version");
-        press(KeyCode::Enter);
+        keys.type_text(":show version");
+        keys.press(KeyCode::Enter);
         wait_for(&mut frames, "three answers", |f| f.contains("✓ 3 ok")).await;
-        type_text("q");
-        type_text("q");
+        keys.type_text("q");
+        keys.type_text("q");
     };
     let (ended, ()) = tokio::join!(
         ui::drive(&mut engine, options, &mut screen, input, None),

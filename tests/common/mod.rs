@@ -31,6 +31,8 @@ use fleetdash::lab::{Lab, LabConfig, Scenario};
 use fleetdash::ssh::{Credentials, Secret, SshOptions, Target, Timeouts};
 use tokio::sync::mpsc;
 
+pub mod screen;
+
 /// The fleetdash binary under test. Run it through [`fleetdash`] (or, in a shell command
 /// line, [`fleetdash_shell`]): a test reaching for this path must set [`NO_SSH_CONFIG`].
 pub const BIN: &str = env!("CARGO_BIN_EXE_fleetdash");
