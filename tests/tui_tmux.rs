@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 /// A private tmux server per test, killed when the test ends however it ends.
 struct Tmux {
     socket: String,
+    /// The session's `XDG_STATE_HOME` (recordings, journals), unless the command sets its
+    /// own: nothing a test runs writes into the developer's `~/.local/state`.
+    _state: tempfile::TempDir,
 }
 
 impl Tmux {
@@ -25,9 +28,23 @@ impl Tmux {
         }
         let tmux = Tmux {
             socket: format!("fleetdash-{test}-{}", std::process::id()),
+            _state: tempfile::tempdir().unwrap(),
         };
         let (w, h) = (width.to_string(), height.to_string());
-        tmux.run(&["new-session", "-d", "-s", "t", "-x", &w, "-y", &h, command]);
+        let state = format!("XDG_STATE_HOME={}", tmux._state.path().display());
+        let session = [
+            "new-session",
+            "-d",
+            "-e",
+            &state,
+            "-s",
+            "t",
+            "-x",
+            &w,
+            "-y",
+            &h,
+        ];
+        tmux.run(&[&session[..], &[command]].concat());
         Some(tmux)
     }
 
