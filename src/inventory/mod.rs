@@ -12,6 +12,7 @@ mod address;
 mod ansible;
 mod block_yaml;
 mod containerlab;
+mod direct;
 pub mod edit;
 pub(crate) mod error;
 mod fields;

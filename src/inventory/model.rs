@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Index of a device in `Inventory::devices`; stable for the life of the process.
 pub type DeviceId = usize;
@@ -52,7 +53,9 @@ pub struct Device {
     pub groups: Vec<String>,
     /// Listed groups plus all their ancestors, in resolution order, without repeats.
     pub all_groups: Vec<String>,
-    pub tags: BTreeMap<String, String>,
+    /// Every level's tags, the nearer level winning per key. Devices with the same tags
+    /// share one map (10,000 devices have a few dozen tag sets): `Arc::make_mut` to edit.
+    pub tags: Arc<BTreeMap<String, String>>,
     pub probe: ProbeSpec,
     /// How often and how damped this device is probed, when its inventory says
     /// (`probe_interval`, `down_after`, `up_after` on the device, a group or `defaults`).

@@ -45,7 +45,7 @@ impl Feed {
                 legacy_ssh: false,
                 groups: d.groups.clone(),
                 all_groups: d.groups.clone(),
-                tags: d.tags.clone(),
+                tags: std::sync::Arc::new(d.tags.clone()),
                 probe: ProbeSpec::Icmp,
                 // A recording keeps the run's damping, not the inventory's per-group one.
                 timing: Default::default(),

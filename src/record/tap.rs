@@ -185,7 +185,7 @@ impl RecordTap {
                 host: d.host.clone(),
                 platform: d.platform.clone(),
                 groups: d.groups.clone(),
-                tags: d.tags.clone(),
+                tags: (*d.tags).clone(),
             })
             .collect();
         let start = Start {
