@@ -56,10 +56,17 @@ impl<'a> Lines<'a> {
     pub(crate) fn advance(&mut self) {
         self.next = None;
         while !self.rest.is_empty() && !self.unsure {
-            let (raw, rest) = self.rest.split_once('\n').unwrap_or((self.rest, ""));
-            self.rest = rest;
-            let body = raw.trim_start_matches(' ');
-            let indent = raw.len() - body.len();
+            // Byte loops rather than `split_once` and `find`: lines are a few bytes long,
+            // and this is most of the reading.
+            let bytes = self.rest.as_bytes();
+            let end = bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(bytes.len());
+            let raw = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or("");
+            let indent = raw.bytes().take_while(|&b| b == b' ').count();
+            let body = &raw[indent..];
             if body.is_empty() || body.starts_with('#') {
                 continue;
             }
@@ -67,12 +74,30 @@ impl<'a> Lines<'a> {
                 self.unsure = true;
                 return;
             }
+            let text = match body.bytes().any(|b| b == b'#') {
+                true => strip_comment(body),
+                false => body,
+            };
             self.next = Some(Line {
                 indent,
-                text: strip_comment(body),
+                text: text.trim_end_matches(' '),
             });
             return;
         }
+    }
+
+    /// About how many `- ` items at `indent` the current line and those after it start
+    /// (to reserve room; bounded by the text's size, as a device takes a few dozen bytes).
+    pub(crate) fn count_items(&self, indent: usize) -> usize {
+        let at = |line: &[u8]| {
+            line.len() > indent
+                && line[..indent].iter().all(|&b| b == b' ')
+                && line[indent] == b'-'
+                && line.get(indent + 1).is_none_or(|&b| b == b' ')
+        };
+        let rest = self.rest.as_bytes();
+        let count = rest.split(|&b| b == b'\n').filter(|line| at(line)).count();
+        (count + usize::from(self.next.is_some())).min(self.rest.len() / 32 + 1)
     }
 
     /// Every line was read, and all were in the subset.
@@ -121,11 +146,28 @@ pub(crate) fn parse(text: &str) -> Option<Value> {
     lines.done().then_some(doc)
 }
 
-/// `text` without a ` #` comment and trailing blanks (a `#` not after a blank is part of a
-/// plain scalar).
+/// `text` without a ` #` comment (a `#` not after a blank is part of a plain scalar).
 fn strip_comment(text: &str) -> &str {
-    let cut = text.find(" #").map_or(text, |i| &text[..i]);
-    cut.trim_end_matches(' ')
+    let b = text.as_bytes();
+    match (1..b.len()).find(|&i| b[i] == b'#' && b[i - 1] == b' ') {
+        Some(i) => &text[..i - 1],
+        None => text,
+    }
+}
+
+/// The offset of the first `a` followed by `b`: `str::find` of a two-byte pattern, cheaper on
+/// a line's few bytes (this reader's hot spot). `a` is the rarer byte.
+fn find_pair(text: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&c| c == a) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Nesting deeper than this is left to serde_norway (which refuses past 128 levels, with
@@ -282,12 +324,20 @@ pub(crate) fn value_below<'a>(
 /// `key: value` or `key:` as (key, value text); `Some(None)` when the line is not an entry;
 /// `None` when it might be one this reader does not handle.
 fn entry(text: &str) -> Option<Option<(&str, &str)>> {
-    let (key, value) = match text.find(": ") {
-        Some(i) => (&text[..i], text[i + 2..].trim_start_matches(' ')),
-        None => match text.strip_suffix(':') {
-            Some(key) => (key, ""),
-            None => return if text.contains(':') { None } else { Some(None) },
-        },
+    // The first `:` must be the one that ends the key (`: ` or at the end of the line): any
+    // other is in a key this reader does not take, or in a scalar it leaves alone.
+    let Some(colon) = text.bytes().position(|b| b == b':') else {
+        return Some(None);
+    };
+    let key = &text[..colon];
+    let value = match text.as_bytes().get(colon + 1) {
+        None => "",
+        Some(b' ') => text[colon + 2..].trim_start_matches(' '),
+        // `a:b`, `tcp:22` are plain scalars, unless a key follows (`a:b: c`, `a:b:`).
+        Some(_) if find_pair(text, b':', b' ').is_none() && !text.ends_with(':') => {
+            return Some(None);
+        }
+        Some(_) => return None,
     };
     let plain_key = key
         .bytes()
@@ -296,7 +346,10 @@ fn entry(text: &str) -> Option<Option<(&str, &str)>> {
         && key
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'));
-    if !plain_key || !matches!(word(key), Some(Scalar::Str(_))) || value.contains(": ") {
+    if !plain_key
+        || !matches!(word(key), Some(Scalar::Str(_)))
+        || find_pair(value, b':', b' ').is_some()
+    {
         return None;
     }
     Some(Some((key, value)))
@@ -342,25 +395,24 @@ fn scalar(text: &str) -> Option<Scalar<'_>> {
 /// Text that starts with a letter or `_`: null, a boolean, or a string; `None` for words
 /// that some reader might take for a number.
 fn word(text: &str) -> Option<Scalar<'_>> {
-    Some(match text {
-        "null" | "Null" | "NULL" => Scalar::Null,
-        "true" | "True" | "TRUE" => Scalar::Bool(true),
-        "false" | "False" | "FALSE" => Scalar::Bool(false),
-        _ => {
-            if ["inf", "infinity", "nan"]
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case(text))
-                || text.contains(['[', ']', '{', '}', ',', '#', '"', '\''])
-            {
-                return None;
-            }
-            Scalar::Str(text)
-        }
-    })
+    match text {
+        "null" | "Null" | "NULL" => return Some(Scalar::Null),
+        "true" | "True" | "TRUE" => return Some(Scalar::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Scalar::Bool(false)),
+        _ => {}
+    }
+    let number = matches!(text.len(), 3 | 8)
+        && ["inf", "infinity", "nan"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(text));
+    let unsure = text
+        .bytes()
+        .any(|c| matches!(c, b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'"' | b'\''));
+    (!number && !unsure).then_some(Scalar::Str(text))
 }
 
-/// Plain decimal integers and dotted addresses (`127.0.0.1`: three dots cannot be a
-/// number); every other digit-led text is left to serde_norway.
+/// Plain decimal integers, durations and dotted addresses (`127.0.0.1`: three dots cannot
+/// be a number); every other digit-led text is left to serde_norway.
 fn number_like(text: &str) -> Option<Scalar<'_>> {
     let b = text.as_bytes();
     if b.iter().all(u8::is_ascii_digit) {
@@ -370,11 +422,21 @@ fn number_like(text: &str) -> Option<Scalar<'_>> {
         let value = text.parse::<u64>().ok()?;
         return Some(Scalar::Int { value, text });
     }
-    let dotted = text.split('.').count() >= 3
-        && text
-            .split('.')
-            .all(|part| !part.is_empty() && part.bytes().all(|c| c.is_ascii_digit()));
-    dotted.then_some(Scalar::Str(text))
+    // A duration (`10s`, `500ms`): no core-schema number ends in these letters.
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if matches!(&text[digits..], "ms" | "s" | "m" | "h") {
+        return Some(Scalar::Str(text));
+    }
+    // Three or more runs of digits joined by single dots.
+    let (mut parts, mut run) = (1, 0);
+    for &c in b {
+        match c {
+            b'.' if run > 0 => (parts, run) = (parts + 1, 0),
+            b'0'..=b'9' => run += 1,
+            _ => return None,
+        }
+    }
+    (parts >= 3 && run > 0).then_some(Scalar::Str(text))
 }
 
 #[cfg(test)]
@@ -436,6 +498,8 @@ mod tests {
             "[0-9]{1,4}",
             "0[0-9]{1,3}",
             "[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}){0,2}",
+            "[0-9]{1,4}(ms|s|m|h|e3|x1|min|sec)",
+            Just("1:30".to_string()),
             Just("true".to_string()),
             Just("False".to_string()),
             Just("null".to_string()),

@@ -29,15 +29,25 @@ pub(crate) fn resolve(raw: RawInventory, source: &str) -> Inventory {
     Inventory {
         source: source.to_owned(),
         devices,
-        groups: resolver.groups(),
+        groups: self::groups(&groups),
         ..Inventory::default()
     }
+}
+
+/// The groups, as the inventory lists them.
+pub(crate) fn groups(groups: &[RawGroup]) -> Vec<Group> {
+    groups
+        .iter()
+        .map(|g| Group {
+            name: g.name.clone(),
+            parents: g.parents.iter().map(|p| p.name.clone()).collect(),
+        })
+        .collect()
 }
 
 /// Resolves devices one at a time against the groups and defaults.
 pub(crate) struct Resolver<'r> {
     defaults: &'r Attrs,
-    groups: &'r [RawGroup],
     parents_of: HashMap<&'r str, &'r [NameRef]>,
     attrs_of: HashMap<&'r str, &'r Attrs>,
     /// What each list of (known) groups gives a device that lists them.
@@ -50,7 +60,9 @@ pub(crate) struct Resolver<'r> {
 
 /// What a device inherits from its listed groups, their ancestors and `defaults`.
 struct Inherited {
-    all_groups: Vec<String>,
+    /// The listed groups themselves.
+    groups: Arc<[String]>,
+    all_groups: Arc<[String]>,
     /// Each attribute from the nearest level that sets it; tags merged.
     attrs: Attrs,
     tags: Tags,
@@ -60,7 +72,6 @@ impl<'r> Resolver<'r> {
     pub(crate) fn new(defaults: &'r Attrs, groups: &'r [RawGroup]) -> Self {
         Resolver {
             defaults,
-            groups,
             parents_of: groups
                 .iter()
                 .map(|g| (g.name.as_str(), g.parents.as_slice()))
@@ -77,17 +88,6 @@ impl<'r> Resolver<'r> {
         self.attrs_of.contains_key(group)
     }
 
-    /// The groups, as the inventory lists them.
-    pub(crate) fn groups(&self) -> Vec<Group> {
-        self.groups
-            .iter()
-            .map(|g| Group {
-                name: g.name.clone(),
-                parents: g.parents.iter().map(|p| p.name.clone()).collect(),
-            })
-            .collect()
-    }
-
     pub(crate) fn device(&mut self, raw: RawDevice) -> Device {
         let mut key = std::mem::take(&mut self.key);
         key.clear();
@@ -99,24 +99,28 @@ impl<'r> Resolver<'r> {
             }
         }
         let device = if all_known {
-            if !self.inherited.contains_key(key.as_slice()) {
-                let names = key.iter().copied();
-                let inherited = self.inherit(ancestors_of(names, &self.parents_of));
-                self.inherited.insert(key.clone(), inherited);
-            }
-            let inherited = &self.inherited[key.as_slice()];
+            let inherited = match self.inherited.get(key.as_slice()) {
+                Some(inherited) => inherited,
+                None => {
+                    let inherited = self.inherit(key.iter().copied());
+                    self.inherited.entry(key.clone()).or_insert(inherited)
+                }
+            };
             device(raw, inherited, &mut self.tag_sets)
         } else {
             // Only in an inventory that failed its checks: not worth keeping.
-            let names = raw.groups.iter().map(|g| g.name.as_str());
-            let inherited = self.inherit(ancestors_of(names, &self.parents_of));
+            let inherited = self.inherit(raw.groups.iter().map(|g| g.name.as_str()));
             device(raw, &inherited, &mut self.tag_sets)
         };
         self.key = key;
         device
     }
 
-    fn inherit(&mut self, all_groups: Vec<String>) -> Inherited {
+    fn inherit<'n>(&mut self, listed: impl DoubleEndedIterator<Item = &'n str> + Clone) -> Inherited
+    where
+        'r: 'n,
+    {
+        let all_groups = ancestors_of(listed.clone(), &self.parents_of);
         // Nearest first: the groups in resolution order, then defaults.
         let chain: Vec<&Attrs> = all_groups
             .iter()
@@ -126,7 +130,8 @@ impl<'r> Resolver<'r> {
         let attrs = flatten(&chain);
         let tags = share(&mut self.tag_sets, attrs.tags.clone());
         Inherited {
-            all_groups,
+            groups: listed.map(str::to_owned).collect(),
+            all_groups: all_groups.into(),
             attrs,
             tags,
         }
@@ -205,7 +210,7 @@ fn device(raw: RawDevice, inherited: &Inherited, tag_sets: &mut HashSet<Tags>) -
         key_passphrase_env: pick!(key_passphrase_env),
         agent: pick!(agent).unwrap_or(false),
         legacy_ssh: pick!(legacy_ssh).unwrap_or(false),
-        groups: raw.groups.into_iter().map(|g| g.name).collect(),
+        groups: inherited.groups.clone(),
         all_groups: inherited.all_groups.clone(),
         tags,
         probe: pick!(probe).unwrap_or(ProbeSpec::Icmp),

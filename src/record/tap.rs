@@ -184,7 +184,7 @@ impl RecordTap {
                 name: d.name.clone(),
                 host: d.host.clone(),
                 platform: d.platform.clone(),
-                groups: d.groups.clone(),
+                groups: d.groups.to_vec(),
                 tags: (*d.tags).clone(),
             })
             .collect();
