@@ -6,7 +6,8 @@
 //! other than plain decimal integers, odd indentation) makes it give up (`None`), and the
 //! caller reads the text with serde_norway as before; so whatever it returns is the `Value`
 //! serde_norway would have built (a property test holds it to that), and every error
-//! message still comes from serde_norway.
+//! message still comes from serde_norway. Its lines, entries and scalars also serve
+//! `direct`, which reads the own format from them without building a `Value`.
 
 use serde_yaml::{Mapping, Number, Value};
 
