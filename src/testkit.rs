@@ -26,7 +26,7 @@ pub fn device(name: &str, host: &str, groups: &[&str]) -> Device {
         timing: Default::default(),
         groups: groups.iter().map(|g| g.to_string()).collect(),
         all_groups: groups.iter().map(|g| g.to_string()).collect(),
-        tags: BTreeMap::from([("site".to_string(), site.to_string())]),
+        tags: BTreeMap::from([("site".to_string(), site.to_string())]).into(),
         probe: ProbeSpec::Icmp,
         jump: Vec::new(),
     }

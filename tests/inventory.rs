@@ -318,11 +318,13 @@ fn unreadable_file_is_a_read_error() {
     );
 }
 
-fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+fn tags(pairs: &[(&str, &str)]) -> std::sync::Arc<BTreeMap<String, String>> {
+    std::sync::Arc::new(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
 }
 
 #[test]
@@ -355,8 +357,8 @@ fn complete_inventory_resolves_like_nornir() {
     );
     assert_eq!(core.username.as_deref(), Some("netops"), "from defaults");
     assert_eq!(core.password_env.as_deref(), Some("FLEETDASH_PASSWORD"));
-    assert_eq!(core.groups, ["core"]);
-    assert_eq!(core.all_groups, ["core", "site-ams", "network"]);
+    assert_eq!(*core.groups, ["core"]);
+    assert_eq!(*core.all_groups, ["core", "site-ams", "network"]);
     assert_eq!(
         core.tags,
         tags(&[
@@ -373,7 +375,7 @@ fn complete_inventory_resolves_like_nornir() {
     assert_eq!(spine.port, 22);
     assert_eq!(spine.username.as_deref(), Some("spine-admin"));
     assert_eq!(spine.platform, "arista_eos", "inherited through core");
-    assert_eq!(spine.all_groups, ["spine", "core", "site-ams", "network"]);
+    assert_eq!(*spine.all_groups, ["spine", "core", "site-ams", "network"]);
     assert_eq!(
         spine.tags,
         tags(&[
@@ -386,7 +388,7 @@ fn complete_inventory_resolves_like_nornir() {
 
     let edge = &inv.devices[2];
     assert_eq!(edge.platform, "juniper_junos");
-    assert_eq!(edge.all_groups, ["site-ams", "network"]);
+    assert_eq!(*edge.all_groups, ["site-ams", "network"]);
     assert_eq!(edge.probe, ProbeSpec::Tcp(830));
 
     let v6 = &inv.devices[3];
@@ -430,7 +432,7 @@ devices:
     let inv = Inventory::from_yaml(text, "t").unwrap();
     // leaf → left → top, then right (top already seen): Nornir's order, so `top`'s linux
     // wins over `right`'s cisco_ios.
-    assert_eq!(inv.devices[0].all_groups, ["leaf", "left", "top", "right"]);
+    assert_eq!(*inv.devices[0].all_groups, ["leaf", "left", "top", "right"]);
     assert_eq!(inv.devices[0].platform, "linux");
 }
 
@@ -509,7 +511,7 @@ fn summary_counts_ungrouped_devices() {
 fn numeric_group_names_work_both_ways() {
     let text = "groups:\n  2024: {tags: {batch: y2024}}\ndevices:\n  - {name: a, host: 127.0.0.1, groups: [2024]}\n";
     let inv = Inventory::from_yaml(text, "t").unwrap();
-    assert_eq!(inv.devices[0].all_groups, ["2024"]);
+    assert_eq!(*inv.devices[0].all_groups, ["2024"]);
     assert_eq!(inv.devices[0].tags["batch"], "y2024");
     let err = Inventory::from_yaml(&text.replace("[2024]", "[2025]"), "t").unwrap_err();
     assert_eq!(

@@ -208,7 +208,7 @@ fn fleetdash_says(
                 platform: d.platform.clone(),
                 jump: d.jump.clone(),
                 groups: d.groups.iter().cloned().collect(),
-                tags: d.tags.clone(),
+                tags: (*d.tags).clone(),
             };
             (d.name.clone(), resolved)
         })

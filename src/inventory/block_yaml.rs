@@ -6,77 +6,236 @@
 //! other than plain decimal integers, odd indentation) makes it give up (`None`), and the
 //! caller reads the text with serde_norway as before; so whatever it returns is the `Value`
 //! serde_norway would have built (a property test holds it to that), and every error
-//! message still comes from serde_norway.
+//! message still comes from serde_norway. Its lines, entries and scalars also serve
+//! `direct`, which reads the own format from them without building a `Value`.
 
 use serde_yaml::{Mapping, Number, Value};
 
 /// One content line: its indentation and the text after it (comments and trailing blanks
 /// stripped).
-struct Line<'a> {
-    indent: usize,
-    text: &'a str,
+#[derive(Clone, Copy)]
+pub(crate) struct Line<'a> {
+    pub(crate) indent: usize,
+    pub(crate) text: &'a str,
+}
+
+/// The content lines of a text in the subset, read one at a time (blank and comment lines
+/// skipped). A line outside the subset (a document marker) ends them early and marks the
+/// text as not in the subset: [`Lines::done`] is then false.
+#[derive(Clone)]
+pub(crate) struct Lines<'a> {
+    rest: &'a str,
+    next: Option<Line<'a>>,
+    unsure: bool,
+}
+
+impl<'a> Lines<'a> {
+    /// `None` when the text has anything but printable ASCII and line feeds (tabs, CRs,
+    /// control characters and non-ASCII text are left to serde_norway and the pre-scan).
+    pub(crate) fn new(text: &'a str) -> Option<Self> {
+        // In blocks without an early exit, which the compiler turns into vector code.
+        let plain = |b: u8| b == b'\n' || (b' '..=b'~').contains(&b);
+        let all_plain = text
+            .as_bytes()
+            .chunks(64)
+            .all(|chunk| chunk.iter().fold(true, |ok, &b| ok & plain(b)));
+        if !all_plain {
+            return None;
+        }
+        let mut lines = Lines {
+            rest: text,
+            next: None,
+            unsure: false,
+        };
+        lines.advance();
+        Some(lines)
+    }
+
+    /// The current line; `None` at the end.
+    pub(crate) fn peek(&self) -> Option<Line<'a>> {
+        self.next
+    }
+
+    /// Moves to the next content line.
+    pub(crate) fn advance(&mut self) {
+        self.next = None;
+        while !self.rest.is_empty() && !self.unsure {
+            // Byte loops rather than `split_once` and `find`: lines are a few bytes long,
+            // and this is most of the reading.
+            let bytes = self.rest.as_bytes();
+            let end = bytes
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(bytes.len());
+            let raw = &self.rest[..end];
+            self.rest = self.rest.get(end + 1..).unwrap_or("");
+            let indent = raw.bytes().take_while(|&b| b == b' ').count();
+            let body = &raw[indent..];
+            if body.is_empty() || body.starts_with('#') {
+                continue;
+            }
+            if indent == 0 && (body.starts_with("---") || body.starts_with("...")) {
+                self.unsure = true;
+                return;
+            }
+            let text = match body.bytes().any(|b| b == b'#') {
+                true => strip_comment(body),
+                false => body,
+            };
+            self.next = Some(Line {
+                indent,
+                text: text.trim_end_matches(' '),
+            });
+            return;
+        }
+    }
+
+    /// About how many `- ` items at `indent` the current line and those after it start
+    /// (to reserve room): lines with a `-` after `indent` characters. Bounded by the text's
+    /// size, as a device takes a few dozen bytes.
+    pub(crate) fn count_items(&self, indent: usize) -> usize {
+        let rest = self.rest.as_bytes();
+        let after = rest.get(indent + 1..).unwrap_or_default();
+        // A line feed, then `indent` bytes later a `-`: counted without branches.
+        let count: usize = rest
+            .iter()
+            .zip(after)
+            .map(|(&nl, &dash)| usize::from((nl == b'\n') & (dash == b'-')))
+            .sum();
+        let first = rest.get(indent) == Some(&b'-');
+        let current = self.next.is_some();
+        (count + usize::from(first) + usize::from(current)).min(self.rest.len() / 32 + 1)
+    }
+
+    /// Every line was read, and all were in the subset.
+    pub(crate) fn done(&self) -> bool {
+        self.next.is_none() && !self.unsure
+    }
+
+    /// How many bytes of text are left after the current line (to compare two positions).
+    pub(crate) fn left(&self) -> usize {
+        self.rest.len() + usize::from(self.next.is_some())
+    }
+}
+
+/// A plain scalar as YAML's core schema reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Scalar<'a> {
+    Null,
+    Bool(bool),
+    /// A plain decimal integer; `text` is how it is written, which is also how
+    /// serde_norway's number prints.
+    Int {
+        value: u64,
+        text: &'a str,
+    },
+    Str(&'a str),
+}
+
+impl Scalar<'_> {
+    pub(crate) fn to_value(self) -> Value {
+        match self {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int { value, .. } => Value::Number(Number::from(value)),
+            Scalar::Str(s) => Value::String(s.to_owned()),
+        }
+    }
 }
 
 /// The document, or `None` when the text is not in the subset.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    if !text.is_ascii() || text.contains(['\t', '\r']) {
+    let mut lines = Lines::new(text)?;
+    if lines.peek()?.indent != 0 {
         return None;
     }
-    let mut lines = Vec::new();
-    for raw in text.split('\n') {
-        let indent = raw.len() - raw.trim_start_matches(' ').len();
-        let rest = &raw[indent..];
-        if rest.is_empty() || rest.starts_with('#') {
-            continue;
-        }
-        if indent == 0 && (rest.starts_with("---") || rest.starts_with("...")) {
-            return None;
-        }
-        lines.push(Line {
-            indent,
-            text: strip_comment(rest)?,
-        });
-    }
-    if lines.first()?.indent != 0 {
-        return None;
-    }
-    let mut at = 0;
-    let doc = node(&lines, &mut at, 0, 0)?;
-    (at == lines.len()).then_some(doc)
+    let doc = node(&mut lines, 0, 0)?;
+    lines.done().then_some(doc)
 }
 
-/// `text` without a ` #` comment and trailing blanks; `None` for anything a comment could
-/// hide in (a `#` not after a blank is part of a plain scalar, so those are left alone).
-fn strip_comment(text: &str) -> Option<&str> {
-    let cut = text.find(" #").map_or(text, |i| &text[..i]);
-    Some(cut.trim_end_matches(' '))
+/// `text` without a ` #` comment (a `#` not after a blank is part of a plain scalar).
+fn strip_comment(text: &str) -> &str {
+    let b = text.as_bytes();
+    match (1..b.len()).find(|&i| b[i] == b'#' && b[i - 1] == b' ') {
+        Some(i) => &text[..i - 1],
+        None => text,
+    }
+}
+
+/// The offset of the first `a` followed by `b`: `str::find` of a two-byte pattern, cheaper on
+/// a line's few bytes (this reader's hot spot). `a` is the rarer byte.
+fn find_pair(text: &str, a: u8, b: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&c| c == a) {
+        let at = from + i;
+        if bytes.get(at + 1) == Some(&b) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Nesting deeper than this is left to serde_norway (which refuses past 128 levels, with
 /// the place); generated inventories nest four or five.
 const MAX_DEPTH: usize = 32;
 
-/// The node whose first line is `lines[*at]`, at indentation `indent`, `depth` levels down.
-fn node(lines: &[Line], at: &mut usize, indent: usize, depth: usize) -> Option<Value> {
-    let line = lines.get(*at)?;
+/// The node whose first line is the current one, at indentation `indent`, `depth` levels
+/// down.
+fn node(lines: &mut Lines, indent: usize, depth: usize) -> Option<Value> {
+    let line = lines.peek()?;
     if line.indent != indent || depth > MAX_DEPTH {
         return None;
     }
     if is_item(line.text) {
-        sequence(lines, at, indent, depth)
+        sequence(lines, indent, depth)
     } else {
-        mapping(lines, at, indent, None, depth)
+        mapping(lines, indent, None, depth)
     }
 }
 
-fn is_item(text: &str) -> bool {
+pub(crate) fn is_item(text: &str) -> bool {
     text == "-" || text.starts_with("- ")
 }
 
+/// What a `- ` line holds.
+pub(crate) enum Item<'a> {
+    /// `-` alone: the item is the node on the next lines, deeper, if there is one.
+    Below,
+    /// `- key: value`: a mapping whose keys line up at `indent` with this first one.
+    Entry {
+        indent: usize,
+        key: &'a str,
+        value: &'a str,
+    },
+    /// `- scalar`.
+    Scalar(Scalar<'a>),
+}
+
+/// The item on a `- ` line at `indent`; `None` for what this reader does not handle.
+pub(crate) fn item<'a>(line: Line<'a>, indent: usize) -> Option<Item<'a>> {
+    let rest = line.text[1..].trim_start_matches(' ');
+    if rest.is_empty() {
+        return Some(Item::Below);
+    }
+    if is_item(rest) {
+        return None;
+    }
+    Some(match entry(rest)? {
+        Some((key, value)) => Item::Entry {
+            indent: indent + (line.text.len() - rest.len()),
+            key,
+            value,
+        },
+        None => Item::Scalar(scalar(rest)?),
+    })
+}
+
 /// A block sequence at `indent`.
-fn sequence(lines: &[Line], at: &mut usize, indent: usize, depth: usize) -> Option<Value> {
+fn sequence(lines: &mut Lines, indent: usize, depth: usize) -> Option<Value> {
     let mut items = Vec::new();
-    while let Some(line) = lines.get(*at) {
+    while let Some(line) = lines.peek() {
         if line.indent < indent {
             break;
         }
@@ -88,33 +247,24 @@ fn sequence(lines: &[Line], at: &mut usize, indent: usize, depth: usize) -> Opti
             // at the key's indentation); anywhere else the caller finds it out of place.
             break;
         }
-        let rest = line.text[1..].trim_start_matches(' ');
-        let inner = indent + (line.text.len() - rest.len());
-        *at += 1;
-        if rest.is_empty() {
-            // `-` alone: the item is on the next lines, deeper; else it is null.
-            match lines.get(*at) {
-                Some(next) if next.indent > indent => {
-                    items.push(node(lines, at, next.indent, depth + 1)?)
-                }
-                _ => items.push(Value::Null),
+        lines.advance();
+        items.push(match item(line, indent)? {
+            Item::Below => match lines.peek() {
+                Some(next) if next.indent > indent => node(lines, next.indent, depth + 1)?,
+                _ => Value::Null,
+            },
+            Item::Entry { indent, key, value } => {
+                mapping(lines, indent, Some((key, value)), depth + 1)?
             }
-        } else if is_item(rest) {
-            return None;
-        } else if let Some((key, value)) = entry(rest)? {
-            // `- key: value`: a mapping whose keys line up with this first one.
-            items.push(mapping(lines, at, inner, Some((key, value)), depth + 1)?);
-        } else {
-            items.push(scalar(rest)?);
-        }
+            Item::Scalar(s) => s.to_value(),
+        });
     }
     Some(Value::Sequence(items))
 }
 
 /// A block mapping at `indent`; `first` is an entry already read from a `- ` line.
 fn mapping(
-    lines: &[Line],
-    at: &mut usize,
+    lines: &mut Lines,
     indent: usize,
     first: Option<(&str, &str)>,
     depth: usize,
@@ -124,55 +274,77 @@ fn mapping(
     }
     let mut map = Mapping::new();
     let mut pending = first;
-    loop {
-        let (key, value) = match pending.take() {
-            Some(kv) => kv,
-            None => {
-                let Some(line) = lines.get(*at) else { break };
-                if line.indent < indent {
-                    break;
-                }
-                if line.indent > indent {
-                    return None;
-                }
-                if is_item(line.text) {
-                    // A list at a mapping's own indentation ends it only under a key,
-                    // handled below; here it is out of place.
-                    return None;
-                }
-                *at += 1;
-                entry(line.text)??
-            }
-        };
-        let value = if value.is_empty() {
-            match lines.get(*at) {
-                Some(next) if next.indent > indent => node(lines, at, next.indent, depth + 1)?,
-                // `key:` then `- item` at the key's own indentation: the key's list.
-                Some(next) if next.indent == indent && is_item(next.text) => {
-                    sequence(lines, at, indent, depth + 1)?
-                }
-                _ => Value::Null,
-            }
-        } else {
-            scalar(value)?
+    while let Some((key, value)) = pending.take().or_else(|| next_entry(lines, indent)) {
+        let value = match value_below(lines, indent, value)? {
+            Below::Scalar(s) => s.to_value(),
+            Below::Node(at) => node(lines, at, depth + 1)?,
+            Below::List => sequence(lines, indent, depth + 1)?,
         };
         if map.insert(Value::String(key.to_owned()), value).is_some() {
             // A duplicate key is an error serde_norway reports.
             return None;
         }
     }
+    // `next_entry` also stops on a line out of place: the caller's checks see it.
     Some(Value::Mapping(map))
 }
 
-/// `key: value` or `key:` as (key, value text); `Ok(None)`-like `Some(None)` when the line
-/// is not an entry; `None` when it might be one this reader does not handle.
+/// The next `key: value` line of the block mapping at `indent`, consumed; `None` at its
+/// end, and also on a line that does not belong there (which then stays current, for the
+/// caller to find out of place).
+pub(crate) fn next_entry<'a>(lines: &mut Lines<'a>, indent: usize) -> Option<(&'a str, &'a str)> {
+    let line = lines.peek()?;
+    if line.indent != indent || is_item(line.text) {
+        return None;
+    }
+    let kv = entry(line.text)??;
+    lines.advance();
+    Some(kv)
+}
+
+/// What an entry's value is, given the text after its `key:`.
+pub(crate) enum Below<'a> {
+    /// On the line itself (or nothing: null).
+    Scalar(Scalar<'a>),
+    /// A node on the next lines, at this indentation.
+    Node(usize),
+    /// `key:` then `- item` lines at the key's own indentation: the key's list.
+    List,
+}
+
+/// The value of an entry at `indent` whose text after `key:` is `value`.
+pub(crate) fn value_below<'a>(
+    lines: &Lines<'a>,
+    indent: usize,
+    value: &'a str,
+) -> Option<Below<'a>> {
+    if !value.is_empty() {
+        return Some(Below::Scalar(scalar(value)?));
+    }
+    Some(match lines.peek() {
+        Some(next) if next.indent > indent => Below::Node(next.indent),
+        Some(next) if next.indent == indent && is_item(next.text) => Below::List,
+        _ => Below::Scalar(Scalar::Null),
+    })
+}
+
+/// `key: value` or `key:` as (key, value text); `Some(None)` when the line is not an entry;
+/// `None` when it might be one this reader does not handle.
 fn entry(text: &str) -> Option<Option<(&str, &str)>> {
-    let (key, value) = match text.find(": ") {
-        Some(i) => (&text[..i], text[i + 2..].trim_start_matches(' ')),
-        None => match text.strip_suffix(':') {
-            Some(key) => (key, ""),
-            None => return if text.contains(':') { None } else { Some(None) },
-        },
+    // The first `:` must be the one that ends the key (`: ` or at the end of the line): any
+    // other is in a key this reader does not take, or in a scalar it leaves alone.
+    let Some(colon) = text.bytes().position(|b| b == b':') else {
+        return Some(None);
+    };
+    let key = &text[..colon];
+    let value = match text.as_bytes().get(colon + 1) {
+        None => "",
+        Some(b' ') => text[colon + 2..].trim_start_matches(' '),
+        // `a:b`, `tcp:22` are plain scalars, unless a key follows (`a:b: c`, `a:b:`).
+        Some(_) if find_pair(text, b':', b' ').is_none() && !text.ends_with(':') => {
+            return Some(None);
+        }
+        Some(_) => return None,
     };
     let plain_key = key
         .bytes()
@@ -181,14 +353,15 @@ fn entry(text: &str) -> Option<Option<(&str, &str)>> {
         && key
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/'));
-    if !plain_key || !matches!(word(key), Some(Value::String(_))) || value.contains(": ") {
+    // A plain key has none of the characters `word` is unsure of: only the words matter.
+    if !plain_key || reserved(key) || find_pair(value, b':', b' ').is_some() {
         return None;
     }
     Some(Some((key, value)))
 }
 
 /// A plain scalar as YAML's core schema reads it, or `None` when unsure.
-fn scalar(text: &str) -> Option<Value> {
+fn scalar(text: &str) -> Option<Scalar<'_>> {
     let first = *text.as_bytes().first()?;
     if text.ends_with(':')
         || matches!(
@@ -226,39 +399,62 @@ fn scalar(text: &str) -> Option<Value> {
 
 /// Text that starts with a letter or `_`: null, a boolean, or a string; `None` for words
 /// that some reader might take for a number.
-fn word(text: &str) -> Option<Value> {
-    Some(match text {
-        "null" | "Null" | "NULL" => Value::Null,
-        "true" | "True" | "TRUE" => Value::Bool(true),
-        "false" | "False" | "FALSE" => Value::Bool(false),
+fn word(text: &str) -> Option<Scalar<'_>> {
+    match text {
+        "null" | "Null" | "NULL" => Some(Scalar::Null),
+        "true" | "True" | "TRUE" => Some(Scalar::Bool(true)),
+        "false" | "False" | "FALSE" => Some(Scalar::Bool(false)),
+        _ if reserved(text) => None,
         _ => {
-            if ["inf", "infinity", "nan"]
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case(text))
-                || text.contains(['[', ']', '{', '}', ',', '#', '"', '\''])
-            {
-                return None;
-            }
-            Value::String(text.to_owned())
+            let unsure = text
+                .bytes()
+                .any(|c| matches!(c, b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'"' | b'\''));
+            (!unsure).then_some(Scalar::Str(text))
         }
-    })
+    }
 }
 
-/// Plain decimal integers and dotted addresses (`127.0.0.1`: three dots cannot be a
-/// number); every other digit-led text is left to serde_norway.
-fn number_like(text: &str) -> Option<Value> {
+/// Words that are not strings: null, booleans, and those some reader might take for a
+/// number (`inf`, `NaN`).
+fn reserved(text: &str) -> bool {
+    match text.len() {
+        3 | 8 => ["inf", "infinity", "nan"]
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(text)),
+        4 | 5 => matches!(
+            text,
+            "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+        ),
+        _ => false,
+    }
+}
+
+/// Plain decimal integers, durations and dotted addresses (`127.0.0.1`: three dots cannot
+/// be a number); every other digit-led text is left to serde_norway.
+fn number_like(text: &str) -> Option<Scalar<'_>> {
     let b = text.as_bytes();
     if b.iter().all(u8::is_ascii_digit) {
         if b.len() > 18 || (b.len() > 1 && b[0] == b'0') {
             return None;
         }
-        return Some(Value::Number(Number::from(text.parse::<u64>().ok()?)));
+        let value = text.parse::<u64>().ok()?;
+        return Some(Scalar::Int { value, text });
     }
-    let dotted = text.split('.').count() >= 3
-        && text
-            .split('.')
-            .all(|part| !part.is_empty() && part.bytes().all(|c| c.is_ascii_digit()));
-    dotted.then(|| Value::String(text.to_owned()))
+    // A duration (`10s`, `500ms`): no core-schema number ends in these letters.
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if matches!(&text[digits..], "ms" | "s" | "m" | "h") {
+        return Some(Scalar::Str(text));
+    }
+    // Three or more runs of digits joined by single dots.
+    let (mut parts, mut run) = (1, 0);
+    for &c in b {
+        match c {
+            b'.' if run > 0 => (parts, run) = (parts + 1, 0),
+            b'0'..=b'9' => run += 1,
+            _ => return None,
+        }
+    }
+    (parts >= 3 && run > 0).then_some(Scalar::Str(text))
 }
 
 #[cfg(test)]
@@ -320,6 +516,8 @@ mod tests {
             "[0-9]{1,4}",
             "0[0-9]{1,3}",
             "[0-9]{1,3}\\.[0-9]{1,3}(\\.[0-9]{1,3}){0,2}",
+            "[0-9]{1,4}(ms|s|m|h|e3|x1|min|sec)",
+            Just("1:30".to_string()),
             Just("true".to_string()),
             Just("False".to_string()),
             Just("null".to_string()),

@@ -81,8 +81,13 @@ fn is_clab_name(path: &Path) -> bool {
     name.ends_with(".clab.yml") || name.ends_with(".clab.yaml")
 }
 
-/// A file's text and its parsed YAML (merges applied), read while recognising the format.
-pub(crate) type Read = (String, Value);
+/// What was read of a single file while recognising its format.
+pub(crate) enum Read {
+    /// The own format, valid, read by the fast path (`direct`); `source` is the path.
+    Own(super::model::Inventory),
+    /// The text and its parsed YAML (merges applied).
+    Parsed(String, Value),
+}
 
 /// The format of the inventory at `path`, and, for a single YAML file that parsed, what was
 /// read: the loader uses it rather than reading and parsing the file again (a parse of
@@ -131,11 +136,16 @@ pub(crate) fn detect_read(path: &Path) -> (Format, Option<Read>) {
             Format::Ansible
         });
     };
+    // A valid own-format inventory in plain block YAML (the fast path has a `devices:` key,
+    // which makes a file the own format).
+    if let Some(inv) = super::direct::load(&text, &path.display().to_string()) {
+        return (Format::Own, Some(Read::Own(inv)));
+    }
     // The parse with the loader's limits (control characters, nesting, alias expansion).
     match super::yaml::parse(&text, "") {
         Ok(Value::Mapping(map)) => {
             let found = from_content(&map);
-            (found, Some((text, Value::Mapping(map))))
+            (found, Some(Read::Parsed(text, Value::Mapping(map))))
         }
         // YAML by name: its own syntax error is the right message.
         _ if matches!(ext, "yml" | "yaml" | "json") => format(Format::Own),

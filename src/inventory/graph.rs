@@ -2,7 +2,7 @@
 //! Also the depth-first ancestor walk that resolution uses.
 
 use crate::base::text::Untrusted;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::error::ProblemKind as K;
 use super::raw::{NameRef, RawInventory};
@@ -38,17 +38,19 @@ fn duplicate_devices(inv: &RawInventory, report: &mut Report<'_>) {
 
 fn unknown_groups(inv: &RawInventory, report: &mut Report<'_>) {
     let known: Vec<&str> = inv.groups.iter().map(|g| g.name.as_str()).collect();
+    let index: HashSet<&str> = known.iter().copied().collect();
+    // The owner is named only in a message: most lists have nothing to report.
     let lists = inv
         .devices
         .iter()
-        .map(|d| (format!("device `{}`", d.name), &d.groups))
+        .map(|d| ("device", &d.name, &d.groups))
         .chain(
             inv.groups
                 .iter()
-                .map(|g| (format!("the parents of group `{}`", g.name), &g.parents)),
+                .map(|g| ("the parents of group", &g.name, &g.parents)),
         );
-    for (owner, refs) in lists {
-        for r in refs.iter().filter(|r| !known.contains(&r.name.as_str())) {
+    for (owner, name, refs) in lists {
+        for r in refs.iter().filter(|r| !index.contains(r.name.as_str())) {
             let help = match closest(&r.name, known.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!("define it under `groups:` (`{}: {{}}`)", Untrusted(&r.name)),
@@ -56,7 +58,7 @@ fn unknown_groups(inv: &RawInventory, report: &mut Report<'_>) {
             report.add(
                 K::UnknownGroup,
                 r.at.clone(),
-                format!("unknown group `{}` in {owner}", Untrusted(&r.name)),
+                format!("unknown group `{}` in {owner} `{name}`", Untrusted(&r.name)),
                 Some(help),
             );
         }
@@ -131,10 +133,18 @@ pub(crate) fn ancestors<'a>(
     groups: &'a [NameRef],
     parents_of: &HashMap<&'a str, &'a [NameRef]>,
 ) -> Vec<String> {
+    ancestors_of(groups.iter().map(|g| g.name.as_str()), parents_of)
+}
+
+/// [`ancestors`] of groups given by name.
+pub(crate) fn ancestors_of<'a>(
+    groups: impl DoubleEndedIterator<Item = &'a str>,
+    parents_of: &HashMap<&'a str, &'a [NameRef]>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // Pushed in reverse so that the first listed group is popped (visited) first: the same
     // order as a recursive pre-order walk.
-    let mut stack: Vec<&'a str> = groups.iter().rev().map(|g| g.name.as_str()).collect();
+    let mut stack: Vec<&'a str> = groups.rev().collect();
     while let Some(name) = stack.pop() {
         if out.iter().any(|seen| seen == name) {
             continue;

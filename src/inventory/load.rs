@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use super::error::InventoryError;
-use super::format::{self, Format, Provenance};
+use super::format::{self, Format, Provenance, Read};
 use super::model::Inventory;
 use super::raw::RawInventory;
 use super::report::Report;
 use super::sources::Sources;
-use super::{ansible, containerlab, graph, nornir, resolve, schema, yaml};
+use super::{ansible, containerlab, direct, graph, nornir, resolve, schema, yaml};
 use crate::base::files::{self, FileKind};
 
 impl Inventory {
@@ -40,8 +40,10 @@ impl Inventory {
         };
         match format {
             Format::Own if read.is_some() => {
-                let (text, doc) = read.expect("checked");
-                let mut inv = Inventory::from_doc(&text, doc, &origin)?;
+                let mut inv = match read.expect("checked") {
+                    Read::Own(inv) => inv,
+                    Read::Parsed(text, doc) => Inventory::from_doc(&text, doc, &origin)?,
+                };
                 inv.provenance.files = vec![path.to_owned()];
                 Ok(inv)
             }
@@ -70,6 +72,16 @@ impl Inventory {
     /// Validates and resolves inventory YAML in the own format. `origin` names the text in
     /// messages and becomes `Inventory::source`.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Inventory, InventoryError> {
+        // Generated inventories are plain block YAML: read straight into the model when
+        // valid; anything else (and every error) takes the general path.
+        if let Some(inv) = direct::load(text, origin) {
+            return Ok(inv);
+        }
+        Inventory::from_yaml_general(text, origin)
+    }
+
+    /// [`Inventory::from_yaml`] through the YAML tree, the checks over it and resolution.
+    pub(crate) fn from_yaml_general(text: &str, origin: &str) -> Result<Inventory, InventoryError> {
         // `<<: *anchor` merges are plain YAML convenience: `parse` applies them.
         let doc = yaml::parse(text, origin)?;
         Inventory::from_doc(text, doc, origin)

@@ -6,12 +6,15 @@
 //!
 //! Pipeline: `load` parses the YAML → `schema`, `fields`, `level` check each node and build
 //! the `raw` inventory → `graph` checks across nodes → `resolve` applies groups and defaults
-//! → [`Inventory`]. Problems are gathered by `report` and positioned by `locate`.
+//! → [`Inventory`]. Problems are gathered by `report` and positioned by `locate`. A valid
+//! own-format file in plain block YAML (what generators write) takes a shortcut: `direct`
+//! reads it straight into the model, and gives up to the pipeline on anything else.
 
 mod address;
 mod ansible;
 mod block_yaml;
 mod containerlab;
+mod direct;
 pub mod edit;
 pub(crate) mod error;
 mod fields;

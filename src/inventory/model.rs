@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Index of a device in `Inventory::devices`; stable for the life of the process.
 pub type DeviceId = usize;
@@ -48,11 +49,14 @@ pub struct Device {
     pub agent: bool,
     /// Also offer legacy SSH algorithms (ssh-rsa, SHA-1 key exchange, CBC, hmac-sha1).
     pub legacy_ssh: bool,
-    /// Groups as listed on the device.
-    pub groups: Vec<String>,
-    /// Listed groups plus all their ancestors, in resolution order, without repeats.
-    pub all_groups: Vec<String>,
-    pub tags: BTreeMap<String, String>,
+    /// Groups as listed on the device. Devices that list the same groups share the list.
+    pub groups: Arc<[String]>,
+    /// Listed groups plus all their ancestors, in resolution order, without repeats; shared
+    /// like `groups`.
+    pub all_groups: Arc<[String]>,
+    /// Every level's tags, the nearer level winning per key. Devices with the same tags
+    /// share one map (10,000 devices have a few dozen tag sets): `Arc::make_mut` to edit.
+    pub tags: Arc<BTreeMap<String, String>>,
     pub probe: ProbeSpec,
     /// How often and how damped this device is probed, when its inventory says
     /// (`probe_interval`, `down_after`, `up_after` on the device, a group or `defaults`).

@@ -113,6 +113,11 @@ pub(crate) fn probe(value: &Value) -> Result<ProbeSpec, Bad> {
     let Value::String(spec) = value else {
         return bad("bad probe: not a string", PROBE_HELP);
     };
+    probe_text(spec)
+}
+
+/// [`probe`] of a string value.
+pub(crate) fn probe_text(spec: &str) -> Result<ProbeSpec, Bad> {
     if spec == "icmp" {
         return Ok(ProbeSpec::Icmp);
     }
@@ -159,6 +164,11 @@ pub(crate) fn probe_interval(value: &Value) -> Result<std::time::Duration, Bad> 
             INTERVAL_HELP,
         );
     };
+    probe_interval_text(text)
+}
+
+/// [`probe_interval`] of a string value.
+pub(crate) fn probe_interval_text(text: &str) -> Result<std::time::Duration, Bad> {
     let d = match crate::base::duration::parse_positive(text) {
         Ok(d) => d,
         Err(err) => {

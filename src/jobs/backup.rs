@@ -606,7 +606,7 @@ mod tests {
     #[test]
     fn layouts_place_files_safely() {
         let mut d = device("ams-r1", "127.0.0.1", &["site-ams", "core"]);
-        d.tags.insert("role".into(), "../../etc".into());
+        std::sync::Arc::make_mut(&mut d.tags).insert("role".into(), "../../etc".into());
         assert_eq!(Layout::default().path(&d), PathBuf::from("ams-r1"));
         let l = Layout::parse("{tag:site}/{group}/{platform}/{name}.cfg").unwrap();
         assert_eq!(

@@ -32,7 +32,7 @@ fn inventory(names: &[&str]) -> Inventory {
         let mut d = template.clone();
         d.name = name.to_string();
         d.host = format!("127.0.0.{}", i + 2);
-        d.tags.clear();
+        d.tags = Default::default();
         inv.devices.push(d);
     }
     inv
@@ -251,7 +251,7 @@ async fn hostile_names_and_tags_stay_inside_their_label() {
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut inv = inventory(&refs);
     for d in &mut inv.devices {
-        d.tags.insert("site".into(), d.name.clone());
+        std::sync::Arc::make_mut(&mut d.tags).insert("site".into(), d.name.clone());
     }
     let inv = Arc::new(inv);
     let exporter = Exporter::bind(&config(Some("v\"\n\u{1b}[2J")), &inv)

@@ -43,9 +43,9 @@ impl Feed {
                 key_passphrase_env: None,
                 agent: false,
                 legacy_ssh: false,
-                groups: d.groups.clone(),
-                all_groups: d.groups.clone(),
-                tags: d.tags.clone(),
+                groups: d.groups.clone().into(),
+                all_groups: d.groups.clone().into(),
+                tags: std::sync::Arc::new(d.tags.clone()),
                 probe: ProbeSpec::Icmp,
                 // A recording keeps the run's damping, not the inventory's per-group one.
                 timing: Default::default(),

@@ -184,8 +184,8 @@ impl RecordTap {
                 name: d.name.clone(),
                 host: d.host.clone(),
                 platform: d.platform.clone(),
-                groups: d.groups.clone(),
-                tags: d.tags.clone(),
+                groups: d.groups.to_vec(),
+                tags: (*d.tags).clone(),
             })
             .collect();
         let start = Start {
