@@ -29,6 +29,21 @@ use crate::ui::Ended;
 
 use crate::base::exit::USAGE;
 
+/// The async runtime for a command (`None`: the dashboard).
+///
+/// The dashboard's loop runs on the main thread (`block_on`) and its workers (sweeper, SSH,
+/// lab) on one worker thread: with two, the workers woke each other for every few probe
+/// results (futexes, context switches) for a third more of the process's CPU at rest
+/// (benches/dashboard.sh), and one thread of its own keeps the loop from waiting behind them.
+/// The headless commands keep a worker per core for their SSH work.
+pub fn runtime(command: Option<&Command>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if command.is_none() {
+        builder.worker_threads(1);
+    }
+    builder.enable_all().build()
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     if let Some(theme) = cli.look.theme {
         crate::ui::theme::choose(theme.into());
