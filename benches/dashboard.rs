@@ -15,7 +15,8 @@
 //! - `cpu [N]`: the dashboard's own CPU at rest, without the sweeper's sockets: the real app
 //!   loop over the real engine, fed through the engine's event channel with the results a
 //!   sweep of N devices gives (N a second, at most 2,000 a second: the default `--rate`),
-//!   drawn into a `TestBackend` of 250×80; 10 s on the tiles, then 10 s in the dense view.
+//!   drawn into a `TestBackend` of 250×80; after the first sweep, 10 s on the tiles, then
+//!   10 s in the dense view.
 //!   CPU of the loop's thread and of the process, as a share of one core, and frames a
 //!   second. N: 1,000 and 10,000 unless given.
 //!
@@ -454,8 +455,10 @@ async fn feed(tx: mpsc::Sender<Event>, n: usize) {
 }
 
 async fn cpu(n: usize) {
-    const WARM_UP: Duration = Duration::from_secs(3);
     const PHASE: Duration = Duration::from_secs(10);
+    // At rest: after the first sweep, whose devices each go from unknown to up (10,000 at
+    // 2,000/s take 5 s), and after the `z` frame.
+    let warm_up = Duration::from_secs((n / n.min(2_000)) as u64 + 2);
     let builder = Engine::builder(Arc::new(inventory(n, None)), EngineConfig::default());
     let feeder = tokio::spawn(feed(builder.sender(), n));
     let mut engine = builder.start();
@@ -471,7 +474,7 @@ async fn cpu(n: usize) {
             if let Some(key) = key {
                 press(&keys, key);
             }
-            tokio::time::sleep(WARM_UP).await;
+            tokio::time::sleep(warm_up).await;
             let (ui0, all0, f0, t0) = (
                 cpu_ns(true),
                 cpu_ns(false),
