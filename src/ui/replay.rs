@@ -248,7 +248,7 @@ pub async fn run(path: &Path, utc: bool) -> Result<ExitCode> {
 pub async fn drive<S, I>(
     player: &mut Player,
     term: &mut S,
-    mut input: I,
+    input: I,
     mut signals: Option<&mut signals::Signals>,
 ) -> Result<Ended>
 where
@@ -265,6 +265,8 @@ where
         (player.recording.entries.iter()).any(|e| matches!(e.record, Record::Rollout(_)));
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Polled only once it woke, not at every tick of the playback (see `woken`).
+    let mut input = super::woken::Woken::new(input);
     let mut dirty = true;
     loop {
         if dirty {
