@@ -4,6 +4,12 @@
 //! hundred to a few thousand packets per second), and a burst of 10,000 echo requests can
 //! also overflow our own receive queue. So by default a sweep is spread out; `--rate 0`
 //! (`Rate::Unlimited`) removes pacing for loopback labs and benchmarks.
+//!
+//! Probes leave in small bursts, not one by one: every [`SEND_TICK`] the sweep sends the
+//! probes whose slot has come since the last burst, at most [`Pacer::burst`] of them (the
+//! rate × the tick, e.g. 25 at 1,250/s, 40 at the 2,000/s cap). The rate holds on average
+//! and is never exceeded over any tick; only the spacing inside a burst is gone (µs apart,
+//! one `sendmmsg`). That is 50 wake-ups a second instead of one per probe.
 
 use std::time::Duration;
 
@@ -31,6 +37,13 @@ pub const SPREAD_FRACTION: f64 = 0.8;
 pub const SPREAD_MAX_PPS: f64 = 2_000.0;
 /// Lower bound of `Rate::Spread` in probes per second.
 pub const SPREAD_MIN_PPS: f64 = 200.0;
+
+/// How often a paced sweep sends a burst (and, at most, expires unanswered probes).
+pub const SEND_TICK: Duration = Duration::from_millis(20);
+
+/// Burst of an unpaced sweep: this many probes go out before replies are read and other
+/// tasks get a turn (256 = four `sendmmsg` calls; the receive queue holds far more).
+pub const UNPACED_BURST: usize = 256;
 
 /// The send schedule of one sweep: probe `i` leaves at `start + i * gap`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,6 +74,23 @@ impl Pacer {
         };
         // Whole nanoseconds, rounded: exact for the usual rates, no float drift per slot.
         Some(Duration::from_nanos((1e9 / pps).round() as u64))
+    }
+
+    /// Most probes in one burst: what the rate allows in one [`SEND_TICK`] (at least one),
+    /// or [`UNPACED_BURST`] when not paced.
+    pub fn burst(&self) -> usize {
+        match self.gap {
+            None => UNPACED_BURST,
+            Some(gap) => {
+                let per_tick = SEND_TICK.as_nanos().div_ceil(gap.as_nanos().max(1));
+                usize::try_from(per_tick).unwrap_or(usize::MAX).max(1)
+            }
+        }
+    }
+
+    /// Whether sends are paced at all.
+    pub fn paced(&self) -> bool {
+        self.gap.is_some()
     }
 
     /// When probe `i` may be sent.
@@ -114,6 +144,17 @@ mod tests {
     fn spread_does_not_dribble_small_fleets() {
         let gap = Pacer::gap_for(Rate::Spread, 10, SEC).unwrap();
         assert_eq!(gap, Duration::from_millis(5)); // 200 pps, not 12.5 pps
+    }
+
+    #[test]
+    fn a_burst_is_what_the_rate_allows_in_a_tick() {
+        let start = Instant::now();
+        let burst = |rate, n| Pacer::new(rate, n, SEC, start).burst();
+        assert_eq!(burst(Rate::Spread, 1_000), 25); // 1,250/s × 20 ms
+        assert_eq!(burst(Rate::Spread, 10_000), 40); // the 2,000/s cap
+        assert_eq!(burst(Rate::Spread, 10), 4); // the 200/s floor
+        assert_eq!(burst(Rate::PerSecond(10), 10), 1, "never below one");
+        assert_eq!(burst(Rate::Unlimited, 10), UNPACED_BURST);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Answer {
     pub outcome: ProbeOutcome,
 }
 
+/// Where the receive task sends a sweep's answers: several per message, one message per read.
+pub type Sink = mpsc::UnboundedSender<Vec<Answer>>;
+
 /// Proof of one registration, to withdraw it when it times out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
@@ -42,11 +45,11 @@ struct TableInner {
 
 pub struct Waiting {
     pub ip: IpAddr,
-    /// Taken just before `send_to`, so the RTT includes the send syscall.
+    /// Taken just before the burst is sent, so the RTT includes the send syscall.
     pub sent: Instant,
     pub key: usize,
     id: u64,
-    pub sink: mpsc::UnboundedSender<Answer>,
+    pub sink: Sink,
 }
 
 impl Table {
@@ -56,12 +59,7 @@ impl Table {
     }
 
     /// Register a probe; skips sequence numbers still in use (65,536 in flight at most).
-    pub fn register(
-        &self,
-        ip: IpAddr,
-        key: usize,
-        sink: &mpsc::UnboundedSender<Answer>,
-    ) -> Option<(u16, u64)> {
+    pub fn register(&self, ip: IpAddr, key: usize, sink: &Sink) -> Option<(u16, u64)> {
         let mut t = self.lock();
         let id = t.next_id;
         t.next_id += 1;
