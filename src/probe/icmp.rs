@@ -13,16 +13,17 @@
 //! wrapping counter shared by all probes, and the replying address must be the one probed.
 //! A late reply to an expired probe finds no entry and is dropped.
 //!
-//! RTT: from just before the burst's first `sendmmsg` to just after the `recvmmsg` that read
-//! the reply, both in user space, so it includes the burst's other sends (on loopback about
-//! 3 µs each: up to ~0.2 ms for a 64-probe call) and any scheduling delay. Kernel timestamps
-//! (SO_TIMESTAMPNS) would be more precise; a dashboard does not need that.
+//! RTT: from just before the burst's first `sendmmsg` to the kernel's arrival stamp of
+//! the reply (`SO_TIMESTAMPNS`), so a reply that waited in the queue while the receive task
+//! let a burst's replies gather still counts its true time; it includes the burst's earlier
+//! sends (on loopback about 3 µs each). The first reply of a wake-up is read at once and
+//! timed in user space, as are all replies when the socket refuses stamps.
 
 use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use socket2::Type;
 use surge_ping::{AsyncSocket, Config, ICMP};
@@ -136,8 +137,16 @@ impl EchoSocket {
         let socket = AsyncSocket::new(&config).map_err(|e| format!("{name} socket: {e}"))?;
         let raw = socket.get_type() == Type::RAW;
         let problems = tune(&socket, name, raw, v6);
+        // Without arrival stamps the receive task reads at once (see GATHER); no notice.
+        let stamped = sockopt::timestamp_arrivals(socket.get_native_sock()).is_ok();
         let table = Arc::new(Table::default());
-        let recv = tokio::spawn(receive(socket.clone(), Arc::clone(&table), raw, ident));
+        let recv = tokio::spawn(receive(
+            socket.clone(),
+            Arc::clone(&table),
+            raw,
+            ident,
+            stamped,
+        ));
         let echo = Self {
             socket,
             raw,
@@ -236,9 +245,15 @@ fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool) -> Vec<String> {
     problems
 }
 
+/// After a wake-up has read the queue empty, the receive task lets more replies gather
+/// this long before it reads again, so the replies to one burst take one or two wake-ups,
+/// not one each (on loopback they arrive while the burst is still being sent). Kernel
+/// arrival stamps keep the RTTs exact meanwhile; without them there is no pause.
+const GATHER: Duration = Duration::from_millis(4);
+
 /// Read every waiting packet per wake-up, match each to a waiting probe, and pass the
 /// answers on: one message per sweep channel per read, not one per reply.
-async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16) {
+async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16, stamped: bool) {
     let kind = if raw { Type::RAW } else { Type::DGRAM };
     // Only filled into decoded DGRAM packets; the value does not matter for matching.
     let local = socket.local_addr().map(|a| a.ip()).ok();
@@ -246,48 +261,58 @@ async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16) 
     let mut bufs = RecvBufs::default();
     let mut first = [0u8; mmsg::DATAGRAM];
     let mut out = Outbox::default();
+    let answer = |bytes: &[u8], from: SocketAddr, arrived: Option<SystemTime>, out: &mut Outbox| {
+        let Some(packet) = decode(bytes, from.ip(), kind, local) else {
+            return;
+        };
+        // DGRAM sockets only ever see their own replies; the kernel rewrites the ident.
+        if raw && packet.get_identifier().0 != ident {
+            return;
+        }
+        let Some(w) = table.take(packet.get_sequence().0, packet.real_destination()) else {
+            return;
+        };
+        let now = Instant::now();
+        // The kernel's stamp when there is one: the packet may have waited in the queue.
+        let (at, rtt) = match arrived {
+            Some(t) => {
+                let waited = SystemTime::now().duration_since(t).unwrap_or_default();
+                let rtt = t.duration_since(w.sent_wall).unwrap_or_default();
+                (now.checked_sub(waited).unwrap_or(now), rtt)
+            }
+            None => (now, now.saturating_duration_since(w.sent)),
+        };
+        let outcome = match answer_error(&packet) {
+            None => ProbeOutcome::Reply { rtt },
+            Some(reason) => ProbeOutcome::Failed { reason },
+        };
+        out.push(
+            w.sink,
+            Answer {
+                key: w.key,
+                at,
+                outcome,
+            },
+        );
+    };
+    // Read until a short read says the queue is empty.
+    let mut drain = |out: &mut Outbox| loop {
+        let read = bufs.recv_many(fd, |bytes, from, arrived| answer(bytes, from, arrived, out));
+        out.flush();
+        if !matches!(read, Ok(n) if n == mmsg::BATCH) {
+            break;
+        }
+    };
     loop {
-        // Waits (tokio readiness) for the first packet; a wake-up then drains the rest.
+        // Waits (tokio readiness) for the first packet; read at once, its own time is exact.
         let Ok((len, from)) = socket.recv_from(&mut first).await else {
             continue;
         };
-        let at = Instant::now();
-        let answer = |bytes: &[u8], from: SocketAddr, at: Instant, out: &mut Outbox| {
-            let Some(packet) = decode(bytes, from.ip(), kind, local) else {
-                return;
-            };
-            // DGRAM sockets only ever see their own replies; the kernel rewrites the ident.
-            if raw && packet.get_identifier().0 != ident {
-                return;
-            }
-            let Some(w) = table.take(packet.get_sequence().0, packet.real_destination()) else {
-                return;
-            };
-            let outcome = match answer_error(&packet) {
-                None => ProbeOutcome::Reply {
-                    rtt: at.saturating_duration_since(w.sent),
-                },
-                Some(reason) => ProbeOutcome::Failed { reason },
-            };
-            out.push(
-                w.sink,
-                Answer {
-                    key: w.key,
-                    at,
-                    outcome,
-                },
-            );
-        };
-        answer(&first[..len], from, at, &mut out);
-        loop {
-            let read = bufs.recv_many(fd, |bytes, from| {
-                answer(bytes, from, Instant::now(), &mut out)
-            });
-            out.flush();
-            // A short read emptied the queue; the next `recv_from` parks until more come.
-            if !matches!(read, Ok(n) if n == mmsg::BATCH) {
-                break;
-            }
+        answer(&first[..len], from, None, &mut out);
+        drain(&mut out);
+        if stamped {
+            tokio::time::sleep(GATHER).await;
+            drain(&mut out);
         }
     }
 }

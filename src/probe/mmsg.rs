@@ -8,10 +8,13 @@
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::RawFd;
+use std::time::{Duration, SystemTime};
 
 use nix::sys::socket::{
-    ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg,
+    ControlMessage, ControlMessageOwned, MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg,
+    sendmmsg,
 };
+use nix::sys::time::TimeSpec;
 
 /// Most datagrams per call: 64 keeps the headers small and still divides the per-call
 /// cost of a 1,000-probe burst by 64.
@@ -60,34 +63,54 @@ impl Default for RecvBufs {
 }
 
 impl RecvBufs {
-    /// Read up to [`BATCH`] waiting datagrams in one call; `each(bytes, from)` sees every
-    /// one. Returns how many were read; `Err(WouldBlock)` when none was waiting.
+    /// Read up to [`BATCH`] waiting datagrams in one call; `each(bytes, from, arrived)`
+    /// sees every one, with the kernel's arrival time when the socket has
+    /// `SO_TIMESTAMPNS` on. Returns how many were read; `Err(WouldBlock)` when none was
+    /// waiting.
     pub fn recv_many(
         &mut self,
         fd: RawFd,
-        mut each: impl FnMut(&[u8], SocketAddr),
+        mut each: impl FnMut(&[u8], SocketAddr, Option<SystemTime>),
     ) -> io::Result<usize> {
-        // (length, sender) of each datagram, taken before the buffers are read back.
-        let mut got: Vec<(usize, Option<SocketAddr>)> = Vec::with_capacity(BATCH);
+        // Length, sender and arrival of each datagram, taken before the buffers are read.
+        type Got = (usize, Option<SocketAddr>, Option<SystemTime>);
+        let mut got: Vec<Got> = Vec::with_capacity(BATCH);
         {
             let mut slices: Vec<[IoSliceMut<'_>; 1]> = self
                 .bufs
                 .iter_mut()
                 .map(|b| [IoSliceMut::new(&mut b[..])])
                 .collect();
-            let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), None);
+            let stamp = nix::cmsg_space!(TimeSpec);
+            let mut headers =
+                MultiHeaders::<SockaddrStorage>::preallocate(slices.len(), Some(stamp));
             let read = recvmmsg(fd, &mut headers, &mut slices, MsgFlags::MSG_DONTWAIT, None)?;
             for msg in read {
-                got.push((msg.bytes, msg.address.as_ref().and_then(socket_addr)));
+                let arrived = msg.cmsgs().ok().and_then(|mut c| {
+                    c.find_map(|m| match m {
+                        ControlMessageOwned::ScmTimestampns(t) => Some(wall_time(t)),
+                        _ => None,
+                    })
+                });
+                let from = msg.address.as_ref().and_then(socket_addr);
+                got.push((msg.bytes, from, arrived));
             }
         }
-        for (buf, &(len, from)) in self.bufs.iter().zip(&got) {
+        for (buf, &(len, from, arrived)) in self.bufs.iter().zip(&got) {
             if let Some(from) = from {
-                each(&buf[..len.min(DATAGRAM)], from);
+                each(&buf[..len.min(DATAGRAM)], from, arrived);
             }
         }
         Ok(got.len())
     }
+}
+
+fn wall_time(t: TimeSpec) -> SystemTime {
+    let since = Duration::new(
+        u64::try_from(t.tv_sec()).unwrap_or(0),
+        u32::try_from(t.tv_nsec()).unwrap_or(0),
+    );
+    SystemTime::UNIX_EPOCH + since
 }
 
 fn socket_addr(a: &SockaddrStorage) -> Option<SocketAddr> {
@@ -118,7 +141,8 @@ mod tests {
         let mut bufs = RecvBufs::default();
         let mut seen = Vec::new();
         let n = bufs
-            .recv_many(rx.as_raw_fd(), |bytes, from| {
+            .recv_many(rx.as_raw_fd(), |bytes, from, arrived| {
+                assert_eq!(arrived, None, "no SO_TIMESTAMPNS asked for");
                 seen.push((bytes.to_vec(), from))
             })
             .unwrap();
@@ -128,7 +152,7 @@ mod tests {
             payloads
         );
         assert!(seen.iter().all(|s| s.1 == tx.local_addr().unwrap()));
-        let empty = bufs.recv_many(rx.as_raw_fd(), |_, _| panic!("nothing was sent"));
+        let empty = bufs.recv_many(rx.as_raw_fd(), |_, _, _| panic!("nothing was sent"));
         assert_eq!(empty.unwrap_err().kind(), io::ErrorKind::WouldBlock);
     }
 
@@ -147,7 +171,30 @@ mod tests {
         );
         assert_eq!(send_many(tx.as_raw_fd(), &[], &[]).unwrap(), 0);
         let mut bufs = RecvBufs::default();
-        assert_eq!(bufs.recv_many(rx.as_raw_fd(), |_, _| {}).unwrap(), BATCH);
-        assert_eq!(bufs.recv_many(rx.as_raw_fd(), |_, _| {}).unwrap(), 5);
+        assert_eq!(bufs.recv_many(rx.as_raw_fd(), |_, _, _| {}).unwrap(), BATCH);
+        assert_eq!(bufs.recv_many(rx.as_raw_fd(), |_, _, _| {}).unwrap(), 5);
+    }
+
+    /// With SO_TIMESTAMPNS on, each datagram comes with the kernel's arrival time: after
+    /// it was sent, and before it was read.
+    #[test]
+    fn arrival_times_come_from_the_kernel() {
+        let rx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        rx.set_nonblocking(true).unwrap();
+        super::super::sockopt::timestamp_arrivals(rx.as_raw_fd()).unwrap();
+        let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let before = SystemTime::now();
+        tx.send_to(b"stamp me", rx.local_addr().unwrap()).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        let mut arrivals = Vec::new();
+        let n = RecvBufs::default()
+            .recv_many(rx.as_raw_fd(), |_, _, arrived| arrivals.push(arrived))
+            .unwrap();
+        let read = SystemTime::now();
+        assert_eq!(n, 1);
+        let arrived = arrivals[0].expect("a kernel timestamp");
+        assert!(arrived >= before, "{arrived:?} < {before:?}");
+        // Stamped on arrival, not when read 20 ms later.
+        assert!(read.duration_since(arrived).unwrap() >= Duration::from_millis(15));
     }
 }

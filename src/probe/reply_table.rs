@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tokio::sync::mpsc;
 
@@ -47,6 +47,8 @@ pub struct Waiting {
     pub ip: IpAddr,
     /// Taken just before the burst is sent, so the RTT includes the send syscall.
     pub sent: Instant,
+    /// The same moment on the wall clock, to compare with a kernel arrival stamp.
+    pub sent_wall: SystemTime,
     pub key: usize,
     id: u64,
     pub sink: Sink,
@@ -67,11 +69,12 @@ impl Table {
             let seq = t.next_seq;
             t.next_seq = seq.wrapping_add(1);
             if let Entry::Vacant(v) = t.waiting.entry(seq) {
-                let sent = Instant::now();
+                let (sent, sent_wall) = (Instant::now(), SystemTime::now());
                 let sink = sink.clone();
                 v.insert(Waiting {
                     ip,
                     sent,
+                    sent_wall,
                     key,
                     id,
                     sink,

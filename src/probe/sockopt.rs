@@ -39,6 +39,17 @@ pub fn raise_rcvbuf(fd: RawFd, bytes: usize) -> io::Result<(usize, bool)> {
     Ok((usize::try_from(got).unwrap_or(0), forced.is_ok()))
 }
 
+/// Have the kernel stamp every received packet with its arrival time (`SO_TIMESTAMPNS`),
+/// so an RTT does not depend on when the receive task got round to reading it.
+pub fn timestamp_arrivals(fd: RawFd) -> io::Result<()> {
+    setsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_TIMESTAMPNS,
+        &1i32.to_ne_bytes(),
+    )
+}
+
 /// Bitmask for ICMP_FILTER: a set bit *blocks* that type.
 pub fn v4_filter_mask() -> u32 {
     V4_PASS.iter().fold(u32::MAX, |m, &t| m & !(1 << t))
