@@ -232,6 +232,10 @@ fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool) -> Vec<String> {
         Ok(_) => {}
         Err(e) => problems.push(format!("{name}: cannot raise receive buffer: {e}")),
     }
+    if !v6 {
+        // Only a saving (no IP identifier to pick); without it probes go out as before.
+        let _ = sockopt::dont_fragment_v4(fd);
+    }
     if raw {
         let filtered = if v6 {
             sockopt::filter_v6(fd)
