@@ -144,26 +144,21 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
         let now = Instant::now();
         if next < n && now >= send_at {
             // The probes whose slot has come, at most one burst of them, in one go.
-            let mut burst = Vec::new();
-            let mut started = 0;
-            while next < n && started < pacer.burst() && pacer.slot(next) <= now {
-                let key = due[next];
-                next += 1;
-                started += 1;
+            let count = pacer.due(next, n, now);
+            let mut burst = Vec::with_capacity(count);
+            for &key in &due[next..next + count] {
                 let slot = &slots[key];
                 match icmp_addr(slot, probers) {
                     Some(ip) => burst.push((ip, key)),
                     None => others.push(probe_other(key, slot, probers)),
                 }
             }
+            next += count;
             let failed = send_icmp(probers, &burst, &sink, &mut waiting, &mut tally, slots).await;
             for e in failed {
                 send(events, e).await?;
             }
-            send_at = match (next < n, pacer.paced()) {
-                (true, true) => pacer.slot(next).max(now + SEND_TICK),
-                _ => now,
-            };
+            send_at = pacer.next_burst(next, now);
         }
 
         // Answered probes leave the front of the deadlines here, not by a timer each.
