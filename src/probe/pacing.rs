@@ -191,8 +191,8 @@ mod tests {
             while next < n {
                 let k = p.due(next, n, at);
                 assert!(k <= p.burst(), "{rate:?}: burst of {k} > {}", p.burst());
-                for i in next..next + k {
-                    sent[i] += 1;
+                for (i, count) in sent.iter_mut().enumerate().skip(next).take(k) {
+                    *count += 1;
                     assert!(p.slot(i) <= at, "{rate:?}: probe {i} left before its slot");
                 }
                 next += k;
