@@ -249,10 +249,11 @@ fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool) -> Vec<String> {
     problems
 }
 
-/// After a wake-up has read the queue empty, the receive task lets more replies gather
-/// this long before it reads again, so the replies to one burst take one or two wake-ups,
-/// not one each (on loopback they arrive while the burst is still being sent). Kernel
-/// arrival stamps keep the RTTs exact meanwhile; without them there is no pause.
+/// After the first packet of a wake-up, the receive task lets more replies gather this
+/// long before it reads the rest, so the replies to one burst take one wake-up and one
+/// message to the sweep, not one each (on loopback they arrive while the burst is still
+/// being sent). Kernel arrival stamps keep the RTTs exact meanwhile; without them there is
+/// no pause.
 const GATHER: Duration = Duration::from_millis(4);
 
 /// Read every waiting packet per wake-up, match each to a waiting probe, and pass the
@@ -313,11 +314,11 @@ async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16, 
             continue;
         };
         answer(&first[..len], from, None, &mut out);
-        drain(&mut out);
+        // Then the rest of the burst's replies gather, and leave with it in one message.
         if stamped {
             tokio::time::sleep(GATHER).await;
-            drain(&mut out);
         }
+        drain(&mut out);
     }
 }
 
