@@ -12,12 +12,20 @@
 //!   a listener of ours, `probe: tcp:PORT`; the rest are loopback addresses probed by ICMP.
 //!   Close the listener: time until a frame shows it down, next to interval + timeout. Five
 //!   rounds (it comes back up in between).
+//! - `cpu [N]`: the dashboard's own CPU at rest, without the sweeper's sockets: the real app
+//!   loop over the real engine, fed through the engine's event channel with the results a
+//!   sweep of N devices gives (N a second, at most 2,000 a second: the default `--rate`),
+//!   drawn into a `TestBackend` of 250×80; after the first sweep, 10 s on the tiles, then
+//!   10 s in the dense view.
+//!   CPU of the loop's thread and of the process, as a share of one core, and frames a
+//!   second. N: 1,000 and 10,000 unless given.
 //!
 //! ICMP needs root or `net.ipv4.ping_group_range`; loopback addresses 127.24.0.0/14 answer
 //! without anything listening.
 
 use std::io;
 use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,8 +40,17 @@ use ratatui::backend::TestBackend;
 use ratatui::layout::Size;
 use tokio::sync::{mpsc, watch};
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+// As the binary: the benches measure what a user runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    // The dashboard's own runtime: `keys`, `down` and `cpu` run its loop.
+    let runtime = fleetdash::runtime().expect("the runtime starts");
+    runtime.block_on(bench());
+}
+
+async fn bench() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
@@ -48,12 +65,21 @@ async fn main() {
         "memory" => memory(n(10_000)),
         "keys" => keys(n(10_000)).await,
         "down" => down(n(10_000)).await,
+        "cpu" => match args.iter().any(|a| a.parse::<usize>().is_ok()) {
+            true => cpu(n(10_000)).await,
+            false => {
+                cpu(1_000).await;
+                cpu(10_000).await;
+            }
+        },
         _ => {
             memory(n(10_000));
             keys(n(10_000)).await;
             for n in [1_000, 10_000] {
                 down(n).await;
             }
+            cpu(1_000).await;
+            cpu(10_000).await;
         }
     }
 }
@@ -344,4 +370,145 @@ async fn down(n: usize) {
          interval + timeout = 2 s; 2 × sweep period + timeout ≈ the expected worst case)",
         seconds.len()
     );
+}
+
+/// A `TestBackend` that counts its frames.
+struct Counted {
+    term: ratatui::Terminal<TestBackend>,
+    frames: Arc<AtomicU64>,
+}
+
+impl Screen for Counted {
+    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
+        self.frames.fetch_add(1, Ordering::Relaxed);
+        Screen::draw(&mut self.term, render)
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        Screen::size(&self.term)
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Nanoseconds on a CPU: of the calling thread, or (`None`) of every thread of the process.
+fn cpu_ns(thread: bool) -> u64 {
+    let ran = |path: &str| -> u64 {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        text.split_whitespace()
+            .next()
+            .and_then(|ns| ns.parse().ok())
+            .unwrap_or(0)
+    };
+    if thread {
+        return ran("/proc/thread-self/schedstat");
+    }
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
+    tasks
+        .flatten()
+        .map(|t| ran(&format!("{}/schedstat", t.path().display())))
+        .sum()
+}
+
+/// Feeds `n` devices' probe results into the engine as a sweep at the default rate gives
+/// them: spread over each 10 ms, every RTT a little different each time (so tiles change).
+async fn feed(tx: mpsc::Sender<Event>, n: usize) {
+    use fleetdash::fleet::IcmpSocket;
+    use fleetdash::probe::ProbeMode;
+    let per_second = n.min(2_000);
+    let _ = tx.send(Event::Mode(ProbeMode::Icmp(IcmpSocket::Raw))).await;
+    let mut tick = tokio::time::interval(Duration::from_millis(10));
+    let (mut device, mut sweep, mut started) = (0, 0u64, Instant::now());
+    loop {
+        tick.tick().await;
+        for _ in 0..per_second / 100 {
+            let rtt = Duration::from_micros(20 + (device as u64 * 7 + sweep * 13) % 900);
+            let result = ProbeResult {
+                device,
+                at: Instant::now(),
+                outcome: ProbeOutcome::Reply { rtt },
+            };
+            if tx.send(Event::Probe(result)).await.is_err() {
+                return;
+            }
+            device += 1;
+            if device == n {
+                sweep += 1;
+                let stats = SweepStats {
+                    sweep,
+                    sent: n,
+                    replies: n,
+                    elapsed: started.elapsed(),
+                    pace: Some(2_000),
+                };
+                let _ = tx.send(Event::SweepDone(stats)).await;
+                (device, started) = (0, Instant::now());
+            }
+        }
+    }
+}
+
+async fn cpu(n: usize) {
+    const PHASE: Duration = Duration::from_secs(10);
+    // At rest: after the first sweep, whose devices each go from unknown to up (10,000 at
+    // 2,000/s take 5 s), and after the `z` frame.
+    let warm_up = Duration::from_secs((n / n.min(2_000)) as u64 + 2);
+    let builder = Engine::builder(Arc::new(inventory(n, None)), EngineConfig::default());
+    let feeder = tokio::spawn(feed(builder.sender(), n));
+    let mut engine = builder.start();
+    let frames = Arc::new(AtomicU64::new(0));
+    let mut screen = Counted {
+        term: ratatui::Terminal::new(TestBackend::new(250, 80)).unwrap(),
+        frames: frames.clone(),
+    };
+    let (keys, rx) = mpsc::unbounded_channel();
+    let script = async move {
+        let mut lines = Vec::new();
+        for (what, key) in [("tiles", None), ("dense", Some('z'))] {
+            if let Some(key) = key {
+                press(&keys, key);
+            }
+            tokio::time::sleep(warm_up).await;
+            let (ui0, all0, f0, t0) = (
+                cpu_ns(true),
+                cpu_ns(false),
+                frames.load(Ordering::Relaxed),
+                Instant::now(),
+            );
+            tokio::time::sleep(PHASE).await;
+            let (ui1, all1, f1) = (cpu_ns(true), cpu_ns(false), frames.load(Ordering::Relaxed));
+            let wall = t0.elapsed().as_secs_f64();
+            let share = |ns: u64| ns as f64 / 1e9 / wall * 100.0;
+            lines.push(format!(
+                "  {what}: loop thread {:.2} % of a core, process {:.2} % (feeder included); \
+                 {:.1} frames/s",
+                share(ui1 - ui0),
+                share(all1 - all0),
+                (f1 - f0) as f64 / wall,
+            ));
+        }
+        press(&keys, 'q');
+        lines
+    };
+    let (ended, lines) = tokio::join!(
+        ui::drive(&mut engine, options(), &mut screen, key_stream(rx), None),
+        script
+    );
+    ended.expect("the loop ends cleanly");
+    feeder.abort();
+    let per_second = n.min(2_000);
+    println!(
+        "cpu: {n} devices, {per_second} probe results/s fed through the engine's channel (no \
+         sockets), 250×80 TestBackend, {} s a phase:",
+        PHASE.as_secs()
+    );
+    for line in lines {
+        println!("{line}");
+    }
 }

@@ -25,6 +25,6 @@ mod run;
 pub mod ssh;
 pub mod ui;
 
-pub use run::run;
+pub use run::{run, runtime};
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -32,10 +32,7 @@ fn main() -> ExitCode {
         Err(err) if log.verbosity > 0 => eprintln!("warning: {err}"),
         _ => {}
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match fleetdash::runtime() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

@@ -249,12 +249,11 @@ impl Widget for Dense<'_> {
                     buf.set_stringn(area.x, y, text, area.width.into(), theme::title());
                 }
                 MapLine::Cells { start, len } => {
+                    let rollout = app.rollout(fleet);
                     for col in 0..len {
                         let id = app.visible[start + col];
                         let x = area.x + col as u16 * map.cell;
-                        let rollout = app
-                            .rollout(fleet)
-                            .and_then(|r| rollout_view::tile_status(r, id));
+                        let rollout = rollout.and_then(|r| rollout_view::tile_status(r, id));
                         let mut style = match &rollout {
                             Some((_, style)) => *style,
                             None => theme::tile(fleet.devices[id].reach),
@@ -265,7 +264,12 @@ impl Widget for Dense<'_> {
                         if app.focused == Some(id) {
                             style = style.add_modifier(theme::FOCUS);
                         }
-                        buf.set_stringn(x, y, symbol(fleet, app, id, now), 1, style);
+                        // Straight into the cell: the symbols are one column wide each,
+                        // and `set_stringn` would segment and measure 10,000 of them a frame.
+                        if let Some(cell) = buf.cell_mut((x, y)) {
+                            cell.set_symbol(symbol(fleet, app, id, now))
+                                .set_style(style);
+                        }
                     }
                 }
             }

@@ -31,6 +31,7 @@ mod summary;
 mod terminal;
 pub mod theme;
 mod tiles;
+mod woken;
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,7 @@ use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
 use redraw::{Change, FOLD_GAP, Redraw};
+use woken::Woken;
 
 pub use redraw::{LAZY_FPS, MAX_FPS};
 
@@ -181,8 +183,8 @@ pub async fn drive<S, I>(
     engine: &mut Engine,
     options: Options,
     term: &mut S,
-    mut input: I,
-    mut signals: Option<&mut signals::Signals>,
+    input: I,
+    signals: Option<&mut signals::Signals>,
 ) -> Result<Ended>
 where
     S: Screen,
@@ -200,6 +202,12 @@ where
     let mut ages = tokio::time::interval(Duration::from_secs(1));
     ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut redraw = Redraw::new(Instant::now());
+    // Polled only once they woke: a wake-up for probe results does not poll the keyboard.
+    let mut input = Woken::new(input);
+    let mut signals = signals.map(Woken::new);
+    // One timer for the next frame or the next batch, moved only when that time moves.
+    let wake = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(wake);
     let mut workers_alive = true;
     let mut seen_state = engine.state.state_version;
     // Events wait in their queue between batches: fewer wake-ups, the same frames.
@@ -224,8 +232,14 @@ where
             term.draw(|frame| view(frame, &engine.state, &app, now))?;
             redraw.drawn(now);
         }
-        let next_frame = redraw.due().map(tokio::time::Instant::from_std);
         let fold_now = Instant::now() >= fold_after;
+        let batch_due = (workers_alive && !fold_now).then_some(fold_after);
+        let due = [redraw.due(), batch_due].into_iter().flatten().min();
+        if let Some(due) = due.map(tokio::time::Instant::from_std)
+            && wake.deadline() != due
+        {
+            wake.as_mut().reset(due);
+        }
         tokio::select! {
             folded = engine.next_batch(|_| {}), if workers_alive && fold_now => match folded {
                 Some(_) => {
@@ -297,7 +311,7 @@ where
                 Some(Err(err)) => return Err(err.into()),
                 None => return Ok(Ended::Quit),
             },
-            caught = next_signal(signals.as_deref_mut()) => match caught {
+            caught = next_signal(signals.as_mut()) => match caught {
                 // Returning lets `run` drop the terminal, which restores it.
                 signals::Caught::End(signo) => return Ok(Ended::Signal(signo)),
                 signals::Caught::Stop => {
@@ -310,24 +324,18 @@ where
                 }
             },
             _ = ages.tick() => redraw.note(Change::Lazy),
-            _ = sleep_until(next_frame), if next_frame.is_some() => {}
-            _ = sleep_until(Some(fold_after.into())), if workers_alive && !fold_now => {}
+            _ = &mut wake, if due.is_some() => {}
         }
     }
 }
 
-/// Sleeps until `at`, or forever without it.
-async fn sleep_until(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// The next signal, or never without any.
-async fn next_signal(signals: Option<&mut signals::Signals>) -> signals::Caught {
+async fn next_signal(signals: Option<&mut Woken<&mut signals::Signals>>) -> signals::Caught {
     match signals {
-        Some(signals) => signals.recv().await,
+        Some(signals) => match signals.next().await {
+            Some(caught) => caught,
+            None => std::future::pending().await,
+        },
         None => std::future::pending().await,
     }
 }

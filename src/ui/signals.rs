@@ -5,6 +5,10 @@
 //! number), or, for SIGTSTP, restores it, stops, and takes the terminal back on SIGCONT.
 
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::Stream;
 
 use tokio::signal::unix::{Signal, SignalKind, signal};
 
@@ -47,17 +51,32 @@ impl Signals {
     /// The next signal. Cancel safe: a signal that arrives while another arm of the loop
     /// wins is kept for the next call.
     pub async fn recv(&mut self) -> Caught {
-        let [term, hup, int, quit, usr1] = &mut self.ends;
-        tokio::select! {
-            Some(()) = term.1.recv() => Caught::End(term.0),
-            Some(()) = hup.1.recv() => Caught::End(hup.0),
-            Some(()) = int.1.recv() => Caught::End(int.0),
-            Some(()) = quit.1.recv() => Caught::End(quit.0),
-            Some(()) = usr1.1.recv() => Caught::End(usr1.0),
-            Some(()) = self.stop.recv() => Caught::Stop,
-            Some(()) = self.cont.recv() => Caught::Continued,
-            // Only when the runtime's signal driver is gone: nothing more will come.
-            else => std::future::pending().await,
+        std::future::poll_fn(|cx| self.poll_caught(cx)).await
+    }
+
+    /// A signal caught, or pending (the waker is kept by every handler not yet caught). A
+    /// handler whose runtime signal driver is gone says nothing more: the others count.
+    fn poll_caught(&mut self, cx: &mut Context<'_>) -> Poll<Caught> {
+        for (signo, signal) in &mut self.ends {
+            if let Poll::Ready(Some(())) = signal.poll_recv(cx) {
+                return Poll::Ready(Caught::End(*signo));
+            }
         }
+        if let Poll::Ready(Some(())) = self.stop.poll_recv(cx) {
+            return Poll::Ready(Caught::Stop);
+        }
+        if let Poll::Ready(Some(())) = self.cont.poll_recv(cx) {
+            return Poll::Ready(Caught::Continued);
+        }
+        Poll::Pending
+    }
+}
+
+/// The signals as a stream that never ends, for the loop's [`super::woken::Woken`].
+impl Stream for Signals {
+    type Item = Caught;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Caught>> {
+        self.get_mut().poll_caught(cx).map(Some)
     }
 }

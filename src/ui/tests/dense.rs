@@ -243,3 +243,22 @@ fn down_devices_off_screen_are_counted_by_the_dense_lines_shown() {
     press(&mut app, &fleet, "G");
     assert_eq!(app.down_off_screen(&fleet), (3, 0));
 }
+
+/// The dense view writes its symbols straight into one cell each: every one must be one
+/// column wide, or it would spill into the neighbour's cell.
+#[test]
+fn every_dense_symbol_is_one_column_wide() {
+    use crate::fleet::Reach;
+    let symbols = [
+        theme::symbol(Reach::Up),
+        theme::symbol(Reach::Down),
+        theme::symbol(Reach::Unknown),
+        theme::FLAPPING,
+        theme::SSH_PROBLEM,
+        theme::MARK,
+        theme::DENSE_UP,
+    ];
+    for symbol in symbols {
+        assert_eq!(ratatui::text::Span::raw(symbol).width(), 1, "{symbol:?}");
+    }
+}
