@@ -3,7 +3,10 @@
 # N loopback devices probed by ICMP every second (127.24.0.0/14: the kernel answers, nothing
 # else runs), SECS seconds on the tiles, then SECS seconds in the dense view (`z`).
 # Prints process CPU time as a share of one core, next to the budget (1,000: 1 %;
-# 10,000: 3 %), and RSS at the start and end of each phase.
+# 10,000: 3 %), context switches (all threads) and system calls per second (perf's
+# raw_syscalls tracepoint, when perf can read it), and RSS at the start and end of each
+# phase. Anchor, measured the same way in the same run: fping's own loop mode on the same
+# addresses at the same rate (`fping -l -p 1000 -i <µs apart as our pacing> -q`).
 #
 #   cargo build --release && benches/dashboard.sh            # NS="1000 10000" SECS=30
 #   NS=10000 SECS=600 benches/dashboard.sh                    # the 10-minute memory run
@@ -22,20 +25,31 @@ clk=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# Voluntary + involuntary context switches of every thread of the process.
+ctxt() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ {n += $2} END {print n}'; }
+# System calls of the process (all threads) over `sleep $2`, or "?" without perf.
+syscalls() {
+    n=$(perf stat -x, -e raw_syscalls:sys_enter -p "$1" -- sleep "$2" 2>&1 >/dev/null |
+        awk -F, '/raw_syscalls/ {print $1}')
+    case "$n" in '' | *[!0-9]*) echo "?" ;; *) echo "$n" ;; esac
+}
 
 # One phase: CPU share over SECS seconds, RSS before and after.
 phase() {
     pid=$1 what=$2 budget=$3
     rss0=$(rss_mib "$pid")
     t0=$(cpu_ticks "$pid")
-    sleep "$SECS"
+    c0=$(ctxt "$pid")
+    sys=$(syscalls "$pid" "$SECS")
     t1=$(cpu_ticks "$pid")
+    c1=$(ctxt "$pid")
     rss1=$(rss_mib "$pid")
     awk -v t0="$t0" -v t1="$t1" -v clk="$clk" -v s="$SECS" -v what="$what" -v b="$budget" \
-        -v r0="$rss0" -v r1="$rss1" 'BEGIN {
+        -v r0="$rss0" -v r1="$rss1" -v c0="$c0" -v c1="$c1" -v sys="$sys" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
         pct = (t1 - t0) / clk / s * 100
-        printf "%s: %.2f %% of a core over %d s (budget %s %%: ratio %.2f); RSS %s → %s MiB\n",
-            what, pct, s, b, pct / b, r0, r1 }'
+        rate = (sys == "?") ? "?" : sprintf("%.0f", sys / s)
+        printf "%s: %.2f %% of a core over %d s (budget %s %%: ratio %.2f); %.0f ctxt switches/s, %s syscalls/s; RSS %s → %s MiB (load %s)\n",
+            what, pct, s, b, pct / b, (c1 - c0) / s, rate, r0, r1, load }'
 }
 
 for n in $NS; do
@@ -63,4 +77,17 @@ for n in $NS; do
     tmux send-keys -t "$SESSION" q
     sleep 1
     tmux kill-session -t "$SESSION" 2>/dev/null || true
+    # The anchor: fping looping over the same addresses once a second, spread as our
+    # sweep is (80 % of the interval, 200-2,000 probes/s).
+    if command -v fping >/dev/null; then
+        awk '/host:/ {sub(/,$/, "", $5); print $5}' "$dir/inv.yaml" > "$dir/hosts"
+        gap=$(awk -v n="$n" 'BEGIN { p = n / 0.8; if (p > 2000) p = 2000; if (p < 200) p = 200;
+            printf "%.2f", 1000 / p }')
+        fping -l -p 1000 -i "$gap" -q -f "$dir/hosts" >/dev/null 2>&1 &
+        fpid=$!
+        sleep 3
+        phase "$fpid" "  fping -l -p 1000 -i $gap (anchor)" "$budget"
+        kill "$fpid" 2>/dev/null || true
+        wait "$fpid" 2>/dev/null || true
+    fi
 done

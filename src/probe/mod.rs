@@ -18,6 +18,7 @@
 mod bastion;
 mod bench;
 mod icmp;
+mod mmsg;
 mod mode;
 mod pacing;
 mod packet;

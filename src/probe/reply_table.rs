@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use tokio::sync::mpsc;
 
@@ -18,6 +18,9 @@ pub struct Answer {
     pub at: Instant,
     pub outcome: ProbeOutcome,
 }
+
+/// Where the receive task sends a sweep's answers: several per message, one message per read.
+pub type Sink = mpsc::UnboundedSender<Vec<Answer>>;
 
 /// Proof of one registration, to withdraw it when it times out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +45,13 @@ struct TableInner {
 
 pub struct Waiting {
     pub ip: IpAddr,
-    /// Taken just before `send_to`, so the RTT includes the send syscall.
+    /// Taken just before the burst is sent, so the RTT includes the send syscall.
     pub sent: Instant,
+    /// The same moment on the wall clock, to compare with a kernel arrival stamp.
+    pub sent_wall: SystemTime,
     pub key: usize,
     id: u64,
-    pub sink: mpsc::UnboundedSender<Answer>,
+    pub sink: Sink,
 }
 
 impl Table {
@@ -56,12 +61,7 @@ impl Table {
     }
 
     /// Register a probe; skips sequence numbers still in use (65,536 in flight at most).
-    pub fn register(
-        &self,
-        ip: IpAddr,
-        key: usize,
-        sink: &mpsc::UnboundedSender<Answer>,
-    ) -> Option<(u16, u64)> {
+    pub fn register(&self, ip: IpAddr, key: usize, sink: &Sink) -> Option<(u16, u64)> {
         let mut t = self.lock();
         let id = t.next_id;
         t.next_id += 1;
@@ -69,11 +69,12 @@ impl Table {
             let seq = t.next_seq;
             t.next_seq = seq.wrapping_add(1);
             if let Entry::Vacant(v) = t.waiting.entry(seq) {
-                let sent = Instant::now();
+                let (sent, sent_wall) = (Instant::now(), SystemTime::now());
                 let sink = sink.clone();
                 v.insert(Waiting {
                     ip,
                     sent,
+                    sent_wall,
                     key,
                     id,
                     sink,

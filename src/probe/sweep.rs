@@ -1,9 +1,14 @@
 //! One sweep: send every target's probe on the pacing schedule, report each result as it
 //! settles, expire unanswered ICMP probes, and total it all up.
 //!
-//! ICMP probes to known addresses are sent straight from this loop (no future per probe:
-//! that is what keeps 10,000 targets cheap); TCP probes and name lookups run as futures,
-//! at most `TCP_CONCURRENCY` / `RESOLVE_CONCURRENCY` at a time.
+//! ICMP probes to known addresses are sent straight from this loop in bursts (no future per
+//! probe: that is what keeps 10,000 targets cheap; one `sendmmsg` per burst, see `pacing`);
+//! their answers come back several per message. TCP probes and name lookups run as
+//! futures, at most `TCP_CONCURRENCY` / `RESOLVE_CONCURRENCY` at a time.
+//!
+//! Wake-ups of a paced sweep: one per [`SEND_TICK`] to send, one per batch of answers,
+//! and expiry of unanswered probes at most once per tick (answered ones are dropped from
+//! the queue of deadlines without a timer).
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -16,17 +21,13 @@ use tokio::time::Instant;
 
 use super::bastion::ViaBastion;
 use super::icmp::IcmpProber;
-use super::pacing::Pacer;
-use super::reply_table::{Answer, Ticket};
+use super::pacing::{Pacer, SEND_TICK};
+use super::reply_table::{Answer, Sink, Ticket};
 use super::report::{ProbeEvent, ProbeOutcome, ProbeResult, SweepStats};
 use super::resolve::{HostAddr, RESOLVE_TIMEOUT};
 use super::target::{SweepConfig, Target};
 use super::tcp::{TcpPolicy, tcp_probe};
 use crate::inventory::ProbeSpec;
-
-/// Probes due within this much of now leave together: a paced sweep wakes up at most
-/// ~200 times a second, and a burst is at most `rate × 5 ms` probes (10 at 2,000/s).
-const SEND_WINDOW: Duration = Duration::from_millis(5);
 
 /// One target and what we know about its address.
 pub struct Slot {
@@ -125,7 +126,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
     let n = due.len();
     let pacer = Pacer::new(cfg.rate, n, cfg.interval, start);
     // Unbounded is bounded in practice: at most one answer per target of this sweep.
-    let (sink, mut answers) = mpsc::unbounded_channel::<Answer>();
+    let (sink, mut answers) = mpsc::unbounded_channel::<Vec<Answer>>();
     let mut others = FuturesUnordered::new();
     // ICMP probes in send order; their deadlines only grow, so the front expires first.
     let mut waiting: VecDeque<(Instant, usize, Ticket)> = VecDeque::new();
@@ -135,62 +136,77 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
         replies: 0,
     };
     let mut next = 0;
+    // The earliest time of the next burst, and of the next expiry pass.
+    let mut send_at = start;
+    let mut expired_at = start;
 
     while tally.remaining > 0 {
-        // Send everything that is due, or nearly: one wake-up per few milliseconds, not
-        // one per probe (2,000 timer wake-ups a second were most of the dashboard's CPU).
-        let soon = Instant::now() + SEND_WINDOW;
-        while next < n && pacer.slot(next) <= soon {
-            let key = due[next];
-            next += 1;
-            let slot = &slots[key];
-            let icmp_ip = match (slot.host.needs_lookup(), slot.host.addr(), slot.target.spec) {
-                _ if probers.behind_bastion(slot.target.device) => None,
-                (false, Ok(ip), ProbeSpec::Icmp) if probers.icmp.is_some() => Some(ip),
-                _ => None,
-            };
-            match icmp_ip {
-                Some(ip) => {
-                    if let Some(e) =
-                        send_icmp(probers, ip, key, &sink, &mut waiting, &mut tally, slots).await
-                    {
-                        send(events, e).await?;
-                    }
+        let now = Instant::now();
+        if next < n && now >= send_at {
+            // The probes whose slot has come, at most one burst of them, in one go.
+            let count = pacer.due(next, n, now);
+            let mut burst = Vec::with_capacity(count);
+            for &key in &due[next..next + count] {
+                let slot = &slots[key];
+                match icmp_addr(slot, probers) {
+                    Some(ip) => burst.push((ip, key)),
+                    None => others.push(probe_other(key, slot, probers)),
                 }
-                None => others.push(probe_other(key, slot, probers)),
             }
+            next += count;
+            let failed = send_icmp(probers, &burst, &sink, &mut waiting, &mut tally, slots).await;
+            for e in failed {
+                send(events, e).await?;
+            }
+            send_at = pacer.next_burst(next, now);
         }
 
-        let next_slot = (next < n).then(|| pacer.slot(next));
-        let next_expiry = waiting.front().map(|w| w.0);
+        // Answered probes leave the front of the deadlines here, not by a timer each.
+        while waiting.front().is_some_and(|w| tally.done[w.1]) {
+            waiting.pop_front();
+        }
+        let next_send = (next < n).then_some(send_at);
+        let next_expiry = waiting.front().map(|w| w.0.max(expired_at + SEND_TICK));
         tokio::select! {
-            Some(a) = answers.recv() => {
-                if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
-                    send(events, e).await?;
+            Some(batch) = answers.recv() => {
+                for a in batch {
+                    if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
+                        send(events, e).await?;
+                    }
                 }
             }
             Some(s) = others.next(), if !others.is_empty() => {
                 if let Some(host) = s.host {
                     slots[s.key].host = host;
                 }
-                let event = match s.next {
-                    Next::Done(outcome) => tally.settle(slots, s.key, outcome),
-                    Next::SendIcmp(ip) => {
-                        send_icmp(probers, ip, s.key, &sink, &mut waiting, &mut tally, slots).await
+                match s.next {
+                    Next::Done(outcome) => {
+                        if let Some(e) = tally.settle(slots, s.key, outcome) {
+                            send(events, e).await?;
+                        }
                     }
-                };
-                if let Some(e) = event {
-                    send(events, e).await?;
+                    Next::SendIcmp(ip) => {
+                        let failed = send_icmp(
+                            probers, &[(ip, s.key)], &sink, &mut waiting, &mut tally, slots,
+                        )
+                        .await;
+                        for e in failed {
+                            send(events, e).await?;
+                        }
+                    }
                 }
             }
             () = sleep_until(next_expiry), if next_expiry.is_some() => {
                 // Answers already received win over a deadline that passed meanwhile.
-                while let Ok(a) = answers.try_recv() {
-                    if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
-                        send(events, e).await?;
+                while let Ok(batch) = answers.try_recv() {
+                    for a in batch {
+                        if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
+                            send(events, e).await?;
+                        }
                     }
                 }
                 let now = Instant::now();
+                expired_at = now;
                 while let Some(&(deadline, key, ticket)) = waiting.front() {
                     if deadline > now {
                         break;
@@ -204,7 +220,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
                     }
                 }
             }
-            () = sleep_until(next_slot), if next_slot.is_some() => {}
+            () = sleep_until(next_send), if next_send.is_some() => {}
         }
     }
     Ok(SweepStats {
@@ -217,32 +233,41 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
     })
 }
 
-/// Send one ICMP probe and queue its deadline; a probe that cannot be sent settles at once.
+/// The address to probe `slot` at by ICMP from here, if that is how it is probed now.
+fn icmp_addr(slot: &Slot, probers: &Probers) -> Option<IpAddr> {
+    match (slot.host.needs_lookup(), slot.host.addr(), slot.target.spec) {
+        _ if probers.behind_bastion(slot.target.device) => None,
+        (false, Ok(ip), ProbeSpec::Icmp) if probers.icmp.is_some() => Some(ip),
+        _ => None,
+    }
+}
+
+/// Send a burst of ICMP probes and queue their deadlines; the events of the probes that
+/// could not be sent (they settle at once).
 async fn send_icmp(
     probers: &Probers,
-    ip: IpAddr,
-    key: usize,
-    sink: &mpsc::UnboundedSender<Answer>,
+    burst: &[(IpAddr, usize)],
+    sink: &Sink,
     waiting: &mut VecDeque<(Instant, usize, Ticket)>,
     tally: &mut Tally,
     slots: &mut [Slot],
-) -> Option<ProbeEvent> {
-    let Some(icmp) = &probers.icmp else {
-        return tally.settle(
-            slots,
-            key,
-            ProbeOutcome::Failed {
-                reason: "ICMP unavailable".into(),
-            },
-        );
-    };
-    match icmp.send(ip, key, sink).await {
-        Ok(ticket) => {
-            waiting.push_back((Instant::now() + probers.timeout, key, ticket));
-            None
-        }
-        Err(reason) => tally.settle(slots, key, ProbeOutcome::Failed { reason }),
+) -> Vec<ProbeEvent> {
+    if burst.is_empty() {
+        return Vec::new();
     }
+    let results = match &probers.icmp {
+        Some(icmp) => icmp.send_batch(burst, sink).await,
+        None => vec![Err("ICMP unavailable".to_owned()); burst.len()],
+    };
+    let deadline = Instant::now() + probers.timeout;
+    let mut failed = Vec::new();
+    for (&(_, key), result) in burst.iter().zip(results) {
+        match result {
+            Ok(ticket) => waiting.push_back((deadline, key, ticket)),
+            Err(reason) => failed.extend(tally.settle(slots, key, ProbeOutcome::Failed { reason })),
+        }
+    }
+    failed
 }
 
 /// A target that needs a lookup first, or a TCP connect.
