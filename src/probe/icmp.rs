@@ -136,7 +136,7 @@ impl EchoSocket {
         let config = Config::builder().kind(family).sock_type_hint(hint).build();
         let socket = AsyncSocket::new(&config).map_err(|e| format!("{name} socket: {e}"))?;
         let raw = socket.get_type() == Type::RAW;
-        let problems = tune(&socket, name, raw, v6);
+        let problems = tune(&socket, name, raw, v6, ident);
         // Without arrival stamps the receive task reads at once (see GATHER); no notice.
         let stamped = sockopt::timestamp_arrivals(socket.get_native_sock()).is_ok();
         let table = Arc::new(Table::default());
@@ -218,8 +218,8 @@ impl EchoSocket {
     }
 }
 
-/// Raise the receive queue and, on RAW sockets, filter out everything but answers.
-fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool) -> Vec<String> {
+/// Raise the receive queue and, on RAW sockets, filter out everything but answers to us.
+fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool, ident: u16) -> Vec<String> {
     let fd = socket.get_native_sock();
     let mut problems = Vec::new();
     match sockopt::raise_rcvbuf(fd, RCVBUF_BYTES) {
@@ -245,6 +245,8 @@ fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool) -> Vec<String> {
         if let Err(e) = filtered {
             problems.push(format!("{name}: cannot install ICMP type filter: {e}"));
         }
+        // Only a saving (other pingers' replies are dropped by the kernel, not by us).
+        let _ = sockopt::filter_ident(fd, v6, ident);
     }
     problems
 }

@@ -58,6 +58,75 @@ pub fn dont_fragment_v4(fd: RawFd) -> io::Result<()> {
     setsockopt(fd, libc::IPPROTO_IP, libc::IP_MTU_DISCOVER, &probe)
 }
 
+/// Let a RAW socket queue only the echo replies that carry `ident` (and every ICMP
+/// error): a RAW socket otherwise gets a copy of every reply on the host, so another
+/// pinger's sweep (fping, smokeping, a second fleetdash) would wake the receive task for
+/// each of its packets. Classic BPF; an IPv4 RAW socket's filter sees the IP header first,
+/// an IPv6 one starts at the ICMPv6 header.
+pub fn filter_ident(fd: RawFd, v6: bool, ident: u16) -> io::Result<()> {
+    attach_filter(fd, &ident_program(v6, ident))
+}
+
+// <linux/filter.h> opcodes, spelled out: the program is six or seven instructions.
+const BPF_LD_B_ABS: u16 = 0x30;
+const BPF_LD_B_IND: u16 = 0x50;
+const BPF_LD_H_ABS: u16 = 0x28;
+const BPF_LD_H_IND: u16 = 0x48;
+const BPF_LDX_B_MSH: u16 = 0xb1;
+const BPF_JEQ_K: u16 = 0x15;
+const BPF_RET_K: u16 = 0x06;
+
+/// The filter: echo replies pass only with our identifier; other types (the errors the
+/// ICMP type filter lets through) pass.
+fn ident_program(v6: bool, ident: u16) -> Vec<libc::sock_filter> {
+    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
+    let (reply, ld_type, ld_ident) = if v6 {
+        (129, op(BPF_LD_B_ABS, 0, 0, 0), op(BPF_LD_H_ABS, 0, 0, 4))
+    } else {
+        (0, op(BPF_LD_B_IND, 0, 0, 0), op(BPF_LD_H_IND, 0, 0, 4))
+    };
+    let mut program = Vec::with_capacity(7);
+    if !v6 {
+        // X = the IP header's length (4 × its low nibble), where the ICMP header starts.
+        program.push(op(BPF_LDX_B_MSH, 0, 0, 0));
+    }
+    program.extend([
+        ld_type,
+        // An echo reply: check the identifier; anything else: keep it.
+        op(BPF_JEQ_K, 0, 2, reply),
+        ld_ident,
+        op(BPF_JEQ_K, 0, 1, u32::from(ident)),
+        op(BPF_RET_K, 0, 0, u32::MAX),
+        op(BPF_RET_K, 0, 0, 0),
+    ]);
+    program
+}
+
+#[allow(unsafe_code)]
+fn attach_filter(fd: RawFd, program: &[libc::sock_filter]) -> io::Result<()> {
+    let fprog = libc::sock_fprog {
+        len: u16::try_from(program.len()).map_err(|_| io::ErrorKind::InvalidInput)?,
+        filter: program.as_ptr().cast_mut(),
+    };
+    let len = libc::socklen_t::try_from(size_of::<libc::sock_fprog>()).unwrap_or(16);
+    // SAFETY: `fprog` points at `program`, which outlives the call; the kernel copies the
+    // instructions and checks them (a bad program is EINVAL). A bad `fd` yields EBADF.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&raw const fprog).cast(),
+            len,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Bitmask for ICMP_FILTER: a set bit *blocks* that type.
 pub fn v4_filter_mask() -> u32 {
     V4_PASS.iter().fold(u32::MAX, |m, &t| m & !(1 << t))
@@ -117,6 +186,43 @@ mod tests {
     use super::*;
     use socket2::{Domain, Protocol, Socket, Type};
     use std::os::fd::AsRawFd;
+
+    /// A RAW ICMPv4 socket, or `None` (with a note) where this process may not open one.
+    fn raw_v4() -> Option<Socket> {
+        match Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::ICMPV4)) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                assert!(std::env::var_os("CI").is_none(), "CI runs as root: {e}");
+                eprintln!("SKIPPED: no RAW ICMP socket here: {e}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn the_ident_filter_keeps_only_our_replies() {
+        let (Some(ours), Some(sender)) = (raw_v4(), raw_v4()) else {
+            return;
+        };
+        filter_v4(ours.as_raw_fd()).unwrap();
+        filter_ident(ours.as_raw_fd(), false, 0x5eed).unwrap();
+        ours.set_read_timeout(Some(std::time::Duration::from_millis(300)))
+            .unwrap();
+        // Another pinger's echo first, then ours: the kernel answers both on loopback.
+        let to: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+        for (ident, seq) in [(0x0bad, 1), (0x5eed, 2), (0x0bad, 3)] {
+            let packet = crate::probe::packet::echo_request(false, true, ident, seq, b"x");
+            sender.send_to(&packet, &to.into()).unwrap();
+        }
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        // Bounded: unfiltered, other pingers on this host would keep the loop going.
+        while let (true, Ok(n)) = (got.len() < 8, std::io::Read::read(&mut &ours, &mut buf)) {
+            let icmp = &buf[usize::from(buf[0] & 0x0f) * 4..n];
+            got.push((icmp[0], u16::from_be_bytes([icmp[4], icmp[5]]), icmp[7]));
+        }
+        assert_eq!(got, [(0, 0x5eed, 2)], "only our echo reply is queued");
+    }
 
     #[test]
     fn v4_mask_passes_only_replies_and_errors() {
