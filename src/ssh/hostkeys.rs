@@ -48,23 +48,52 @@ pub fn check_as(
     files: &[PathBuf],
     learn_into: &Path,
 ) -> Result<Accepted, String> {
-    let target = target.to_string();
     let read: Vec<(&Path, Vec<Entry>)> = files
         .iter()
-        .map(|f| Ok((f.as_path(), entries(f, &target)?)))
+        .map(|f| Ok((f.as_path(), entries(f, target)?)))
         .collect::<Result<_, String>>()?;
-    // Revocation wins over every other line, in any file.
-    for (file, entries) in &read {
-        revoked(file, entries, key, &target)?;
+    match judge(target, key, policy, &read)? {
+        Some(accepted) => Ok(accepted),
+        None => learn_new(target, key, learn_into),
     }
-    for (file, entries) in &read {
-        if known(file, entries, key, &target)? {
-            return Ok(Accepted::Known);
+}
+
+/// [`check_as`] from the files as last parsed, costing a `stat` per file and no read: for
+/// the async threads. `None` when a file changed since (or was never read) or the key must
+/// be learned; then [`check_as`] decides, off the async threads.
+pub fn check_cached(
+    target: &str,
+    key: &PublicKey,
+    policy: HostKeyPolicy,
+    files: &[PathBuf],
+) -> Option<Result<Accepted, String>> {
+    let mut read = Vec::with_capacity(files.len());
+    for f in files {
+        read.push((f.as_path(), cached_entries(f, target)?));
+    }
+    judge(target, key, policy, &read).transpose()
+}
+
+/// The verdict on `key` from the lines that apply to `target`: `Ok(None)` means unknown
+/// under accept-new (learn it).
+fn judge(
+    target: &str,
+    key: &PublicKey,
+    policy: HostKeyPolicy,
+    read: &[(&Path, Vec<Entry>)],
+) -> Result<Option<Accepted>, String> {
+    // Revocation wins over every other line, in any file.
+    for (file, entries) in read {
+        revoked(file, entries, key, target)?;
+    }
+    for (file, entries) in read {
+        if known(file, entries, key, target)? {
+            return Ok(Some(Accepted::Known));
         }
     }
     let fingerprint = key.fingerprint(HashAlg::Sha256);
     let alg = key.algorithm();
-    for (file, entries) in &read {
+    for (file, entries) in read {
         if let Some(ca) = entries.iter().find(|e| e.marker == Marker::CertAuthority) {
             return Err(format!(
                 "{} line {} trusts a certificate authority (@cert-authority) for {target}, but \
@@ -77,26 +106,32 @@ pub fn check_as(
         }
     }
     if policy == HostKeyPolicy::Strict {
-        let listed: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let listed: Vec<String> = read.iter().map(|(f, _)| f.display().to_string()).collect();
         return Err(format!(
             "host key of {target} ({alg} {fingerprint}) is not in known_hosts ({}) and the \
              host key policy is strict; verify the fingerprint, then add the key or use accept-new",
             listed.join(", ")
         ));
     }
+    Ok(None)
+}
+
+/// Records an unknown key under accept-new (unless another session just did).
+fn learn_new(target: &str, key: &PublicKey, learn_into: &Path) -> Result<Accepted, String> {
     let _guard = LEARN.lock().unwrap_or_else(|e| e.into_inner());
     // Another session may have learned it while we waited.
-    let own = entries(learn_into, &target)?;
-    revoked(learn_into, &own, key, &target)?;
-    if known(learn_into, &own, key, &target)? {
+    let own = entries(learn_into, target)?;
+    revoked(learn_into, &own, key, target)?;
+    if known(learn_into, &own, key, target)? {
         return Ok(Accepted::Known);
     }
-    learn(&target, key, learn_into).map_err(|e| {
+    learn(target, key, learn_into).map_err(|e| {
         format!(
             "cannot record the host key of {target} in {}: {e}",
             learn_into.display()
         )
     })?;
+    let (alg, fingerprint) = (key.algorithm(), key.fingerprint(HashAlg::Sha256));
     Ok(Accepted::Learned(format!(
         "learned new host key of {target} ({alg} {fingerprint}) into {}",
         learn_into.display()
@@ -124,8 +159,12 @@ pub fn check_file(file: &Path) -> Result<(), String> {
 type Stamp = (u64, u64, u64, std::time::SystemTime, i64, i64);
 
 fn stamp(file: &Path) -> Option<Stamp> {
+    stamp_of(&std::fs::metadata(file).ok()?)
+}
+
+fn stamp_of(m: &std::fs::Metadata) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(file).ok().filter(|m| m.is_file())?;
+    let m = Some(m).filter(|m| m.is_file())?;
     Some((
         m.dev(),
         m.ino(),
@@ -175,6 +214,20 @@ fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
             e.help()
         )),
     }
+}
+
+/// The lines of `file` that apply to `target` as last parsed, if it has not changed since;
+/// a missing file has none.
+fn cached_entries(file: &Path, target: &str) -> Option<Vec<Entry>> {
+    let now = match std::fs::metadata(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(Vec::new()),
+        m => stamp_of(&m.ok()?)?,
+    };
+    let cached = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    let (seen, index) = cached.as_ref()?.get(file)?;
+    let index = (*seen == now).then(|| index.clone())?;
+    drop(cached);
+    Some(index.matching(target))
 }
 
 fn revoked(file: &Path, entries: &[Entry], key: &PublicKey, target: &str) -> Result<(), String> {
