@@ -416,6 +416,34 @@ mod tests {
         }
     }
 
+    /// The check on the async threads answers only from a file parsed before and unchanged
+    /// since, and never learns: everything else goes to the full check.
+    #[test]
+    fn the_cached_check_agrees_and_leaves_reading_and_learning_to_the_full_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kh");
+        let files = vec![file.clone()];
+        let target = host_port("127.0.0.8", 2222);
+        let cached = |k: &PublicKey, policy| check_cached(&target, k, policy, &files);
+        // A missing file lists nothing: strict refuses, accept-new must learn.
+        let strict = cached(&key(1), HostKeyPolicy::Strict).expect("nothing to read");
+        assert!(strict.unwrap_err().contains("not in known_hosts"));
+        assert_eq!(cached(&key(1), HostKeyPolicy::AcceptNew), None);
+        let line = format!("{target} {}\n", key(1).to_openssh().unwrap());
+        std::fs::write(&file, &line).unwrap();
+        assert_eq!(cached(&key(1), HostKeyPolicy::Strict), None, "never read");
+        let full = check_as(&target, &key(1), HostKeyPolicy::Strict, &files, &file);
+        assert_eq!(full, Ok(Accepted::Known));
+        assert_eq!(
+            cached(&key(1), HostKeyPolicy::Strict),
+            Some(Ok(Accepted::Known))
+        );
+        let changed = cached(&key(2), HostKeyPolicy::AcceptNew).expect("parsed");
+        assert!(changed.unwrap_err().contains("CHANGED"));
+        std::fs::write(&file, format!("{line}# edited\n")).unwrap();
+        assert_eq!(cached(&key(1), HostKeyPolicy::Strict), None, "changed");
+    }
+
     /// A key made by ssh-keygen in `dir`: the public key and its `.pub` line.
     fn keygen(dir: &Path, name: &str) -> (PublicKey, String) {
         let path = dir.join(name);
