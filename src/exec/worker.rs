@@ -216,7 +216,7 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
         let sent_at = Instant::now();
         let session = self.session.as_mut().expect("session ensured above");
         let timeout = self.shared.cfg.command_timeout;
-        let result = match tokio::time::timeout(timeout, session.run(command)).await {
+        let result = match tokio::time::timeout(timeout, Box::pin(session.run(command))).await {
             Ok(result) => result,
             Err(_) => Err(ExecError {
                 stage: Stage::Command,
@@ -259,7 +259,10 @@ impl<C: Connector, E: ExecSink> Worker<C, E> {
         }
         let device = &self.shared.inventory.devices[self.device];
         let timeout = self.shared.cfg.connect_timeout;
-        let connect = tokio::time::timeout(timeout, self.shared.connector.connect(device));
+        // Boxed (so is the command's future): its state is large and lives only while
+        // connecting; a worker waiting for its turn (1,000 of them at once) is small.
+        let connect =
+            tokio::time::timeout(timeout, Box::pin(self.shared.connector.connect(device)));
         let connected = match audit {
             Some(audit) => tokio::select! {
                 connected = connect => connected,

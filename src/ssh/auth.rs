@@ -13,6 +13,7 @@ use russh::{MethodKind, MethodSet};
 
 use super::handler::Client;
 use super::secret::Secret;
+use super::signer::Ed25519Signer;
 use crate::base::files::{self, FileKind, ReadError};
 
 /// Who to log in as and with what (names of secrets, never values).
@@ -42,8 +43,15 @@ impl Credentials {
     }
 }
 
+/// A decrypted key, and for Ed25519 the signer made from it.
+#[derive(Clone)]
+struct Loaded {
+    key: Arc<PrivateKey>,
+    ed25519: Option<Ed25519Signer>,
+}
+
 /// Decrypted keys by path: decrypting costs milliseconds of CPU, paid once per process.
-static KEYS: Mutex<Option<HashMap<PathBuf, Arc<PrivateKey>>>> = Mutex::new(None);
+static KEYS: Mutex<Option<HashMap<PathBuf, Loaded>>> = Mutex::new(None);
 
 /// The RSA signature hash each device accepts, by `host:port`.
 static RSA_HASH: Mutex<Option<HashMap<String, Option<HashAlg>>>> = Mutex::new(None);
@@ -208,13 +216,25 @@ impl Chain<'_> {
                 return false;
             }
         };
-        let hash = self.rsa_hash(key.algorithm().is_rsa()).await;
+        let Loaded { key, ed25519 } = key;
         let what = format!("key {}", path.display());
-        match self
-            .handle
-            .authenticate_publickey(self.user, PrivateKeyWithHashAlg::new(key, hash))
-            .await
-        {
+        let result = match ed25519 {
+            Some(mut signer) => {
+                let public = key.public_key().clone();
+                self.handle
+                    .authenticate_publickey_with(self.user, public, None, &mut signer)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            None => {
+                let hash = self.rsa_hash(key.algorithm().is_rsa()).await;
+                self.handle
+                    .authenticate_publickey(self.user, PrivateKeyWithHashAlg::new(key, hash))
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        };
+        match result {
             Ok(r) => self.outcome(&what, r),
             Err(e) => {
                 self.notes.push(format!("{what}: {e}"));
@@ -289,7 +309,7 @@ enum KeyError {
 }
 
 /// Loads (once per process) and decrypts a private key.
-async fn load_key(path: &Path, passphrase_env: Option<&str>) -> Result<Arc<PrivateKey>, String> {
+async fn load_key(path: &Path, passphrase_env: Option<&str>) -> Result<Loaded, String> {
     if let Some(k) = KEYS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -327,7 +347,10 @@ async fn load_key(path: &Path, passphrase_env: Option<&str>) -> Result<Arc<Priva
         };
         format!("key {}: {e}{hint}", path.display())
     })?;
-    let key = Arc::new(key);
+    let key = Loaded {
+        ed25519: Ed25519Signer::of(&key),
+        key: Arc::new(key),
+    };
     KEYS.lock()
         .unwrap_or_else(|e| e.into_inner())
         .get_or_insert_with(HashMap::new)

@@ -48,14 +48,22 @@ impl Handler for Client {
                     .into(),
             ));
         };
-        // File I/O on a small file; off the async threads so 1,000 handshakes don't stall.
-        let (known_as, policy) = (self.known_as.clone(), self.policy);
-        let (files, learn_into, key) = (self.files.clone(), self.learn_into.clone(), key.clone());
-        let verdict = tokio::task::spawn_blocking(move || {
-            hostkeys::check_as(&known_as, &key, policy, &files, &learn_into)
-        })
-        .await
-        .map_err(|e| HandlerError::HostKey(format!("host key check failed: {e}")))?;
+        // Files parsed before and unchanged (a stat each) are checked here: a hop to the
+        // blocking pool and back costs more than the check. Reading or learning is file I/O,
+        // off the async threads so 1,000 handshakes don't stall.
+        let verdict = match hostkeys::check_cached(&self.known_as, key, self.policy, &self.files) {
+            Some(verdict) => verdict,
+            None => {
+                let (known_as, policy) = (self.known_as.clone(), self.policy);
+                let (files, learn_into) = (self.files.clone(), self.learn_into.clone());
+                let key = key.clone();
+                tokio::task::spawn_blocking(move || {
+                    hostkeys::check_as(&known_as, &key, policy, &files, &learn_into)
+                })
+                .await
+                .map_err(|e| HandlerError::HostKey(format!("host key check failed: {e}")))?
+            }
+        };
         match verdict {
             Ok(Accepted::Known) => Ok(true),
             Ok(Accepted::Learned(text)) => {

@@ -48,23 +48,52 @@ pub fn check_as(
     files: &[PathBuf],
     learn_into: &Path,
 ) -> Result<Accepted, String> {
-    let target = target.to_string();
     let read: Vec<(&Path, Vec<Entry>)> = files
         .iter()
-        .map(|f| Ok((f.as_path(), entries(f, &target)?)))
+        .map(|f| Ok((f.as_path(), entries(f, target)?)))
         .collect::<Result<_, String>>()?;
-    // Revocation wins over every other line, in any file.
-    for (file, entries) in &read {
-        revoked(file, entries, key, &target)?;
+    match judge(target, key, policy, &read)? {
+        Some(accepted) => Ok(accepted),
+        None => learn_new(target, key, learn_into),
     }
-    for (file, entries) in &read {
-        if known(file, entries, key, &target)? {
-            return Ok(Accepted::Known);
+}
+
+/// [`check_as`] from the files as last parsed, costing a `stat` per file and no read: for
+/// the async threads. `None` when a file changed since (or was never read) or the key must
+/// be learned; then [`check_as`] decides, off the async threads.
+pub fn check_cached(
+    target: &str,
+    key: &PublicKey,
+    policy: HostKeyPolicy,
+    files: &[PathBuf],
+) -> Option<Result<Accepted, String>> {
+    let mut read = Vec::with_capacity(files.len());
+    for f in files {
+        read.push((f.as_path(), cached_entries(f, target)?));
+    }
+    judge(target, key, policy, &read).transpose()
+}
+
+/// The verdict on `key` from the lines that apply to `target`: `Ok(None)` means unknown
+/// under accept-new (learn it).
+fn judge(
+    target: &str,
+    key: &PublicKey,
+    policy: HostKeyPolicy,
+    read: &[(&Path, Vec<Entry>)],
+) -> Result<Option<Accepted>, String> {
+    // Revocation wins over every other line, in any file.
+    for (file, entries) in read {
+        revoked(file, entries, key, target)?;
+    }
+    for (file, entries) in read {
+        if known(file, entries, key, target)? {
+            return Ok(Some(Accepted::Known));
         }
     }
     let fingerprint = key.fingerprint(HashAlg::Sha256);
     let alg = key.algorithm();
-    for (file, entries) in &read {
+    for (file, entries) in read {
         if let Some(ca) = entries.iter().find(|e| e.marker == Marker::CertAuthority) {
             return Err(format!(
                 "{} line {} trusts a certificate authority (@cert-authority) for {target}, but \
@@ -77,26 +106,32 @@ pub fn check_as(
         }
     }
     if policy == HostKeyPolicy::Strict {
-        let listed: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+        let listed: Vec<String> = read.iter().map(|(f, _)| f.display().to_string()).collect();
         return Err(format!(
             "host key of {target} ({alg} {fingerprint}) is not in known_hosts ({}) and the \
              host key policy is strict; verify the fingerprint, then add the key or use accept-new",
             listed.join(", ")
         ));
     }
+    Ok(None)
+}
+
+/// Records an unknown key under accept-new (unless another session just did).
+fn learn_new(target: &str, key: &PublicKey, learn_into: &Path) -> Result<Accepted, String> {
     let _guard = LEARN.lock().unwrap_or_else(|e| e.into_inner());
     // Another session may have learned it while we waited.
-    let own = entries(learn_into, &target)?;
-    revoked(learn_into, &own, key, &target)?;
-    if known(learn_into, &own, key, &target)? {
+    let own = entries(learn_into, target)?;
+    revoked(learn_into, &own, key, target)?;
+    if known(learn_into, &own, key, target)? {
         return Ok(Accepted::Known);
     }
-    learn(&target, key, learn_into).map_err(|e| {
+    learn(target, key, learn_into).map_err(|e| {
         format!(
             "cannot record the host key of {target} in {}: {e}",
             learn_into.display()
         )
     })?;
+    let (alg, fingerprint) = (key.algorithm(), key.fingerprint(HashAlg::Sha256));
     Ok(Accepted::Learned(format!(
         "learned new host key of {target} ({alg} {fingerprint}) into {}",
         learn_into.display()
@@ -124,8 +159,12 @@ pub fn check_file(file: &Path) -> Result<(), String> {
 type Stamp = (u64, u64, u64, std::time::SystemTime, i64, i64);
 
 fn stamp(file: &Path) -> Option<Stamp> {
+    stamp_of(&std::fs::metadata(file).ok()?)
+}
+
+fn stamp_of(m: &std::fs::Metadata) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(file).ok().filter(|m| m.is_file())?;
+    let m = Some(m).filter(|m| m.is_file())?;
     Some((
         m.dev(),
         m.ino(),
@@ -175,6 +214,20 @@ fn entries(file: &Path, target: &str) -> Result<Vec<Entry>, String> {
             e.help()
         )),
     }
+}
+
+/// The lines of `file` that apply to `target` as last parsed, if it has not changed since;
+/// a missing file has none.
+fn cached_entries(file: &Path, target: &str) -> Option<Vec<Entry>> {
+    let now = match std::fs::metadata(file) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(Vec::new()),
+        m => stamp_of(&m.ok()?)?,
+    };
+    let cached = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    let (seen, index) = cached.as_ref()?.get(file)?;
+    let index = (*seen == now).then(|| index.clone())?;
+    drop(cached);
+    Some(index.matching(target))
 }
 
 fn revoked(file: &Path, entries: &[Entry], key: &PublicKey, target: &str) -> Result<(), String> {
@@ -361,6 +414,34 @@ mod tests {
             let err = check("127.0.0.9", 2222, &key(2), policy, &files, &file).unwrap_err();
             assert!(err.contains("CHANGED") && err.contains("line 1"), "{err}");
         }
+    }
+
+    /// The check on the async threads answers only from a file parsed before and unchanged
+    /// since, and never learns: everything else goes to the full check.
+    #[test]
+    fn the_cached_check_agrees_and_leaves_reading_and_learning_to_the_full_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kh");
+        let files = vec![file.clone()];
+        let target = host_port("127.0.0.8", 2222);
+        let cached = |k: &PublicKey, policy| check_cached(&target, k, policy, &files);
+        // A missing file lists nothing: strict refuses, accept-new must learn.
+        let strict = cached(&key(1), HostKeyPolicy::Strict).expect("nothing to read");
+        assert!(strict.unwrap_err().contains("not in known_hosts"));
+        assert_eq!(cached(&key(1), HostKeyPolicy::AcceptNew), None);
+        let line = format!("{target} {}\n", key(1).to_openssh().unwrap());
+        std::fs::write(&file, &line).unwrap();
+        assert_eq!(cached(&key(1), HostKeyPolicy::Strict), None, "never read");
+        let full = check_as(&target, &key(1), HostKeyPolicy::Strict, &files, &file);
+        assert_eq!(full, Ok(Accepted::Known));
+        assert_eq!(
+            cached(&key(1), HostKeyPolicy::Strict),
+            Some(Ok(Accepted::Known))
+        );
+        let changed = cached(&key(2), HostKeyPolicy::AcceptNew).expect("parsed");
+        assert!(changed.unwrap_err().contains("CHANGED"));
+        std::fs::write(&file, format!("{line}# edited\n")).unwrap();
+        assert_eq!(cached(&key(1), HostKeyPolicy::Strict), None, "changed");
     }
 
     /// A key made by ssh-keygen in `dir`: the public key and its `.pub` line.

@@ -26,6 +26,7 @@ mod proxy;
 mod secret;
 mod session;
 mod shell;
+mod signer;
 pub mod ssh_config;
 mod stage;
 mod target;
