@@ -251,11 +251,11 @@ fn tune(socket: &AsyncSocket, name: &str, raw: bool, v6: bool, ident: u16) -> Ve
     problems
 }
 
-/// After the first packet of a wake-up, the receive task lets more replies gather this
-/// long before it reads the rest, so the replies to one burst take one wake-up and one
-/// message to the sweep, not one each (on loopback they arrive while the burst is still
-/// being sent). Kernel arrival stamps keep the RTTs exact meanwhile; without them there is
-/// no pause.
+/// When a wake-up has read the queue empty and probes are still waiting, the receive task
+/// lets more replies gather this long before it reads again, so the replies to one burst
+/// take one wake-up and one message to the sweep, not one each (on loopback they arrive
+/// while the burst is still being sent). Kernel arrival stamps keep the RTTs exact
+/// meanwhile; without them there is no pause.
 const GATHER: Duration = Duration::from_millis(4);
 
 /// Read every waiting packet per wake-up, match each to a waiting probe, and pass the
@@ -303,12 +303,11 @@ async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16, 
         );
     };
     // Read until a short read says the queue is empty.
-    let mut drain = |out: &mut Outbox| loop {
-        let read = bufs.recv_many(fd, |bytes, from, arrived| answer(bytes, from, arrived, out));
-        out.flush();
-        if !matches!(read, Ok(n) if n == mmsg::BATCH) {
-            break;
-        }
+    let mut drain = |out: &mut Outbox| {
+        while matches!(
+            bufs.recv_many(fd, |bytes, from, arrived| answer(bytes, from, arrived, out)),
+            Ok(n) if n == mmsg::BATCH
+        ) {}
     };
     loop {
         // Waits (tokio readiness) for the first packet; read at once, its own time is exact.
@@ -316,11 +315,15 @@ async fn receive(socket: AsyncSocket, table: Arc<Table>, raw: bool, ident: u16, 
             continue;
         };
         answer(&first[..len], from, None, &mut out);
-        // Then the rest of the burst's replies gather, and leave with it in one message.
-        if stamped {
-            tokio::time::sleep(GATHER).await;
-        }
         drain(&mut out);
+        // Probes still waiting: the rest of their burst's replies gather, and leave with
+        // these in one message. None: nothing more is coming, so these leave now (the last
+        // replies of a sweep are not held back).
+        if stamped && !table.is_empty() {
+            tokio::time::sleep(GATHER).await;
+            drain(&mut out);
+        }
+        out.flush();
     }
 }
 

@@ -94,6 +94,11 @@ impl Table {
         }
     }
 
+    /// Whether no probe is waiting for an answer.
+    pub fn is_empty(&self) -> bool {
+        self.lock().waiting.is_empty()
+    }
+
     pub fn withdraw(&self, ticket: Ticket) {
         let mut t = self.lock();
         if let Entry::Occupied(e) = t.waiting.entry(ticket.seq)
