@@ -306,11 +306,8 @@ impl From<CablingArgs> for crate::headless::cabling::CablingJob {
             expect: a.expect,
             limit: a.limit,
             json: a.json,
-            concurrency: a.ssh.concurrency,
-            timeout: a.ssh.timeout,
             journal: a.journal,
-            host_keys: a.ssh.host_keys.into(),
-            known_hosts: a.ssh.known_hosts,
+            login: a.ssh.into(),
         }
     }
 }
@@ -421,11 +418,8 @@ impl From<BackupArgs> for crate::headless::backup::BackupJob {
             layout: a.layout,
             keep_secrets: a.keep_secrets,
             json: a.json,
-            concurrency: a.ssh.concurrency,
-            timeout: a.ssh.timeout,
             journal: a.journal,
-            host_keys: a.ssh.host_keys.into(),
-            known_hosts: a.ssh.known_hosts,
+            login: a.ssh.into(),
         }
     }
 }
@@ -466,16 +460,24 @@ pub struct JobSshArgs {
     pub known_hosts: Option<PathBuf>,
 }
 
+impl From<JobSshArgs> for crate::headless::Login {
+    fn from(a: JobSshArgs) -> Self {
+        crate::headless::Login {
+            concurrency: a.concurrency,
+            timeout: a.timeout,
+            host_keys: a.host_keys.into(),
+            known_hosts: a.known_hosts,
+        }
+    }
+}
+
 impl From<DetectArgs> for crate::headless::detect::DetectJob {
     fn from(a: DetectArgs) -> Self {
         crate::headless::detect::DetectJob {
             inventory: a.inventory,
             limit: a.limit,
             json: a.json,
-            concurrency: a.ssh.concurrency,
-            timeout: a.ssh.timeout,
-            host_keys: a.ssh.host_keys.into(),
-            known_hosts: a.ssh.known_hosts,
+            login: a.ssh.into(),
             write: a.write,
         }
     }
@@ -718,11 +720,13 @@ impl From<ExecArgs> for ExecJob {
             inventory: a.inventory,
             limit: a.limit,
             json: a.json,
-            concurrency: a.concurrency,
-            timeout: a.timeout,
             journal: a.journal,
-            host_keys: a.host_keys.into(),
-            known_hosts: a.known_hosts,
+            login: crate::headless::Login {
+                concurrency: a.concurrency,
+                timeout: a.timeout,
+                host_keys: a.host_keys.into(),
+                known_hosts: a.known_hosts,
+            },
             read_only: a.read_only,
             allow_dangerous: a.allow_dangerous,
             record: a.record.record,

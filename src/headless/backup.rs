@@ -19,8 +19,8 @@ use crate::exec::{ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Event, ExecEvent};
 use crate::inventory::Device;
 use crate::jobs::backup::{self, DeviceBackup, Layout, Outcome, Repo, Report};
+use crate::ssh::ExecError;
 use crate::ssh::detect::Cache;
-use crate::ssh::{ExecError, HostKeyPolicy};
 
 /// Largest configuration kept (bigger ones fail rather than store a cut file).
 const CONFIG_CAP: usize = 64 << 20;
@@ -34,11 +34,8 @@ pub struct BackupJob {
     pub layout: String,
     pub keep_secrets: bool,
     pub json: bool,
-    pub concurrency: usize,
-    pub timeout: Duration,
     pub journal: Option<PathBuf>,
-    pub host_keys: HostKeyPolicy,
-    pub known_hosts: Option<PathBuf>,
+    pub login: super::Login,
 }
 
 pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
@@ -65,8 +62,7 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
         Ok(repo) => repo,
         Err(why) => return usage(&why),
     };
-    let mut opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys)
-    {
+    let mut opts = match job.login.ssh_options() {
         Ok(opts) => opts,
         Err(why) => return usage(&why),
     };
@@ -77,9 +73,9 @@ pub async fn run(job: BackupJob) -> color_eyre::Result<ExitCode> {
             Ok(journal) => journal,
             Err(why) => return usage(&why),
         };
-    let t = job.timeout;
+    let t = job.login.timeout;
     let cfg = ExecConfig {
-        concurrency: job.concurrency.max(1),
+        concurrency: job.login.concurrency.max(1),
         connect_timeout: t * 4 + Duration::from_secs(1),
         command_timeout: t * 6 + Duration::from_secs(1),
         journal: Some(Arc::new(journal)),

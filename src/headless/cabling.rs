@@ -19,7 +19,7 @@ use crate::inventory::Link;
 use crate::jobs::cabling::{
     LinkState, Verdict, add_answer, compare, describe, load_plan, neighbor_runs,
 };
-use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ssh::SshOptions;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CablingJob {
@@ -27,11 +27,8 @@ pub struct CablingJob {
     pub expect: PathBuf,
     pub limit: Option<String>,
     pub json: bool,
-    pub concurrency: usize,
-    pub timeout: Duration,
     pub journal: Option<PathBuf>,
-    pub host_keys: HostKeyPolicy,
-    pub known_hosts: Option<PathBuf>,
+    pub login: super::Login,
 }
 
 pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
@@ -47,7 +44,7 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
         Ok((inventory, bastions)) => (Arc::new(inventory), bastions),
         Err(err) => return usage(&err),
     };
-    let opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
+    let opts = match job.login.ssh_options() {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };
@@ -57,9 +54,9 @@ pub async fn run(job: CablingJob) -> color_eyre::Result<ExitCode> {
             Err(why) => return usage(&why),
         };
     let cfg = ExecConfig {
-        concurrency: job.concurrency.max(1),
-        connect_timeout: job.timeout * 4 + Duration::from_secs(1),
-        command_timeout: job.timeout + Duration::from_secs(1),
+        concurrency: job.login.concurrency.max(1),
+        connect_timeout: job.login.timeout * 4 + Duration::from_secs(1),
+        command_timeout: job.login.timeout + Duration::from_secs(1),
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };

@@ -7,7 +7,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -18,7 +17,7 @@ use crate::base::text::{count, escape_json, escape_line};
 use crate::inventory::edit;
 use crate::jobs::detect::{DeviceDetection, detect_all, remember};
 use crate::platforms::detect::Detection;
-use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ssh::SshOptions;
 
 /// `fleetdash detect`: where and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,10 +25,7 @@ pub struct DetectJob {
     pub inventory: PathBuf,
     pub limit: Option<String>,
     pub json: bool,
-    pub concurrency: usize,
-    pub timeout: Duration,
-    pub host_keys: HostKeyPolicy,
-    pub known_hosts: Option<PathBuf>,
+    pub login: super::Login,
     /// Write the inventory with the detected platforms set to this file.
     pub write: Option<PathBuf>,
 }
@@ -43,13 +39,13 @@ pub async fn run(job: DetectJob) -> color_eyre::Result<ExitCode> {
         Ok(selected) => selected,
         Err(err) => return usage(&err),
     };
-    let opts = match super::ssh_options(job.known_hosts.as_deref(), job.timeout, job.host_keys) {
+    let opts = match job.login.ssh_options() {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => return usage(&why),
     };
     let total = inventory.devices.len();
     let mut finished = 0;
-    let results = detect_all(&inventory, &opts, job.concurrency, |_| {
+    let results = detect_all(&inventory, &opts, job.login.concurrency, |_| {
         finished += 1;
         if !job.json {
             eprint!("\rdetecting: {finished}/{total}");

@@ -21,7 +21,7 @@ use crate::exec::{Connector, ExecConfig, Secrets, SshConnector, journal};
 use crate::fleet::{Command, DeviceRun, Event, ExecError, Output};
 use crate::inventory::Inventory;
 use crate::metrics::MetricsConfig;
-use crate::ssh::{HostKeyPolicy, SshOptions};
+use crate::ssh::SshOptions;
 
 pub use print::{folded, json_lines, summary};
 
@@ -34,15 +34,9 @@ pub struct ExecJob {
     pub limit: String,
     /// One JSON object per device per line instead of folded text.
     pub json: bool,
-    /// Devices worked on at once.
-    pub concurrency: usize,
-    /// Timeout of each stage (connect, handshake, auth, command).
-    pub timeout: Duration,
     /// Audit journal; default: under the state directory.
     pub journal: Option<PathBuf>,
-    pub host_keys: HostKeyPolicy,
-    /// Check and learn host keys only in this known_hosts file.
-    pub known_hosts: Option<PathBuf>,
+    pub login: super::Login,
     /// Refuse every command that is not read-only on the selected devices' platforms.
     pub read_only: bool,
     /// Run commands that reboot, erase or change configuration.
@@ -92,16 +86,16 @@ pub async fn run(args: ExecJob) -> color_eyre::Result<ExitCode> {
                 return Ok(ExitCode::from(USAGE));
             }
         };
-    let t = args.timeout;
+    let t = args.login.timeout;
     let cfg = ExecConfig {
-        concurrency: args.concurrency.max(1),
+        concurrency: args.login.concurrency.max(1),
         // The session layer times each stage with `t`; these only catch what slips through.
         connect_timeout: t * 4 + Duration::from_secs(1),
         command_timeout: t + Duration::from_secs(1),
         journal: Some(Arc::new(journal)),
         ..ExecConfig::default()
     };
-    let opts = match super::ssh_options(args.known_hosts.as_deref(), t, args.host_keys) {
+    let opts = match args.login.ssh_options() {
         Ok(opts) => SshOptions { bastions, ..opts },
         Err(why) => {
             eprintln!("error: {why}");

@@ -29,6 +29,26 @@ pub fn select(
     Ok((inv, bastions))
 }
 
+/// How a fleet job logs in and how hard it works: what `exec`, `detect`, `backup` and
+/// `cabling` share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Login {
+    /// Devices worked on at once.
+    pub concurrency: usize,
+    /// Timeout of each stage (connect, handshake, auth) and of a command.
+    pub timeout: std::time::Duration,
+    pub host_keys: crate::ssh::HostKeyPolicy,
+    /// Check and learn host keys only in this known_hosts file.
+    pub known_hosts: Option<std::path::PathBuf>,
+}
+
+impl Login {
+    /// The job's SSH options (see [`ssh_options`]).
+    pub fn ssh_options(&self) -> Result<crate::ssh::SshOptions, String> {
+        ssh_options(self.known_hosts.as_deref(), self.timeout, self.host_keys)
+    }
+}
+
 /// The SSH options of a headless command: `known_hosts` (when given) checked first, so a
 /// bad file is one clear usage error before anything connects.
 pub fn ssh_options(
