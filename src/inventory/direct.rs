@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::address::{canonical, check_host};
 use super::block_yaml::{self, Below, Item, Lines, Scalar};
 use super::graph;
+use super::level::{ATTR_FIELDS, TOP_FIELDS};
 use super::locate::YamlPath;
 use super::model::{Device, Inventory};
 use super::raw::{Attrs, NameRef, RawDevice, RawGroup, RawInventory};
@@ -150,31 +151,16 @@ fn read_devices(
 #[derive(Default)]
 struct Seen(u32);
 
+// One bit per key in `Seen`.
+const _: () = assert!(TOP_FIELDS.len() + 3 + ATTR_FIELDS.len() <= 32);
+
 impl Seen {
     fn once(&mut self, key: &str) -> Option<()> {
-        const KEYS: [&str; 20] = [
-            "defaults",
-            "groups",
-            "devices",
-            "name",
-            "host",
-            "parents",
-            "port",
-            "platform",
-            "username",
-            "password_env",
-            "key_file",
-            "key_passphrase_env",
-            "agent",
-            "legacy_ssh",
-            "probe",
-            "probe_interval",
-            "down_after",
-            "up_after",
-            "jump",
-            "tags",
-        ];
-        let bit = 1 << KEYS.iter().position(|k| *k == key)?;
+        // Every key some level has: the top level's, a device's and a group's own, and the
+        // attributes all levels share (their lists are in `level`).
+        let own = ["name", "host", "parents"];
+        let mut keys = TOP_FIELDS.iter().chain(&own).chain(ATTR_FIELDS);
+        let bit = 1u32 << keys.position(|k| *k == key)?;
         if self.0 & bit != 0 {
             return None;
         }

@@ -14,7 +14,7 @@ use super::suggest::closest;
 use super::values;
 
 pub(crate) const TOP_FIELDS: &[&str] = &["defaults", "groups", "devices"];
-const ATTR_FIELDS: &[&str] = &[
+pub(crate) const ATTR_FIELDS: &[&str] = &[
     "port",
     "platform",
     "username",
