@@ -25,7 +25,6 @@
 
 use std::io;
 use std::net::Ipv4Addr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -372,31 +371,6 @@ async fn down(n: usize) {
     );
 }
 
-/// A `TestBackend` that counts its frames.
-struct Counted {
-    term: ratatui::Terminal<TestBackend>,
-    frames: Arc<AtomicU64>,
-}
-
-impl Screen for Counted {
-    fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> io::Result<()> {
-        self.frames.fetch_add(1, Ordering::Relaxed);
-        Screen::draw(&mut self.term, render)
-    }
-
-    fn size(&self) -> io::Result<Size> {
-        Screen::size(&self.term)
-    }
-
-    fn suspend(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn resume(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Nanoseconds on a CPU: of the calling thread, or (`None`) of every thread of the process.
 fn cpu_ns(thread: bool) -> u64 {
     let ran = |path: &str| -> u64 {
@@ -462,10 +436,11 @@ async fn cpu(n: usize) {
     let builder = Engine::builder(Arc::new(inventory(n, None)), EngineConfig::default());
     let feeder = tokio::spawn(feed(builder.sender(), n));
     let mut engine = builder.start();
-    let frames = Arc::new(AtomicU64::new(0));
-    let mut screen = Counted {
+    let (drawn, frames) = watch::channel((0, Instant::now(), String::new()));
+    let mut screen = Timed {
         term: ratatui::Terminal::new(TestBackend::new(250, 80)).unwrap(),
-        frames: frames.clone(),
+        drawn,
+        frames: 0,
     };
     let (keys, rx) = mpsc::unbounded_channel();
     let script = async move {
@@ -478,11 +453,11 @@ async fn cpu(n: usize) {
             let (ui0, all0, f0, t0) = (
                 cpu_ns(true),
                 cpu_ns(false),
-                frames.load(Ordering::Relaxed),
+                frames.borrow().0,
                 Instant::now(),
             );
             tokio::time::sleep(PHASE).await;
-            let (ui1, all1, f1) = (cpu_ns(true), cpu_ns(false), frames.load(Ordering::Relaxed));
+            let (ui1, all1, f1) = (cpu_ns(true), cpu_ns(false), frames.borrow().0);
             let wall = t0.elapsed().as_secs_f64();
             let share = |ns: u64| ns as f64 / 1e9 / wall * 100.0;
             lines.push(format!(
