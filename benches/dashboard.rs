@@ -45,7 +45,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // The dashboard's own runtime: `keys`, `down` and `cpu` run its loop.
-    let runtime = fleetdash::runtime().expect("the runtime starts");
+    let runtime = fleetdash::runtime(None).expect("the runtime starts");
     runtime.block_on(bench());
 }
 

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         Err(err) if log.verbosity > 0 => eprintln!("warning: {err}"),
         _ => {}
     }
-    let runtime = match fleetdash::runtime() {
+    let runtime = match fleetdash::runtime(cli.command.as_ref()) {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");

@@ -29,15 +29,24 @@ use crate::ui::Ended;
 
 use crate::base::exit::USAGE;
 
-/// The async runtime of every command, the benches' too: a worker thread per core, the
-/// dashboard's loop on the main thread (`block_on`), so it never waits behind the workers.
-/// Measured for the dashboard at rest, 10,000 devices, whole process: one worker 2.4 % of a
-/// core, two 2.2–2.7 % (within the noise); a current-thread runtime no clearer, and it
-/// would put the sweeper's receive loop behind every frame. Not worth halving SSH work.
-pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+/// The async runtime of a command (`None`: the dashboard); the benches use it too.
+///
+/// Most get a worker thread per core, the dashboard's loop on the main thread (`block_on`),
+/// so it never waits behind the workers. Measured for the dashboard at rest, 10,000
+/// devices, whole process: one worker 2.4 % of a core, two 2.2–2.7 % (within the noise); a
+/// current-thread runtime no clearer, and it would put the sweeper's receive loop behind
+/// every frame. Not worth halving SSH work.
+///
+/// `sweep` runs on the main thread alone: its work is one loop, and the kernel's (which on
+/// loopback answers inside our send calls). An idle second worker was woken by nearly
+/// every reply: 10,000 devices took 2,000 context switches and 67 ms end to end, 51 ms on
+/// one thread (`benches/sweep_e2e.sh`).
+pub fn runtime(command: Option<&Command>) -> std::io::Result<tokio::runtime::Runtime> {
+    let mut builder = match command {
+        Some(Command::Sweep(_)) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    builder.enable_all().build()
 }
 
 pub async fn run(cli: Cli) -> Result<ExitCode> {
@@ -168,6 +177,9 @@ async fn sweep_command(args: SweepArgs) -> Result<ExitCode> {
         false => sweep::table(&rows),
     });
     let all_up = rows.iter().all(|row| row.state == "up");
+    drop(rows);
+    // The process ends next: freeing every device's state one by one would only delay it.
+    std::mem::forget(state);
     if let (Some(exporter), Some(_)) = (&exporter, count) {
         exporter.linger().await;
     }

@@ -4,6 +4,7 @@
 //!
 //! Every message that quotes a name, a value or a line from a file goes through [`Untrusted`].
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// Characters kept of a value in a message before it is cut.
@@ -24,6 +25,18 @@ impl fmt::Display for Untrusted<'_> {
             write_escaped(f, c)?;
         }
         Ok(())
+    }
+}
+
+impl<'a> Untrusted<'a> {
+    /// The text as displayed, borrowed when there is nothing to escape or cut (the usual
+    /// case: a table of 10,000 names need not copy them).
+    pub fn shown(self) -> Cow<'a, str> {
+        let plain = self.0.len() <= MAX_SHOWN && !self.0.chars().any(|c| c == '\\' || is_unsafe(c));
+        match plain {
+            true => Cow::Borrowed(self.0),
+            false => Cow::Owned(self.to_string()),
+        }
     }
 }
 

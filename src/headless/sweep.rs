@@ -3,6 +3,7 @@
 //! Damping is off here (down after 1 loss, up after 1 reply): a script wants the state the
 //! last probe saw, while loss over all probes is reported beside it.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -18,9 +19,9 @@ use crate::ssh::{BastionLimits, SshOptions};
 
 /// One device's result, as printed with `--json`.
 #[derive(Debug, Serialize, PartialEq)]
-pub struct Row {
-    pub name: String,
-    pub host: String,
+pub struct Row<'a> {
+    pub name: &'a str,
+    pub host: &'a str,
     pub state: &'static str,
     /// Mean over the replies, in milliseconds.
     pub rtt_ms: Option<f64>,
@@ -30,7 +31,7 @@ pub struct Row {
     pub sent: u64,
     pub received: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<&'a str>,
 }
 
 /// Runs `sweep.count` sweeps to completion (`None`: until SIGINT or SIGTERM) and returns
@@ -100,7 +101,7 @@ pub fn via_bastion(inventory: &Inventory) -> Option<ViaBastion> {
     Some(ViaBastion::new(inventory, opts))
 }
 
-pub fn rows(state: &State) -> Vec<Row> {
+pub fn rows(state: &State) -> Vec<Row<'_>> {
     let ms = |d: std::time::Duration| (d.as_secs_f64() * 1e6).round() / 1e3;
     state
         .inventory
@@ -110,8 +111,8 @@ pub fn rows(state: &State) -> Vec<Row> {
         .map(|(device, st)| {
             let stats = st.rtt_stats();
             Row {
-                name: device.name.clone(),
-                host: device.host.clone(),
+                name: &device.name,
+                host: &device.host,
                 // No probe result at all (the sweep never reached it) counts as down.
                 state: if st.reach == Reach::Up { "up" } else { "down" },
                 rtt_ms: stats.map(|s| ms(s.0)),
@@ -120,7 +121,7 @@ pub fn rows(state: &State) -> Vec<Row> {
                 loss_pct: st.loss_pct().unwrap_or(100.0),
                 sent: st.probes,
                 received: st.replies,
-                error: st.last_error.clone(),
+                error: st.last_error.as_deref(),
             }
         })
         .collect()
@@ -136,21 +137,20 @@ pub fn json_lines(rows: &[Row]) -> String {
 
 /// A table; names, hosts and errors escaped ([`Untrusted`]) before columns are measured.
 pub fn table(rows: &[Row]) -> String {
-    let cells: Vec<[String; 3]> = rows
+    let cells: Vec<[Cow<str>; 3]> = rows
         .iter()
-        .map(|r| {
-            [&r.name, &r.host, r.error.as_deref().unwrap_or("")]
-                .map(|text| Untrusted(text).to_string())
-        })
+        .map(|r| [r.name, r.host, r.error.unwrap_or("")].map(|text| Untrusted(text).shown()))
         .collect();
     let width = |i: usize| {
         let widest = cells.iter().map(|c| c[i].chars().count()).max();
         widest.unwrap_or(4).max(4)
     };
     let (name_w, host_w) = (width(0), width(1));
-    let mut out = format!(
-        "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>6}  {}\n",
-        "NAME", "HOST", "STATE", "RTT(ms)", "LOSS", "ERROR"
+    let mut out = String::with_capacity((name_w + host_w + 40) * (rows.len() + 2));
+    let _ = writeln!(
+        out,
+        "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>6}  ERROR",
+        "NAME", "HOST", "STATE", "RTT(ms)", "LOSS"
     );
     for (r, [name, host, error]) in rows.iter().zip(&cells) {
         let rtt = r.rtt_ms.map_or("-".to_string(), |v| format!("{v:.3}"));
@@ -170,10 +170,10 @@ mod tests {
     use super::*;
     use crate::base::text::hostile::{SAMPLES, assert_inert};
 
-    fn row(name: &str, host: &str, error: Option<&str>) -> Row {
+    fn row<'a>(name: &'a str, host: &'a str, error: Option<&'a str>) -> Row<'a> {
         Row {
-            name: name.into(),
-            host: host.into(),
+            name,
+            host,
             state: "down",
             rtt_ms: None,
             rtt_min_ms: None,
@@ -181,7 +181,7 @@ mod tests {
             loss_pct: 100.0,
             sent: 1,
             received: 0,
-            error: error.map(str::to_string),
+            error,
         }
     }
 

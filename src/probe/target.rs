@@ -52,10 +52,8 @@ pub fn targets_from_inventory(inventory: &Inventory) -> Vec<Target> {
         .iter()
         .enumerate()
         .map(|(device, d)| {
-            let (host, ssh_port) = match crate::ssh::Target::resolve(d, &config) {
-                Ok(t) => (t.host, t.port),
-                Err(_) => (d.host.clone(), d.port),
-            };
+            let (host, ssh_port) = crate::ssh::Target::address(d, &config)
+                .unwrap_or_else(|_| (d.host.clone(), d.port));
             Target {
                 device,
                 host,

@@ -41,15 +41,35 @@ impl Target {
     /// `key_file:` win over the files when it sets them. `Err`: values ssh_config gives
     /// that cannot be used (the reason names them).
     pub fn resolve(d: &Device, config: &SshConfig) -> Result<Target, String> {
+        let r = Self::configured(d, config)?;
+        Ok(Target::with_config(d, r.contributed().then_some(r)))
+    }
+
+    /// Where a session to `d` connects (host and port, ssh_config applied as in
+    /// [`Target::resolve`]), without building the rest: the sweeper probes there.
+    pub fn address(d: &Device, config: &SshConfig) -> Result<(String, u16), String> {
+        let r = Self::configured(d, config)?;
+        if !r.contributed() {
+            return Ok((d.host.clone(), d.port));
+        }
+        let host = match r.from.iter().any(|(kw, _)| *kw == Kw::HostName) {
+            true => r.host_name,
+            false => d.host.clone(),
+        };
+        Ok((host, r.port.unwrap_or(d.port)))
+    }
+
+    /// What ssh_config says for `d`; `Err` names the values that cannot be used.
+    fn configured(d: &Device, config: &SshConfig) -> Result<Resolved, String> {
         let given = Given {
             user: d.username.as_deref(),
             port: d.port_set.then_some(d.port),
         };
         let r = config.resolve(&d.host, &given);
-        if !r.problems.is_empty() {
-            return Err(format!("ssh_config: {}", r.problems.join("; ")));
+        match r.problems.is_empty() {
+            true => Ok(r),
+            false => Err(format!("ssh_config: {}", r.problems.join("; "))),
         }
-        Ok(Target::with_config(d, r.contributed().then_some(r)))
     }
 
     fn with_config(d: &Device, r: Option<Resolved>) -> Target {
@@ -203,6 +223,11 @@ mod tests {
         assert!(other.ssh_config.is_none());
         assert_eq!((other.host.as_str(), other.port), ("127.0.0.9", 22));
         assert!(!other.credentials.agent);
+        // The sweeper's shortcut gives the address the whole target has.
+        for (d, t) in inv.devices.iter().zip([&bare, &set, &other]) {
+            let address = Target::address(d, &cfg).unwrap();
+            assert_eq!(address, (t.host.clone(), t.port), "{}", d.name);
+        }
     }
 
     #[test]
