@@ -152,13 +152,28 @@ pub fn table(rows: &[Row]) -> String {
         "{:<name_w$}  {:<host_w$}  {:<5}  {:>9}  {:>6}  ERROR",
         "NAME", "HOST", "STATE", "RTT(ms)", "LOSS"
     );
+    // Columns padded here and the RTT written into one reused buffer: one line per device,
+    // without a string or fmt's width handling for each value.
+    let pad = |out: &mut String, width: usize, text: &str| {
+        let fill = width.saturating_sub(text.chars().count());
+        out.extend(std::iter::repeat_n(' ', fill));
+    };
+    let mut rtt = String::new();
     for (r, [name, host, error]) in rows.iter().zip(&cells) {
-        let rtt = r.rtt_ms.map_or("-".to_string(), |v| format!("{v:.3}"));
-        let _ = writeln!(
-            out,
-            "{name:<name_w$}  {host:<host_w$}  {:<5}  {rtt:>9}  {:>5.0}%  {error}",
-            r.state, r.loss_pct,
-        );
+        rtt.clear();
+        let _ = match r.rtt_ms {
+            Some(v) => write!(rtt, "{v:.3}"),
+            None => rtt.write_char('-'),
+        };
+        out.push_str(name);
+        pad(&mut out, name_w + 2, name);
+        out.push_str(host);
+        pad(&mut out, host_w + 2, host);
+        out.push_str(r.state);
+        pad(&mut out, 7, r.state);
+        pad(&mut out, 9, &rtt);
+        out.push_str(&rtt);
+        let _ = writeln!(out, "  {:>5.0}%  {error}", r.loss_pct);
     }
     let up = rows.iter().filter(|r| r.state == "up").count();
     let _ = writeln!(out, "{up}/{} up", rows.len());

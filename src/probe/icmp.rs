@@ -167,8 +167,9 @@ impl EchoSocket {
         let mut results = Vec::with_capacity(probes.len());
         let mut packets = Vec::with_capacity(probes.len());
         let mut to = Vec::with_capacity(probes.len());
+        let sent = (Instant::now(), SystemTime::now());
         for (i, &(ip, key)) in probes.iter().enumerate() {
-            let Some((seq, id)) = self.table.register(ip, key, sink) else {
+            let Some((seq, id)) = self.table.register(ip, key, sink, sent) else {
                 results.push(Err("ICMP: 65,536 probes already in flight".to_owned()));
                 continue;
             };

@@ -45,7 +45,7 @@ struct TableInner {
 
 pub struct Waiting {
     pub ip: IpAddr,
-    /// Taken just before the burst is sent, so the RTT includes the send syscall.
+    /// Taken just before the burst is sent, so the RTT includes the send system calls.
     pub sent: Instant,
     /// The same moment on the wall clock, to compare with a kernel arrival stamp.
     pub sent_wall: SystemTime,
@@ -60,8 +60,15 @@ impl Table {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Register a probe; skips sequence numbers still in use (65,536 in flight at most).
-    pub fn register(&self, ip: IpAddr, key: usize, sink: &Sink) -> Option<(u16, u64)> {
+    /// Register a probe sent at `sent` (monotonic and wall clock: one reading per burst);
+    /// skips sequence numbers still in use (65,536 in flight at most).
+    pub fn register(
+        &self,
+        ip: IpAddr,
+        key: usize,
+        sink: &Sink,
+        (sent, sent_wall): (Instant, SystemTime),
+    ) -> Option<(u16, u64)> {
         let mut t = self.lock();
         let id = t.next_id;
         t.next_id += 1;
@@ -69,7 +76,6 @@ impl Table {
             let seq = t.next_seq;
             t.next_seq = seq.wrapping_add(1);
             if let Entry::Vacant(v) = t.waiting.entry(seq) {
-                let (sent, sent_wall) = (Instant::now(), SystemTime::now());
                 let sink = sink.clone();
                 v.insert(Waiting {
                     ip,
@@ -119,8 +125,9 @@ mod tests {
         let (tx, _rx) = mpsc::unbounded_channel();
         let a: IpAddr = [127, 0, 0, 1].into();
         let b: IpAddr = [127, 0, 0, 2].into();
-        let (s1, id1) = table.register(a, 10, &tx).unwrap();
-        let (s2, _) = table.register(a, 11, &tx).unwrap();
+        let now = (Instant::now(), SystemTime::now());
+        let (s1, id1) = table.register(a, 10, &tx, now).unwrap();
+        let (s2, _) = table.register(a, 11, &tx, now).unwrap();
         assert_ne!(s1, s2);
         // A packet from another address does not settle the probe.
         assert!(table.take(s1, b).is_none());
