@@ -249,6 +249,11 @@ pub(crate) fn push_capped<T>(ring: &mut VecDeque<T>, item: T, cap: usize) {
     while ring.len() >= cap {
         ring.pop_front();
     }
+    // Room for one at first (a push would make room for four): most devices keep a single
+    // transition, and a one-sweep run a single probe, so 10,000 devices save 2 MiB.
+    if ring.capacity() == 0 {
+        ring.reserve_exact(1);
+    }
     ring.push_back(item);
 }
 
