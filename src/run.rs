@@ -434,3 +434,25 @@ fn open_journal(path: Option<&Path>, inventory: &Inventory) -> Result<Journal, E
         ExitCode::from(USAGE)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use tokio::runtime::RuntimeFlavor;
+
+    use super::*;
+
+    #[test]
+    fn sweep_runs_on_one_thread_and_the_rest_on_workers() {
+        let flavor = |args: &[&str]| {
+            let cli = Cli::parse_from(args);
+            let runtime = runtime(cli.command.as_ref()).expect("a runtime");
+            runtime.handle().runtime_flavor()
+        };
+        let sweep = flavor(&["fleetdash", "sweep", "inv.yaml"]);
+        assert_eq!(sweep, RuntimeFlavor::CurrentThread);
+        let exec = flavor(&["fleetdash", "exec", "inv.yaml", "-l", "all", "--", "uname"]);
+        assert_eq!(exec, RuntimeFlavor::MultiThread);
+        assert_eq!(flavor(&["fleetdash"]), RuntimeFlavor::MultiThread);
+    }
+}
