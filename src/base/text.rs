@@ -149,6 +149,22 @@ pub(crate) mod hostile {
 mod tests {
     use super::*;
 
+    /// `shown` is `Display` without the copy: the same text every time, borrowed only when
+    /// nothing in it is escaped or cut.
+    #[test]
+    fn shown_borrows_only_what_needs_no_escape_or_cut() {
+        let long = "r".repeat(MAX_SHOWN + 1);
+        let cases = ["core-1.site", "", "a\\b", &long]
+            .into_iter()
+            .chain(hostile::SAMPLES.iter().copied());
+        for text in cases {
+            let shown = Untrusted(text).shown();
+            assert_eq!(shown, Untrusted(text).to_string(), "{text:?}");
+            let plain = text == "core-1.site" || text.is_empty();
+            assert_eq!(matches!(shown, Cow::Borrowed(_)), plain, "{text:?}");
+        }
+    }
+
     #[test]
     fn counts_take_the_right_plural() {
         assert_eq!(count(1, "device"), "1 device");
