@@ -49,14 +49,17 @@ impl Target {
     /// [`Target::resolve`]), without building the rest: the sweeper probes there.
     pub fn address(d: &Device, config: &SshConfig) -> Result<(String, u16), String> {
         let r = Self::configured(d, config)?;
-        if !r.contributed() {
-            return Ok((d.host.clone(), d.port));
-        }
-        let host = match r.from.iter().any(|(kw, _)| *kw == Kw::HostName) {
-            true => r.host_name,
-            false => d.host.clone(),
+        Ok(Self::endpoint(d, r.contributed().then_some(&r)))
+    }
+
+    /// Host and port: ssh_config's HostName and Port where it gives them, else the
+    /// inventory's.
+    fn endpoint(d: &Device, r: Option<&Resolved>) -> (String, u16) {
+        let host = match r.filter(|r| r.from.iter().any(|(kw, _)| *kw == Kw::HostName)) {
+            Some(r) => r.host_name.clone(),
+            None => d.host.clone(),
         };
-        Ok((host, r.port.unwrap_or(d.port)))
+        (host, r.and_then(|r| r.port).unwrap_or(d.port))
     }
 
     /// What ssh_config says for `d`; `Err` names the values that cannot be used.
@@ -79,10 +82,11 @@ impl Target {
             .or_else(|| d.username.clone())
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "root".into());
+        let (host, port) = Self::endpoint(d, r.as_ref());
         let mut t = Target {
             name: d.name.clone(),
-            host: d.host.clone(),
-            port: d.port,
+            host,
+            port,
             platform: d.platform.clone(),
             credentials: Credentials {
                 user,
@@ -102,10 +106,6 @@ impl Target {
         let Some(r) = r else {
             return t;
         };
-        if r.from.iter().any(|(kw, _)| *kw == Kw::HostName) {
-            t.host = r.host_name.clone();
-        }
-        t.port = r.port.unwrap_or(d.port);
         let c = &mut t.credentials;
         c.identity_files = r
             .identity_files
