@@ -46,6 +46,8 @@ pub fn runtime(command: Option<&Command>) -> std::io::Result<tokio::runtime::Run
         Some(Command::Sweep(_)) => tokio::runtime::Builder::new_current_thread(),
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
+    // Beats fall on the runtime clock's own 64 ms boundaries: see `base::beat`.
+    crate::base::beat::start();
     builder.enable_all().build()
 }
 

@@ -1,8 +1,9 @@
-//! Building blocks every layer uses: durations, exit statuses, a stable hash, state paths, text from outside made safe to keep and to print, the
+//! Building blocks every layer uses: durations, the beat timers share, exit statuses, a stable hash, state paths, text from outside made safe to keep and to print, the
 //! bounded read of user files, writing to stdout when it may be a closed pipe, private files,
 //! state locks and secret masking.
 //! Nothing here imports another fleetdash module.
 
+pub mod beat;
 pub mod colour;
 pub mod duration;
 pub mod exit;

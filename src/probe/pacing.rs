@@ -5,17 +5,22 @@
 //! also overflow our own receive queue. So by default a sweep is spread out; `--rate 0`
 //! (`Rate::Unlimited`) removes pacing for loopback labs and benchmarks.
 //!
-//! Probes leave in small bursts, not one by one: every [`SEND_TICK`] the sweep sends the
-//! probes whose slot has come since the last burst (25 at the 1,250/s of 1,000 devices a
-//! second, 40 at the 2,000/s cap), at most [`Pacer::burst`] of them: what the rate allows
-//! in two ticks, so a wake-up that came late catches up instead of falling behind for
-//! good. No probe leaves before its slot, so the rate holds on average and is never
-//! exceeded over the sweep; only the spacing inside a burst is gone (µs apart, one
-//! `sendmmsg`). That is 50 wake-ups a second instead of one per probe.
+//! Probes leave in small bursts, not one by one: on every beat ([`SEND_TICK`], the
+//! process's shared timer grid, see `base::beat`) the sweep sends the probes whose slot has
+//! come since the last burst (80 at the 1,250/s of 1,000 devices a second, 128 at the
+//! 2,000/s cap), at most [`Pacer::burst`] of them: what the rate allows in two beats, so a
+//! wake-up that came late catches up instead of falling behind for good. No probe leaves
+//! before its slot, so the rate holds on average and is never exceeded over the sweep;
+//! only the spacing inside a burst is gone (µs apart, one `sendmmsg` per 64). That is 16
+//! wake-ups a second instead of one per probe, the same wake-ups the dashboard's own timers
+//! use. Each device still gets one probe per sweep: a burst is spread over many devices,
+//! never aimed at one.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::base::beat;
 
 /// How fast a sweep sends its probes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -40,8 +45,9 @@ pub const SPREAD_MAX_PPS: f64 = 2_000.0;
 /// Lower bound of `Rate::Spread` in probes per second.
 pub const SPREAD_MIN_PPS: f64 = 200.0;
 
-/// How often a paced sweep sends a burst (and, at most, expires unanswered probes).
-pub const SEND_TICK: Duration = Duration::from_millis(20);
+/// How often a paced sweep sends a burst (and, at most, expires unanswered probes): on
+/// every beat.
+pub const SEND_TICK: Duration = crate::base::beat::BEAT;
 
 /// Burst of an unpaced sweep: this many probes go out before replies are read and other
 /// tasks get a turn (256 = four `sendmmsg` calls; the receive queue holds far more).
@@ -101,10 +107,10 @@ impl Pacer {
     }
 
     /// The earliest time of the burst after one sent at `now`, with probe `next` the first
-    /// still to go: its slot, but not before a [`SEND_TICK`] has passed (paced), or at once.
+    /// still to go: the beat of its slot, but not before the next beat (paced), or at once.
     pub fn next_burst(&self, next: usize, now: Instant) -> Instant {
         match self.gap {
-            Some(_) => self.slot(next).max(now + SEND_TICK),
+            Some(_) => beat::tokio_at_or_after(self.slot(next)).max(beat::tokio_after(now)),
             None => now,
         }
     }
@@ -166,10 +172,10 @@ mod tests {
     fn a_burst_is_at_most_what_the_rate_allows_in_two_ticks() {
         let start = Instant::now();
         let burst = |rate, n| Pacer::new(rate, n, SEC, start).burst();
-        assert_eq!(burst(Rate::Spread, 1_000), 50); // 1,250/s × 2 × 20 ms
-        assert_eq!(burst(Rate::Spread, 10_000), 80); // the 2,000/s cap
-        assert_eq!(burst(Rate::Spread, 10), 8); // the 200/s floor
-        assert_eq!(burst(Rate::PerSecond(10), 10), 1, "never below one");
+        assert_eq!(burst(Rate::Spread, 1_000), 160); // 1,250/s × 2 × 64 ms
+        assert_eq!(burst(Rate::Spread, 10_000), 256); // the 2,000/s cap
+        assert_eq!(burst(Rate::Spread, 10), 26); // the 200/s floor
+        assert_eq!(burst(Rate::PerSecond(5), 10), 1, "never below one");
         assert_eq!(burst(Rate::Unlimited, 10), UNPACED_BURST);
     }
 
@@ -217,6 +223,30 @@ mod tests {
                 "{rate:?}: {took:?} for a {schedule:?} schedule"
             );
         }
+    }
+
+    /// After the first, every burst of a paced sweep leaves on a beat, the wake-ups the
+    /// dashboard's timers share: 1,000 devices a second in 13-15 bursts of at most 80.
+    #[test]
+    fn paced_bursts_after_the_first_fall_on_the_beat() {
+        let start = Instant::now();
+        let p = Pacer::new(Rate::Spread, 1_000, SEC, start);
+        let (mut next, mut at, mut bursts) = (0, start, 0);
+        while next < 1_000 {
+            let k = p.due(next, 1_000, at);
+            assert!(k <= 80 || bursts == 0, "burst {bursts} of {k}");
+            next += k;
+            bursts += 1;
+            let then = p.next_burst(next, at);
+            assert!(then > at);
+            assert_eq!(
+                beat::tokio_at_or_after(then),
+                then,
+                "burst {bursts} off the beat"
+            );
+            at = then;
+        }
+        assert!((13..=15).contains(&bursts), "{bursts} bursts");
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! their answers come back several per message. TCP probes and name lookups run as
 //! futures, at most `TCP_CONCURRENCY` / `RESOLVE_CONCURRENCY` at a time.
 //!
-//! Wake-ups of a paced sweep: one per [`SEND_TICK`] to send, one per batch of answers,
+//! Wake-ups of a paced sweep: one per [`super::pacing::SEND_TICK`] to send, one per batch of answers,
 //! and expiry of unanswered probes at most once per tick (answered ones are dropped from
-//! the queue of deadlines without a timer).
+//! the queue of deadlines without a timer). Sends and expiries fall on the process's beat
+//! (`base::beat`), so they share wake-ups with each other and with the dashboard's.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -21,12 +22,13 @@ use tokio::time::Instant;
 
 use super::bastion::ViaBastion;
 use super::icmp::IcmpProber;
-use super::pacing::{Pacer, SEND_TICK};
+use super::pacing::Pacer;
 use super::reply_table::{Answer, Sink, Ticket};
 use super::report::{ProbeEvent, ProbeOutcome, ProbeResult, SweepStats};
 use super::resolve::{HostAddr, RESOLVE_TIMEOUT};
 use super::target::{SweepConfig, Target};
 use super::tcp::{TcpPolicy, tcp_probe};
+use crate::base::beat;
 use crate::inventory::ProbeSpec;
 
 /// One target and what we know about its address.
@@ -166,7 +168,10 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
             waiting.pop_front();
         }
         let next_send = (next < n).then_some(send_at);
-        let next_expiry = waiting.front().map(|w| w.0.max(expired_at + SEND_TICK));
+        // On the beat: a lost probe is reported up to one beat after its deadline.
+        let next_expiry = waiting
+            .front()
+            .map(|w| beat::tokio_at_or_after(w.0).max(beat::tokio_after(expired_at)));
         tokio::select! {
             Some(batch) = answers.recv() => {
                 for a in batch {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::{JoinError, JoinHandle};
-use tokio::time::MissedTickBehavior;
+use tokio::time::Instant;
 
 use super::bastion::ViaBastion;
 use super::icmp::IcmpProber;
@@ -20,6 +20,7 @@ use super::resolve::{HostAddr, RESOLVE_CONCURRENCY, RESOLVE_TIMEOUT, refresh_all
 use super::sweep::{Closed, Probers, Slot, run_sweep, send};
 use super::target::{SweepConfig, Target};
 use super::tcp::TCP_CONCURRENCY;
+use crate::base::beat;
 use crate::base::notice::Notice;
 use crate::inventory::ProbeSpec;
 
@@ -135,16 +136,16 @@ async fn sweep_loop<E: From<ProbeEvent>>(
     };
 
     let (tick, every) = schedule(&slots, cfg.interval);
-    // tokio's interval panics on a zero period.
-    let mut ticker = tokio::time::interval(tick.max(Duration::from_millis(1)));
-    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let tick_cfg = SweepConfig {
         interval: tick,
         ..cfg.clone()
     };
+    let first = Instant::now();
     let mut sweep = 0u64;
     while cfg.count.is_none_or(|count| sweep < count) {
-        ticker.tick().await;
+        if sweep > 0 {
+            tokio::time::sleep_until(start_of(first, tick, sweep, Instant::now())).await;
+        }
         sweep += 1;
         let due = due_in(sweep, &every);
         let stats = run_sweep(sweep, &mut slots, &due, &probers, &tick_cfg, events).await?;
@@ -158,6 +159,23 @@ async fn sweep_loop<E: From<ProbeEvent>>(
         send(events, ProbeEvent::SweepDone(stats)).await?;
     }
     Ok(())
+}
+
+/// When the sweep after `done` sweeps starts, the first having started at `first`: on the
+/// first beat (`base::beat`) at or after its turn `first + done × tick`, so the interval
+/// holds on average and never drifts, and the sweep's wake-up is one the dashboard has
+/// anyway. A sweep that overran its interval makes the turns it missed be skipped: the
+/// next one starts at the next turn still to come.
+fn start_of(first: Instant, tick: Duration, done: u64, now: Instant) -> Instant {
+    // A zero interval still waits a millisecond between sweeps.
+    let tick = tick.max(Duration::from_millis(1));
+    let turn = |k: u64| first + tick * u32::try_from(k).unwrap_or(u32::MAX);
+    let mut k = done;
+    if turn(k) < now {
+        let behind = (now - turn(k)).as_nanos();
+        k += u64::try_from(behind.div_ceil(tick.as_nanos())).unwrap_or(u64::MAX / 2);
+    }
+    beat::tokio_at_or_after(turn(k))
 }
 
 /// The sweep tick (the shortest interval of any device) and, per slot, every how many
@@ -225,6 +243,31 @@ mod tests {
             host: HostAddr::parse(&target.host),
             target,
         }
+    }
+
+    /// Sweeps start on beats, at most a beat after their turn, so a thousand of them take
+    /// a thousand intervals, not a thousand and a bit; one that overran skips the turns it
+    /// missed.
+    #[test]
+    fn sweeps_start_on_the_beat_without_drifting() {
+        let first = Instant::now();
+        let tick = Duration::from_secs(1);
+        let on_beat = |t: Instant| beat::tokio_at_or_after(t) == t;
+        for done in [1, 2, 3, 1_000] {
+            let turn = first + tick * done;
+            let at = start_of(first, tick, u64::from(done), first);
+            assert!(on_beat(at), "sweep {done} off the beat");
+            assert!(
+                at >= turn && at - turn < beat::BEAT,
+                "sweep {done} at {:?}",
+                at - first
+            );
+        }
+        // The second sweep's turn came and went while the first ran 2.5 s: the next starts
+        // at the third turn (3 s), not at once and not at 3.5 s.
+        let late = first + Duration::from_millis(2_500);
+        let at = start_of(first, tick, 1, late);
+        assert!(at >= first + 3 * tick && at - (first + 3 * tick) < beat::BEAT);
     }
 
     /// Core every second, access every 10 s, the rest at the command line's 2 s: the tick is

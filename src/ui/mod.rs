@@ -2,7 +2,8 @@
 //!
 //! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
 //! batches and folded by the engine's reducer), terminal input, signals (which restore the
-//! terminal before the process ends or stops), and a one-second tick that keeps the
+//! terminal before the process ends or stops), and a one-second tick (on the beat, see
+//! `base::beat`, like the batches and the lazy frames) that keeps the
 //! "down for 2m13s" ages current. It draws only when something changed ([`redraw`] says
 //! when: input at once, a state change at most [`MAX_FPS`] times a second, RTTs and ages
 //! at most [`LAZY_FPS`]); when nothing happens it sleeps.
@@ -49,11 +50,12 @@ pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 pub use signals::Signals;
 pub use terminal::Screen;
 
+use crate::base::beat;
 use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
 use crate::rollout::event::Control;
-use redraw::{Change, FOLD_GAP, Redraw};
+use redraw::{Change, Folds, Redraw};
 use woken::Woken;
 
 pub use redraw::{LAZY_FPS, MAX_FPS};
@@ -199,8 +201,10 @@ where
     app.read_only = options.read_only;
     app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
-    let mut ages = tokio::time::interval(Duration::from_secs(1));
-    ages.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Ages move once a second: a lazy frame then, on the beat that follows each second.
+    let mut ages_turn = tokio::time::Instant::now() + Duration::from_secs(1);
+    let ages = tokio::time::sleep_until(beat::tokio_at_or_after(ages_turn));
+    tokio::pin!(ages);
     let mut redraw = Redraw::new(Instant::now());
     // Polled only once they woke: a wake-up for probe results does not poll the keyboard.
     let mut input = Woken::new(input);
@@ -212,6 +216,7 @@ where
     let mut seen_state = engine.state.state_version;
     // Events wait in their queue between batches: fewer wake-ups, the same frames.
     let mut fold_after = Instant::now();
+    let mut folds = Folds::default();
     // The device (and backup generation) whose backup history was last asked for.
     let mut history_of = None;
     loop {
@@ -243,16 +248,11 @@ where
         tokio::select! {
             folded = engine.next_batch(|_| {}), if workers_alive && fold_now => match folded {
                 Some(_) => {
-                    fold_after = Instant::now() + FOLD_GAP;
+                    fold_after = folds.folded(Instant::now());
                     if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
-                    let state = engine.state.state_version;
-                    redraw.note(match state != seen_state {
-                        true => Change::State,
-                        false => Change::Lazy,
-                    });
-                    seen_state = state;
+                    redraw.note(seen(&engine.state, &mut seen_state));
                 }
                 None => workers_alive = false,
             },
@@ -323,10 +323,26 @@ where
                     redraw.note(Change::Input);
                 }
             },
-            _ = ages.tick() => redraw.note(Change::Lazy),
+            () = &mut ages => {
+                redraw.note(Change::Lazy);
+                // A second after the last one (skipping those missed while stopped).
+                ages_turn = (ages_turn + Duration::from_secs(1)).max(tokio::time::Instant::now());
+                ages.as_mut().reset(beat::tokio_at_or_after(ages_turn));
+            }
             _ = &mut wake, if due.is_some() => {}
         }
     }
+}
+
+/// What a batch of events changed: the state a person sees at once (a device went down, a
+/// run moved), or only RTTs and totals. `seen` is the state version the last batch left.
+fn seen(fleet: &State, seen: &mut u64) -> Change {
+    let change = match fleet.state_version != *seen {
+        true => Change::State,
+        false => Change::Lazy,
+    };
+    *seen = fleet.state_version;
+    change
 }
 
 /// The next signal, or never without any.

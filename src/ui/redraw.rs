@@ -11,6 +11,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::base::beat;
+
 /// Frames a second for state changes.
 pub const MAX_FPS: u32 = 30;
 /// Frames a second when only RTTs (and ages) changed.
@@ -19,11 +21,32 @@ pub const LAZY_FPS: u32 = 1;
 /// within this (plus the frame's own time), yet a pasted line is not 100 frames.
 pub const INPUT_GAP: Duration = Duration::from_millis(8);
 
-/// The least time between two batches of worker events: 2,000 probe results a second
-/// are then folded in ~20 wake-ups, not 2,000 (the queue holds 16,384, 8 s of them). A
-/// device going down shows within this plus a state change's frame gap (~80 ms): nobody
-/// sees the wait, and every wake-up of the loop is a futex and two context switches.
-pub const FOLD_GAP: Duration = Duration::from_millis(50);
+/// When the loop takes the next batch of worker events from their queue. Every wake-up of
+/// the loop is a futex and two context switches, so 2,000 probe results a second must not
+/// be 2,000 wake-ups (the queue holds 16,384, 8 s of them). A sweep hands over its results
+/// once per beat (`base::beat`, 64 ms), right after its burst: each batch is folded at
+/// once, woken by the queue, in the wake-up the sweep has anyway, and no timer of ours
+/// wakes a worker. Only a second batch within one beat (a flood: TCP probes, a run's
+/// answers) makes the next wait for the next beat: at most two wake-ups a beat, and a
+/// device going down shows within a beat plus a state change's frame gap (~100 ms).
+#[derive(Debug, Clone, Default)]
+pub struct Folds {
+    /// The beat after the last batch.
+    beat: Option<Instant>,
+}
+
+impl Folds {
+    /// A batch was folded at `now`: when the loop may take the next one.
+    pub fn folded(&mut self, now: Instant) -> Instant {
+        let beat = beat::after(now);
+        let next = match self.beat == Some(beat) {
+            true => beat,
+            false => now,
+        };
+        self.beat = Some(beat);
+        next
+    }
+}
 
 /// What happened since the last frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,9 +92,13 @@ impl Redraw {
         };
     }
 
-    /// When the next frame is due; `None` when nothing changed.
+    /// When the next frame is due; `None` when nothing changed. A lazy frame waits for
+    /// the beat after its gap, when the loop is awake anyway.
     pub fn due(&self) -> Option<Instant> {
-        self.pending.map(|change| self.last + change.gap())
+        self.pending.map(|change| match change {
+            Change::Lazy => beat::at_or_after(self.last + change.gap()),
+            _ => self.last + change.gap(),
+        })
     }
 
     /// Whether a frame is due at `now`.
@@ -101,22 +128,59 @@ mod tests {
         assert!(!redraw.is_due(t0 + Duration::from_secs(3600)));
     }
 
+    /// Batches once a beat (a sweep's) are each taken at once; a flood of events, each one
+    /// waking the loop as soon as it may, is taken at most twice a beat.
+    #[test]
+    fn batches_are_taken_at_once_unless_two_come_within_a_beat() {
+        let start = beat::after(Instant::now());
+        let mut folds = Folds::default();
+        for k in 0..20 {
+            let now = start + beat::BEAT * k + MS;
+            assert_eq!(folds.folded(now), now, "a sweep's batch waits for nothing");
+        }
+        let mut folds = Folds::default();
+        let (mut now, mut wakes) = (start, 0);
+        let end = start + Duration::from_secs(1);
+        while now < end {
+            wakes += 1;
+            // The next event is already there: the loop wakes as soon as it may.
+            now = folds.folded(now).max(now + Duration::from_micros(100));
+        }
+        let beats = Duration::from_secs(1)
+            .as_nanos()
+            .div_ceil(beat::BEAT.as_nanos()) as u32;
+        assert!(wakes <= 2 * beats, "{wakes} wake-ups in {beats} beats");
+    }
+
     #[test]
     fn rtt_only_changes_draw_at_the_lazy_rate() {
         let t0 = Instant::now();
         let mut redraw = Redraw::new(t0);
         redraw.drawn(t0);
-        // A reply every millisecond for 4 seconds: 4 frames, not 120 or 4,000.
-        let mut frames = 0;
-        for ms in 1..=4000u64 {
+        // A reply every millisecond for 4.3 seconds: 4 frames, not 130 or 4,300 (each one
+        // waits up to a beat past its second, so the fourth comes by 4.26 s).
+        let mut frames = Vec::new();
+        for ms in 1..=4300u64 {
             let now = t0 + MS * ms as u32;
             redraw.note(Change::Lazy);
             if redraw.is_due(now) {
                 redraw.drawn(now);
-                frames += 1;
+                frames.push(now);
             }
         }
-        assert_eq!(frames, 4 * LAZY_FPS);
+        assert_eq!(frames.len() as u32, 4 * LAZY_FPS);
+        // Each on a beat (to the millisecond this loop steps by), a second or a beat more
+        // after the one before.
+        let mut last = t0;
+        for frame in frames {
+            let gap = frame - last;
+            assert!(gap >= Duration::from_secs(1) / LAZY_FPS && gap < Duration::from_millis(1_065));
+            assert!(
+                beat::after(frame - MS) <= frame,
+                "a lazy frame off the beat"
+            );
+            last = frame;
+        }
     }
 
     #[test]
@@ -125,7 +189,8 @@ mod tests {
         let mut redraw = Redraw::new(t0);
         redraw.drawn(t0);
         redraw.note(Change::Lazy);
-        assert_eq!(redraw.due(), Some(t0 + Duration::from_secs(1) / LAZY_FPS));
+        let lazy = beat::at_or_after(t0 + Duration::from_secs(1) / LAZY_FPS);
+        assert_eq!(redraw.due(), Some(lazy));
         redraw.note(Change::State);
         assert_eq!(redraw.due(), Some(t0 + Duration::from_secs(1) / MAX_FPS));
         // A later lazy change does not push it back.
