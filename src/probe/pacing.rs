@@ -47,7 +47,7 @@ pub const SPREAD_MIN_PPS: f64 = 200.0;
 
 /// How often a paced sweep sends a burst (and, at most, expires unanswered probes): on
 /// every beat.
-pub const SEND_TICK: Duration = crate::base::beat::BEAT;
+pub const SEND_TICK: Duration = beat::BEAT;
 
 /// Burst of an unpaced sweep: this many probes go out before replies are read and other
 /// tasks get a turn (256 = four `sendmmsg` calls; the receive queue holds far more).

@@ -6,9 +6,9 @@
 //! their answers come back several per message. TCP probes and name lookups run as
 //! futures, at most `TCP_CONCURRENCY` / `RESOLVE_CONCURRENCY` at a time.
 //!
-//! Wake-ups of a paced sweep: one per [`super::pacing::SEND_TICK`] to send, one per batch of answers,
-//! and expiry of unanswered probes at most once per tick (answered ones are dropped from
-//! the queue of deadlines without a timer). Sends and expiries fall on the process's beat
+//! Wake-ups of a paced sweep: one per [`super::pacing::SEND_TICK`] to send, one per batch
+//! of answers, and expiry of unanswered probes at most once per tick (answered ones are
+//! dropped from the queue of deadlines without a timer). Sends and expiries fall on the process's beat
 //! (`base::beat`), so they share wake-ups with each other and with the dashboard's.
 
 use std::collections::VecDeque;

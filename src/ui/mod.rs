@@ -1,12 +1,11 @@
 //! The terminal dashboard: the app loop, and `view`, a pure function of state.
 //!
-//! The loop draws on a [`Screen`] and selects over four sources: worker events (drained in
-//! batches and folded by the engine's reducer), terminal input, signals (which restore the
-//! terminal before the process ends or stops), and a one-second tick (on the beat, see
-//! `base::beat`, like the batches and the lazy frames) that keeps the
-//! "down for 2m13s" ages current. It draws only when something changed ([`redraw`] says
-//! when: input at once, a state change at most [`MAX_FPS`] times a second, RTTs and ages
-//! at most [`LAZY_FPS`]); when nothing happens it sleeps.
+//! The loop draws on a [`Screen`] and selects over three sources: worker events (drained
+//! in batches and folded by the engine's reducer), terminal input, and signals (which
+//! restore the terminal before the process ends or stops). It draws only when something
+//! changed ([`redraw`] says when: input at once, a state change at most [`MAX_FPS`] times a
+//! second, RTTs and ages at most [`LAZY_FPS`]; ages change every second, so every frame
+//! asks for a lazy one a second later, on the beat of `base::beat`); otherwise it sleeps.
 
 mod app;
 mod dense;
@@ -50,7 +49,6 @@ pub use layout::{Grid, TILE_HEIGHT, TILE_WIDTH};
 pub use signals::Signals;
 pub use terminal::Screen;
 
-use crate::base::beat;
 use crate::base::time::WallClock;
 use crate::engine::Engine;
 use crate::fleet::{Command, Event, JobRequest, State};
@@ -201,10 +199,6 @@ where
     app.read_only = options.read_only;
     app.theme = theme::chosen();
     app.rollout_screen = engine.control.is_some();
-    // Ages move once a second: a lazy frame then, on the beat that follows each second.
-    let mut ages_turn = tokio::time::Instant::now() + Duration::from_secs(1);
-    let ages = tokio::time::sleep_until(beat::tokio_at_or_after(ages_turn));
-    tokio::pin!(ages);
     let mut redraw = Redraw::new(Instant::now());
     // Polled only once they woke: a wake-up for probe results does not poll the keyboard.
     let mut input = Woken::new(input);
@@ -236,6 +230,9 @@ where
             let now = Instant::now();
             term.draw(|frame| view(frame, &engine.state, &app, now))?;
             redraw.drawn(now);
+            // Ages ("down for 2m13s") move every second: a lazy frame a second after this
+            // one, on the beat, with no timer of its own.
+            redraw.note(Change::Lazy);
         }
         let fold_now = Instant::now() >= fold_after;
         let batch_due = (workers_alive && !fold_now).then_some(fold_after);
@@ -252,7 +249,12 @@ where
                     if app.done_quitting(&engine.state) {
                         return Ok(Ended::Quit);
                     }
-                    redraw.note(seen(&engine.state, &mut seen_state));
+                    let state = engine.state.state_version;
+                    redraw.note(match state != seen_state {
+                        true => Change::State,
+                        false => Change::Lazy,
+                    });
+                    seen_state = state;
                 }
                 None => workers_alive = false,
             },
@@ -323,26 +325,9 @@ where
                     redraw.note(Change::Input);
                 }
             },
-            () = &mut ages => {
-                redraw.note(Change::Lazy);
-                // A second after the last one (skipping those missed while stopped).
-                ages_turn = (ages_turn + Duration::from_secs(1)).max(tokio::time::Instant::now());
-                ages.as_mut().reset(beat::tokio_at_or_after(ages_turn));
-            }
             _ = &mut wake, if due.is_some() => {}
         }
     }
-}
-
-/// What a batch of events changed: the state a person sees at once (a device went down, a
-/// run moved), or only RTTs and totals. `seen` is the state version the last batch left.
-fn seen(fleet: &State, seen: &mut u64) -> Change {
-    let change = match fleet.state_version != *seen {
-        true => Change::State,
-        false => Change::Lazy,
-    };
-    *seen = fleet.state_version;
-    change
 }
 
 /// The next signal, or never without any.

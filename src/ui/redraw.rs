@@ -174,7 +174,8 @@ mod tests {
         let mut last = t0;
         for frame in frames {
             let gap = frame - last;
-            assert!(gap >= Duration::from_secs(1) / LAZY_FPS && gap < Duration::from_millis(1_065));
+            assert!(gap >= Duration::from_secs(1) / LAZY_FPS, "{gap:?} apart");
+            assert!(gap < Duration::from_millis(1_065), "{gap:?} apart");
             assert!(
                 beat::after(frame - MS) <= frame,
                 "a lazy frame off the beat"

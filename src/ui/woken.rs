@@ -1,7 +1,7 @@
 //! A stream that the app loop polls only once the stream itself asked to be woken.
 //!
 //! The loop's `select!` polls every source on every wake-up (a batch of probe results, a
-//! frame, the ages tick). crossterm's `EventStream` answers each poll by trying the lock
+//! frame). crossterm's `EventStream` answers each poll by trying the lock
 //! that its own reader thread holds while it waits for a key: a spin of `sched_yield`s and
 //! a futex, hundreds of system calls a second on a dashboard at rest. Wrapped in
 //! [`Woken`], a source is polled again only after its waker fired (or after it yielded an
