@@ -229,8 +229,7 @@ impl Engine {
     /// the only wait is for the first event.
     pub async fn next_batch(&mut self, mut see: impl FnMut(&Event)) -> Option<usize> {
         let first = self.events.recv().await?;
-        see(&first);
-        self.fold(first);
+        self.fold(first, &mut see);
         Some(1 + self.drain(see))
     }
 
@@ -242,8 +241,7 @@ impl Engine {
             let Ok(event) = self.events.try_recv() else {
                 break;
             };
-            see(&event);
-            self.fold(event);
+            self.fold(event, &mut see);
             folded += 1;
         }
         self.step_jobs();
@@ -256,7 +254,16 @@ impl Engine {
         folded
     }
 
-    fn fold(&mut self, event: Event) {
+    /// Shows `event` to `see` and the taps, then folds it; a sweeper's `Probes` one result
+    /// at a time, so nothing downstream of the channel sees them together.
+    fn fold(&mut self, event: Event, see: &mut impl FnMut(&Event)) {
+        if let Event::Probes(results) = event {
+            for result in results {
+                self.fold(Event::Probe(result), see);
+            }
+            return;
+        }
+        see(&event);
         for tap in &mut self.taps {
             tap.event(&event, &self.state);
         }
@@ -267,7 +274,7 @@ impl Engine {
     /// Folds an event of the front end's own (a command that could not be sent), shown to
     /// the taps like a worker's.
     pub fn apply(&mut self, event: Event) {
-        self.fold(event);
+        self.fold(event, &mut |_| {});
     }
 
     /// Records a command a front end sends to the workers (a run is tracked from here on),

@@ -368,8 +368,10 @@ async fn devices_behind_a_bastion_are_probed_through_it() {
     let _sweeper = fleetdash::probe::spawn_sweeper_via(targets, cfg, mode, Some(via), tx);
     let mut outcomes = std::collections::BTreeMap::new();
     while let Some(e) = rx.recv().await {
-        if let ProbeEvent::Probe(r) = e {
-            outcomes.insert(j.inventory.devices[r.device].name.clone(), r.outcome);
+        if let ProbeEvent::Probes(results) = e {
+            for r in results {
+                outcomes.insert(j.inventory.devices[r.device].name.clone(), r.outcome);
+            }
         }
     }
     for d in j.devices.devices() {

@@ -352,9 +352,11 @@ async fn inside(d: &Path) {
     let _sweeper = fleetdash::probe::spawn_sweeper_via(targets, sweep, mode, Some(via), tx);
     let mut replies = 0;
     while let Some(e) = rx.recv().await {
-        if let ProbeEvent::Probe(r) = e {
-            assert!(matches!(r.outcome, ProbeOutcome::Reply { .. }), "{r:?}");
-            replies += 1;
+        if let ProbeEvent::Probes(results) = e {
+            for r in results {
+                assert!(matches!(r.outcome, ProbeOutcome::Reply { .. }), "{r:?}");
+                replies += 1;
+            }
         }
     }
     assert_eq!(replies, 4);

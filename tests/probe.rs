@@ -72,7 +72,7 @@ fn sweeps(events: &[Event]) -> Vec<(Vec<ProbeResult>, SweepStats)> {
     let mut current = Vec::new();
     for e in &events[1..] {
         match e {
-            Event::Probe(r) => current.push(r.clone()),
+            Event::Probes(results) => current.extend(results.iter().cloned()),
             Event::SweepDone(s) => out.push((std::mem::take(&mut current), s.clone())),
             Event::Notice { text, .. } => {
                 assert!(out.is_empty() && current.is_empty(), "late notice: {text}")
@@ -202,24 +202,28 @@ async fn a_tcp_service_goes_down_when_its_listener_closes_and_up_when_it_reopens
         // Phase 0: up → close the listener. 1: refused → reopen. 2: up again → done.
         let mut phase = 0;
         while let Some(event) = rx.recv().await {
-            let Event::Probe(r) = event else { continue };
-            seen.push(r.outcome.clone());
-            match (phase, &r.outcome) {
-                (0, ProbeOutcome::Reply { .. }) => {
-                    let task = server.take().unwrap();
-                    task.abort();
-                    // The listener closes when its task is gone, not when abort returns.
-                    let _ = task.await;
-                    phase = 1;
+            let Event::Probes(results) = event else {
+                continue;
+            };
+            for r in results {
+                seen.push(r.outcome.clone());
+                match (phase, &r.outcome) {
+                    (0, ProbeOutcome::Reply { .. }) => {
+                        let task = server.take().unwrap();
+                        task.abort();
+                        // The listener closes when its task is gone, not when abort returns.
+                        let _ = task.await;
+                        phase = 1;
+                    }
+                    (1, ProbeOutcome::Failed { reason }) => {
+                        assert_eq!(reason, &format!("tcp:{port} refused"));
+                        server = Some(listen(addr));
+                        phase = 2;
+                    }
+                    (2, ProbeOutcome::Reply { .. }) => return,
+                    (_, ProbeOutcome::Lost) => panic!("loopback never times out here: {seen:?}"),
+                    _ => {}
                 }
-                (1, ProbeOutcome::Failed { reason }) => {
-                    assert_eq!(reason, &format!("tcp:{port} refused"));
-                    server = Some(listen(addr));
-                    phase = 2;
-                }
-                (2, ProbeOutcome::Reply { .. }) => return,
-                (_, ProbeOutcome::Lost) => panic!("loopback never times out here: {seen:?}"),
-                _ => {}
             }
         }
         panic!("sweeper ended early: {seen:?}");

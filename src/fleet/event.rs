@@ -13,6 +13,9 @@ use crate::rollout::event::RolloutEvent;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Probe(ProbeResult),
+    /// Several results, as the sweeper sends them. The engine folds (and shows its taps)
+    /// each one as a `Probe`.
+    Probes(Vec<ProbeResult>),
     SweepDone(SweepStats),
     Mode(ProbeMode),
     /// Something worth a line in the log pane (a worker's warning, a demo schedule…).
@@ -33,7 +36,7 @@ pub enum Event {
 impl From<ProbeEvent> for Event {
     fn from(event: ProbeEvent) -> Event {
         match event {
-            ProbeEvent::Probe(result) => Event::Probe(result),
+            ProbeEvent::Probes(results) => Event::Probes(results),
             ProbeEvent::SweepDone(stats) => Event::SweepDone(stats),
             ProbeEvent::Mode(mode) => Event::Mode(mode),
             ProbeEvent::Notice(notice) => notice.into(),

@@ -128,10 +128,18 @@ impl State {
     /// The reducer: folds one event into the state. Pure: no I/O, time comes from events.
     pub fn apply(&mut self, event: Event) {
         self.version += 1;
-        if !matches!(event, Event::Probe(_) | Event::SweepDone(_)) {
+        if !matches!(
+            event,
+            Event::Probe(_) | Event::Probes(_) | Event::SweepDone(_)
+        ) {
             self.state_version += 1;
         }
         match event {
+            Event::Probes(results) => {
+                for result in results {
+                    self.apply(Event::Probe(result));
+                }
+            }
             Event::Probe(result) => {
                 let Some(device) = self.devices.get_mut(result.device) else {
                     return;

@@ -50,6 +50,34 @@ fn starts_unknown_and_goes_up_on_first_reply() {
     assert_eq!(s.devices[0].transitions.len(), 1, "but the device keeps it");
 }
 
+/// A sweeper's batch folds as its results would one by one, in order.
+#[test]
+fn a_batch_of_results_folds_like_each_result() {
+    let (mut one_by_one, c) = setup(FleetConfig::default());
+    let (mut batched, _) = setup(FleetConfig::default());
+    let events = [
+        reply(0, c.at(0), 1),
+        lost(0, c.at(1)),
+        lost(0, c.at(2)),
+        reply(1, c.at(2), 4),
+    ];
+    let results = events
+        .iter()
+        .map(|e| match e {
+            Event::Probe(r) => r.clone(),
+            other => unreachable!("{other:?}"),
+        })
+        .collect();
+    for e in events {
+        one_by_one.apply(e);
+    }
+    batched.apply(Event::Probes(results));
+    assert_eq!(batched.devices, one_by_one.devices);
+    assert_eq!(batched.devices[0].reach, Reach::Down);
+    assert_eq!(batched.log.len(), one_by_one.log.len());
+    assert_eq!(batched.state_version, one_by_one.state_version);
+}
+
 #[test]
 fn down_needs_consecutive_losses() {
     let (mut s, c) = setup(FleetConfig::default()); // down after 2

@@ -503,7 +503,8 @@ async fn rollout_states_and_sweep_durations_are_exported() {
 }
 
 /// The queue depth is read at scrape time from the engine's event queue, without keeping
-/// the queue open: the stream still ends when its senders go.
+/// the queue open: the stream still ends when its senders go. A sweeper's batch is one
+/// message in the queue, and the tap (like the engine's `see`) gets its results one by one.
 #[tokio::test]
 async fn the_event_queue_depth_is_read_at_scrape_time() {
     use crate::engine::{Engine, EngineConfig};
@@ -513,14 +514,27 @@ async fn the_event_queue_depth_is_read_at_scrape_time() {
     let builder = exporter.attach(Engine::builder(inv.clone(), EngineConfig::default()));
     let tx = builder.sender();
     let mut engine = builder.start();
-    for _ in 0..3 {
-        tx.send(probe(0, ProbeOutcome::Lost)).await.unwrap();
-    }
+    let Event::Probe(lost) = probe(0, ProbeOutcome::Lost) else {
+        unreachable!()
+    };
+    tx.send(Event::Probes(vec![lost.clone(), lost.clone()]))
+        .await
+        .unwrap();
+    tx.send(Event::Probe(lost)).await.unwrap();
     assert_eq!(
         sample(&exporter.encode(), "fleetdash_event_queue_depth"),
-        Some("3")
+        Some("2")
     );
-    assert_eq!(engine.drain(|_| {}), 3);
+    let mut seen = Vec::new();
+    assert_eq!(engine.drain(|e| seen.push(e.clone())), 2);
+    assert!(
+        seen.len() == 3 && seen.iter().all(|e| matches!(e, Event::Probe(_))),
+        "{seen:?}"
+    );
+    assert_eq!(
+        engine.state.devices[0].probes, 3,
+        "the state folded each result"
+    );
     let text = exporter.encode();
     assert_eq!(sample(&text, "fleetdash_event_queue_depth"), Some("0"));
     assert_eq!(

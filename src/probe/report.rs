@@ -1,5 +1,5 @@
-//! What the sweeper reports: one result per probe, a total per sweep, the probe mode, and
-//! setup notices. The sweeper sends these into any channel whose event type converts from
+//! What the sweeper reports: one result per probe (those settled together in one message),
+//! a total per sweep, the probe mode, and setup notices. The sweeper sends these into any channel whose event type converts from
 //! [`ProbeEvent`] (the fleet's `Event` does), so it never names the reducer's types.
 
 use std::time::{Duration, Instant};
@@ -10,7 +10,8 @@ use crate::inventory::DeviceId;
 /// Everything the sweeper sends, in the order `sweeper` documents.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProbeEvent {
-    Probe(ProbeResult),
+    /// Results that settled in one wake-up of the sweep, in the order they settled.
+    Probes(Vec<ProbeResult>),
     SweepDone(SweepStats),
     Mode(ProbeMode),
     Notice(Notice),

@@ -1,5 +1,6 @@
-//! One sweep: send every target's probe on the pacing schedule, report each result as it
-//! settles, expire unanswered ICMP probes, and total it all up.
+//! One sweep: send every target's probe on the pacing schedule, report the results as they
+//! settle (those settled in one wake-up in one message), expire unanswered ICMP probes, and
+//! total it all up.
 //!
 //! ICMP probes to known addresses are sent straight from this loop in bursts (no future per
 //! probe: that is what keeps 10,000 targets cheap; one `sendmmsg` per burst, see `pacing`);
@@ -75,16 +76,13 @@ struct Tally {
     done: Vec<bool>,
     remaining: usize,
     replies: usize,
+    /// Results not reported yet.
+    settled: Vec<ProbeResult>,
 }
 
 impl Tally {
-    /// Record a result (the first one per target wins) and say what to report.
-    fn settle(
-        &mut self,
-        slots: &mut [Slot],
-        key: usize,
-        outcome: ProbeOutcome,
-    ) -> Option<ProbeEvent> {
+    /// Record a result (the first one per target wins) in `settled`, to report.
+    fn settle(&mut self, slots: &mut [Slot], key: usize, outcome: ProbeOutcome) {
         self.settle_at(slots, key, outcome, std::time::Instant::now())
     }
 
@@ -95,9 +93,9 @@ impl Tally {
         key: usize,
         outcome: ProbeOutcome,
         at: std::time::Instant,
-    ) -> Option<ProbeEvent> {
+    ) {
         if std::mem::replace(&mut self.done[key], true) {
-            return None;
+            return;
         }
         self.remaining -= 1;
         if matches!(outcome, ProbeOutcome::Reply { .. }) {
@@ -106,11 +104,27 @@ impl Tally {
             // No answer: maybe the name points elsewhere now.
             slots[key].host.doubt();
         }
-        Some(ProbeEvent::Probe(ProbeResult {
+        self.settled.push(ProbeResult {
             device: slots[key].target.device,
             at,
             outcome,
-        }))
+        });
+    }
+
+    /// Everything settled since the last report, in one message: one channel send per
+    /// wake-up, however many answers it brought.
+    async fn report<E: From<ProbeEvent>>(
+        &mut self,
+        events: &mpsc::Sender<E>,
+    ) -> Result<(), Closed> {
+        if self.settled.is_empty() {
+            return Ok(());
+        }
+        send(
+            events,
+            ProbeEvent::Probes(std::mem::take(&mut self.settled)),
+        )
+        .await
     }
 }
 
@@ -136,6 +150,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
         done: vec![false; slots.len()],
         remaining: n,
         replies: 0,
+        settled: Vec::new(),
     };
     let mut next = 0;
     // The earliest time of the next burst, and of the next expiry pass.
@@ -156,10 +171,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
                 }
             }
             next += count;
-            let failed = send_icmp(probers, &burst, &sink, &mut waiting, &mut tally, slots).await;
-            for e in failed {
-                send(events, e).await?;
-            }
+            send_icmp(probers, &burst, &sink, &mut waiting, &mut tally, slots).await;
             send_at = pacer.next_burst(next, now);
         }
 
@@ -172,12 +184,12 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
         let next_expiry = waiting
             .front()
             .map(|w| beat::tokio_at_or_after(w.0).max(beat::tokio_after(expired_at)));
+        // What the last wake-up settled, before waiting for the next.
+        tally.report(events).await?;
         tokio::select! {
             Some(batch) = answers.recv() => {
                 for a in batch {
-                    if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
-                        send(events, e).await?;
-                    }
+                    tally.settle_at(slots, a.key, a.outcome, a.at);
                 }
             }
             Some(s) = others.next(), if !others.is_empty() => {
@@ -185,19 +197,10 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
                     slots[s.key].host = host;
                 }
                 match s.next {
-                    Next::Done(outcome) => {
-                        if let Some(e) = tally.settle(slots, s.key, outcome) {
-                            send(events, e).await?;
-                        }
-                    }
+                    Next::Done(outcome) => tally.settle(slots, s.key, outcome),
                     Next::SendIcmp(ip) => {
-                        let failed = send_icmp(
-                            probers, &[(ip, s.key)], &sink, &mut waiting, &mut tally, slots,
-                        )
-                        .await;
-                        for e in failed {
-                            send(events, e).await?;
-                        }
+                        send_icmp(probers, &[(ip, s.key)], &sink, &mut waiting, &mut tally, slots)
+                            .await;
                     }
                 }
             }
@@ -205,9 +208,7 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
                 // Answers already received win over a deadline that passed meanwhile.
                 while let Ok(batch) = answers.try_recv() {
                     for a in batch {
-                        if let Some(e) = tally.settle_at(slots, a.key, a.outcome, a.at) {
-                            send(events, e).await?;
-                        }
+                        tally.settle_at(slots, a.key, a.outcome, a.at);
                     }
                 }
                 let now = Instant::now();
@@ -220,14 +221,13 @@ pub async fn run_sweep<E: From<ProbeEvent>>(
                     if let Some(icmp) = &probers.icmp {
                         icmp.withdraw(ticket);
                     }
-                    if let Some(e) = tally.settle(slots, key, ProbeOutcome::Lost) {
-                        send(events, e).await?;
-                    }
+                    tally.settle(slots, key, ProbeOutcome::Lost);
                 }
             }
             () = sleep_until(next_send), if next_send.is_some() => {}
         }
     }
+    tally.report(events).await?;
     Ok(SweepStats {
         sweep,
         sent: n,
@@ -247,8 +247,8 @@ fn icmp_addr(slot: &Slot, probers: &Probers) -> Option<IpAddr> {
     }
 }
 
-/// Send a burst of ICMP probes and queue their deadlines; the events of the probes that
-/// could not be sent (they settle at once).
+/// Send a burst of ICMP probes and queue their deadlines; the probes that could not be sent
+/// settle at once.
 async fn send_icmp(
     probers: &Probers,
     burst: &[(IpAddr, usize)],
@@ -256,23 +256,21 @@ async fn send_icmp(
     waiting: &mut VecDeque<(Instant, usize, Ticket)>,
     tally: &mut Tally,
     slots: &mut [Slot],
-) -> Vec<ProbeEvent> {
+) {
     if burst.is_empty() {
-        return Vec::new();
+        return;
     }
     let results = match &probers.icmp {
         Some(icmp) => icmp.send_batch(burst, sink).await,
         None => vec![Err("ICMP unavailable".to_owned()); burst.len()],
     };
     let deadline = Instant::now() + probers.timeout;
-    let mut failed = Vec::new();
     for (&(_, key), result) in burst.iter().zip(results) {
         match result {
             Ok(ticket) => waiting.push_back((deadline, key, ticket)),
-            Err(reason) => failed.extend(tally.settle(slots, key, ProbeOutcome::Failed { reason })),
+            Err(reason) => tally.settle(slots, key, ProbeOutcome::Failed { reason }),
         }
     }
-    failed
 }
 
 /// A target that needs a lookup first, or a TCP connect.
