@@ -2,7 +2,7 @@
 //! (the guard's `Drop`), and panic — in any thread or tokio task, because the panic hook
 //! restores the terminal and then ends the process instead of leaving a half-dead app drawing.
 
-use std::io::{self, IsTerminal, stdout};
+use std::io::{self, BufWriter, IsTerminal, Stdout, stdout};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Duration;
 
@@ -12,11 +12,16 @@ use crossterm::cursor::Show;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::EnterAlternateScreen;
-use ratatui::backend::TestBackend;
+use ratatui::Frame;
+use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::{Rect, Size};
-use ratatui::{DefaultTerminal, Frame};
 
-pub struct Terminal(DefaultTerminal);
+/// A frame goes to the terminal in one write: stdout's own buffer would send it in 1 KiB
+/// pieces, which the terminal may show half-drawn. Big enough for a full 250×80 frame.
+type Backend = CrosstermBackend<BufWriter<Stdout>>;
+const FRAME_BUFFER: usize = 1 << 17;
+
+pub struct Terminal(ratatui::Terminal<Backend>);
 
 /// What the app loop draws on: the process's terminal ([`Terminal`]), or a ratatui
 /// `TestBackend` in tests.
@@ -88,20 +93,23 @@ impl Terminal {
         if !stdout().is_terminal() {
             bail!("the dashboard needs a terminal; for scripts use `fleetdash sweep` (see --help)");
         }
-        let terminal = ratatui::try_init()?;
-        // ratatui's hook restores the screen; ours also releases the mouse and then exits,
-        // so a panicking background task cannot leave the UI running on a restored terminal.
-        let restore_and_report = std::panic::take_hook();
+        // The hook restores the screen and releases the mouse, then reports and exits, so
+        // a panicking background task cannot leave the UI running on a restored terminal.
+        let report = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             // Kept until the process exits: no frame may follow the restore.
             let _writing = lock_for_restore();
             // `process::exit` skips the terminal's destructor, which would show the cursor.
             let _ = execute!(stdout(), DisableMouseCapture, Show);
-            restore_and_report(info);
+            ratatui::restore();
+            report(info);
             std::process::exit(101);
         }));
-        execute!(stdout(), EnableMouseCapture)?;
-        Ok(Terminal(terminal))
+        let backend = CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, stdout()));
+        let terminal = Terminal(ratatui::Terminal::new(backend)?);
+        crossterm::terminal::enable_raw_mode()?;
+        execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        Ok(terminal)
     }
 }
 
