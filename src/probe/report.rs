@@ -1,6 +1,7 @@
 //! What the sweeper reports: one result per probe (those settled together in one message),
-//! a total per sweep, the probe mode, and setup notices. The sweeper sends these into any channel whose event type converts from
-//! [`ProbeEvent`] (the fleet's `Event` does), so it never names the reducer's types.
+//! a total per sweep, the probe mode, and setup notices. The sweeper sends these into any
+//! channel whose event type converts from [`ProbeEvent`] (the fleet's `Event` does), so it
+//! never names the reducer's types.
 
 use std::time::{Duration, Instant};
 

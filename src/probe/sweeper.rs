@@ -1,8 +1,9 @@
 //! The sweep loop: every interval, probe every target once and report each result.
 //!
 //! Event order: `Mode` once, then any setup `Notice`s, then per sweep one result per target
-//! (in the order results arrive, several per `Probes`) followed by `SweepDone`. A sweep never overlaps the
-//! previous one: a sweep that overruns the interval makes the missed ticks be skipped.
+//! (in the order results arrive, several per `Probes`) followed by `SweepDone`. A sweep
+//! never overlaps the previous one: a sweep that overruns the interval makes the missed
+//! ticks be skipped.
 //! After `count` sweeps, or as soon as the receiver is gone, the task ends and drops its
 //! sender.
 
